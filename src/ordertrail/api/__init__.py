@@ -1,0 +1,1 @@
+"""The HTTP API: the FastAPI app factory, routes, request schemas, JSON views and the error table."""

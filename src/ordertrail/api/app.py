@@ -1,0 +1,86 @@
+"""The composition root: ``create_app(settings)`` builds the store, services and routes in its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ordertrail.api import openapi, problems
+from ordertrail.api.limits import BodySizeLimit
+from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.services.context import Services
+from ordertrail.services.scans import ScanIngestor
+from ordertrail.settings import Settings
+from ordertrail.storage.database import open_database
+from ordertrail.storage.migrate import upgrade
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    """The whole HTTP application for ``settings``. Nothing connects until the lifespan starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.resolved_database_url
+        if settings.embedded:
+            await asyncio.to_thread(upgrade, url)
+        db = open_database(
+            url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        services = Services(db=db)
+        ingestor = ScanIngestor(services)
+        ingestor.start()
+        app.state.settings = settings
+        app.state.services = services
+        app.state.ingestor = ingestor
+        try:
+            yield
+        finally:
+            await ingestor.stop()
+            await db.close()
+
+    app = FastAPI(
+        title="ordertrail",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    problems.install(app)
+    for module in (health, scans, orders, tracking, admin):
+        app.include_router(module.router)
+    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
+    outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
+    if settings.bench_baseline_routes:
+        outer = _with_baselines(outer)
+    return outer
+
+
+def _with_baselines(app: ASGIApp) -> ASGIApp:
+    """Bare Starlette routes in the same process, as the benchmarks' yardstick."""
+
+    async def bare_get(_: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    async def bare_post(request: Request) -> Response:
+        document = orjson.loads(await request.body())
+        return Response(orjson.dumps({"received": len(document)}), status_code=201, media_type="application/json")
+
+    bare = Starlette(routes=[Route("/__bench/get", bare_get), Route("/__bench/post", bare_post, methods=["POST"])])
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/__bench/"):
+            await bare(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return dispatch

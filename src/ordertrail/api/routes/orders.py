@@ -1,0 +1,77 @@
+"""Orders: place, read, list (merchant keys see only their merchant's orders)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, json_response
+from ordertrail.api.schemas import OrderCreate
+from ordertrail.api.views import order_detail, order_summary
+from ordertrail.domain.derivation import derive
+from ordertrail.domain.errors import InvalidInput, MerchantNotFound
+from ordertrail.domain.status import Status
+from ordertrail.services import orders as order_service
+from ordertrail.services.orders import OrderView
+from ordertrail.storage import orders as order_store
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+
+def _detail(view: OrderView) -> dict[str, object]:
+    return order_detail(view, {p.id: derive(view.events.get(p.id, [])) for p in view.parcels})
+
+
+@router.post("/orders", status_code=201, summary="Place an order; each parcel gets a tracking number")
+async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    merchant_id = None
+    if body.merchant is not None and principal.is_admin:
+        name = body.merchant
+
+        def find(connection: Connection) -> int | None:
+            return order_store.merchant_id_by_name(connection, name)
+
+        merchant_id = await services.db.read(find)
+        if merchant_id is None:
+            raise MerchantNotFound(f"No merchant {name!r}.", field="merchant")
+    view = await order_service.place_order(services, principal=principal, spec=body.to_spec(), merchant_id=merchant_id)
+    return json_response(_detail(view), 201, headers={"Location": f"/api/v1/orders/{view.order.order_number}"})
+
+
+@router.get("/orders/{order_number}", summary="One order with its parcels and their events")
+async def get_order(order_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    view = await order_service.get_order(services, principal=principal, order_number=order_number)
+    return json_response(_detail(view))
+
+
+@router.get("/orders", summary="The caller's orders, newest first, cursor-paginated")
+async def list_orders(
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    status: Status | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Order number, customer or tracking number")] = None,
+    placed_after: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    if placed_after is not None and placed_after.tzinfo is None:
+        raise InvalidInput("placed_after needs a UTC offset.", field="placed_after")
+    page = await order_service.list_orders(
+        services,
+        principal=principal,
+        status=status,
+        text=q,
+        placed_after=placed_after,
+        cursor=cursor,
+        limit=limit,
+    )
+    return json_response(
+        {
+            "orders": [order_summary(order, parcels) for order, parcels in page.orders],
+            "next_cursor": page.next_cursor,
+        }
+    )

@@ -1,0 +1,115 @@
+"""Scan ingest: single scans and offline batches. The hot path: bodies are parsed and answered by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from ordertrail.api.deps import get_ingestor, get_principal, get_settings, json_response
+from ordertrail.api.problems import field_problems, from_error, invalid
+from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.api.views import scan_result
+from ordertrail.domain.errors import EventIdConflict, Forbidden, InvalidInput, PayloadTooLarge, UnmatchedScan
+from ordertrail.domain.keys import Principal, Role
+from ordertrail.domain.scans import Outcome, ScanInput
+
+router = APIRouter(prefix="/api/v1", tags=["scans"])
+
+# Hand-parsed bodies still appear in the OpenAPI document: app.py fills these in from the schemas.
+SCAN_BODY = {"x-body-model": "ScanIn"}
+BATCH_BODY = {"x-body-model": "ScanBatchIn"}
+
+
+async def _scanner(request: Request) -> Principal:
+    principal = await get_principal(request)
+    if principal.role not in (Role.SCANNER, Role.ADMIN):
+        raise Forbidden("Posting scans needs a scanner or admin key.")
+    return principal
+
+
+async def _json(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise InvalidInput(f"The body is not valid JSON: {error}", field="body") from error
+
+
+@router.post(
+    "/scans",
+    status_code=201,
+    summary="Record one scan",
+    openapi_extra=SCAN_BODY,
+    responses={
+        200: {"description": "A retry of a stored scan: the stored result"},
+        404: {"description": "Unknown number: kept as unmatched"},
+        409: {"description": "event_id reused for a different scan"},
+    },
+)
+async def post_scan(request: Request) -> Response:
+    principal = await _scanner(request)
+    try:
+        scan = ScanIn.model_validate(await _json(request)).to_input()
+    except ValidationError as error:
+        return invalid(field_problems(error))
+    (result,) = await get_ingestor(request).record([scan], principal)
+    if result.outcome is Outcome.CREATED:
+        return json_response(scan_result(result), 201)
+    if result.outcome is Outcome.DUPLICATE:
+        return json_response(scan_result(result), 200)
+    if result.outcome is Outcome.UNMATCHED:
+        return from_error(UnmatchedScan(field="tracking_number"))
+    if result.outcome is Outcome.CONFLICT:
+        return from_error(EventIdConflict(field="event_id"))
+    return from_error(InvalidInput("The scan breaks a rule.", problems=result.problems))
+
+
+@router.post("/scans/batch", summary="Record up to 1,000 scans, each on its own", openapi_extra=BATCH_BODY)
+async def post_scan_batch(request: Request) -> Response:
+    principal = await _scanner(request)
+    settings = get_settings(request)
+    document = await _json(request)
+    if not isinstance(document, dict) or not isinstance(document.get("scans"), list):
+        raise InvalidInput("The body must be an object with a 'scans' array.", field="scans")
+    extra = set(document) - {"scans"}
+    if extra:
+        raise InvalidInput(f"Unknown field {sorted(extra)[0]!r}.", field=sorted(extra)[0])
+    items: list[Any] = document["scans"]
+    if len(items) > settings.max_batch_scans:
+        raise PayloadTooLarge(
+            f"A batch holds at most {settings.max_batch_scans} scans; this one has {len(items)}: split it."
+        )
+    parsed: list[ScanInput | dict[str, Any]] = []
+    for index, item in enumerate(items):
+        parsed.append(_parse_item(index, item))
+    valid = [p for p in parsed if isinstance(p, ScanInput)]
+    recorded = iter(await get_ingestor(request).record(valid, principal)) if valid else iter(())
+    results = [scan_result(next(recorded)) if isinstance(p, ScanInput) else p for p in parsed]
+    counts = {outcome.value: 0 for outcome in Outcome}
+    for result in results:
+        counts[result["outcome"]] += 1
+    return json_response({"results": results, "counts": counts})
+
+
+def _parse_item(index: int, item: Any) -> ScanInput | dict[str, Any]:
+    """A valid scan, or its 'invalid' result naming the fields."""
+    event_id = item.get("event_id") if isinstance(item, dict) else None
+    try:
+        return ScanIn.model_validate(item).to_input()
+    except ValidationError as error:
+        problems = field_problems(error)
+    except InvalidInput as error:
+        problems = error.problems
+    return {
+        "event_id": event_id if isinstance(event_id, str) else None,
+        "outcome": Outcome.INVALID.value,
+        "error": "; ".join(f"scans.{index}.{p.field} {p.reason}" for p in problems),
+        "errors": [{"field": f"scans.{index}.{p.field}", "reason": p.reason} for p in problems],
+    }
+
+
+__all__ = ["ScanBatchIn", "router"]

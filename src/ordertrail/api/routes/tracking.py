@@ -1,0 +1,33 @@
+"""Public tracking (no key) and the parcel summary for scanners."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from ordertrail.api.deps import PrincipalDep, ServicesDep, json_response
+from ordertrail.api.views import parcel_summary, public_tracking
+from ordertrail.domain.errors import ParcelNotFound
+from ordertrail.domain.keys import Role
+from ordertrail.services.tracking import canonical_number, track_parcel, tracking_view_tx
+
+router = APIRouter(prefix="/api/v1", tags=["tracking"])
+
+
+@router.get(
+    "/tracking/{tracking_number}",
+    summary="Public tracking: status, milestones and timeline, without personal data",
+    responses={404: {"description": "Unknown or malformed number (the same answer for both)"}},
+)
+async def get_tracking(tracking_number: str, services: ServicesDep) -> Response:
+    view = await track_parcel(services, tracking_number=tracking_number)
+    return json_response(public_tracking(view))
+
+
+@router.get("/parcels/{tracking_number}", summary="The short parcel summary a scanner shows")
+async def get_parcel_summary(tracking_number: str, principal: PrincipalDep, services: ServicesDep) -> Response:
+    number = canonical_number(tracking_number)
+    view = await services.db.read(lambda connection: tracking_view_tx(connection, number))
+    if principal.role is Role.MERCHANT and view.parcel.merchant_id != principal.merchant_id:
+        raise ParcelNotFound()
+    return json_response(parcel_summary(view.parcel))

@@ -1,0 +1,174 @@
+"""JSON views of domain objects: private (merchant, admin, scanner) and public (no personal data)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from ordertrail.domain.derivation import Derivation, TimelineEntry
+from ordertrail.domain.events import ScanEvent
+from ordertrail.domain.scans import Proof
+from ordertrail.domain.status import label
+from ordertrail.services.orders import OrderView
+from ordertrail.services.scans import ScanResult
+from ordertrail.services.tracking import TrackingView
+from ordertrail.storage.orders import OrderRecord, ParcelRecord
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def public_tracking(view: TrackingView) -> dict[str, Any]:
+    """The public tracking document. Only status, times and city-level places: no personal data."""
+    derivation = view.derivation
+    return {
+        "tracking_number": view.parcel.tracking_number,
+        "status": derivation.status.value,
+        "status_label": label(derivation.status),
+        "substatus": derivation.substatus,
+        "milestones": [
+            {"status": status.value, "label": label(status), "reached_at": _iso(at)}
+            for status, at in derivation.reached_at().items()
+        ],
+        "estimated_delivery": None,
+        "events": [public_event(entry) for entry in derivation.timeline if entry.public],
+    }
+
+
+def public_event(entry: TimelineEntry) -> dict[str, Any]:
+    event = entry.event
+    where = event.location
+    return {
+        "sequence": event.sequence,
+        "status": event.status,
+        "status_label": label(event.status),
+        "substatus": event.substatus,
+        "reason": event.reason,
+        "occurred_at": event.occurred_at.isoformat(),
+        "location": {"city": where.city, "region": where.region, "country": where.country},
+        "late": entry.late,
+    }
+
+
+def private_event(event: ScanEvent, *, late: bool, effect: str | None, proof: Proof | None = None) -> dict[str, Any]:
+    where = event.location
+    document: dict[str, Any] = {
+        "event_id": event.event_id,
+        "sequence": event.sequence,
+        "status": event.status,
+        "status_label": label(event.status),
+        "substatus": event.substatus,
+        "occurred_at": event.occurred_at.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "location": {
+            "facility": where.facility,
+            "city": where.city,
+            "region": where.region,
+            "postal_code": where.postal_code,
+            "country": where.country,
+            "lat": where.lat,
+            "lon": where.lon,
+        },
+        "note": event.note,
+        "reason": event.reason,
+        "voids_event_id": event.voids_event_id,
+        "late": late,
+        "effect": effect,
+    }
+    if proof is not None:
+        document["proof"] = {
+            "recipient_name": proof.recipient_name,
+            "signature_png_base64": _b64(proof.signature_png),
+            "photo_jpeg_base64": _b64(proof.photo_jpeg),
+        }
+    return document
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def parcel_summary(parcel: ParcelRecord) -> dict[str, Any]:
+    """What a scanner shows after a scan: status and enough to put the parcel on the right shelf."""
+    return {
+        "tracking_number": parcel.tracking_number,
+        "status": parcel.status,
+        "status_label": label(parcel.status),
+        "substatus": parcel.substatus,
+        "status_version": parcel.status_version,
+        "last_sequence": parcel.last_sequence,
+        "order_number": parcel.order_number,
+        "position": parcel.position,
+        "parcel_count": parcel.parcel_count,
+        "destination": {"city": parcel.destination_city, "country": parcel.destination_country},
+    }
+
+
+def scan_result(result: ScanResult) -> dict[str, Any]:
+    """The answer to one scan (single: the whole body; batch: one item)."""
+    document: dict[str, Any] = {"event_id": result.event_id, "outcome": result.outcome.value}
+    if result.event is not None:
+        document["sequence"] = result.event.sequence
+        document["event"] = private_event(result.event, late=result.late, effect=None)
+    if result.parcel is not None:
+        document["parcel"] = parcel_summary(result.parcel)
+    if result.problems:
+        document["error"] = "; ".join(f"{p.field} {p.reason}" for p in result.problems)
+        document["errors"] = [{"field": p.field, "reason": p.reason} for p in result.problems]
+    return document
+
+
+def order_summary(order: OrderRecord, parcels: tuple[ParcelRecord, ...]) -> dict[str, Any]:
+    return {
+        "order_number": order.order_number,
+        "placed_at": order.placed_at.isoformat(),
+        "customer": {
+            "name": order.customer.name,
+            "email": order.customer.email,
+            "phone": order.customer.phone,
+        },
+        "destination": {
+            "line1": order.destination.line1,
+            "line2": order.destination.line2,
+            "city": order.destination.city,
+            "region": order.destination.region,
+            "postal_code": order.destination.postal_code,
+            "country": order.destination.country,
+        },
+        "promised_delivery_date": order.promised_delivery_date.isoformat() if order.promised_delivery_date else None,
+        "parcels": [
+            {
+                "tracking_number": p.tracking_number,
+                "position": p.position,
+                "reference": p.reference,
+                "weight_grams": p.weight_grams,
+                "status": p.status,
+                "status_label": label(p.status),
+                "substatus": p.substatus,
+                "status_version": p.status_version,
+                "last_event_at": p.last_event_at.isoformat(),
+            }
+            for p in parcels
+        ],
+    }
+
+
+def order_detail(view: OrderView, derivations: dict[int, Derivation]) -> dict[str, Any]:
+    """An order with every parcel's full timeline (private: includes notes, facilities and proof)."""
+    document = order_summary(view.order, view.parcels)
+    document["merchant"] = view.merchant_name
+    for parcel_doc, parcel in zip(document["parcels"], view.parcels, strict=True):
+        derivation = derivations[parcel.id]
+        parcel_doc["tracking_url_path"] = f"/t/{parcel.tracking_number}"
+        parcel_doc["events"] = [
+            private_event(
+                entry.event,
+                late=entry.late,
+                effect=entry.effect.value,
+                proof=view.proofs.get(entry.event.event_id),
+            )
+            for entry in derivation.timeline
+        ]
+    return document

@@ -1,0 +1,198 @@
+"""The ``ordertrail`` command: serve, db, merchants, keys, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from ordertrail.domain.errors import OrdertrailError
+from ordertrail.domain.keys import Role
+from ordertrail.services import keys as key_service
+from ordertrail.services.context import Services
+from ordertrail.services.demo import DemoResult, run_demo
+from ordertrail.settings import Settings
+from ordertrail.storage.database import open_database
+from ordertrail.storage.migrate import upgrade
+from ordertrail.storage.orders import list_merchants
+
+T = TypeVar("T")
+
+app = typer.Typer(help="ordertrail: order tracking from scan to doorstep.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+merchants_app = typer.Typer(help="Merchants.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(merchants_app, name="merchants")
+app.add_typer(keys_app, name="keys")
+
+err = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a clear message and exit code 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for item in error.errors():
+            name = "ORDERTRAIL_" + "_".join(str(p) for p in item["loc"]).upper()
+            err.print(f"[red]invalid setting {name}[/red]: {item['msg']}")
+        raise typer.Exit(2) from error
+
+
+def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
+    """Run ``work`` against an up-to-date store, turning domain errors into a message and exit code 1."""
+    settings = load_settings()
+
+    async def main() -> T:
+        url = settings.resolved_database_url
+        if settings.embedded:
+            upgrade(url)
+        db = open_database(
+            url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        try:
+            return await work(Services(db=db))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(main())
+    except OrdertrailError as error:
+        err.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default ORDERTRAIL_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ORDERTRAIL_PORT or 8000).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    demo: Annotated[int, typer.Option(help="First create this many demo orders (0: none).")] = 0,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Run the HTTP server (upgrades the embedded store first)."""
+    import uvicorn
+
+    settings = load_settings()
+    if host:
+        os.environ["ORDERTRAIL_HOST"] = host
+    if port:
+        os.environ["ORDERTRAIL_PORT"] = str(port)
+    settings = load_settings()
+    if settings.embedded:
+        upgrade(settings.resolved_database_url)
+    if demo:
+        _print_demo(with_services(lambda services: _demo_with_progress(services, demo)), settings)
+    uvicorn.run(
+        "ordertrail.api.main:make_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured store."""
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+    typer.echo("schema is up to date")
+
+
+@merchants_app.command("create")
+def merchants_create(name: str) -> None:
+    """Create a merchant."""
+    merchant_id = with_services(lambda services: key_service.create_merchant(services, name=name))
+    typer.echo(f"created merchant {name!r} (id {merchant_id})")
+
+
+@merchants_app.command("list")
+def merchants_list() -> None:
+    """List merchants."""
+    rows = with_services(lambda services: services.db.read(list_merchants))
+    table = Table("id", "name", "created")
+    for merchant_id, name, created_at in rows:
+        table.add_row(str(merchant_id), name, created_at.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="admin, merchant or scanner")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key (a person, a device).")],
+    merchant: Annotated[str | None, typer.Option(help="Merchant keys: the merchant's name.")] = None,
+    facility: Annotated[str | None, typer.Option(help="Scanner keys: the facility every scan records.")] = None,
+) -> None:
+    """Create an API key. The key is printed once, alone on the last line; only its hash is kept."""
+    created = with_services(
+        lambda services: key_service.create_key(services, role=role, name=name, merchant=merchant, facility=facility)
+    )
+    typer.echo(f"created {created.role.value} key {created.id} ({created.name}); store it now, it is not shown again:")
+    typer.echo(created.plaintext)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    rows = with_services(key_service.list_keys)
+    table = Table("id", "prefix", "role", "name", "merchant", "facility", "created", "revoked")
+    for key in rows:
+        table.add_row(
+            str(key.id),
+            key.display_prefix + "…",
+            key.role.value,
+            key.name,
+            key.merchant or "",
+            key.facility or "",
+            key.created_at.isoformat(timespec="seconds"),
+            key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "",
+        )
+    Console(width=160).print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int) -> None:
+    """Revoke a key; it stops working at once, also in a running server."""
+    with_services(lambda services: key_service.revoke_key(services, key_id=key_id))
+    typer.echo(f"revoked key {key_id}")
+
+
+async def _demo_with_progress(services: Services, orders: int) -> DemoResult:
+    with Progress(console=err, transient=False) as progress:
+        task = progress.add_task("placing demo orders and scanning parcels", total=orders)
+        return await run_demo(services, orders=orders, progress=lambda done: progress.update(task, completed=done))
+
+
+def _print_demo(result: DemoResult, settings: Settings) -> None:
+    typer.echo(f"demo: {result.merchant}, {len(result.tracking_numbers)} parcels, {result.scans} scans")
+    for key in result.keys:
+        typer.echo(f"  {key.role.value:<8} key: {key.plaintext}")
+    base = settings.public_base_url.rstrip("/")
+    typer.echo("try these tracking numbers:")
+    for number in result.tracking_numbers[:5]:
+        typer.echo(f"  {number}   {base}/api/v1/tracking/{number}")
+
+
+@app.command()
+def demo(orders: Annotated[int, typer.Option(min=1, help="How many demo orders to create.")] = 25) -> None:
+    """Create a demo merchant, keys, and orders whose parcels move through realistic lifecycles."""
+    settings = load_settings()
+    _print_demo(with_services(lambda services: _demo_with_progress(services, orders)), settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,101 @@
+"""The error tree. Each error's docstring is its default message; the API maps classes to HTTP in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One offending input field (a dotted/indexed path such as ``parcels.0.weight_grams``) and why."""
+
+    field: str
+    reason: str
+
+
+class OrdertrailError(Exception):
+    """Something went wrong."""
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+        self.detail = detail or (type(self).__doc__ or "").strip()
+        self.field = field
+        super().__init__(self.detail)
+
+
+class InvalidInput(OrdertrailError):
+    """The request is not valid."""
+
+    def __init__(
+        self, detail: str | None = None, *, field: str | None = None, problems: Sequence[FieldProblem] = ()
+    ) -> None:
+        super().__init__(detail, field=field)
+        self.problems = list(problems) or ([FieldProblem(field, self.detail)] if field else [])
+
+
+class InvalidTrackingNumber(InvalidInput):
+    """That is not a valid tracking number."""
+
+
+class NotFound(OrdertrailError):
+    """Not found."""
+
+
+class ParcelNotFound(NotFound):
+    """No parcel has that tracking number."""
+
+
+class OrderNotFound(NotFound):
+    """No order has that order number."""
+
+
+class MerchantNotFound(NotFound):
+    """No merchant has that name."""
+
+
+class KeyNotFound(NotFound):
+    """No API key has that id."""
+
+
+class UnmatchedScan(NotFound):
+    """No parcel has that tracking number yet; the scan is kept as unmatched and attaches if it appears."""
+
+
+class Conflict(OrdertrailError):
+    """The request conflicts with what is already stored."""
+
+
+class DuplicateOrder(Conflict):
+    """An order with that order number already exists for this merchant."""
+
+
+class DuplicateMerchant(Conflict):
+    """A merchant with that name already exists."""
+
+
+class DuplicateTrackingNumber(Conflict):
+    """That tracking number is already in use."""
+
+
+class EventIdConflict(Conflict):
+    """That event_id was already used for a different scan."""
+
+
+class Unauthenticated(OrdertrailError):
+    """A valid API key is required: send it as 'Authorization: Bearer <key>'."""
+
+
+class Forbidden(OrdertrailError):
+    """This API key may not do that."""
+
+
+class PayloadTooLarge(OrdertrailError):
+    """The request is too large."""
+
+
+class RateLimited(OrdertrailError):
+    """Too many requests: slow down."""
+
+    def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

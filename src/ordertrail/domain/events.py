@@ -1,0 +1,44 @@
+"""Scan events as recorded: what happened to a parcel, where and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ordertrail.domain.status import CORRECTION, EventStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a scan happened. Only city, region and country are ever public."""
+
+    facility: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+NOWHERE = Location()
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """One stored event of a parcel. ``occurred_at`` keeps the offset of the place where it happened."""
+
+    event_id: str
+    sequence: int
+    status: EventStatus
+    occurred_at: datetime
+    recorded_at: datetime
+    substatus: str | None = None
+    location: Location = NOWHERE
+    note: str | None = None
+    reason: str | None = None
+    voids_event_id: str | None = None
+
+    @property
+    def is_correction(self) -> bool:
+        return self.status == CORRECTION

@@ -1,0 +1,1 @@
+"""Use cases: the only layer that commits. Routes, the CLI and workers all call these functions."""

@@ -1,0 +1,46 @@
+"""Looking up a parcel: the public tracking view and the short summary a scanner shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.derivation import Derivation, derive
+from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
+from ordertrail.services.context import Services
+from ordertrail.storage import orders as order_store
+from ordertrail.storage import scans as scan_store
+from ordertrail.storage.orders import ParcelRecord
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingView:
+    """A parcel and its derived status and timeline."""
+
+    parcel: ParcelRecord
+    derivation: Derivation
+
+
+def canonical_number(raw: str) -> str:
+    """Normalize a typed number. A malformed one is answered exactly like an unknown one (ParcelNotFound)."""
+    try:
+        return tn.normalize(raw)
+    except InvalidTrackingNumber as error:
+        raise ParcelNotFound() from error
+
+
+def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
+    """Read one parcel and derive its timeline; raises ParcelNotFound."""
+    parcel = order_store.parcels_by_tracking_number(connection, [number]).get(number)
+    if parcel is None:
+        raise ParcelNotFound()
+    events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
+    return TrackingView(parcel=parcel, derivation=derive(events))
+
+
+async def track_parcel(services: Services, *, tracking_number: str) -> TrackingView:
+    """The tracking view of a parcel by a number as typed; raises ParcelNotFound for unknown or malformed."""
+    number = canonical_number(tracking_number)
+    return await services.db.read(lambda connection: tracking_view_tx(connection, number))

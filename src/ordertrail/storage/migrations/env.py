@@ -1,0 +1,42 @@
+"""Alembic environment: runs migrations on SQLite (sync) or PostgreSQL (asyncpg) from the configured URL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ordertrail.storage.database import sqlalchemy_url
+from ordertrail.storage.tables import metadata
+
+config = context.config
+url = sqlalchemy_url(config.get_main_option("sqlalchemy.url") or "")
+
+
+def _run(connection: Connection) -> None:
+    # Batch mode lets ALTER TABLE work on SQLite by copying the table.
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+elif "+asyncpg" in url:
+    asyncio.run(_run_async())
+else:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()

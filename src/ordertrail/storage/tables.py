@@ -1,0 +1,148 @@
+"""The schema. Table names are singular; instants are UTC (``UTCDateTime``); events are append-only."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ordertrail.storage.types import BigId, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+merchant = Table(
+    "merchant",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("display_prefix", String(40), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=True),
+    Column("facility", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+order = Table(
+    "order",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=False),
+    Column("order_number", String(100), nullable=False),
+    Column("placed_at", UTCDateTime, nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_email", String(320), nullable=False),
+    Column("customer_phone", String(40), nullable=True),
+    Column("destination_line1", String(200), nullable=False),
+    Column("destination_line2", String(200), nullable=True),
+    Column("destination_city", String(100), nullable=False),
+    Column("destination_region", String(100), nullable=True),
+    Column("destination_postal_code", String(20), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("promised_delivery_date", Date, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("merchant_id", "order_number", name="uq_order_merchant_id_order_number"),
+)
+
+parcel = Table(
+    "parcel",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", ForeignKey("order.id"), nullable=False, index=True),
+    Column("tracking_number", String(16), nullable=False, unique=True),
+    Column("position", SmallInteger, nullable=False),  # "parcel x of y"
+    Column("reference", String(100), nullable=True),
+    Column("weight_grams", Integer, nullable=True),
+    # The projection: derived from the events and updated in the same transaction as each new event.
+    Column("status", String(32), nullable=False),
+    Column("substatus", String(64), nullable=True),
+    Column("last_sequence", Integer, nullable=False),
+    Column("status_version", Integer, nullable=False),
+    Column("status_changed_at", UTCDateTime, nullable=False),
+    Column("last_event_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+scan_event = Table(
+    "scan_event",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("substatus", String(64), nullable=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("occurred_offset_minutes", SmallInteger, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("facility", String(200), nullable=True),
+    Column("city", String(100), nullable=True),
+    Column("region", String(100), nullable=True),
+    Column("postal_code", String(20), nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("reason", String(64), nullable=True),
+    Column("voids_event_id", String(36), nullable=True),
+    Column("api_key_id", ForeignKey("api_key.id"), nullable=True),
+    Column("body_hash", String(64), nullable=False),  # to tell a retry from a conflicting reuse of event_id
+    Column("has_proof", Boolean, nullable=False, default=False),
+    UniqueConstraint("parcel_id", "sequence", name="uq_scan_event_parcel_id_sequence"),
+)
+
+# Proof of delivery lives apart from the event: it is large, private, and never on a hot path.
+scan_proof = Table(
+    "scan_proof",
+    metadata,
+    Column("event_id", String(36), ForeignKey("scan_event.event_id"), primary_key=True),
+    Column("recipient_name", String(200), nullable=True),
+    Column("signature_png", LargeBinary, nullable=True),
+    Column("photo_jpeg", LargeBinary, nullable=True),
+)
+
+# Scans of numbers no parcel has (yet): kept so nothing scanned is lost; attached if the parcel appears.
+unmatched_scan = Table(
+    "unmatched_scan",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("tracking_number", String(16), nullable=False, index=True),
+    Column("payload", Text, nullable=False),  # the scan as JSON, to replay it when the parcel appears
+    Column("body_hash", String(64), nullable=False),
+    Column("api_key_id", ForeignKey("api_key.id"), nullable=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("attached_at", UTCDateTime, nullable=True),
+)
+
+Index("ix_order_merchant_id_id", order.c.merchant_id, order.c.id)

@@ -1,0 +1,216 @@
+"""Shared fixtures. They return factories (``make_order(**overrides)``) and start real servers where asked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ordertrail.api.app import create_app
+from ordertrail.domain.keys import Role
+from ordertrail.services import keys as key_service
+from ordertrail.services.context import Services
+from ordertrail.settings import Settings
+from ordertrail.storage.database import open_database
+from ordertrail.storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.02, what: str = "") -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh embedded store in a temporary data directory."""
+    return Settings(data_dir=tmp_path / "data", public_base_url="http://testserver")
+
+
+@pytest.fixture
+def run_services(settings: Settings) -> Callable[[Callable[[Services], Any]], Any]:
+    """Run ``async work(services)`` against the test store (for setup through the real use cases)."""
+
+    def run(work: Callable[[Services], Any]) -> Any:
+        async def main() -> Any:
+            url = settings.resolved_database_url
+            upgrade(url)
+            db = open_database(url)
+            try:
+                return await work(Services(db=db))
+            finally:
+                await db.close()
+
+        return asyncio.run(main())
+
+    return run
+
+
+@pytest.fixture
+def make_key(run_services: Callable[..., Any]) -> Callable[..., str]:
+    """Create a key (and its merchant, if needed) and return the plaintext: ``make_key("merchant", merchant="Shop")``."""
+
+    def make(role: str, *, name: str | None = None, merchant: str | None = None, facility: str | None = None) -> str:
+        async def work(services: Services) -> str:
+            if merchant is not None:
+                from ordertrail.domain.errors import DuplicateMerchant
+
+                try:
+                    await key_service.create_merchant(services, name=merchant)
+                except DuplicateMerchant:
+                    pass
+            created = await key_service.create_key(
+                services, role=Role(role), name=name or f"{role}-{uuid.uuid4().hex[:6]}", merchant=merchant, facility=facility
+            )
+            return created.plaintext
+
+        result: str = run_services(work)
+        return result
+
+    return make
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app in-process, lifespan running."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def order_body(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /orders body; override any top-level field."""
+    body: dict[str, Any] = {
+        "order_number": f"A-{uuid.uuid4().hex[:10]}",
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"},
+        "destination": {"line1": "12 Analytical Row", "city": "London", "postal_code": "N1 9GU", "country": "GB"},
+        "parcels": [{"weight_grams": 1200}],
+    }
+    body.update(overrides)
+    return body
+
+
+def scan_body(tracking_number: str, status: str, *, at: datetime | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid POST /scans body."""
+    body: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "tracking_number": tracking_number,
+        "status": status,
+        "occurred_at": (at or datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "location": {"facility": "Hub North", "city": "Leeds", "country": "GB"},
+    }
+    if status in ("exception", "delivery_attempted") and "reason" not in overrides:
+        body["reason"] = "damaged" if status == "exception" else "nobody_home"
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def make_order(client: TestClient, make_key: Callable[..., str]) -> Callable[..., dict[str, Any]]:
+    """Place an order through the API (as a merchant of "Test Shop") and return the response body."""
+    merchant_key = make_key("merchant", merchant="Test Shop")
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        response = client.post("/api/v1/orders", json=order_body(**overrides), headers=auth(merchant_key))
+        assert response.status_code == 201, response.text
+        document: dict[str, Any] = response.json()
+        return document
+
+    return make
+
+
+@dataclass
+class ServerProcess:
+    """A real ``ordertrail serve`` process."""
+
+    base_url: str
+    data_dir: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the ``ordertrail`` command against this server's store."""
+        return subprocess.run(
+            [str(BIN / "ordertrail"), *args], env=self.env, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ServerProcess:
+    """Start ``ordertrail serve`` on a free port and wait until it answers /healthz."""
+    port = port or free_port()
+    env = {
+        **os.environ,
+        "ORDERTRAIL_DATA_DIR": str(data_dir),
+        "ORDERTRAIL_PORT": str(port),
+        "ORDERTRAIL_HOST": "127.0.0.1",
+        "ORDERTRAIL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        **(extra_env or {}),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / f"server-{port}.log"
+    process = subprocess.Popen(
+        [str(BIN / "ordertrail"), "serve"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+    server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text()}")
+        try:
+            return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, timeout=30, what="server start")
+    return server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A real server process on a fresh embedded store."""
+    running = start_server(tmp_path / "server-data")
+    yield running
+    running.stop()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -159,6 +159,7 @@ class ServerProcess:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
+    log_file: IO[bytes]
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``ordertrail`` command against this server's store."""
@@ -176,6 +177,7 @@ class ServerProcess:
             else:
                 self.process.terminate()
             self.process.wait(timeout=30)
+        self.log_file.close()
 
 
 def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ServerProcess:
@@ -191,10 +193,9 @@ def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, por
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"server-{port}.log"
-    process = subprocess.Popen(
-        [str(BIN / "ordertrail"), "serve"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
-    server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log)
+    log_file = log.open("ab")
+    process = subprocess.Popen([str(BIN / "ordertrail"), "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log, log_file)
 
     def healthy() -> bool:
         if process.poll() is not None:

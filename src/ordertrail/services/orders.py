@@ -150,10 +150,11 @@ def place_order_tx(
     )
     kept = scan_store.unmatched_for(connection, numbers)
     if kept:
+        # Mark them attached first, so the scan transaction no longer sees them as kept-unmatched.
+        scan_store.mark_attached(connection, [k.event_id for k in kept], at=now)
         _, attached_changes = record_scans_tx(
             connection, [(scan_from_json(k.payload), k.api_key_id) for k in kept], now=now
         )
-        scan_store.mark_attached(connection, [k.event_id for k in kept], at=now)
         changes.extend(attached_changes)
     return _order_view(connection, order_store.orders_by_id(connection, [order_id])[order_id], private=True), changes
 

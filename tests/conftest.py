@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ordertrail.api.app import create_app
+from ordertrail.domain.errors import DuplicateMerchant
 from ordertrail.domain.keys import Role
 from ordertrail.services import keys as key_service
 from ordertrail.services.context import Services
@@ -76,19 +78,19 @@ def run_services(settings: Settings) -> Callable[[Callable[[Services], Any]], An
 
 @pytest.fixture
 def make_key(run_services: Callable[..., Any]) -> Callable[..., str]:
-    """Create a key (and its merchant, if needed) and return the plaintext: ``make_key("merchant", merchant="Shop")``."""
+    """Create a key (and its merchant, if needed) and return it: ``make_key("merchant", merchant="Shop")``."""
 
     def make(role: str, *, name: str | None = None, merchant: str | None = None, facility: str | None = None) -> str:
         async def work(services: Services) -> str:
             if merchant is not None:
-                from ordertrail.domain.errors import DuplicateMerchant
-
-                try:
+                with contextlib.suppress(DuplicateMerchant):
                     await key_service.create_merchant(services, name=merchant)
-                except DuplicateMerchant:
-                    pass
             created = await key_service.create_key(
-                services, role=Role(role), name=name or f"{role}-{uuid.uuid4().hex[:6]}", merchant=merchant, facility=facility
+                services,
+                role=Role(role),
+                name=name or f"{role}-{uuid.uuid4().hex[:6]}",
+                merchant=merchant,
+                facility=facility,
             )
             return created.plaintext
 

@@ -89,9 +89,7 @@ def test_walkthrough(server: ServerProcess, request: pytest.FixtureRequest) -> N
     assert code == 201 and late["event"]["late"] is True
     assert late["parcel"]["status"] == "out_for_delivery"  # it did not move the parcel back
 
-    code, delivered = post(
-        scan_body(number, "delivered", at=at(22), proof={"recipient_name": CANARIES["recipient"]})
-    )
+    code, delivered = post(scan_body(number, "delivered", at=at(22), proof={"recipient_name": CANARIES["recipient"]}))
     assert code == 201 and delivered["parcel"]["status"] == "delivered"
 
     tracking = http.get(f"/api/v1/tracking/{number.lower()}")
@@ -129,14 +127,16 @@ def test_walkthrough(server: ServerProcess, request: pytest.FixtureRequest) -> N
     assert unknown.json() == malformed.json()
 
 
-def test_keys_created_and_revoked_while_running_count_at_once(server: ServerProcess, request: pytest.FixtureRequest) -> None:
+def test_keys_created_and_revoked_while_running_count_at_once(
+    server: ServerProcess, request: pytest.FixtureRequest
+) -> None:
     http = server.http()
     request.addfinalizer(http.close)
     admin = key_from_cli(server, "--role", "admin", "--name", "ops")
     assert http.get("/api/v1/orders", headers=auth(admin)).status_code == 200
     listed = server.cli("keys", "list")
     assert "ops" in listed.stdout and admin not in listed.stdout  # keys are never shown again
-    key_id = [line for line in listed.stdout.splitlines() if "ops" in line][0].split("│")[1].strip()
+    key_id = next(line for line in listed.stdout.splitlines() if "ops" in line).split("│")[1].strip()
     assert server.cli("keys", "revoke", key_id).returncode == 0
     refused = http.get("/api/v1/orders", headers=auth(admin))
     assert refused.status_code == 401

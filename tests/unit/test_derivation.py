@@ -73,7 +73,9 @@ def test_late_scan_is_flagged_and_slots_into_occurred_order() -> None:
 
 
 def test_explicit_paths_back_to_transit_are_allowed() -> None:
-    after_attempt = derive([ev(S.ORDER_PLACED, 0), ev(S.OUT_FOR_DELIVERY, 1), ev(S.DELIVERY_ATTEMPTED, 2), ev(S.IN_TRANSIT, 3)])
+    after_attempt = derive(
+        [ev(S.ORDER_PLACED, 0), ev(S.OUT_FOR_DELIVERY, 1), ev(S.DELIVERY_ATTEMPTED, 2), ev(S.IN_TRANSIT, 3)]
+    )
     assert after_attempt.status is S.IN_TRANSIT
     after_problem = derive([ev(S.ORDER_PLACED, 0), ev(S.OUT_FOR_DELIVERY, 1), ev(S.EXCEPTION, 2), ev(S.IN_TRANSIT, 3)])
     assert after_problem.status is S.IN_TRANSIT

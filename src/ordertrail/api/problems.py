@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -41,6 +42,7 @@ TITLES = {
 }
 
 PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("ordertrail.api")
 
 
 def problem(
@@ -122,7 +124,8 @@ def install(app: FastAPI) -> None:
         assert isinstance(error, StarletteHTTPException)
         return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
 
-    async def on_unexpected(_: Request, __: Exception) -> Response:
+    async def on_unexpected(request: Request, error: Exception) -> Response:
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return problem(500, "Something went wrong on our side; it has been logged.")
 
     app.add_exception_handler(errors.OrdertrailError, on_domain_error)

@@ -249,6 +249,6 @@ def _encode_cursor(order_id: int) -> str:
 def _decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not (cursor.startswith("o") and cursor[1:].isdigit()):
+    if not (cursor.startswith("o") and cursor[1:].isdigit() and len(cursor) <= 19):
         raise InvalidInput("The cursor is not one this API returned.", field="cursor")
     return int(cursor[1:])

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 async def list_unmatched(
     _: AdminDep,
     services: ServicesDep,
-    after: Annotated[int, Query(ge=0, description="Cursor: the last id of the previous page")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last id of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     rows = await services.db.read(lambda c: scan_store.list_unmatched(c, after_id=after, limit=limit))

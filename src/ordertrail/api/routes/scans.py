@@ -88,11 +88,22 @@ async def post_scan_batch(request: Request) -> Response:
         parsed.append(_parse_item(index, item))
     valid = [p for p in parsed if isinstance(p, ScanInput)]
     recorded = iter(await get_ingestor(request).record(valid, principal)) if valid else iter(())
-    results = [scan_result(next(recorded)) if isinstance(p, ScanInput) else p for p in parsed]
+    results = [
+        _in_batch(index, scan_result(next(recorded))) if isinstance(p, ScanInput) else p
+        for index, p in enumerate(parsed)
+    ]
     counts = {outcome.value: 0 for outcome in Outcome}
     for result in results:
         counts[result["outcome"]] += 1
     return json_response({"results": results, "counts": counts})
+
+
+def _in_batch(index: int, result: dict[str, Any]) -> dict[str, Any]:
+    """Name fields by their place in the batch (``scans.3.reason``)."""
+    if "errors" in result:
+        result["errors"] = [{**e, "field": f"scans.{index}.{e['field']}"} for e in result["errors"]]
+        result["error"] = "; ".join(f"{e['field']} {e['reason']}" for e in result["errors"])
+    return result
 
 
 def _parse_item(index: int, item: Any) -> ScanInput | dict[str, Any]:

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    hot_paths: bool = Field(
+        True, description="Serve scan ingest and tracking lookups past FastAPI's generic machinery (faster)."
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )

@@ -150,3 +150,31 @@ def test_any_permutation_and_duplication_gives_the_same_status_and_timeline(
 def test_timeline_is_in_occurred_order(events: list[ScanEvent]) -> None:
     instants = [e.event.occurred_at for e in derive(events).timeline if e.event.status != CORRECTION]
     assert instants == sorted(instants)
+
+
+@st.composite
+def in_order_events(draw: st.DrawFn) -> list[ScanEvent]:
+    events = [ev(S.ORDER_PLACED, 0, sequence=1)]
+    hours = 0.0
+    for sequence in range(2, draw(st.integers(min_value=2, max_value=12))):
+        hours += draw(st.floats(min_value=0.01, max_value=20))
+        events.append(ev(draw(statuses), hours, sequence=sequence))
+    return events
+
+
+@given(in_order_events())
+def test_advancing_the_state_equals_replaying_every_event(events: list[ScanEvent]) -> None:
+    state = derive(events[:1]).state
+    for index, event in enumerate(events[1:], start=1):
+        advanced = state.advance(event)
+        assert advanced is not None
+        state, effect = advanced
+        replayed = derive(events[: index + 1])
+        assert state == replayed.state
+        assert effect is replayed.timeline[-1].effect
+
+
+def test_an_event_before_the_latest_cannot_advance() -> None:
+    state = derive([ev(S.ORDER_PLACED, 0), ev(S.IN_TRANSIT, 5)]).state
+    assert state.advance(ev(S.DISPATCHED, 4)) is None
+    assert state.advance(ev(CORRECTION, 6, voids="x")) is None

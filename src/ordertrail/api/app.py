@@ -15,9 +15,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.api import openapi, problems
+from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.limits import BodySizeLimit
 from ordertrail.api.routes import admin, health, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
 from ordertrail.settings import Settings
@@ -42,6 +44,7 @@ def create_app(settings: Settings) -> ASGIApp:
         app.state.settings = settings
         app.state.services = services
         app.state.ingestor = ingestor
+        app.state.tracking_cache = TrackingCache()
         try:
             yield
         finally:
@@ -59,7 +62,10 @@ def create_app(settings: Settings) -> ASGIApp:
     for module in (health, scans, orders, tracking, admin):
         app.include_router(module.router)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
-    outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
+    outer: ASGIApp = app
+    if settings.hot_paths:
+        outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
+    outer = BodySizeLimit(outer, max_bytes=settings.max_body_bytes)
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer

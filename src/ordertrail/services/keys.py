@@ -16,6 +16,7 @@ from ordertrail.domain.errors import (
 )
 from ordertrail.domain.keys import Principal, Role
 from ordertrail.services.context import Services
+from ordertrail.storage import hot
 from ordertrail.storage import keys as key_store
 from ordertrail.storage import orders as order_store
 from ordertrail.storage.keys import KeyRecord
@@ -100,7 +101,7 @@ async def authenticate(services: Services, *, authorization: str | None) -> Prin
     if not key_rules.looks_like_key(token):
         raise Unauthenticated()
     key_hash = key_rules.hash_key(token)
-    principal = await services.db.read(lambda connection: key_store.principal_by_hash(connection, key_hash))
+    principal = await hot.principal_by_hash(services.db, key_hash)
     if principal is None:
         raise Unauthenticated("That API key is not valid (unknown or revoked).")
     return principal

@@ -139,6 +139,7 @@ def place_order_tx(
                 parcel_id=item.parcel_id,
                 status=Status.ORDER_PLACED.value,
                 substatus=None,
+                furthest_rank=0,
                 last_sequence=1,
                 status_version=0,
                 status_changed_at=placed_at,

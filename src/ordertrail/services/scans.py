@@ -20,12 +20,13 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ordertrail.domain.changes import ParcelChange
-from ordertrail.domain.derivation import Derivation, derive
+from ordertrail.domain.derivation import Derivation, ParcelState, TimelineEntry, derive
 from ordertrail.domain.errors import FieldProblem
 from ordertrail.domain.events import Location, ScanEvent
 from ordertrail.domain.keys import Principal
 from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
+from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -46,12 +47,44 @@ class ScanResult:
 
 @dataclass
 class _ParcelWork:
+    """One parcel's state during a scan transaction. Its stored events are read only when needed."""
+
     record: ParcelRecord
-    events: list[ScanEvent]
-    derivation: Derivation
+    state: ParcelState
     status_version: int
     status_changed_at: datetime
     new_events: list[ScanEvent] = field(default_factory=list)
+    events: list[ScanEvent] | None = None  # stored + new, once loaded
+    derivation: Derivation | None = None
+
+    @classmethod
+    def of(cls, record: ParcelRecord) -> _ParcelWork:
+        state = ParcelState(Status(record.status), record.substatus, record.furthest_rank, record.last_event_at)
+        return cls(record, state, record.status_version, record.status_changed_at)
+
+    def replay(self, connection: Connection) -> Derivation:
+        """Derive from every event (stored and new): for out-of-order events, corrections and retries."""
+        if self.events is None:
+            stored = scan_store.events_of(connection, [self.record.id]).get(self.record.id, [])
+            self.events = [*stored, *self.new_events]
+        if self.derivation is None:
+            self.derivation = derive(self.events)
+        return self.derivation
+
+    def append(self, connection: Connection, event: ScanEvent) -> tuple[Effect, bool]:
+        """Add a new event; returns what it did and whether it is late."""
+        self.new_events.append(event)
+        if self.events is not None:
+            self.events.append(event)
+        self.derivation = None
+        advanced = self.state.advance(event)
+        if advanced is not None:
+            self.state, effect = advanced
+            return effect, False
+        derivation = self.replay(connection)
+        self.state = derivation.state
+        entry = next(e for e in derivation.timeline if e.event.event_id == event.event_id)
+        return entry.effect, entry.late
 
 
 def with_device_facility(scan: ScanInput, principal: Principal) -> ScanInput:
@@ -64,50 +97,48 @@ def with_device_facility(scan: ScanInput, principal: Principal) -> ScanInput:
 def record_scans_tx(
     connection: Connection, items: Sequence[tuple[ScanInput, int | None]], *, now: datetime
 ) -> tuple[list[ScanResult], list[ParcelChange]]:
-    """Record scans (each with the id of the key that sent it) in the caller's transaction."""
-    event_ids = list({scan.event_id for scan, _ in items})
-    known = scan_store.known_event_ids(connection, event_ids)
-    numbers = list({scan.tracking_number for scan, _ in items})
-    parcels = order_store.parcels_by_tracking_number(connection, numbers, for_update=True)
-    events = scan_store.events_of(connection, [p.id for p in parcels.values()])
+    """Record scans (each with the id of the key that sent it) in the caller's transaction.
+
+    Reads per group, not per scan: the event ids already used, and the parcels with their projection. A
+    parcel's stored events are read only for an event that happened before its latest one, a correction, or
+    the answer to a retry; otherwise the projection alone decides (``ParcelState.advance``).
+    """
+    known = scan_store.known_event_ids(connection, list({scan.event_id for scan, _ in items}))
+    parcels = order_store.parcels_by_tracking_number(
+        connection, list({scan.tracking_number for scan, _ in items}), for_update=True
+    )
     work: dict[str, _ParcelWork] = {}
     results: list[ScanResult] = []
     changes: list[ParcelChange] = []
-    seen: dict[str, tuple[str, str | None]] = {}  # event_id -> (body hash, tracking number) within this batch
+    seen: dict[str, str] = {}  # event_id -> body hash, for repeats within this batch
+    created: dict[str, tuple[ScanEvent, bool]] = {}  # event_id -> (event, late)
     new_rows: list[scan_store.NewEvent] = []
 
     def parcel_work(record: ParcelRecord) -> _ParcelWork:
         if record.tracking_number not in work:
-            parcel_events = events.get(record.id, [])
-            work[record.tracking_number] = _ParcelWork(
-                record=record,
-                events=list(parcel_events),
-                derivation=derive(parcel_events),
-                status_version=record.status_version,
-                status_changed_at=record.status_changed_at,
-            )
+            work[record.tracking_number] = _ParcelWork.of(record)
         return work[record.tracking_number]
 
     for scan, key_id in items:
         earlier = known.get(scan.event_id)
         if earlier is not None or scan.event_id in seen:
-            body_hash = earlier.body_hash if earlier is not None else seen[scan.event_id][0]
+            body_hash = earlier.body_hash if earlier is not None else seen[scan.event_id]
+            record = parcels.get(scan.tracking_number)
             if body_hash != scan.body_hash:
                 results.append(ScanResult(scan.event_id, Outcome.CONFLICT))
-                continue
-            record = parcels.get(scan.tracking_number)
-            if record is None or (earlier is not None and earlier.parcel_id is None):
+            elif record is None or (earlier is not None and earlier.parcel_id is None):
                 results.append(ScanResult(scan.event_id, Outcome.UNMATCHED))
-                continue
-            results.append(_stored(scan.event_id, parcel_work(record)))
+            else:
+                results.append(ScanResult(scan.event_id, Outcome.DUPLICATE))
+                parcel_work(record)
             continue
         problems = scan_problems(scan, now=now)
-        record = parcels.get(scan.tracking_number)
         if problems:
             results.append(ScanResult(scan.event_id, Outcome.INVALID, problems=tuple(problems)))
             continue
-        seen[scan.event_id] = (scan.body_hash, scan.tracking_number)
+        record = parcels.get(scan.tracking_number)
         if record is None:
+            seen[scan.event_id] = scan.body_hash
             scan_store.keep_unmatched(
                 connection,
                 event_id=scan.event_id,
@@ -121,11 +152,11 @@ def record_scans_tx(
             continue
         parcel = parcel_work(record)
         if scan.status == CORRECTION:
-            problem = _correction_problem(scan, parcel.events)
+            problem = _correction_problem(scan, parcel.replay(connection).timeline)
             if problem is not None:
-                del seen[scan.event_id]
                 results.append(ScanResult(scan.event_id, Outcome.INVALID, problems=(problem,)))
                 continue
+        seen[scan.event_id] = scan.body_hash
         event = ScanEvent(
             event_id=scan.event_id,
             sequence=record.last_sequence + len(parcel.new_events) + 1,
@@ -138,14 +169,12 @@ def record_scans_tx(
             reason=scan.reason,
             voids_event_id=scan.voids_event_id,
         )
-        previous = parcel.derivation
-        parcel.events.append(event)
-        parcel.new_events.append(event)
-        parcel.derivation = derive(parcel.events)
-        if (parcel.derivation.status, parcel.derivation.substatus) != (previous.status, previous.substatus):
+        previous = parcel.state
+        effect, late = parcel.append(connection, event)
+        if (parcel.state.status, parcel.state.substatus) != (previous.status, previous.substatus):
             parcel.status_version += 1
             parcel.status_changed_at = now
-        entry = next(e for e in parcel.derivation.timeline if e.event.event_id == event.event_id)
+        created[event.event_id] = (event, late)
         new_rows.append(scan_store.NewEvent(record.id, event, scan.body_hash, key_id, scan.proof))
         changes.append(
             ParcelChange(
@@ -154,54 +183,57 @@ def record_scans_tx(
                 merchant_id=record.merchant_id,
                 tracking_number=record.tracking_number,
                 event=event,
-                effect=entry.effect,
-                late=entry.late,
+                effect=effect,
+                late=late,
                 previous_status=previous.status.value,
-                status=parcel.derivation.status.value,
-                substatus=parcel.derivation.substatus,
+                status=parcel.state.status.value,
+                substatus=parcel.state.substatus,
                 status_version=parcel.status_version,
             )
         )
         results.append(ScanResult(scan.event_id, Outcome.CREATED))
 
     scan_store.append_events(connection, new_rows)
-    projections = [_projection(p, now) for p in work.values() if p.new_events]
-    order_store.save_projections(connection, projections)
-    saved = {p.parcel_id: p for p in projections}
-    final = {
-        number: replace(
-            p.record,
-            status=saved[p.record.id].status,
-            substatus=saved[p.record.id].substatus,
-            last_sequence=saved[p.record.id].last_sequence,
-            status_version=saved[p.record.id].status_version,
-            status_changed_at=saved[p.record.id].status_changed_at,
-            last_event_at=saved[p.record.id].last_event_at,
-        )
-        if p.record.id in saved
-        else p.record
-        for number, p in work.items()
-    }
-    return [_finish(result, work, final) for result in results], changes
+    projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
+    order_store.save_projections(connection, list(projections.values()))
+    final = {number: _committed(p.record, projections.get(p.record.id)) for number, p in work.items()}
+    finished = []
+    for result, (scan, _) in zip(results, items, strict=True):
+        if result.outcome is Outcome.CREATED:
+            event, late = created[result.event_id]
+            result = replace(result, event=event, late=late, parcel=final[scan.tracking_number])
+        elif result.outcome is Outcome.DUPLICATE:
+            result = _stored_result(connection, result, work[scan.tracking_number], final[scan.tracking_number])
+        finished.append(result)
+    return finished, changes
 
 
-def _stored(event_id: str, parcel: _ParcelWork) -> ScanResult:
-    return ScanResult(event_id, Outcome.DUPLICATE, parcel=parcel.record)
+def _committed(record: ParcelRecord, projection: Projection | None) -> ParcelRecord:
+    """The parcel as this transaction leaves it."""
+    if projection is None:
+        return record
+    return replace(
+        record,
+        status=projection.status,
+        substatus=projection.substatus,
+        furthest_rank=projection.furthest_rank,
+        last_sequence=projection.last_sequence,
+        status_version=projection.status_version,
+        status_changed_at=projection.status_changed_at,
+        last_event_at=projection.last_event_at,
+    )
 
 
-def _finish(result: ScanResult, work: dict[str, _ParcelWork], final: dict[str, ParcelRecord]) -> ScanResult:
-    """Attach the stored event (with its late flag) and the parcel as committed."""
-    if result.outcome not in (Outcome.CREATED, Outcome.DUPLICATE):
-        return result
-    for number, parcel in work.items():
-        for entry in parcel.derivation.timeline:
-            if entry.event.event_id == result.event_id:
-                return replace(result, event=entry.event, late=entry.late, parcel=final[number])
-    return result
+def _stored_result(connection: Connection, result: ScanResult, parcel: _ParcelWork, final: ParcelRecord) -> ScanResult:
+    """A retry gets the stored event (with its late flag as of now) and the parcel as it is."""
+    entry = next((e for e in parcel.replay(connection).timeline if e.event.event_id == result.event_id), None)
+    if entry is None:
+        return replace(result, parcel=final)
+    return replace(result, event=entry.event, late=entry.late, parcel=final)
 
 
-def _correction_problem(scan: ScanInput, events: Sequence[ScanEvent]) -> FieldProblem | None:
-    target = next((e for e in events if e.event_id == scan.voids_event_id), None)
+def _correction_problem(scan: ScanInput, timeline: Sequence[TimelineEntry]) -> FieldProblem | None:
+    target = next((e.event for e in timeline if e.event.event_id == scan.voids_event_id), None)
     if target is None:
         return FieldProblem("voids_event_id", "names no event of this parcel")
     if target.status in (CORRECTION, Status.ORDER_PLACED):
@@ -210,15 +242,16 @@ def _correction_problem(scan: ScanInput, events: Sequence[ScanEvent]) -> FieldPr
 
 
 def _projection(parcel: _ParcelWork, now: datetime) -> Projection:
-    derivation = parcel.derivation
+    state = parcel.state
     return Projection(
         parcel_id=parcel.record.id,
-        status=derivation.status.value,
-        substatus=derivation.substatus,
+        status=state.status.value,
+        substatus=state.substatus,
+        furthest_rank=state.furthest_rank,
         last_sequence=parcel.record.last_sequence + len(parcel.new_events),
         status_version=parcel.status_version,
         status_changed_at=parcel.status_changed_at,
-        last_event_at=max(e.occurred_at for e in parcel.events),
+        last_event_at=state.latest_occurred_at,
         updated_at=now,
     )
 

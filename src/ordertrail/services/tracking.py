@@ -10,6 +10,7 @@ from ordertrail.domain import tracking_number as tn
 from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.services.context import Services
+from ordertrail.storage import hot
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
 from ordertrail.storage.orders import ParcelRecord
@@ -44,3 +45,11 @@ async def track_parcel(services: Services, *, tracking_number: str) -> TrackingV
     """The tracking view of a parcel by a number as typed; raises ParcelNotFound for unknown or malformed."""
     number = canonical_number(tracking_number)
     return await services.db.read(lambda connection: tracking_view_tx(connection, number))
+
+
+async def tracking_version(services: Services, *, tracking_number: str) -> tuple[object, ...]:
+    """A cheap probe that changes whenever the parcel's public view may change; raises ParcelNotFound."""
+    version = await hot.parcel_version(services.db, canonical_number(tracking_number))
+    if version is None:
+        raise ParcelNotFound()
+    return version

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from ordertrail.domain.keys import Principal, Role
+from ordertrail.domain.keys import Role
 from ordertrail.storage.tables import api_key, merchant
 from ordertrail.storage.types import new_id
 
@@ -35,20 +35,6 @@ def insert_key(
         )
     )
     return new_id(result)
-
-
-def principal_by_hash(connection: Connection, key_hash: str) -> Principal | None:
-    """The live (not revoked) key with that hash."""
-    row = connection.execute(
-        select(api_key.c.id, api_key.c.role, api_key.c.name, api_key.c.merchant_id, api_key.c.facility).where(
-            api_key.c.key_hash == key_hash, api_key.c.revoked_at.is_(None)
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    return Principal(
-        key_id=row.id, role=Role(row.role), name=row.name, merchant_id=row.merchant_id, facility=row.facility
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,10 +167,11 @@ class ParcelRecord:
     weight_grams: int | None
     status: str
     substatus: str | None
+    furthest_rank: int
     last_sequence: int
     status_version: int
     status_changed_at: datetime
-    last_event_at: datetime
+    last_event_at: datetime  # the latest occurred_at of any of its events
     merchant_id: int
     order_number: str
     destination_city: str
@@ -205,6 +206,7 @@ def _parcel(row: Any) -> ParcelRecord:
         weight_grams=row.weight_grams,
         status=row.status,
         substatus=row.substatus,
+        furthest_rank=row.furthest_rank,
         last_sequence=row.last_sequence,
         status_version=row.status_version,
         status_changed_at=row.status_changed_at,
@@ -265,6 +267,7 @@ def insert_parcel(
             weight_grams=weight_grams,
             status="order_placed",
             substatus=None,
+            furthest_rank=0,
             last_sequence=0,
             status_version=0,
             status_changed_at=at,
@@ -282,6 +285,7 @@ class Projection:
     parcel_id: int
     status: str
     substatus: str | None
+    furthest_rank: int
     last_sequence: int
     status_version: int
     status_changed_at: datetime
@@ -299,6 +303,7 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
         .values(
             status=bindparam("b_status"),
             substatus=bindparam("b_substatus"),
+            furthest_rank=bindparam("b_furthest_rank"),
             last_sequence=bindparam("b_last_sequence"),
             status_version=bindparam("b_status_version"),
             status_changed_at=bindparam("b_status_changed_at", type_=parcel.c.status_changed_at.type),
@@ -313,6 +318,7 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
                 "b_id": p.parcel_id,
                 "b_status": p.status,
                 "b_substatus": p.substatus,
+                "b_furthest_rank": p.furthest_rank,
                 "b_last_sequence": p.last_sequence,
                 "b_status_version": p.status_version,
                 "b_status_changed_at": p.status_changed_at,

@@ -86,6 +86,7 @@ parcel = Table(
     # The projection: derived from the events and updated in the same transaction as each new event.
     Column("status", String(32), nullable=False),
     Column("substatus", String(64), nullable=True),
+    Column("furthest_rank", SmallInteger, nullable=False),  # furthest main milestone reached (0 = placed)
     Column("last_sequence", Integer, nullable=False),
     Column("status_version", Integer, nullable=False),
     Column("status_changed_at", UTCDateTime, nullable=False),

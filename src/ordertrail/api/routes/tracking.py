@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ordertrail.api.deps import PrincipalDep, ServicesDep, json_response
-from ordertrail.api.views import parcel_summary, public_tracking
+from ordertrail.api.deps import PrincipalDep, ServicesDep, get_services, json_response
+from ordertrail.api.tracking_cache import TrackingCache
+from ordertrail.api.views import parcel_summary
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.domain.keys import Role
-from ordertrail.services.tracking import canonical_number, track_parcel, tracking_view_tx
+from ordertrail.services.tracking import canonical_number, tracking_view_tx
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
+PREFIX = "/api/v1/tracking/"
+
+
+async def tracking_response(request: Request, tracking_number: str) -> Response:
+    """The public tracking document (also served by the hot-path router)."""
+    cache: TrackingCache = request.app.state.tracking_cache
+    body = await cache.document(get_services(request), tracking_number)
+    return Response(body, media_type="application/json")
+
+
+async def hot_tracking(request: Request) -> Response:
+    return await tracking_response(request, request.scope["path"][len(PREFIX) :])
 
 
 @router.get(
@@ -19,9 +32,8 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
     summary="Public tracking: status, milestones and timeline, without personal data",
     responses={404: {"description": "Unknown or malformed number (the same answer for both)"}},
 )
-async def get_tracking(tracking_number: str, services: ServicesDep) -> Response:
-    view = await track_parcel(services, tracking_number=tracking_number)
-    return json_response(public_tracking(view))
+async def get_tracking(tracking_number: str, request: Request) -> Response:
+    return await tracking_response(request, tracking_number)
 
 
 @router.get("/parcels/{tracking_number}", summary="The short parcel summary a scanner shows")

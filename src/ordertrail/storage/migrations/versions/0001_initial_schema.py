@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("weight_grams", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("substatus", sa.String(length=64), nullable=True),
+        sa.Column("furthest_rank", sa.SmallInteger(), nullable=False),
         sa.Column("last_sequence", sa.Integer(), nullable=False),
         sa.Column("status_version", sa.Integer(), nullable=False),
         sa.Column("status_changed_at", ordertrail.storage.types.UTCDateTime(timezone=True), nullable=False),

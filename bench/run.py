@@ -1,0 +1,239 @@
+"""One command for the core benchmarks: ``.venv/bin/python -m bench.run``.
+
+Starts a real ``ordertrail serve`` process on an embedded store of ``--parcels`` parcels (five events each),
+then measures, in the same run and on the same server:
+
+- bare Starlette GET and bare POST (parses the same JSON as a scan) — the HTTP baselines;
+- (a) single-scan ingest, 64 concurrent clients, synchronous=FULL: scans/s, p50, p99 (ratio to bare POST);
+- (b) batch ingest, 1,000 scans a request: scans/s (ratio to a bare SQLite batch insert of the same rows);
+- (c) tracking lookups of random parcels: lookups/s, p50, p99 (ratio to bare GET).
+
+Prints a Markdown table (paste it into docs/benchmarks.md) and writes bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import wrk
+from bench.bulk_load import bulk_load
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ORDERTRAIL_DATA_DIR": str(data_dir),
+        "ORDERTRAIL_PORT": str(port),
+        "ORDERTRAIL_BENCH_BASELINE_ROUTES": "true",
+        "ORDERTRAIL_PUBLIC_RATE_LIMIT": "0",
+        "ORDERTRAIL_SQLITE_SYNCHRONOUS": "FULL",
+    }
+    process = subprocess.Popen(
+        [str(BIN / "ordertrail"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def cli(data_dir: Path, *args: str) -> str:
+    env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
+    result = subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def prepared_store(parcels: int) -> tuple[Path, list[str]]:
+    """A copy of a cached bulk-loaded store (built once per size) and a sample of its tracking numbers."""
+    cached = CACHE / f"store-{parcels}"
+    if not (cached / "ordertrail.db").exists():
+        print(f"building a store of {parcels:,} parcels and {parcels * 5:,} events (cached in {cached})…", flush=True)
+        cached.mkdir(parents=True, exist_ok=True)
+        sample = bulk_load(cached / "ordertrail.db", parcels=parcels)
+        (cached / "sample.json").write_text(json.dumps(sample))
+    work = CACHE / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    shutil.copy(cached / "ordertrail.db", work / "ordertrail.db")
+    return work, json.loads((cached / "sample.json").read_text())
+
+
+def scan_rows(numbers: list[str], count: int) -> list[dict[str, Any]]:
+    occurred = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    return [
+        {
+            "event_id": str(uuid.uuid4()),
+            "tracking_number": numbers[i % len(numbers)],
+            "status": "in_transit",
+            "substatus": "in_transit.arrived_at_hub",
+            "occurred_at": occurred,
+            "location": {"facility": "Hub Leeds", "city": "Leeds", "country": "GB"},
+        }
+        for i in range(count)
+    ]
+
+
+async def batch_ingest(base: str, token: str, batches: list[list[dict[str, Any]]], concurrency: int) -> float:
+    """Post the batches with ``concurrency`` clients; returns scans created per second."""
+    bodies = [json.dumps({"scans": batch}).encode() for batch in batches]
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    created = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal created
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await client.post(
+                "/api/v1/scans/batch",
+                content=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            response.raise_for_status()
+            created += response.json()["counts"]["created"]
+
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return created / elapsed
+
+
+def bare_sqlite_insert(folder: Path, batches: list[list[dict[str, Any]]]) -> float:
+    """Rows/s of a bare SQLite batch insert of the same rows: WAL, synchronous=FULL, one commit per 1,000."""
+    path = folder / "bare.db"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute(
+        "CREATE TABLE scan_event (id INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL, parcel_id INTEGER,"
+        " sequence INTEGER, status TEXT, substatus TEXT, occurred_at INTEGER, occurred_offset_minutes INTEGER,"
+        " recorded_at INTEGER, facility TEXT, city TEXT, country TEXT, body_hash TEXT)"
+    )
+    started = time.perf_counter()
+    rows = 0
+    for batch in batches:
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO scan_event (event_id, parcel_id, sequence, status, substatus, occurred_at,"
+            " occurred_offset_minutes, recorded_at, facility, city, country, body_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (s["event_id"], i, i, s["status"], s["substatus"], 1, 0, 1, "Hub Leeds", "Leeds", "GB", "x" * 64)
+                for i, s in enumerate(batch)
+            ],
+        )
+        db.execute("COMMIT")
+        rows += len(batch)
+    elapsed = time.perf_counter() - started
+    db.close()
+    return rows / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--batches", type=int, default=40, help="batches of 1,000 scans for (b)")
+    parser.add_argument("--port", type=int, default=18080)
+    args = parser.parse_args()
+
+    data_dir, numbers = prepared_store(args.parcels)
+    server = start_server(data_dir, args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
+        occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        scan_script = wrk.SCAN_SCRIPT % {
+            "numbers": wrk.lua_list(numbers),
+            "path": "/api/v1/scans",
+            "token": scanner,
+            "occurred_at": occurred,
+        }
+        bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
+        lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}
+        run = {"connections": args.connections, "seconds": args.seconds}
+        print("warming up…", flush=True)
+        wrk.run(f"{base}/__bench/get", connections=args.connections, seconds=2)
+        wrk.run(base, connections=args.connections, seconds=2, script=lookup_script)
+        print("measuring…", flush=True)
+        bare_get = wrk.run(f"{base}/__bench/get", **run)
+        lookups = wrk.run(base, script=lookup_script, **run)
+        bare_post = wrk.run(base, script=bare_script, **run)
+        single = wrk.run(base, script=scan_script, **run)
+        batches = [scan_rows(numbers, 1000) for _ in range(args.batches)]
+        batch_rate = asyncio.run(batch_ingest(base, scanner, batches, concurrency=2))
+        bare_insert = bare_sqlite_insert(data_dir, [scan_rows(numbers, 1000) for _ in range(args.batches)])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    results = {
+        "parcels": args.parcels,
+        "events": args.parcels * 5,
+        "connections": args.connections,
+        "bare_get": asdict(bare_get),
+        "bare_post": asdict(bare_post),
+        "lookups": asdict(lookups),
+        "single_scan_ingest": asdict(single),
+        "batch_ingest_scans_per_s": batch_rate,
+        "bare_sqlite_insert_rows_per_s": bare_insert,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    rows = [
+        ("bare Starlette GET", bare_get.requests_per_s, bare_get, None, None),
+        ("(c) tracking lookup", lookups.requests_per_s, lookups, bare_get.requests_per_s, 0.5),
+        ("bare POST (parses the scan JSON)", bare_post.requests_per_s, bare_post, None, None),
+        ("(a) single-scan ingest, durable", single.requests_per_s, single, bare_post.requests_per_s, 0.5),
+        ("bare SQLite batch insert (rows/s)", bare_insert, None, None, None),
+        ("(b) batch ingest, 1,000 a request", batch_rate, None, bare_insert, 0.4),
+    ]
+    print()
+    print(
+        f"store: {args.parcels:,} parcels, {args.parcels * 5:,} events;"
+        f" {args.connections} connections, {args.seconds} s each"
+    )
+    print()
+    print("| measure | per second | p50 ms | p99 ms | ratio to baseline | target |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, rate, latency, baseline, target in rows:
+        p50 = f"{latency.p50_ms:.2f}" if latency else ""
+        p99 = f"{latency.p99_ms:.2f}" if latency else ""
+        ratio = f"{rate / baseline:.2f}" if baseline else ""
+        goal = f"≥ {target}" if target else ""
+        print(f"| {name} | {rate:,.0f} | {p50} | {p99} | {ratio} | {goal} |")
+    if single.errors or lookups.errors:
+        print(f"\nnon-2xx: ingest {single.errors}, lookups {lookups.errors}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Drive wrk (Debian's HTTP load generator) and read its figures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Builds a scan body per request with a fresh event id, the same way for the real route and the bare POST,
+# so both sides pay the same client cost.
+SCAN_SCRIPT = """
+local numbers = {%(numbers)s}
+local path = "%(path)s"
+local token = "%(token)s"
+local counter = 0
+local prefix = ""
+function init(args)
+  math.randomseed(os.time() * 1000 + (tonumber(args[1]) or 0) + math.floor(os.clock() * 1000000))
+  prefix = string.format("%%08x", math.random(0, 0x7fffffff))
+end
+function request()
+  counter = counter + 1
+  local n = numbers[math.random(1, #numbers)]
+  local id = string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
+    0x8000 + math.random(0, 0x3fff), counter)
+  local body = '{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"in_transit",' ..
+    '"substatus":"in_transit.arrived_at_hub","occurred_at":"%(occurred_at)s",' ..
+    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}'
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+"""
+
+LOOKUP_SCRIPT = """
+local numbers = {%(numbers)s}
+function init(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000))
+end
+function request()
+  return wrk.format("GET", "/api/v1/tracking/" .. numbers[math.random(1, #numbers)])
+end
+"""
+
+LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+TOTAL = re.compile(r"(\d+) requests in")
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def run(url: str, *, connections: int, seconds: int, threads: int = 2, script: str | None = None) -> WrkResult:
+    """Run wrk against ``url`` and parse requests/s and latency percentiles."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+        if script is not None:
+            path = Path(folder) / "script.lua"
+            path.write_text(script)
+            command += ["-s", str(path)]
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    latencies = {int(p): float(v) * UNITS[u] for p, v, u in LATENCY.findall(output)}
+    rate = RATE.search(output)
+    total = TOTAL.search(output)
+    errors = NON_2XX.search(output)
+    assert rate and total, output
+    return WrkResult(
+        requests_per_s=float(rate.group(1)),
+        p50_ms=latencies[50],
+        p99_ms=latencies[99],
+        requests=int(total.group(1)),
+        errors=int(errors.group(1)) if errors else 0,
+    )
+
+
+def lua_list(values: list[str]) -> str:
+    return ",".join(f'"{v}"' for v in values)

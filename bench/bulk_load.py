@@ -56,7 +56,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
         orders, parcel_rows, event_rows = [], [], []
         for i in range(count):
             order_id = next_order + start + i
-            placed = now - timedelta(hours=rng.uniform(24, 24 * 30))
+            placed = now - timedelta(hours=rng.uniform(24 * 4, 24 * 30))  # every event at least a day old
             city, country = rng.choice(CITIES)
             number = tn.generate(rng.randrange)
             if len(sample) < 10_000:
@@ -138,7 +138,8 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
         db.executemany(
             "INSERT INTO scan_event (event_id, parcel_id, sequence, status, substatus, occurred_at,"
             " occurred_offset_minutes, recorded_at, facility, city, region, postal_code, country, lat, lon, note,"
-            " reason, voids_event_id, api_key_id, body_hash, has_proof) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " reason, voids_event_id, api_key_id, body_hash, has_proof)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             event_rows,
         )
         db.execute("COMMIT")

@@ -171,12 +171,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     try:
         scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
-        occurred = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
         scan_script = wrk.SCAN_SCRIPT % {
             "numbers": wrk.lua_list(numbers),
             "path": "/api/v1/scans",
             "token": scanner,
-            "occurred_at": occurred,
+            "start_ms": int((datetime.now(UTC) - timedelta(hours=3)).timestamp() * 1000),
         }
         bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
         lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}

@@ -16,9 +16,15 @@ local path = "%(path)s"
 local token = "%(token)s"
 local counter = 0
 local prefix = ""
+local start_ms = %(start_ms)d
 function init(args)
   math.randomseed(os.time() * 1000 + (tonumber(args[1]) or 0) + math.floor(os.clock() * 1000000))
   prefix = string.format("%%08x", math.random(0, 0x7fffffff))
+end
+-- Scans of one parcel happen one after another, as on a real network: each request is a few ms later.
+local function occurred_at()
+  local ms = start_ms + counter * 3 + math.random(0, 2)
+  return os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", math.floor(ms / 1000)) .. string.format(".%%03dZ", ms %% 1000)
 end
 function request()
   counter = counter + 1
@@ -26,7 +32,7 @@ function request()
   local id = string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
     0x8000 + math.random(0, 0x3fff), counter)
   local body = '{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"in_transit",' ..
-    '"substatus":"in_transit.arrived_at_hub","occurred_at":"%(occurred_at)s",' ..
+    '"substatus":"in_transit.arrived_at_hub","occurred_at":"' .. occurred_at() .. '",' ..
     '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}'
   return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end

@@ -23,7 +23,9 @@ class BodySizeLimit:
                 if not value.isdigit() or int(value) > self.max_bytes:
                     await self._refuse(scope, receive, send)
                     return
-                break
+                # The server never hands over more than the declared length: nothing to count.
+                await self.app(scope, receive, send)
+                return
         received = 0
         started = False
 

@@ -195,6 +195,10 @@ _PARCEL_QUERY = select(
 ).join(order, order.c.id == parcel.c.order_id)
 
 
+_PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
+_PARCELS_LOCKED = _PARCELS.with_for_update(of=parcel)
+
+
 def _parcel(row: Any) -> ParcelRecord:
     return ParcelRecord(
         id=row.id,
@@ -226,10 +230,8 @@ def parcels_by_tracking_number(
     """Parcels by number; ``for_update`` locks their rows until commit (PostgreSQL; SQLite locks the file)."""
     if not tracking_numbers:
         return {}
-    query = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(tracking_numbers))
-    if for_update and connection.dialect.name != "sqlite":
-        query = query.with_for_update(of=parcel)
-    return {row.tracking_number: _parcel(row) for row in connection.execute(query)}
+    query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
+    return {row.tracking_number: _parcel(row) for row in connection.execute(query, {"numbers": list(tracking_numbers)})}
 
 
 def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[int, list[ParcelRecord]]:
@@ -297,22 +299,8 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
     """Update the status projection of several parcels in one round trip."""
     if not projections:
         return
-    statement = (
-        update(parcel)
-        .where(parcel.c.id == bindparam("b_id"))
-        .values(
-            status=bindparam("b_status"),
-            substatus=bindparam("b_substatus"),
-            furthest_rank=bindparam("b_furthest_rank"),
-            last_sequence=bindparam("b_last_sequence"),
-            status_version=bindparam("b_status_version"),
-            status_changed_at=bindparam("b_status_changed_at", type_=parcel.c.status_changed_at.type),
-            last_event_at=bindparam("b_last_event_at", type_=parcel.c.last_event_at.type),
-            updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
-        )
-    )
     connection.execute(
-        statement,
+        _SAVE_PROJECTION,
         [
             {
                 "b_id": p.parcel_id,
@@ -328,3 +316,19 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
             for p in projections
         ],
     )
+
+
+_SAVE_PROJECTION = (
+    update(parcel)
+    .where(parcel.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        substatus=bindparam("b_substatus"),
+        furthest_rank=bindparam("b_furthest_rank"),
+        last_sequence=bindparam("b_last_sequence"),
+        status_version=bindparam("b_status_version"),
+        status_changed_at=bindparam("b_status_changed_at", type_=parcel.c.status_changed_at.type),
+        last_event_at=bindparam("b_last_event_at", type_=parcel.c.last_event_at.type),
+        updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
+    )
+)

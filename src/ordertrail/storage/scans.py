@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ordertrail.domain.events import Location, ScanEvent
 from ordertrail.domain.scans import Proof
@@ -34,6 +34,20 @@ _EVENT_COLUMNS = (
     scan_event.c.reason,
     scan_event.c.voids_event_id,
 )
+
+# Built once: statements on the ingest path are reused, so SQLAlchemy neither rebuilds nor re-keys them.
+_EVENTS_OF = (
+    select(*_EVENT_COLUMNS)
+    .where(scan_event.c.parcel_id.in_(bindparam("ids", expanding=True)))
+    .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
+)
+_KNOWN_EVENTS = select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
+    scan_event.c.event_id.in_(bindparam("ids", expanding=True))
+)
+_KNOWN_UNMATCHED = select(
+    unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number
+).where(unmatched_scan.c.event_id.in_(bindparam("ids", expanding=True)), unmatched_scan.c.attached_at.is_(None))
+_INSERT_EVENT = insert(scan_event)
 
 _OFFSETS: dict[int, timezone] = {}
 
@@ -81,11 +95,7 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     found: dict[int, list[ScanEvent]] = defaultdict(list)
     if not ids:
         return found
-    rows = connection.execute(
-        select(*_EVENT_COLUMNS)
-        .where(scan_event.c.parcel_id.in_(ids))
-        .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
-    )
+    rows = connection.execute(_EVENTS_OF, {"ids": ids})
     for row in rows:
         found[row.parcel_id].append(_event(row))
     return found
@@ -116,17 +126,9 @@ def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[st
     if not event_ids:
         return {}
     found: dict[str, StoredScan] = {}
-    for row in connection.execute(
-        select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
-            scan_event.c.event_id.in_(event_ids)
-        )
-    ):
+    for row in connection.execute(_KNOWN_EVENTS, {"ids": event_ids}):
         found[row.event_id] = StoredScan(row.event_id, row.body_hash, row.parcel_id)
-    for row in connection.execute(
-        select(unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number).where(
-            unmatched_scan.c.event_id.in_(event_ids), unmatched_scan.c.attached_at.is_(None)
-        )
-    ):
+    for row in connection.execute(_KNOWN_UNMATCHED, {"ids": event_ids}):
         found.setdefault(row.event_id, StoredScan(row.event_id, row.body_hash, None, row.tracking_number))
     return found
 
@@ -147,7 +149,7 @@ def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> Non
     if not new_events:
         return
     connection.execute(
-        insert(scan_event),
+        _INSERT_EVENT,
         [
             {
                 "event_id": item.event.event_id,

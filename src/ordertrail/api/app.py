@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.api import openapi, problems
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.routes import admin, health, labels, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, admin):
+    for module in (health, scans, orders, tracking, labels, admin):
         app.include_router(module.router)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)

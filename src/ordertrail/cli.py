@@ -199,7 +199,7 @@ def demo(orders: Annotated[int, typer.Option(min=1, help="How many demo orders t
 
 @app.command()
 def labels(
-    order_numbers: Annotated[list[str], typer.Argument(help="The orders whose parcels get labels.")],
+    order_numbers: Annotated[list[str], typer.Argument(metavar="ORDER_NUMBER...", help="The orders to print.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The PDF file to write.")] = Path("labels.pdf"),
     layout: Annotated[Layout, typer.Option(help="Label stock: 4x6 (inches) or a6.")] = Layout.FOUR_BY_SIX,
     merchant: Annotated[str | None, typer.Option(help="Only this merchant's orders.")] = None,

@@ -111,7 +111,12 @@ def rasterize(pdf: bytes, directory: Path, *, dpi: int, mono: bool = False) -> l
     mode = ["-mono"] if mono else ["-gray", "-png"]
     subprocess.run(["pdftoppm", "-r", str(dpi), *mode, str(source), str(prefix)], check=True, timeout=60)
     pages = sorted(directory.glob(f"{prefix.name}-*"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-    return [Image.open(page) for page in pages]
+    return [_load(page) for page in pages]
+
+
+def _load(path: Path) -> Image.Image:
+    with Image.open(path) as image:  # read it all now: a lazily open file would leak its handle
+        return image.convert("L")
 
 
 def decode(image: Image.Image) -> dict[str, list[str]]:

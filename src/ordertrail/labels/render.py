@@ -141,7 +141,8 @@ def _draw_address(canvas: Canvas, box: _Box, label: LabelData) -> None:
     lines = _address_lines(label)
     available = box.top - box.bottom - 2 * _PAD - _CAPTION - 4
     natural = sum(size * 1.18 for _, _, size in lines)
-    scale = min(1.0, available / natural)  # a long address shrinks evenly rather than running into the routing block
+    # A long address shrinks evenly rather than running into the routing block; a short one grows a little.
+    scale = min(1.15, available / natural)
     y = box.top - _PAD - _CAPTION - 4
     for text, font, size in lines:
         size *= scale

@@ -1,10 +1,11 @@
-"""The ``ordertrail`` command: serve, db, merchants, keys, demo."""
+"""The ``ordertrail`` command: serve, db, merchants, keys, demo, labels."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -14,8 +15,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ordertrail.domain.errors import OrdertrailError
-from ordertrail.domain.keys import Role
+from ordertrail.domain.keys import Principal, Role
+from ordertrail.labels import Layout
 from ordertrail.services import keys as key_service
+from ordertrail.services import labels as label_service
 from ordertrail.services.context import Services
 from ordertrail.services.demo import DemoResult, run_demo
 from ordertrail.settings import Settings
@@ -192,6 +195,32 @@ def demo(orders: Annotated[int, typer.Option(min=1, help="How many demo orders t
     """Create a demo merchant, keys, and orders whose parcels move through realistic lifecycles."""
     settings = load_settings()
     _print_demo(with_services(lambda services: _demo_with_progress(services, orders)), settings)
+
+
+@app.command()
+def labels(
+    order_numbers: Annotated[list[str], typer.Argument(metavar="ORDER_NUMBER...", help="The orders to print.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF file to write.")] = Path("labels.pdf"),
+    layout: Annotated[Layout, typer.Option(help="Label stock: 4x6 (inches) or a6.")] = Layout.FOUR_BY_SIX,
+    merchant: Annotated[str | None, typer.Option(help="Only this merchant's orders.")] = None,
+) -> None:
+    """Write the shipping labels of every parcel of the given orders to one PDF, a page per parcel."""
+    settings = load_settings()
+    operator = Principal(key_id=None, role=Role.ADMIN, name="cli")
+
+    async def work(services: Services) -> int:
+        found = await label_service.order_labels(
+            services,
+            principal=operator,
+            order_numbers=order_numbers,
+            public_base_url=settings.public_base_url,
+            merchant=merchant,
+        )
+        output.write_bytes(await label_service.render(found, layout))
+        return len(found)
+
+    pages = with_services(work)
+    typer.echo(f"wrote {pages} label{'s' if pages != 1 else ''} to {output}")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ordertrail.api import openapi, problems
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.routes import admin, health, labels, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.services.context import Services
@@ -59,7 +59,7 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, admin):
+    for module in (health, scans, orders, tracking, labels, admin):
         app.include_router(module.router)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = app

@@ -1,0 +1,103 @@
+"""Shipping labels as PDF: one parcel, one order, or many orders at once (merchant and admin keys)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from starlette.responses import Response
+
+from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
+from ordertrail.api.schemas import ShortText, Strict
+from ordertrail.labels import LabelData, Layout
+from ordertrail.services import labels as label_service
+
+router = APIRouter(prefix="/api/v1", tags=["labels"])
+
+_PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The labels, one page per parcel"}
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+LayoutQuery = Annotated[Layout, Query(description="4x6 (inches) or a6 (105×148 mm)")]
+MerchantQuery = Annotated[
+    str | None, Query(max_length=100, description="Admin keys: the merchant, when several have that order number.")
+]
+
+
+class LabelsBulkIn(Strict):
+    """Labels for every parcel of many orders, in one PDF."""
+
+    order_numbers: list[ShortText] = Field(min_length=1, max_length=label_service.MAX_BULK_ORDERS)
+    layout: Layout = Layout.FOUR_BY_SIX
+    merchant: ShortText | None = Field(None, description="Admin keys: only this merchant's orders.")
+
+
+async def _pdf(labels: list[LabelData], layout: Layout, filename: str) -> Response:
+    body = await label_service.render(labels, layout)
+    safe = _UNSAFE.sub("_", filename)
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{safe}"'})
+
+
+@router.get(
+    "/parcels/{tracking_number}/label.pdf",
+    summary="One parcel's shipping label",
+    response_class=Response,
+    responses={**_PDF, 404: {"description": "Unknown, malformed or another merchant's number (the same answer)"}},
+)
+async def parcel_label(
+    tracking_number: str,
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    settings: SettingsDep,
+    layout: LayoutQuery = Layout.FOUR_BY_SIX,
+) -> Response:
+    label = await label_service.parcel_label(
+        services, principal=principal, tracking_number=tracking_number, public_base_url=settings.public_base_url
+    )
+    return await _pdf([label], layout, f"label-{label.tracking_number}.pdf")
+
+
+@router.get(
+    "/orders/{order_number}/labels.pdf",
+    summary="The shipping labels of every parcel of an order",
+    response_class=Response,
+    responses=_PDF,
+)
+async def order_labels(
+    order_number: str,
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    settings: SettingsDep,
+    layout: LayoutQuery = Layout.FOUR_BY_SIX,
+    merchant: MerchantQuery = None,
+) -> Response:
+    labels = await label_service.order_labels(
+        services,
+        principal=principal,
+        order_numbers=[order_number],
+        public_base_url=settings.public_base_url,
+        merchant=merchant,
+    )
+    return await _pdf(labels, layout, f"labels-{order_number}.pdf")
+
+
+@router.post(
+    "/labels.pdf",
+    summary="The shipping labels of many orders in one PDF (at most 500 orders)",
+    response_class=Response,
+    responses={**_PDF, 404: {"description": "Some order numbers are unknown; the problem names them"}},
+)
+async def bulk_labels(
+    body: LabelsBulkIn, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
+) -> Response:
+    labels = await label_service.order_labels(
+        services,
+        principal=principal,
+        order_numbers=body.order_numbers,
+        public_base_url=settings.public_base_url,
+        merchant=body.merchant,
+    )
+    return await _pdf(labels, body.layout, "labels.pdf")

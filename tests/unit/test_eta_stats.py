@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -28,11 +29,11 @@ def _learn(stats: LaneStats, items: list[tuple[int, list[float]]]) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(journeys, st.randoms(use_true_random=False))
-def test_learning_order_does_not_matter(items: list[tuple[int, list[float]]], rng: object) -> None:
+def test_learning_order_does_not_matter(items: list[tuple[int, list[float]]], rng: random.Random) -> None:
     in_order, shuffled = LaneStats(), LaneStats()
     _learn(in_order, items)
     mixed = list(items)
-    rng.shuffle(mixed)  # type: ignore[attr-defined]
+    rng.shuffle(mixed)
     _learn(shuffled, mixed)
     assert in_order.to_dict() == shuffled.to_dict()
     assert in_order.parcels == len(items)

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ordertrail.domain.derivation import derive
 from ordertrail.domain.eta import (
     CalendarBook,
     EtaPolicy,
@@ -15,7 +16,9 @@ from ordertrail.domain.eta import (
     LaneLevel,
     LaneStats,
     estimate,
+    estimate_from_visits,
     step_visits,
+    visits_of,
 )
 from ordertrail.domain.eta.defaults import STANDARD, DefaultsBook
 from ordertrail.domain.status import MAIN_MILESTONES, Status
@@ -159,3 +162,11 @@ def test_no_estimate_for_parcels_not_on_their_way(status: Status) -> None:
     statuses = (*MAIN_PATH[:4], status) if status is Status.RETURNING else (Status.ORDER_PLACED, status)
     events = journey(MONDAY_9, USUAL_GAPS, statuses=statuses)
     assert estimate(LaneStats(), LANE, events, BERLIN, events[-1].occurred_at) is None
+
+
+def test_ingest_can_reuse_its_derivation() -> None:
+    events = journey(MONDAY_9 + timedelta(weeks=5), USUAL_GAPS, tag="x")[:5]
+    now = events[-1].occurred_at + timedelta(hours=3)
+    stats = learned(40)
+    visits = visits_of(derive(events))
+    assert estimate_from_visits(stats, LANE, visits, BERLIN, now) == estimate(stats, LANE, events, BERLIN, now)

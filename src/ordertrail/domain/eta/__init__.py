@@ -2,8 +2,8 @@
 
 from ordertrail.domain.eta.calendar import CalendarBook, DeliveryCalendar, zone_for
 from ordertrail.domain.eta.defaults import DefaultsBook, ServiceDefaults
-from ordertrail.domain.eta.estimator import DEFAULT_POLICY, Estimate, EtaPolicy, estimate
-from ordertrail.domain.eta.journey import StepVisit, origin_facility, step_visits
+from ordertrail.domain.eta.estimator import DEFAULT_POLICY, Estimate, EtaPolicy, estimate, estimate_from_visits
+from ordertrail.domain.eta.journey import StepVisit, origin_facility, step_visits, visits_of
 from ordertrail.domain.eta.lanes import Lane, LaneLevel
 from ordertrail.domain.eta.stats import LaneStats
 
@@ -20,7 +20,9 @@ __all__ = [
     "ServiceDefaults",
     "StepVisit",
     "estimate",
+    "estimate_from_visits",
     "origin_facility",
     "step_visits",
+    "visits_of",
     "zone_for",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
@@ -100,6 +100,20 @@ def estimate(
     ``None`` when the parcel is not on its way to the customer (delivered, returning, returned, cancelled).
     """
     visits = step_visits(e for e in events if e.occurred_at <= now)
+    return estimate_from_visits(stats, lane, visits, calendar, now, service_level=service_level, policy=policy)
+
+
+def estimate_from_visits(
+    stats: LaneStats,
+    lane: Lane,
+    visits: Sequence[StepVisit],
+    calendar: DeliveryCalendar,
+    now: datetime,
+    *,
+    service_level: str = "standard",
+    policy: EtaPolicy = DEFAULT_POLICY,
+) -> Estimate | None:
+    """``estimate`` for a parcel whose steps up to ``now`` are already known (see ``journey.visits_of``)."""
     current = visits[-1] if visits else StepVisit(Status.ORDER_PLACED.value, now)
     if current.step in NO_ESTIMATE:
         return None

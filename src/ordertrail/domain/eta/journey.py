@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from ordertrail.domain.derivation import derive
+from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.events import ScanEvent
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import Effect
@@ -35,9 +35,14 @@ def step_status(step: str) -> Status:
 
 def step_visits(events: Iterable[ScanEvent]) -> tuple[StepVisit, ...]:
     """The steps a parcel went through, in the order they happened (corrections and regressions applied)."""
+    return visits_of(derive(events))
+
+
+def visits_of(derivation: Derivation) -> tuple[StepVisit, ...]:
+    """The steps of an already derived parcel (scan ingest has the derivation at hand: no second replay)."""
     visits: list[StepVisit] = []
     hubs = 0
-    for entry in derive(events).timeline:
+    for entry in derivation.timeline:
         if entry.effect is not Effect.APPLIED:
             continue
         status = Status(entry.event.status)

@@ -1,8 +1,9 @@
-"""The ``ordertrail`` command: serve, db, merchants, keys, demo, labels."""
+"""The ``ordertrail`` command: serve, db, merchants, keys, demo, labels, eta."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,12 +16,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ordertrail.domain.errors import OrdertrailError
+from ordertrail.domain.eta import DEFAULT_POLICY, EtaPolicy
 from ordertrail.domain.keys import Principal, Role
 from ordertrail.labels import Layout
 from ordertrail.services import keys as key_service
 from ordertrail.services import labels as label_service
 from ordertrail.services.context import Services
 from ordertrail.services.demo import DemoResult, run_demo
+from ordertrail.services.eta_backtest import markdown, run_backtest
+from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
@@ -35,6 +39,8 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(merchants_app, name="merchants")
 app.add_typer(keys_app, name="keys")
+eta_app = typer.Typer(help="Delivery estimates.", no_args_is_help=True)
+app.add_typer(eta_app, name="eta")
 
 err = Console(stderr=True)
 
@@ -221,6 +227,41 @@ def labels(
 
     pages = with_services(work)
     typer.echo(f"wrote {pages} label{'s' if pages != 1 else ''} to {output}")
+
+
+@eta_app.command("backtest")
+def eta_backtest(
+    parcels: Annotated[int, typer.Option(min=1, help="Delivered parcels of history to learn from first.")] = 10_000,
+    held_out: Annotated[
+        int, typer.Option(min=1, help="Parcels placed after the history, estimated and scored.")
+    ] = 2_000,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated network and its traffic.")] = 7,
+    per_day: Annotated[float, typer.Option(min=1, help="Parcels placed per day on the simulated network.")] = 120.0,
+    coverage: Annotated[
+        float, typer.Option(min=0.5, max=0.99, help="Share of past outcomes each window must hold.")
+    ] = DEFAULT_POLICY.coverage,
+    min_samples: Annotated[
+        int, typer.Option(min=1, help="Observations a lane level needs before it is used.")
+    ] = DEFAULT_POLICY.min_samples,
+    stats_out: Annotated[Path | None, typer.Option(help="Write the learned lane statistics here (JSON).")] = None,
+) -> None:
+    """Replay simulated deliveries in time order and print how well the estimates were calibrated."""
+    policy = EtaPolicy(coverage=coverage, min_samples=min_samples)
+    journeys = simulate(parcels=parcels + held_out, seed=seed, per_day=per_day)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("replaying deliveries", total=len(journeys))
+        report = run_backtest(
+            journeys,
+            held_out=held_out,
+            calendars=SIMULATED_CALENDARS,
+            policy=policy,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    typer.echo(f"simulated network seed {seed}; window coverage {coverage:.2f}, min samples {min_samples}")
+    typer.echo(markdown(report))
+    if stats_out is not None:
+        stats_out.write_text(json.dumps(report.stats.to_dict()))
+        typer.echo(f"lane statistics written to {stats_out}")
 
 
 def main() -> None:

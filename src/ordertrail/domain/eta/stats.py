@@ -1,0 +1,139 @@
+"""Lane statistics, learned incrementally from delivered parcels.
+
+Per lane key (at every fallback level) and per *situation* (step, time of day, days already spent in the
+step), a histogram of how many delivery days were still ahead; and per lane and step, a histogram of the hours
+spent in the step (the wait that marks a parcel as stalled). Everything is plain data: ``to_dict`` and
+``from_dict`` give JSON-ready structures, so the statistics can be stored and updated one parcel at a time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any, Final
+
+from ordertrail.domain.eta.calendar import DeliveryCalendar
+from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.eta.journey import StepVisit
+from ordertrail.domain.eta.lanes import Lane, LaneLevel
+
+BAND_HOURS: Final = 6  # the local day is cut into four bands: night, morning, afternoon, evening
+# Learning looks at each parcel at the middle of every band of every local day it was on its way.
+SNAPSHOT_TIMES: Final = tuple(time(hour=h + BAND_HOURS // 2) for h in range(0, 24, BAND_HOURS))
+ELAPSED_CAP: Final = 2  # "2" means two or more days spent in the step
+ANY_ELAPSED: Final = "*"
+FORMAT: Final = 1
+
+
+def band_of(local: datetime) -> int:
+    """The band (0..3) of a local time."""
+    return local.hour // BAND_HOURS
+
+
+def situation(step: str, band: int, elapsed_days: int | None) -> str:
+    """The key of a situation; ``elapsed_days=None`` pools every elapsed time."""
+    elapsed = ANY_ELAPSED if elapsed_days is None else str(min(elapsed_days, ELAPSED_CAP))
+    return f"{step}|{band}|{elapsed}"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A histogram found for a lookup, and the lane level it came from."""
+
+    level: LaneLevel
+    histogram: DayHistogram
+
+
+@dataclass(slots=True)
+class LaneStats:
+    """Everything learned so far. Mutable on purpose: updated in place as each parcel is delivered."""
+
+    ahead: dict[str, dict[str, DayHistogram]] = field(default_factory=dict)
+    waits: dict[str, dict[str, HourHistogram]] = field(default_factory=dict)
+    parcels: int = 0
+
+    def learn_delivered(self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> None:
+        """Learn from one delivered parcel (``visits`` end with its delivery)."""
+        if len(visits) < 2:
+            return
+        keys = [key for _, key in lane.fallbacks()]
+        self._learn_waits(keys, visits)
+        self._learn_ahead(keys, visits, calendar)
+        self.parcels += 1
+
+    def _learn_waits(self, keys: list[str], visits: Sequence[StepVisit]) -> None:
+        for before, after in pairwise(visits):
+            hours = (after.started_at - before.started_at).total_seconds() / 3600
+            for key in keys:
+                per_step = self.waits.setdefault(key, {})
+                histogram = per_step.get(before.step)
+                if histogram is None:
+                    histogram = per_step[before.step] = HourHistogram()
+                histogram.add(hours)
+
+    def _learn_ahead(self, keys: list[str], visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> None:
+        zone = calendar.zone
+        starts = [visit.started_at.timestamp() for visit in visits]
+        placed, delivered = starts[0], starts[-1]
+        delivered_on = calendar.local_date(visits[-1].started_at)
+        day: date = calendar.local_date(visits[0].started_at)
+        tables = [self.ahead.setdefault(key, {}) for key in keys]
+        while day <= delivered_on:
+            ahead = calendar.delivery_days_between(day, delivered_on)
+            for band, at in enumerate(SNAPSHOT_TIMES):
+                moment = datetime.combine(day, at, tzinfo=zone).timestamp()
+                if moment < placed or moment >= delivered:
+                    continue
+                index = bisect_right(starts, moment) - 1
+                visit = visits[index]
+                elapsed = int((moment - starts[index]) // 86400)
+                for name in (situation(visit.step, band, elapsed), situation(visit.step, band, None)):
+                    for table in tables:
+                        histogram = table.get(name)
+                        if histogram is None:
+                            histogram = table[name] = DayHistogram()
+                        histogram.add(ahead)
+            day += timedelta(days=1)
+
+    def find_ahead(self, lane: Lane, name: str, min_samples: int) -> Found | None:
+        """The finest lane level with at least ``min_samples`` observations of situation ``name``."""
+        for level, key in lane.fallbacks():
+            histogram = self.ahead.get(key, {}).get(name)
+            if histogram is not None and histogram.total >= min_samples:
+                return Found(level, histogram)
+        return None
+
+    def wait_quantile(self, lane: Lane, step: str, q: float, min_samples: int) -> float | None:
+        """The ``q`` quantile of hours spent in ``step`` on the finest lane level with enough data."""
+        for _, key in lane.fallbacks():
+            histogram = self.waits.get(key, {}).get(step)
+            if histogram is not None and histogram.total >= min_samples:
+                return histogram.quantile(q)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (histograms as lists of counts)."""
+        return {
+            "format": FORMAT,
+            "parcels": self.parcels,
+            "ahead": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.ahead.items()},
+            "waits": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.waits.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LaneStats:
+        """Rebuild statistics saved with ``to_dict``."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown lane statistics format {data.get('format')!r}")
+        ahead = {
+            key: {name: DayHistogram(list(counts), sum(counts)) for name, counts in table.items()}
+            for key, table in data["ahead"].items()
+        }
+        waits = {
+            key: {name: HourHistogram(list(counts)) for name, counts in table.items()}
+            for key, table in data["waits"].items()
+        }
+        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]))

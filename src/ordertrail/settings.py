@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    decode_max_bytes: int = Field(
+        3 * 1024 * 1024, ge=1024, description="Largest camera frame POST /api/v1/decode accepts (scanner station)."
+    )
+    pairing_max_failures: int = Field(
+        10, ge=1, description="Failed pairing-code exchanges allowed per client address in 15 minutes."
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )

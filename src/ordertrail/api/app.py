@@ -16,13 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.api import openapi, problems
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.routes import admin, devices, health, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.api.throttle import FailureThrottle
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from ordertrail.web.station import routes as station
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -56,8 +58,10 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, admin):
+    app.state.pairing_throttle = FailureThrottle(max_failures=settings.pairing_max_failures)
+    for module in (health, scans, orders, tracking, admin, devices):
         app.include_router(module.router)
+    station.install(app)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
     if settings.bench_baseline_routes:

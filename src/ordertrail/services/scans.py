@@ -26,6 +26,7 @@ from ordertrail.domain.events import Location, ScanEvent
 from ordertrail.domain.keys import Principal
 from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
+from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -42,6 +43,11 @@ class ScanResult:
     late: bool = False
     parcel: ParcelRecord | None = None
     problems: tuple[FieldProblem, ...] = ()
+    # What the event did, and the parcel's status (and since when) just before it: for scanner feedback
+    # such as "already packed 2 min ago" or "delivered without out for delivery".
+    effect: Effect | None = None
+    previous_status: str | None = None
+    previous_status_at: datetime | None = None
 
 
 @dataclass
@@ -139,6 +145,7 @@ def record_scans_tx(
             voids_event_id=scan.voids_event_id,
         )
         previous = parcel.derivation
+        previous_status_at = parcel.status_changed_at
         parcel.events.append(event)
         parcel.new_events.append(event)
         parcel.derivation = derive(parcel.events)
@@ -162,7 +169,15 @@ def record_scans_tx(
                 status_version=parcel.status_version,
             )
         )
-        results.append(ScanResult(scan.event_id, Outcome.CREATED))
+        results.append(
+            ScanResult(
+                scan.event_id,
+                Outcome.CREATED,
+                effect=entry.effect,
+                previous_status=previous.status.value,
+                previous_status_at=previous_status_at,
+            )
+        )
 
     scan_store.append_events(connection, new_rows)
     projections = [_projection(p, now) for p in work.values() if p.new_events]
@@ -196,7 +211,8 @@ def _finish(result: ScanResult, work: dict[str, _ParcelWork], final: dict[str, P
     for number, parcel in work.items():
         for entry in parcel.derivation.timeline:
             if entry.event.event_id == result.event_id:
-                return replace(result, event=entry.event, late=entry.late, parcel=final[number])
+                effect = result.effect or entry.effect  # a retry: what it does now
+                return replace(result, event=entry.event, late=entry.late, parcel=final[number], effect=effect)
     return result
 
 

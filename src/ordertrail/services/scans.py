@@ -145,7 +145,10 @@ def record_scans_tx(
             voids_event_id=scan.voids_event_id,
         )
         previous = parcel.derivation
-        previous_status_at = parcel.status_changed_at
+        # When the current status happened (its event's occurred_at), not when it was recorded.
+        previous_status_at = (
+            previous.last_applied.occurred_at if previous.last_applied is not None else parcel.status_changed_at
+        )
         parcel.events.append(event)
         parcel.new_events.append(event)
         parcel.derivation = derive(parcel.events)

@@ -140,7 +140,7 @@ function renderHistory() {
     item.dataset.outcome = entry.outcome;
     const time = document.createElement("span");
     time.className = "recent-time";
-    time.textContent = new Date(entry.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    time.textContent = new Date(entry.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     const number = document.createElement("span");
     number.className = "recent-tn";
     number.textContent = entry.tn_display || entry.tn;

@@ -26,7 +26,9 @@ PNG_1PX = base64.b64decode(
 )
 
 
-def make_code(run_services: Callable[..., Any], *, minutes: int = 10, facility: str | None = None, at: datetime | None = None) -> str:
+def make_code(
+    run_services: Callable[..., Any], *, minutes: int = 10, facility: str | None = None, at: datetime | None = None
+) -> str:
     async def work(services: Services) -> str:
         if at is not None:
             services = Services(db=services.db, clock=lambda: at)
@@ -87,7 +89,9 @@ def test_malformed_pairing_codes_are_refused_as_invalid_codes(client: TestClient
     assert client.post("/api/v1/pairing/exchange", json={"code": "x" * 33}).status_code == 422
 
 
-def test_guessing_pairing_codes_is_locked_out_even_for_a_right_code(tmp_path: Any, run_services: Callable[..., Any]) -> None:
+def test_guessing_pairing_codes_is_locked_out_even_for_a_right_code(
+    tmp_path: Any, run_services: Callable[..., Any]
+) -> None:
     settings = Settings(data_dir=tmp_path / "data", pairing_max_failures=3)
     from ordertrail.api.app import create_app
 
@@ -165,7 +169,9 @@ def test_decode_refuses_other_types_garbage_and_big_frames(tmp_path: Any, make_k
         headers = auth(key)
         gif = client.post("/api/v1/decode", content=b"GIF89a", headers={**headers, "Content-Type": "image/gif"})
         assert gif.status_code == 415
-        garbage = client.post("/api/v1/decode", content=b"not a jpeg", headers={**headers, "Content-Type": "image/jpeg"})
+        garbage = client.post(
+            "/api/v1/decode", content=b"not a jpeg", headers={**headers, "Content-Type": "image/jpeg"}
+        )
         assert garbage.status_code == 422
         assert garbage.json()["errors"][0]["field"] == "body"
         big = client.post("/api/v1/decode", content=b"\xff" * 5000, headers={**headers, "Content-Type": "image/jpeg"})
@@ -224,7 +230,9 @@ def test_a_bound_scanner_key_records_its_own_facility_whatever_the_body_says(
         headers=auth(bound),
     ).json()
     assert batch["results"][0]["event"]["location"]["facility"] == "Leeds DC"
-    events = client.get(f"/api/v1/orders/{order['order_number']}", headers=auth(merchant)).json()["parcels"][0]["events"]
+    events = client.get(f"/api/v1/orders/{order['order_number']}", headers=auth(merchant)).json()["parcels"][0][
+        "events"
+    ]
     assert [e["location"]["facility"] for e in events if e["status"] in ("packed", "dispatched")] == ["Leeds DC"] * 2
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from ordertrail.domain import tracking_number as tn
 from tests.conftest import ROOT, ServerProcess, auth, order_body, scan_body, start_server
@@ -87,11 +87,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
@@ -415,3 +420,84 @@ def test_screenshots_phone_and_desktop(browser: Browser, shop: Shop, tmp_path: P
         finally:
             ctx.close()
         numbers = [p["tracking_number"] for p in shop.order(parcels=2)["parcels"]]
+
+
+def y4m_of_label(text: str, path: Path) -> None:
+    """A short Y4M video (what Chromium's fake camera plays) of a Code 128 label, drawn by zxing-cpp."""
+    import zxingcpp
+    from PIL import Image
+
+    drawn = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128).to_image(scale=3)
+    symbol = Image.frombuffer("L", (drawn.shape[1], drawn.shape[0]), bytes(memoryview(drawn)), "raw", "L", 0, 1)
+    width, height = 640, 480
+    frame = Image.new("L", (width, height), 235)
+    frame.paste(symbol, ((width - symbol.width) // 2, (height - symbol.height) // 2))
+    y = frame.tobytes()
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            out.write(b"FRAME\n" + y + chroma + chroma)
+
+
+def test_camera_scanning_without_barcode_detector_reads_frames_on_the_server(
+    playwright: Playwright, shop: Shop, tmp_path: Path
+) -> None:
+    order = shop.order()
+    number = order["parcels"][0]["tracking_number"]
+    video = tmp_path / "label.y4m"
+    y4m_of_label(number, video)
+    camera_args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + camera_args)
+    try:
+        ctx = chromium.new_context(timezone_id=TIMEZONE, permissions=["camera"])
+        page = ctx.new_page()
+        pair(page, shop, name="Dock phone")
+        assert page.evaluate("'BarcodeDetector' in window") is False
+        choose(page, "packed")
+        page.click("#open-camera")
+        expect(page.locator("#camera-state")).to_contain_text("read by the server")
+        expect(banner(page)).to_have_attribute("data-kind", "ok", timeout=15000)
+        expect(page.locator("#banner-detail")).to_have_text(tn.display(number))
+        page.click("#camera-sheet .close-sheet")
+        ctx.close()
+    finally:
+        chromium.close()
+    packed = [e for e in shop.events(order["order_number"])[number] if e["status"] == "packed"]
+    assert len(packed) == 1
+
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def test_the_station_works_under_a_strict_content_security_policy(browser: Browser, shop: Shop) -> None:
+    ctx = browser.new_context(service_workers="block", timezone_id=TIMEZONE)
+    try:
+        page = ctx.new_page()
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        errors = errors_of(page)
+
+        def with_csp(route: Any) -> None:
+            response = route.fetch()
+            route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+        page.route(f"{shop.server.base_url}/scan", with_csp)
+        number = shop.order()["parcels"][0]["tracking_number"]
+        page.goto(f"{shop.server.base_url}/scan")
+        page.fill("#pair-code", shop.pairing_code("CSP bench"))
+        page.click("#pair-form button[type=submit]")
+        expect(page.locator("#station")).to_be_visible()
+        choose(page, "processing")
+        scan(page, number)
+        expect(banner(page)).to_have_attribute("data-kind", "ok")
+        assert violations == [] and errors == []
+    finally:
+        ctx.close()

@@ -21,6 +21,7 @@ from ordertrail.domain.keys import Principal, Role
 from ordertrail.labels import Layout
 from ordertrail.services import keys as key_service
 from ordertrail.services import labels as label_service
+from ordertrail.services import pairing as pairing_service
 from ordertrail.services.context import Services
 from ordertrail.services.demo import DemoResult, run_demo
 from ordertrail.services.eta_backtest import markdown, run_backtest
@@ -152,6 +153,21 @@ def keys_create(
     )
     typer.echo(f"created {created.role.value} key {created.id} ({created.name}); store it now, it is not shown again:")
     typer.echo(created.plaintext)
+
+
+@keys_app.command("pair")
+def keys_pair(
+    name: Annotated[str, typer.Option(help="The device's name (e.g. 'Dock 3 handheld').")],
+    facility: Annotated[str | None, typer.Option(help="The facility every scan of the device records.")] = None,
+    minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the code stays valid.")] = 10,
+) -> None:
+    """Create a one-time pairing code: type it on the device at /scan to give it its own scanner key."""
+    code = with_services(
+        lambda services: pairing_service.create_pairing_code(services, name=name, facility=facility, minutes=minutes)
+    )
+    expires = code.expires_at.astimezone().isoformat(timespec="minutes")
+    typer.echo(f"pairing code for {code.name!r}, valid once until {expires}; type it on the device at /scan:")
+    typer.echo(code.display)
 
 
 @keys_app.command("list")

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     hot_paths: bool = Field(
         True, description="Serve scan ingest and tracking lookups past FastAPI's generic machinery (faster)."
     )
+    decode_max_bytes: int = Field(
+        3 * 1024 * 1024, ge=1024, description="Largest camera frame POST /api/v1/decode accepts (scanner station)."
+    )
+    pairing_max_failures: int = Field(
+        10, ge=1, description="Failed pairing-code exchanges allowed per client address in 15 minutes."
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )

@@ -17,14 +17,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ordertrail.api import openapi, problems
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, labels, orders, scans, tracking
+from ordertrail.api.routes import admin, devices, health, labels, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.api.throttle import FailureThrottle
 from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from ordertrail.web.station import routes as station
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -59,8 +61,10 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, labels, admin):
+    app.state.pairing_throttle = FailureThrottle(max_failures=settings.pairing_max_failures)
+    for module in (health, scans, orders, tracking, labels, admin, devices):
         app.include_router(module.router)
+    station.install(app)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = app
     if settings.hot_paths:

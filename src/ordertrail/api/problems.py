@@ -23,6 +23,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.OrdertrailError], int]] = [
     (errors.Unauthenticated, 401),
     (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
     (errors.RateLimited, 429),
 ]
 

@@ -98,6 +98,7 @@ def parcel_summary(parcel: ParcelRecord) -> dict[str, Any]:
         "status_label": label(parcel.status),
         "substatus": parcel.substatus,
         "status_version": parcel.status_version,
+        "status_changed_at": parcel.status_changed_at.isoformat(),
         "last_sequence": parcel.last_sequence,
         "order_number": parcel.order_number,
         "position": parcel.position,
@@ -111,7 +112,14 @@ def scan_result(result: ScanResult) -> dict[str, Any]:
     document: dict[str, Any] = {"event_id": result.event_id, "outcome": result.outcome.value}
     if result.event is not None:
         document["sequence"] = result.event.sequence
-        document["event"] = private_event(result.event, late=result.late, effect=None)
+        effect = None if result.effect is None else result.effect.value
+        document["event"] = private_event(result.event, late=result.late, effect=effect)
+    if result.previous_status is not None:
+        document["previous"] = {
+            "status": result.previous_status,
+            "status_label": label(result.previous_status),
+            "since": _iso(result.previous_status_at),
+        }
     if result.parcel is not None:
         document["parcel"] = parcel_summary(result.parcel)
     if result.problems:

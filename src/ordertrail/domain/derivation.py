@@ -54,6 +54,7 @@ class ParcelState:
     substatus: str | None
     furthest_rank: int
     latest_occurred_at: datetime  # of any event, applied or not
+    status_since: datetime  # when the event that set the current status happened
 
     def advance(self, event: ScanEvent) -> tuple[ParcelState, Effect] | None:
         """Apply an event that happened after every event the parcel has; None if it did not (replay all).
@@ -72,6 +73,7 @@ class ParcelState:
                 substatus=event.substatus,
                 furthest_rank=max(self.furthest_rank, RANK.get(status, self.furthest_rank)),
                 latest_occurred_at=event.occurred_at,
+                status_since=event.occurred_at,
             ),
             effect,
         )
@@ -91,7 +93,8 @@ class Derivation:
     def state(self) -> ParcelState:
         latest = max((e.event.occurred_at for e in self.timeline if e.effect is not Effect.CORRECTION), default=None)
         assert latest is not None, "a parcel always has its order_placed event"
-        return ParcelState(self.status, self.substatus, self.furthest_rank, latest)
+        since = self.last_applied.occurred_at if self.last_applied is not None else latest
+        return ParcelState(self.status, self.substatus, self.furthest_rank, latest, since)
 
     def reached_at(self) -> dict[Status, datetime | None]:
         """Each main milestone with the time the parcel first reached it (``None`` if never scanned)."""

@@ -85,12 +85,20 @@ class Unauthenticated(OrdertrailError):
     """A valid API key is required: send it as 'Authorization: Bearer <key>'."""
 
 
+class InvalidPairingCode(Unauthenticated):
+    """That pairing code is not valid: it is mistyped, already used or expired. Ask for a new one."""
+
+
 class Forbidden(OrdertrailError):
     """This API key may not do that."""
 
 
 class PayloadTooLarge(OrdertrailError):
     """The request is too large."""
+
+
+class UnsupportedMediaType(OrdertrailError):
+    """The request body has a media type this endpoint does not take."""
 
 
 class RateLimited(OrdertrailError):

@@ -43,6 +43,11 @@ class ScanResult:
     late: bool = False
     parcel: ParcelRecord | None = None
     problems: tuple[FieldProblem, ...] = ()
+    # What the event did, and the parcel's status (and since when) just before it: for scanner feedback
+    # such as "already packed 2 min ago" or "delivered without out for delivery".
+    effect: Effect | None = None
+    previous_status: str | None = None
+    previous_status_at: datetime | None = None
 
 
 @dataclass
@@ -52,15 +57,20 @@ class _ParcelWork:
     record: ParcelRecord
     state: ParcelState
     status_version: int
-    status_changed_at: datetime
     new_events: list[ScanEvent] = field(default_factory=list)
     events: list[ScanEvent] | None = None  # stored + new, once loaded
     derivation: Derivation | None = None
 
     @classmethod
     def of(cls, record: ParcelRecord) -> _ParcelWork:
-        state = ParcelState(Status(record.status), record.substatus, record.furthest_rank, record.last_event_at)
-        return cls(record, state, record.status_version, record.status_changed_at)
+        state = ParcelState(
+            Status(record.status),
+            record.substatus,
+            record.furthest_rank,
+            record.last_event_at,
+            record.status_changed_at,
+        )
+        return cls(record, state, record.status_version)
 
     def replay(self, connection: Connection) -> Derivation:
         """Derive from every event (stored and new): for out-of-order events, corrections and retries."""
@@ -173,7 +183,6 @@ def record_scans_tx(
         effect, late = parcel.append(connection, event)
         if (parcel.state.status, parcel.state.substatus) != (previous.status, previous.substatus):
             parcel.status_version += 1
-            parcel.status_changed_at = now
         created[event.event_id] = (event, late)
         new_rows.append(scan_store.NewEvent(record.id, event, scan.body_hash, key_id, scan.proof))
         changes.append(
@@ -191,7 +200,15 @@ def record_scans_tx(
                 status_version=parcel.status_version,
             )
         )
-        results.append(ScanResult(scan.event_id, Outcome.CREATED))
+        results.append(
+            ScanResult(
+                scan.event_id,
+                Outcome.CREATED,
+                effect=effect,
+                previous_status=previous.status.value,
+                previous_status_at=previous.status_since,
+            )
+        )
 
     scan_store.append_events(connection, new_rows)
     projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
@@ -229,7 +246,7 @@ def _stored_result(connection: Connection, result: ScanResult, parcel: _ParcelWo
     entry = next((e for e in parcel.replay(connection).timeline if e.event.event_id == result.event_id), None)
     if entry is None:
         return replace(result, parcel=final)
-    return replace(result, event=entry.event, late=entry.late, parcel=final)
+    return replace(result, event=entry.event, late=entry.late, parcel=final, effect=entry.effect)
 
 
 def _correction_problem(scan: ScanInput, timeline: Sequence[TimelineEntry]) -> FieldProblem | None:
@@ -250,7 +267,7 @@ def _projection(parcel: _ParcelWork, now: datetime) -> Projection:
         furthest_rank=state.furthest_rank,
         last_sequence=parcel.record.last_sequence + len(parcel.new_events),
         status_version=parcel.status_version,
-        status_changed_at=parcel.status_changed_at,
+        status_changed_at=state.status_since,
         last_event_at=state.latest_occurred_at,
         updated_at=now,
     )

@@ -147,3 +147,17 @@ unmatched_scan = Table(
 )
 
 Index("ix_order_merchant_id_id", order.c.merchant_id, order.c.id)
+
+# One-time codes that pair a device: exchanged once for a new scanner key. Only the code's hash is kept.
+pairing_code = Table(
+    "pairing_code",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("facility", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("api_key_id", ForeignKey("api_key.id"), nullable=True),  # the key the exchange created
+)

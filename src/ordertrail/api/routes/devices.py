@@ -1,0 +1,98 @@
+"""Devices of the scanner station: pairing by code, who am I, and decoding camera frames on the server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from ordertrail.api.deps import PrincipalDep, ServicesDep, SettingsDep, json_response, require
+from ordertrail.api.throttle import FailureThrottle
+from ordertrail.domain.errors import InvalidPairingCode, PayloadTooLarge, UnsupportedMediaType
+from ordertrail.domain.keys import Principal, Role
+from ordertrail.services.decoding import decode_frame
+from ordertrail.services.pairing import exchange_pairing_code
+
+router = APIRouter(prefix="/api/v1", tags=["devices"])
+
+ScannerDep = Annotated[Principal, Depends(require(Role.SCANNER))]
+FRAME_TYPES = ("image/jpeg", "image/png")
+
+
+class PairingExchangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(max_length=32, description="The code `ordertrail keys pair` printed, e.g. ABCD-EFGH.")
+
+
+def _throttle(request: Request) -> FailureThrottle:
+    throttle: FailureThrottle = request.app.state.pairing_throttle
+    return throttle
+
+
+@router.post(
+    "/pairing/exchange",
+    status_code=201,
+    summary="Exchange a one-time pairing code for a new scanner key (shown once)",
+    responses={401: {"description": "Unknown, used or expired code"}, 429: {"description": "Too many wrong codes"}},
+)
+async def exchange(body: PairingExchangeIn, request: Request, services: ServicesDep) -> Response:
+    throttle = _throttle(request)
+    client = request.client.host if request.client else "unknown"
+    throttle.check(client)
+    try:
+        paired = await exchange_pairing_code(services, code=body.code)
+    except InvalidPairingCode:
+        throttle.failed(client)
+        raise
+    return json_response(
+        {
+            "key": paired.key.plaintext,
+            "key_id": paired.key.id,
+            "role": paired.key.role.value,
+            "name": paired.key.name,
+            "facility": paired.facility,
+        },
+        201,
+    )
+
+
+@router.get("/me", summary="The caller's key: role, name and bound facility")
+async def whoami(principal: PrincipalDep) -> Response:
+    return json_response(
+        {
+            "key_id": principal.key_id,
+            "role": principal.role.value,
+            "name": principal.name,
+            "facility": principal.facility,
+        }
+    )
+
+
+@router.post(
+    "/decode",
+    summary="Read the barcodes in one camera frame (JPEG or PNG body), for browsers without BarcodeDetector",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in FRAME_TYPES},
+        }
+    },
+    responses={413: {"description": "Frame too large"}, 415: {"description": "Not JPEG or PNG"}},
+)
+async def decode(request: Request, _: ScannerDep, settings: SettingsDep) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in FRAME_TYPES:
+        raise UnsupportedMediaType("Send the frame as image/jpeg or image/png.", field="body")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > settings.decode_max_bytes:
+        raise PayloadTooLarge(f"A frame is at most {settings.decode_max_bytes} bytes.")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > settings.decode_max_bytes:
+            raise PayloadTooLarge(f"A frame is at most {settings.decode_max_bytes} bytes.")
+    found = await asyncio.to_thread(decode_frame, bytes(data))
+    return json_response({"barcodes": [{"text": b.text, "format": b.format} for b in found]})

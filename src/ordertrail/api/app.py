@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.api import openapi, problems
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.routes import admin, health, notifications, orders, scans, tracking, webhooks
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.notify.worker import Worker
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
 from ordertrail.settings import Settings
@@ -42,10 +43,13 @@ def create_app(settings: Settings) -> ASGIApp:
         app.state.settings = settings
         app.state.services = services
         app.state.ingestor = ingestor
+        worker = _start_worker(services, settings)
         try:
             yield
         finally:
             await ingestor.stop()
+            if worker is not None:
+                await worker.stop()
             await db.close()
 
     app = FastAPI(
@@ -56,13 +60,27 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, admin):
+    for module in (health, scans, orders, tracking, admin, webhooks, notifications):
         app.include_router(module.router)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer
+
+
+def _start_worker(services: Services, settings: Settings) -> Worker | None:
+    """The in-process delivery worker of the single-machine setup, woken after each commit with changes."""
+    if not settings.worker_in_process:
+        return None
+    worker = Worker.from_settings(services, settings)
+
+    async def wake(_: object) -> None:
+        worker.wake()
+
+    services.after_commit.append(wake)
+    worker.start()
+    return worker
 
 
 def _with_baselines(app: ASGIApp) -> ASGIApp:

@@ -27,6 +27,7 @@ from ordertrail.domain.keys import Principal
 from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
 from ordertrail.services.context import Services
+from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
 from ordertrail.storage.orders import ParcelRecord, Projection
@@ -182,6 +183,7 @@ def record_scans_tx(
         else p.record
         for number, p in work.items()
     }
+    enqueue_notifications(connection, changes, now=now)  # the outbox rows commit with the events
     return [_finish(result, work, final) for result in results], changes
 
 

@@ -88,7 +88,11 @@ def make_key(run_services: Callable[..., Any]) -> Callable[..., str]:
                 except DuplicateMerchant:
                     pass
             created = await key_service.create_key(
-                services, role=Role(role), name=name or f"{role}-{uuid.uuid4().hex[:6]}", merchant=merchant, facility=facility
+                services,
+                role=Role(role),
+                name=name or f"{role}-{uuid.uuid4().hex[:6]}",
+                merchant=merchant,
+                facility=facility,
             )
             return created.plaintext
 

@@ -26,10 +26,14 @@ def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
         return "a cloud metadata address"
     if address.is_link_local:
         return "a link-local address"
-    if address.is_multicast or address.is_unspecified or address.is_reserved:
-        return "not a unicast internet address"
-    if address.is_loopback:
+    if address.is_loopback:  # before "reserved": ::1 lies in a reserved IPv6 block
         return None if allow_private else "a loopback address"
-    if address.is_private or not address.is_global:
+    if address.is_multicast or address.is_unspecified:
+        return "not a unicast internet address"
+    if address.is_private:
+        return None if allow_private else "a private address"
+    if address.is_reserved:
+        return "not a unicast internet address"
+    if not address.is_global:  # shared (carrier-grade NAT) and other special-purpose ranges
         return None if allow_private else "a private address"
     return None

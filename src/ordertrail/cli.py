@@ -1,4 +1,4 @@
-"""The ``ordertrail`` command: serve, db, merchants, keys, demo, labels, eta."""
+"""The ``ordertrail`` command: serve, worker, db, merchants, keys, demo, labels, eta."""
 
 from __future__ import annotations
 
@@ -113,6 +113,37 @@ def serve(
         log_level="info",
         timeout_graceful_shutdown=10,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run a delivery worker (emails, webhooks) until SIGTERM or Ctrl-C; in-flight deliveries finish first."""
+    import signal
+
+    from ordertrail.notify.worker import Worker
+
+    settings = load_settings()
+    if settings.embedded:
+        upgrade(settings.resolved_database_url)
+
+    async def main() -> None:
+        db = open_database(
+            settings.resolved_database_url,
+            synchronous=settings.sqlite_synchronous,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        delivery_worker = Worker.from_settings(Services(db=db), settings)
+        err.print(f"delivery worker {delivery_worker.name} running; stop with Ctrl-C")
+        try:
+            await delivery_worker.run_until(stop)
+        finally:
+            await db.close()
+
+    asyncio.run(main())
 
 
 @db_app.command("upgrade")

@@ -6,11 +6,17 @@ Tests build ``Settings(...)`` directly.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ordertrail.domain.retries import DEFAULT_SCHEDULE, parse_schedule
 
 
 class Settings(BaseSettings):
@@ -49,6 +55,74 @@ class Settings(BaseSettings):
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )
+
+    # -- notifications ----------------------------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs unsubscribe links. Unset: generated once and kept in data_dir/secret_key "
+        "(set it explicitly when several machines serve the same store).",
+    )
+    smtp_url: str | None = Field(
+        None,
+        description="smtp://[user:password@]host[:port][?starttls=true|false] (STARTTLS when offered) or "
+        "smtps://… (TLS). Unset: customer emails are not sent (they are marked skipped).",
+    )
+    smtp_from: str = Field("ordertrail <notifications@localhost>", description="The From address of customer emails.")
+    webhook_retry_delays: str = Field(
+        DEFAULT_SCHEDULE,
+        description="Delays between webhook (and email) delivery attempts, comma-separated (5s, 30m, 2h, 1d); "
+        "each gets ±20% jitter. The default spans about three days (docs/notifications.md).",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Allow webhook endpoints on loopback and private addresses (development and tests). "
+        "Link-local and cloud metadata addresses stay refused.",
+    )
+    webhook_timeout_seconds: float = Field(15.0, gt=0, le=60, description="Most time one webhook attempt may take.")
+    worker_in_process: bool = Field(
+        True, description="`ordertrail serve` runs a delivery worker in its own process (the embedded default)."
+    )
+    worker_concurrency: int = Field(32, ge=1, le=1000, description="Deliveries one worker runs at the same time.")
+    worker_lease_seconds: float = Field(
+        120.0,
+        ge=1,
+        description="How long a worker holds a claimed message; a crashed worker's messages are retried after it.",
+    )
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often an idle worker looks for due work.")
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_schedule(value)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://")
+        return value
+
+    @property
+    def retry_schedule(self) -> tuple[timedelta, ...]:
+        return parse_schedule(self.webhook_retry_delays)
+
+    def signing_key(self) -> bytes:
+        """The key that signs unsubscribe links: configured, or generated once into data_dir/secret_key."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            draft = self.data_dir / f".secret_key.{os.getpid()}"
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(32))
+            # link() fails if the key exists: when two processes start at once, both end up with the same key.
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+            draft.unlink()
+        return path.read_text().strip().encode()
 
     @field_validator("database_url")
     @classmethod

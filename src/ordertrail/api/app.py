@@ -17,10 +17,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ordertrail.api import openapi, problems
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, devices, health, labels, orders, scans, tracking
+from ordertrail.api.routes import admin, devices, health, labels, notifications, orders, scans, tracking, webhooks
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.api.throttle import FailureThrottle
 from ordertrail.api.tracking_cache import TrackingCache
+from ordertrail.notify.worker import Worker
 from ordertrail.services.context import Services
 from ordertrail.services.scans import ScanIngestor
 from ordertrail.settings import Settings
@@ -47,10 +48,13 @@ def create_app(settings: Settings) -> ASGIApp:
         app.state.services = services
         app.state.ingestor = ingestor
         app.state.tracking_cache = TrackingCache()
+        worker = _start_worker(services, settings)
         try:
             yield
         finally:
             await ingestor.stop()
+            if worker is not None:
+                await worker.stop()
             await db.close()
 
     app = FastAPI(
@@ -62,7 +66,7 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     problems.install(app)
     app.state.pairing_throttle = FailureThrottle(max_failures=settings.pairing_max_failures)
-    for module in (health, scans, orders, tracking, labels, admin, devices):
+    for module in (health, scans, orders, tracking, labels, admin, devices, webhooks, notifications):
         app.include_router(module.router)
     station.install(app)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
@@ -73,6 +77,20 @@ def create_app(settings: Settings) -> ASGIApp:
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer
+
+
+def _start_worker(services: Services, settings: Settings) -> Worker | None:
+    """The in-process delivery worker of the single-machine setup, woken after each commit with changes."""
+    if not settings.worker_in_process:
+        return None
+    worker = Worker.from_settings(services, settings)
+
+    async def wake(_: object) -> None:
+        worker.wake()
+
+    services.after_commit.append(wake)
+    worker.start()
+    return worker
 
 
 def _with_baselines(app: ASGIApp) -> ASGIApp:

@@ -107,3 +107,15 @@ class RateLimited(OrdertrailError):
     def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class WebhookEndpointNotFound(NotFound):
+    """No webhook endpoint of yours has that id."""
+
+
+class UnsafeWebhookUrl(InvalidInput):
+    """That URL may not receive webhooks."""
+
+
+class InvalidUnsubscribeLink(InvalidInput):
+    """That unsubscribe link is not valid."""

@@ -25,6 +25,7 @@ from ordertrail.domain.scans import Proof
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
+from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.services.scans import record_scans_tx, scan_from_json
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -149,6 +150,7 @@ def place_order_tx(
             for item in first_events
         ],
     )
+    enqueue_notifications(connection, changes, now=now)  # before attaching kept scans: those enqueue their own
     kept = scan_store.unmatched_for(connection, numbers)
     if kept:
         # Mark them attached first, so the scan transaction no longer sees them as kept-unmatched.

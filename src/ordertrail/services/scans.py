@@ -28,6 +28,7 @@ from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
+from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
 from ordertrail.storage.orders import ParcelRecord, Projection
@@ -214,6 +215,7 @@ def record_scans_tx(
     projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
     order_store.save_projections(connection, list(projections.values()))
     final = {number: _committed(p.record, projections.get(p.record.id)) for number, p in work.items()}
+    enqueue_notifications(connection, changes, now=now)  # the outbox rows commit with the events
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
         if result.outcome is Outcome.CREATED:

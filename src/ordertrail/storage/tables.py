@@ -161,3 +161,84 @@ pairing_code = Table(
     Column("used_at", UTCDateTime, nullable=True),
     Column("api_key_id", ForeignKey("api_key.id"), nullable=True),  # the key the exchange created
 )
+
+# -- notifications (migration 0002) ------------------------------------------------------------------------
+
+# A merchant's notification settings; no row means the defaults of domain/notifications.py.
+notification_preference = Table(
+    "notification_preference",
+    metadata,
+    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
+    Column("customer_statuses", Text, nullable=False),  # JSON list of statuses that email the customer
+    Column("webhooks", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+webhook_endpoint = Table(
+    "webhook_endpoint",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(200), nullable=True),
+    Column("event_types", Text, nullable=False),  # JSON list; empty: every event type
+    # The signing secret must be kept in the clear: the worker signs with it.
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),  # still signed with until it expires (rotation)
+    Column("previous_secret_expires_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("disabled_reason", String(200), nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),
+)
+
+# The transactional outbox: written in the transaction of the event that causes it, delivered at least once.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("message_id", String(40), nullable=False, unique=True),  # webhook-id: the same on every retry
+    Column("channel", String(16), nullable=False),  # email | webhook
+    Column("event_type", String(64), nullable=False),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=False),
+    Column("endpoint_id", ForeignKey("webhook_endpoint.id"), nullable=True, index=True),
+    Column("recipient", String(320), nullable=True),  # email address
+    Column("payload", Text, nullable=False),  # JSON: the webhook body, or what the email template needs
+    Column("state", String(16), nullable=False),  # pending | delivered | dead | skipped
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(64), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+)
+
+# Every delivery attempt, for the per-endpoint delivery log.
+delivery_attempt = Table(
+    "delivery_attempt",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("outbox_id", ForeignKey("outbox.id"), nullable=False, index=True),
+    Column("endpoint_id", ForeignKey("webhook_endpoint.id"), nullable=True),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),  # None: no HTTP response (refused, timeout, SMTP)
+    Column("duration_ms", Integer, nullable=False),
+    Column("response_body", String(1000), nullable=True),  # truncated
+    Column("error", String(500), nullable=True),
+    Column("succeeded", Boolean, nullable=False),
+)
+
+unsubscribe = Table(
+    "unsubscribe",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=False),
+    Column("email", String(320), nullable=False),  # lower-cased
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("merchant_id", "email", name="uq_unsubscribe_merchant_id_email"),
+)
+
+# The worker's claim query: due pending rows, oldest due first.
+Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
+Index("ix_delivery_attempt_endpoint_id_id", delivery_attempt.c.endpoint_id, delivery_attempt.c.id)

@@ -1,0 +1,37 @@
+"""Request schemas of the notification API: webhook endpoints, replays, notification settings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ordertrail.domain.status import Status
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WebhookEndpointCreate(_Strict):
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)] = Field(
+        description="Where to POST: https://… (checked: no loopback, private, link-local or metadata addresses)."
+    )
+    event_types: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=50, description="Event types to receive, e.g. parcel.delivered; empty: all."
+    )
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    merchant: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
+        None, description="Admin keys only: the merchant the endpoint belongs to."
+    )
+
+
+class ReplayIn(_Strict):
+    message_ids: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+        None, max_length=1000, description="The dead messages to send again; omitted: all of them."
+    )
+
+
+class NotificationSettingsIn(_Strict):
+    customer_statuses: list[Status] = Field(description="Statuses that email the customer.")
+    webhooks: bool = Field(True, description="Send webhooks to the merchant's endpoints.")

@@ -1,0 +1,77 @@
+"""A merchant's notification settings, and customers' one-click unsubscribe (RFC 8058)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from starlette.responses import HTMLResponse, Response
+
+from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.api.notification_schemas import NotificationSettingsIn
+from ordertrail.domain.notifications import Preferences
+from ordertrail.domain.unsubscribe import read_token
+from ordertrail.services import notifications as notification_service
+
+router = APIRouter(tags=["notifications"])
+
+MerchantQuery = Annotated[str | None, Query(max_length=100, description="Admin keys: the merchant.")]
+
+
+def _settings_view(preferences: Preferences) -> dict[str, object]:
+    return {
+        "customer_statuses": sorted(s.value for s in preferences.customer_statuses),
+        "webhooks": preferences.webhooks,
+    }
+
+
+@router.get("/api/v1/notification-settings", summary="Which statuses email customers; whether webhooks are sent")
+async def get_settings(
+    principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
+) -> Response:
+    merchant_id = await notification_service.resolve_merchant(services, principal=principal, merchant=merchant)
+    return json_response(_settings_view(await notification_service.get_preferences(services, merchant_id=merchant_id)))
+
+
+@router.put("/api/v1/notification-settings", summary="Change the merchant's notification settings")
+async def put_settings(
+    body: NotificationSettingsIn, principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
+) -> Response:
+    merchant_id = await notification_service.resolve_merchant(services, principal=principal, merchant=merchant)
+    saved = await notification_service.set_preferences(
+        services,
+        merchant_id=merchant_id,
+        preferences=Preferences(customer_statuses=frozenset(body.customer_statuses), webhooks=body.webhooks),
+    )
+    return json_response(_settings_view(saved))
+
+
+def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+        f'content="width=device-width"><title>{escape(title)}</title></head><body style="font-family:system-ui;'
+        f'max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>{escape(title)}</h1>{body}</body></html>',
+        status_code=status_code,
+    )
+
+
+@router.get("/unsubscribe/{token}", include_in_schema=False)
+async def unsubscribe_page(token: str, settings: SettingsDep) -> Response:
+    """A confirmation page: a GET must not unsubscribe (link scanners follow links)."""
+    subject = read_token(settings.signing_key(), token)
+    if subject is None:
+        return _page("This link is not valid", "<p>The unsubscribe link is broken or incomplete.</p>", 404)
+    return _page(
+        "Unsubscribe",
+        f"<p>Stop emails about your orders to <strong>{escape(subject.email)}</strong>?</p>"
+        f'<form method="post"><button type="submit">Unsubscribe</button></form>',
+    )
+
+
+@router.post("/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058): record it for this address")
+async def unsubscribe(token: str, services: ServicesDep, settings: SettingsDep) -> Response:
+    merchant_name = await notification_service.unsubscribe(services, key=settings.signing_key(), token=token)
+    return _page(
+        "You are unsubscribed", f"<p>You will get no more emails about orders from {escape(merchant_name)}.</p>"
+    )

@@ -1,0 +1,134 @@
+"""Webhook endpoints of merchants: create (the secret is shown once), list, read, delete, rotate, log, replay."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.api.notification_schemas import ReplayIn, WebhookEndpointCreate
+from ordertrail.services import webhook_endpoints as endpoint_service
+from ordertrail.services.notifications import resolve_merchant
+from ordertrail.storage.notifications import EndpointRecord
+from ordertrail.storage.outbox import LoggedAttempt
+
+router = APIRouter(prefix="/api/v1/webhook-endpoints", tags=["webhooks"])
+# Ids are 64-bit in the store: anything larger is simply not an endpoint (422, not an overflow).
+EndpointId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def endpoint_view(endpoint: EndpointRecord, secret: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "event_types": list(endpoint.event_types),
+        "created_at": endpoint.created_at.isoformat(),
+        "disabled_at": endpoint.disabled_at.isoformat() if endpoint.disabled_at else None,
+        "disabled_reason": endpoint.disabled_reason,
+        "rotation_ends_at": endpoint.previous_secret_expires_at.isoformat()
+        if endpoint.previous_secret_expires_at
+        else None,
+    }
+    if secret is not None:
+        view["secret"] = secret  # shown this once
+    return view
+
+
+def attempt_view(attempt: LoggedAttempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "message_id": attempt.message_id,
+        "event_type": attempt.event_type,
+        "attempted_at": attempt.attempted_at.isoformat(),
+        "status_code": attempt.status_code,
+        "duration_ms": attempt.duration_ms,
+        "response_body": attempt.response_body,
+        "error": attempt.error,
+        "succeeded": attempt.succeeded,
+        "message_state": attempt.message_state,
+    }
+
+
+@router.post("", status_code=201, summary="Register an endpoint; the response carries its secret, shown once")
+async def create_endpoint(
+    body: WebhookEndpointCreate, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
+) -> Response:
+    merchant_id = await resolve_merchant(services, principal=principal, merchant=body.merchant)
+    created = await endpoint_service.create_endpoint(
+        services,
+        merchant_id=merchant_id,
+        url=body.url,
+        event_types=body.event_types,
+        description=body.description,
+        allow_private=settings.webhook_allow_private,
+    )
+    return json_response(
+        endpoint_view(created.endpoint, created.secret),
+        201,
+        headers={"Location": f"/api/v1/webhook-endpoints/{created.endpoint.id}"},
+    )
+
+
+@router.get("", summary="The caller's endpoints (admins: all, or ?merchant=)")
+async def list_endpoints(
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    merchant: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    merchant_id = await resolve_merchant(services, principal=principal, merchant=merchant) if merchant else None
+    found = await endpoint_service.list_endpoints(services, principal=principal, merchant_id=merchant_id)
+    return json_response({"webhook_endpoints": [endpoint_view(e) for e in found]})
+
+
+@router.get("/{endpoint_id}", summary="One endpoint")
+async def get_endpoint(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    return json_response(
+        endpoint_view(await endpoint_service.get_endpoint(services, principal=principal, endpoint_id=endpoint_id))
+    )
+
+
+@router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint; undelivered messages are held")
+async def delete_endpoint(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    await endpoint_service.delete_endpoint(services, principal=principal, endpoint_id=endpoint_id)
+    return Response(status_code=204)
+
+
+@router.post("/{endpoint_id}/rotate-secret", summary="A new secret (shown once); the old one signs too for 24 h")
+async def rotate_secret(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    rotated = await endpoint_service.rotate_secret(services, principal=principal, endpoint_id=endpoint_id)
+    return json_response(endpoint_view(rotated.endpoint, rotated.secret))
+
+
+@router.get("/{endpoint_id}/deliveries", summary="The endpoint's delivery log, newest attempt first")
+async def deliveries(
+    endpoint_id: EndpointId,
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    before: Annotated[int | None, Query(ge=1, description="Cursor: the last id of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    found = await endpoint_service.deliveries(
+        services, principal=principal, endpoint_id=endpoint_id, before=before, limit=limit
+    )
+    return json_response(
+        {
+            "deliveries": [attempt_view(a) for a in found],
+            "next_before": found[-1].id if len(found) == limit else None,
+        }
+    )
+
+
+@router.post("/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)")
+async def replay(
+    endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep, body: ReplayIn | None = None
+) -> Response:
+    count = await endpoint_service.replay(
+        services,
+        principal=principal,
+        endpoint_id=endpoint_id,
+        message_ids=body.message_ids if body is not None else None,
+    )
+    return json_response({"replayed": count}, 202)

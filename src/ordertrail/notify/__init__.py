@@ -1,0 +1,1 @@
+"""Delivering notifications: the outbox worker, and its email (SMTP) and webhook (Standard Webhooks) channels."""

@@ -1,0 +1,274 @@
+"""The outbox: notification rows written with the events that cause them, claimed by workers under a lease.
+
+Claims are portable: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL lets many workers take disjoint rows;
+SQLite ignores the clause, and its single writer (``BEGIN IMMEDIATE``) serialises claims instead. A claim sets
+``claimed_by`` and ``lease_until``; a worker that dies loses its rows when the lease runs out, and every
+update after the send is fenced on ``claimed_by`` so a worker whose lease lapsed cannot overwrite a newer claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from ordertrail.storage.tables import delivery_attempt, outbox
+
+PENDING = "pending"
+DELIVERED = "delivered"
+DEAD = "dead"
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """An outbox row to write."""
+
+    message_id: str
+    channel: str
+    event_type: str
+    merchant_id: int
+    payload: str
+    endpoint_id: int | None = None
+    recipient: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A claimed outbox row."""
+
+    id: int
+    message_id: str
+    channel: str
+    event_type: str
+    merchant_id: int
+    endpoint_id: int | None
+    recipient: str | None
+    payload: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One delivery attempt, as logged."""
+
+    outbox_id: int
+    endpoint_id: int | None
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_body: str | None
+    error: str | None
+    succeeded: bool
+
+
+def add_messages(connection: Connection, messages: Sequence[NewMessage], *, now: datetime) -> None:
+    if not messages:
+        return
+    connection.execute(
+        insert(outbox),
+        [
+            {
+                "message_id": m.message_id,
+                "channel": m.channel,
+                "event_type": m.event_type,
+                "merchant_id": m.merchant_id,
+                "endpoint_id": m.endpoint_id,
+                "recipient": m.recipient,
+                "payload": m.payload,
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ],
+    )
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        id=row.id,
+        message_id=row.message_id,
+        channel=row.channel,
+        event_type=row.event_type,
+        merchant_id=row.merchant_id,
+        endpoint_id=row.endpoint_id,
+        recipient=row.recipient,
+        payload=row.payload,
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )
+
+
+def claim(
+    connection: Connection, *, worker: str, now: datetime, lease_until: datetime, limit: int, channels: Sequence[str]
+) -> list[Message]:
+    """Take up to ``limit`` due rows (unclaimed, or whose lease ran out) for ``worker``."""
+    due = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.state == PENDING,
+            outbox.c.next_attempt_at <= now,
+            outbox.c.channel.in_(channels),
+            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+        )
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(connection.execute(due).scalars())
+    if not ids:
+        return []
+    connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=worker, lease_until=lease_until))
+    rows = connection.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
+    return [_message(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row after an attempt (or without one: ``attempt`` None)."""
+
+    outbox_id: int
+    state: str  # PENDING (retry at next_attempt_at), DELIVERED, DEAD or SKIPPED
+    attempt: Attempt | None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+
+
+def finish(connection: Connection, *, worker: str, outcomes: Sequence[Outcome], now: datetime) -> int:
+    """Record outcomes of ``worker``'s claims; rows it no longer holds are left alone. Returns rows updated."""
+    updated = 0
+    for outcome in outcomes:
+        values: dict[str, Any] = {"state": outcome.state, "claimed_by": None, "lease_until": None}
+        if outcome.attempt is not None:
+            values["attempts"] = outbox.c.attempts + 1
+        if outcome.error is not None:
+            values["last_error"] = outcome.error[:500]
+        if outcome.state == PENDING:
+            assert outcome.next_attempt_at is not None
+            values["next_attempt_at"] = outcome.next_attempt_at
+        else:
+            values["finished_at"] = now
+        result = connection.execute(
+            update(outbox)
+            .where(outbox.c.id == outcome.outbox_id, outbox.c.claimed_by == worker, outbox.c.state == PENDING)
+            .values(**values)
+        )
+        if result.rowcount == 1:
+            updated += 1
+            if outcome.attempt is not None:
+                log_attempt(connection, outcome.attempt)
+    return updated
+
+
+def log_attempt(connection: Connection, attempt: Attempt) -> None:
+    connection.execute(
+        insert(delivery_attempt).values(
+            outbox_id=attempt.outbox_id,
+            endpoint_id=attempt.endpoint_id,
+            attempted_at=attempt.attempted_at,
+            status_code=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            response_body=attempt.response_body[:1000] if attempt.response_body is not None else None,
+            error=attempt.error[:500] if attempt.error is not None else None,
+            succeeded=attempt.succeeded,
+        )
+    )
+
+
+def release(connection: Connection, *, worker: str, ids: Sequence[int]) -> None:
+    """Give claimed rows back at once (graceful shutdown), rather than waiting for their lease to run out."""
+    if ids:
+        connection.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), outbox.c.claimed_by == worker, outbox.c.state == PENDING)
+            .values(claimed_by=None, lease_until=None)
+        )
+
+
+def next_due(connection: Connection, *, channels: Sequence[str]) -> datetime | None:
+    """When the earliest pending row falls due (ignoring leases)."""
+    value: datetime | None = connection.execute(
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == PENDING, outbox.c.channel.in_(channels))
+    ).scalar_one()
+    return value
+
+
+def kill_endpoint_messages(connection: Connection, *, endpoint_id: int, reason: str, now: datetime) -> None:
+    """Hold every pending message of an endpoint as dead (it was disabled or deleted); replay can revive them."""
+    connection.execute(
+        update(outbox)
+        .where(outbox.c.endpoint_id == endpoint_id, outbox.c.state == PENDING)
+        .values(state=DEAD, last_error=reason, finished_at=now, claimed_by=None, lease_until=None)
+    )
+
+
+def replay_dead(connection: Connection, *, endpoint_id: int, message_ids: Sequence[str] | None, now: datetime) -> int:
+    """Make an endpoint's dead messages (all, or those named) due again with a fresh schedule."""
+    condition = and_(outbox.c.endpoint_id == endpoint_id, outbox.c.state == DEAD)
+    if message_ids is not None:
+        condition = and_(condition, outbox.c.message_id.in_(message_ids))
+    result = connection.execute(
+        update(outbox)
+        .where(condition)
+        .values(state=PENDING, attempts=0, next_attempt_at=now, finished_at=None, claimed_by=None, lease_until=None)
+    )
+    return int(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAttempt:
+    """A row of an endpoint's delivery log."""
+
+    id: int
+    message_id: str
+    event_type: str
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_body: str | None
+    error: str | None
+    succeeded: bool
+    message_state: str
+
+
+def attempts_of_endpoint(
+    connection: Connection, *, endpoint_id: int, before_id: int | None, limit: int
+) -> list[LoggedAttempt]:
+    """An endpoint's delivery log, newest first."""
+    query = (
+        select(delivery_attempt, outbox.c.message_id, outbox.c.event_type, outbox.c.state)
+        .join(outbox, outbox.c.id == delivery_attempt.c.outbox_id)
+        .where(delivery_attempt.c.endpoint_id == endpoint_id)
+        .order_by(delivery_attempt.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(delivery_attempt.c.id < before_id)
+    return [
+        LoggedAttempt(
+            id=r.id,
+            message_id=r.message_id,
+            event_type=r.event_type,
+            attempted_at=r.attempted_at,
+            status_code=r.status_code,
+            duration_ms=r.duration_ms,
+            response_body=r.response_body,
+            error=r.error,
+            succeeded=r.succeeded,
+            message_state=r.state,
+        )
+        for r in connection.execute(query)
+    ]
+
+
+def counts_by_state(connection: Connection, *, endpoint_id: int | None = None) -> dict[str, int]:
+    query = select(outbox.c.state, func.count()).group_by(outbox.c.state)
+    if endpoint_id is not None:
+        query = query.where(outbox.c.endpoint_id == endpoint_id)
+    return {state: int(n) for state, n in connection.execute(query)}

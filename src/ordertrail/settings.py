@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +37,27 @@ class Settings(BaseSettings):
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs links (order views). Unset: one is generated and kept in data_dir/secret_key.",
+    )
+
+    # -- public pages and live updates --------------------------------------------------------------------------
+    public_rate_limit: str = Field(
+        "120/minute",
+        description="Public lookups and stream connections per client address, e.g. '120/minute'; '0' turns it off.",
+    )
+    max_streams_per_address: int = Field(
+        20, ge=0, description="Live streams one client address may hold open at once (0: no cap)."
+    )
+    live_queue_size: int = Field(
+        256, ge=1, description="Messages buffered per live stream; a client that falls further behind is dropped."
+    )
+    sse_keepalive_s: float = Field(15.0, gt=0, le=15, description="Seconds between keep-alive comments.")
+    sse_retry_ms: int = Field(2000, ge=100, description="The reconnect delay streams ask browsers to use.")
+    order_view_ttl_s: int = Field(
+        2 * 3600, ge=60, description="How long the link to a verified order view opened from the form works."
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )
@@ -47,6 +68,18 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("public_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip() != "0":
+            try:
+                parse_many(value)
+            except ValueError as error:
+                raise ValueError("must be like '120/minute' or '0'") from error
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import orjson
 from fastapi import FastAPI
@@ -16,13 +17,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.api import openapi, problems
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, health, orders, scans, tracking
+from ordertrail.api.routes import admin, health, live, orders, scans, tracking
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.realtime.bus import InProcessBus
+from ordertrail.secrets_file import secret_key
 from ordertrail.services.context import Services
+from ordertrail.services.live import publisher
+from ordertrail.services.public_context import PublicContext
 from ordertrail.services.scans import ScanIngestor
+from ordertrail.services.throttle import StreamSlots, Throttle
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from ordertrail.web import app as web
 
 
 def create_app(settings: Settings) -> ASGIApp:
@@ -37,14 +44,28 @@ def create_app(settings: Settings) -> ASGIApp:
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         services = Services(db=db)
+        # Live updates: committed changes go to the bus (in-process for now; Redis with the scale-out).
+        bus = InProcessBus(queue_size=settings.live_queue_size, keepalive_s=settings.sse_keepalive_s)
+        await bus.start()
+        services.after_commit.append(publisher(bus))
+        public = PublicContext(
+            bus=bus,
+            throttle=Throttle(settings.public_rate_limit),
+            streams=StreamSlots(settings.max_streams_per_address),
+            secret_key=await asyncio.to_thread(secret_key, settings),
+            order_view_ttl=timedelta(seconds=settings.order_view_ttl_s),
+            retry_ms=settings.sse_retry_ms,
+        )
         ingestor = ScanIngestor(services)
         ingestor.start()
         app.state.settings = settings
         app.state.services = services
         app.state.ingestor = ingestor
+        app.state.public = public
         try:
             yield
         finally:
+            await bus.close()  # ends every open stream, so the server can shut down
             await ingestor.stop()
             await db.close()
 
@@ -56,10 +77,11 @@ def create_app(settings: Settings) -> ASGIApp:
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, tracking, admin):
+    for module in (health, scans, orders, tracking, live, admin):
         app.include_router(module.router)
+    web.install(app)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
-    outer: ASGIApp = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
+    outer: ASGIApp = web.secure(BodySizeLimit(app, max_bytes=settings.max_body_bytes))
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer

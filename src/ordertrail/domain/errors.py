@@ -99,3 +99,19 @@ class RateLimited(OrdertrailError):
     def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class OrderNotVerified(NotFound):
+    """We could not find an order with those details."""
+
+
+class InvalidOrderLink(NotFound):
+    """This link is not valid or has expired: look the order up again."""
+
+
+class OrderLocked(RateLimited):
+    """Too many attempts to open this order: try again later."""
+
+
+class TooManyStreams(RateLimited):
+    """Too many live streams from this address: close some first."""

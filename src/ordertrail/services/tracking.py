@@ -44,3 +44,15 @@ async def track_parcel(services: Services, *, tracking_number: str) -> TrackingV
     """The tracking view of a parcel by a number as typed; raises ParcelNotFound for unknown or malformed."""
     number = canonical_number(tracking_number)
     return await services.db.read(lambda connection: tracking_view_tx(connection, number))
+
+
+async def parcel_by_number(services: Services, number: str) -> ParcelRecord:
+    """The parcel with a canonical number; raises ParcelNotFound."""
+
+    def read(connection: Connection) -> ParcelRecord | None:
+        return order_store.parcels_by_tracking_number(connection, [number]).get(number)
+
+    parcel = await services.db.read(read)
+    if parcel is None:
+        raise ParcelNotFound()
+    return parcel

@@ -145,4 +145,15 @@ unmatched_scan = Table(
     Column("attached_at", UTCDateTime, nullable=True),
 )
 
+# Failed attempts to open an order by order number + email or postal code: an order locks after too many.
+# Keyed by the number as typed (normalised), so unknown numbers lock exactly like real ones.
+order_lookup_attempt = Table(
+    "order_lookup_attempt",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_number", String(100), nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+)
+
 Index("ix_order_merchant_id_id", order.c.merchant_id, order.c.id)
+Index("ix_order_lookup_attempt_number_at", order_lookup_attempt.c.order_number, order_lookup_attempt.c.attempted_at)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.api.client import client_address
 from ordertrail.api.deps import PrincipalDep, ServicesDep, json_response
 from ordertrail.api.views import parcel_summary, public_tracking
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.domain.keys import Role
+from ordertrail.services.public_context import PublicContext
 from ordertrail.services.tracking import canonical_number, track_parcel, tracking_view_tx
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
@@ -17,9 +19,14 @@ router = APIRouter(prefix="/api/v1", tags=["tracking"])
 @router.get(
     "/tracking/{tracking_number}",
     summary="Public tracking: status, milestones and timeline, without personal data",
-    responses={404: {"description": "Unknown or malformed number (the same answer for both)"}},
+    responses={
+        404: {"description": "Unknown or malformed number (the same answer for both)"},
+        429: {"description": "Too many lookups from this address"},
+    },
 )
-async def get_tracking(tracking_number: str, services: ServicesDep) -> Response:
+async def get_tracking(tracking_number: str, request: Request, services: ServicesDep) -> Response:
+    public: PublicContext = request.app.state.public
+    await public.throttle.check(client_address(request))
     view = await track_parcel(services, tracking_number=tracking_number)
     return json_response(public_tracking(view))
 

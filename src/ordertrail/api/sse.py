@@ -27,7 +27,12 @@ class EventStreamResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(self, stream: LiveStream, *, on_close: Callable[[], None] | None = None) -> None:
-        super().__init__(content=None, headers=SSE_HEADERS, media_type=self.media_type)
+        # Not Response.__init__: it would announce Content-Length: 0.
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [(b"content-type", b"text/event-stream; charset=utf-8")] + [
+            (name.lower().encode(), value.encode()) for name, value in SSE_HEADERS.items()
+        ]
         self.stream = stream
         self.on_close = on_close
 

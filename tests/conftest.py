@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -13,13 +14,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from ordertrail.api.app import create_app
+from ordertrail.domain.errors import DuplicateMerchant
 from ordertrail.domain.keys import Role
 from ordertrail.services import keys as key_service
 from ordertrail.services.context import Services
@@ -76,19 +78,19 @@ def run_services(settings: Settings) -> Callable[[Callable[[Services], Any]], An
 
 @pytest.fixture
 def make_key(run_services: Callable[..., Any]) -> Callable[..., str]:
-    """Create a key (and its merchant, if needed) and return the plaintext: ``make_key("merchant", merchant="Shop")``."""
+    """Create a key (and its merchant, if needed) and return it: ``make_key("merchant", merchant="Shop")``."""
 
     def make(role: str, *, name: str | None = None, merchant: str | None = None, facility: str | None = None) -> str:
         async def work(services: Services) -> str:
             if merchant is not None:
-                from ordertrail.domain.errors import DuplicateMerchant
-
-                try:
+                with contextlib.suppress(DuplicateMerchant):
                     await key_service.create_merchant(services, name=merchant)
-                except DuplicateMerchant:
-                    pass
             created = await key_service.create_key(
-                services, role=Role(role), name=name or f"{role}-{uuid.uuid4().hex[:6]}", merchant=merchant, facility=facility
+                services,
+                role=Role(role),
+                name=name or f"{role}-{uuid.uuid4().hex[:6]}",
+                merchant=merchant,
+                facility=facility,
             )
             return created.plaintext
 
@@ -159,6 +161,7 @@ class ServerProcess:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
+    log_file: IO[bytes]
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``ordertrail`` command against this server's store."""
@@ -176,6 +179,7 @@ class ServerProcess:
             else:
                 self.process.terminate()
             self.process.wait(timeout=30)
+        self.log_file.close()
 
 
 def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ServerProcess:
@@ -191,10 +195,9 @@ def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, por
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"server-{port}.log"
-    process = subprocess.Popen(
-        [str(BIN / "ordertrail"), "serve"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
-    server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log)
+    log_file = log.open("ab")
+    process = subprocess.Popen([str(BIN / "ordertrail"), "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log, log_file)
 
     def healthy() -> bool:
         if process.poll() is not None:

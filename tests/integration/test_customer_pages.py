@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def test_tracking_page_is_readable_without_javascript(
     assert "Delivery will be tried again on the next working day." in html  # what happens next
     assert f"{at:%H:%M} (UTC+05:30)" in html  # the event's own local time
     assert "Leeds, GB" in html
-    assert 'data-eta-slot' in html  # "arriving on" slot, empty until estimates exist
+    assert "data-eta-slot" in html  # "arriving on" slot, empty until estimates exist
     assert "<script>" not in html and 'src="/static/js/live-tracking.js"' in html
     assert client.get("/static/js/live-tracking.js").status_code == 200
     assert client.get("/static/css/ordertrail.css").status_code == 200

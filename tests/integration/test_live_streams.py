@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,34 +42,39 @@ def keys(server: ServerProcess) -> tuple[str, str]:
 def sse(server: ServerProcess, path: str, last_event_id: str | None = None) -> Iterator[Iterator[tuple[str, Any]]]:
     """An open stream as an iterator of (id, data) messages; leaving the block cuts the connection."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
-    with httpx.Client(base_url=server.base_url, timeout=httpx.Timeout(20, read=20)) as client:
-        with client.stream("GET", path, headers=headers) as response:
-            assert response.status_code == 200, response.read()
-            assert response.headers["content-type"].startswith("text/event-stream")
+    with (
+        httpx.Client(base_url=server.base_url, timeout=httpx.Timeout(20, read=20)) as client,
+        client.stream("GET", path, headers=headers) as response,
+    ):
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
 
-            def messages() -> Iterator[tuple[str, Any]]:
-                event_id, data = "", None
-                for line in response.iter_lines():
-                    if line.startswith("id: "):
-                        event_id = line[4:]
-                    elif line.startswith("data: "):
-                        data = orjson.loads(line[6:])
-                    elif line == "" and data is not None:
-                        yield event_id, data
-                        data = None
+        def messages() -> Iterator[tuple[str, Any]]:
+            event_id, data = "", None
+            for line in response.iter_lines():
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("data: "):
+                    data = orjson.loads(line[6:])
+                elif line == "" and data is not None:
+                    yield event_id, data
+                    data = None
 
-            yield messages()
+        yield messages()
 
 
-def test_reconnecting_with_last_event_id_replays_exactly_what_was_missed(live_server: ServerProcess, http: httpx.Client) -> None:
+def test_reconnecting_with_last_event_id_replays_exactly_what_was_missed(
+    live_server: ServerProcess, http: httpx.Client
+) -> None:
     merchant, scanner = keys(live_server)
     number = http.post("/api/v1/orders", json=order_body(), headers=auth(merchant)).json()["parcels"][0][
         "tracking_number"
     ]
     start = datetime.now(UTC) - timedelta(hours=3)
-    post: Callable[[dict[str, Any]], int] = lambda body: http.post(  # noqa: E731
-        "/api/v1/scans", json=body, headers=auth(scanner)
-    ).status_code
+
+    def post(body: dict[str, Any]) -> int:
+        return http.post("/api/v1/scans", json=body, headers=auth(scanner)).status_code
+
     path = f"/api/v1/tracking/{number}/events"
     with sse(live_server, path) as stream:
         assert post(scan_body(number, "dispatched", at=start)) == 201
@@ -101,7 +106,9 @@ CANARIES = {
 }
 
 
-def test_personal_data_never_appears_on_the_public_page_or_stream(live_server: ServerProcess, http: httpx.Client) -> None:
+def test_personal_data_never_appears_on_the_public_page_or_stream(
+    live_server: ServerProcess, http: httpx.Client
+) -> None:
     merchant, scanner = keys(live_server)
     body = order_body(
         order_number=CANARIES["order"],
@@ -112,13 +119,25 @@ def test_personal_data_never_appears_on_the_public_page_or_stream(live_server: S
     at = datetime.now(UTC) - timedelta(hours=1)
     private_scan = {
         "note": CANARIES["note"],
-        "location": {"facility": CANARIES["facility"], "city": "Bristol", "postal_code": CANARIES["postal"], "country": "GB"},
+        "location": {
+            "facility": CANARIES["facility"],
+            "city": "Bristol",
+            "postal_code": CANARIES["postal"],
+            "country": "GB",
+        },
     }
-    assert http.post("/api/v1/scans", json=scan_body(number, "dispatched", at=at, **private_scan), headers=auth(scanner)).status_code == 201
+    assert (
+        http.post(
+            "/api/v1/scans", json=scan_body(number, "dispatched", at=at, **private_scan), headers=auth(scanner)
+        ).status_code
+        == 201
+    )
     seen = [http.get(f"/t/{number}").text, http.get(f"/api/v1/tracking/{number}").text]
     with sse(live_server, f"/api/v1/tracking/{number}/events", last_event_id="0") as stream:
         seen += [orjson.dumps(next(stream)[1]).decode() for _ in range(2)]  # the whole history, replayed
-        live_scan = scan_body(number, "exception", at=at + timedelta(minutes=5), reason="address_problem", **private_scan)
+        live_scan = scan_body(
+            number, "exception", at=at + timedelta(minutes=5), reason="address_problem", **private_scan
+        )
         assert http.post("/api/v1/scans", json=live_scan, headers=auth(scanner)).status_code == 201
         seen.append(orjson.dumps(next(stream)[1]).decode())  # and a live one
     assert "Bristol" in seen[0] and "Problem with delivery" in seen[-1]

@@ -6,9 +6,6 @@ Tests build ``Settings(...)`` directly.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -17,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordertrail.domain.retries import DEFAULT_SCHEDULE, parse_schedule
+from ordertrail.secrets_file import load_or_create
 
 
 class Settings(BaseSettings):
@@ -52,16 +50,33 @@ class Settings(BaseSettings):
     pairing_max_failures: int = Field(
         10, ge=1, description="Failed pairing-code exchanges allowed per client address in 15 minutes."
     )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs links (order views, unsubscribe). Unset: generated once and kept in data_dir/secret_key;"
+        " set it explicitly when several machines serve the same store.",
+    )
+
+    # -- public pages and live updates --------------------------------------------------------------------------
+    public_rate_limit: str = Field(
+        "120/minute",
+        description="Public lookups and stream connections per client address, e.g. '120/minute'; '0' turns it off.",
+    )
+    max_streams_per_address: int = Field(
+        20, ge=0, description="Live streams one client address may hold open at once (0: no cap)."
+    )
+    live_queue_size: int = Field(
+        256, ge=1, description="Messages buffered per live stream; a client that falls further behind is dropped."
+    )
+    sse_keepalive_s: float = Field(15.0, gt=0, le=15, description="Seconds between keep-alive comments.")
+    sse_retry_ms: int = Field(2000, ge=100, description="The reconnect delay streams ask browsers to use.")
+    order_view_ttl_s: int = Field(
+        2 * 3600, ge=60, description="How long the link to a verified order view opened from the form works."
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )
 
     # -- notifications ----------------------------------------------------------------------------------------
-    secret_key: SecretStr | None = Field(
-        None,
-        description="Signs unsubscribe links. Unset: generated once and kept in data_dir/secret_key "
-        "(set it explicitly when several machines serve the same store).",
-    )
     smtp_url: str | None = Field(
         None,
         description="smtp://[user:password@]host[:port][?starttls=true|false] (STARTTLS when offered) or "
@@ -108,21 +123,10 @@ class Settings(BaseSettings):
         return parse_schedule(self.webhook_retry_delays)
 
     def signing_key(self) -> bytes:
-        """The key that signs unsubscribe links: configured, or generated once into data_dir/secret_key."""
+        """The key that signs links: configured, or generated once into data_dir/secret_key."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            draft = self.data_dir / f".secret_key.{os.getpid()}"
-            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as file:
-                file.write(secrets.token_urlsafe(32))
-            # link() fails if the key exists: when two processes start at once, both end up with the same key.
-            with contextlib.suppress(FileExistsError):
-                os.link(draft, path)
-            draft.unlink()
-        return path.read_text().strip().encode()
+        return load_or_create(self.data_dir / "secret_key")
 
     @field_validator("database_url")
     @classmethod
@@ -130,6 +134,18 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("public_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip() != "0":
+            try:
+                parse_many(value)
+            except ValueError as error:
+                raise ValueError("must be like '120/minute' or '0'") from error
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import orjson
 from fastapi import FastAPI
@@ -17,16 +18,33 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ordertrail.api import openapi, problems
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.limits import BodySizeLimit
-from ordertrail.api.routes import admin, devices, health, labels, notifications, orders, scans, tracking, webhooks
+from ordertrail.api.routes import (
+    admin,
+    devices,
+    health,
+    labels,
+    live,
+    notifications,
+    orders,
+    scans,
+    tracking,
+    webhooks,
+)
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.api.throttle import FailureThrottle
 from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.notify.worker import Worker
+from ordertrail.realtime.bus import InProcessBus
+from ordertrail.secrets_file import secret_key
 from ordertrail.services.context import Services
+from ordertrail.services.live import publisher
+from ordertrail.services.public_context import PublicContext
 from ordertrail.services.scans import ScanIngestor
+from ordertrail.services.throttle import StreamSlots, Throttle
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from ordertrail.web import app as web
 from ordertrail.web.station import routes as station
 
 
@@ -42,6 +60,18 @@ def create_app(settings: Settings) -> ASGIApp:
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         services = Services(db=db)
+        # Live updates: committed changes go to the bus (in-process for now; Redis with the scale-out).
+        bus = InProcessBus(queue_size=settings.live_queue_size, keepalive_s=settings.sse_keepalive_s)
+        await bus.start()
+        services.after_commit.append(publisher(bus))
+        public = PublicContext(
+            bus=bus,
+            throttle=Throttle(settings.public_rate_limit),
+            streams=StreamSlots(settings.max_streams_per_address),
+            secret_key=await asyncio.to_thread(secret_key, settings),
+            order_view_ttl=timedelta(seconds=settings.order_view_ttl_s),
+            retry_ms=settings.sse_retry_ms,
+        )
         ingestor = ScanIngestor(services)
         ingestor.start()
         app.state.settings = settings
@@ -49,9 +79,11 @@ def create_app(settings: Settings) -> ASGIApp:
         app.state.ingestor = ingestor
         app.state.tracking_cache = TrackingCache()
         worker = _start_worker(services, settings)
+        app.state.public = public
         try:
             yield
         finally:
+            await bus.close()  # ends every open stream, so the server can shut down
             await ingestor.stop()
             if worker is not None:
                 await worker.stop()
@@ -66,14 +98,16 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     problems.install(app)
     app.state.pairing_throttle = FailureThrottle(max_failures=settings.pairing_max_failures)
-    for module in (health, scans, orders, tracking, labels, admin, devices, webhooks, notifications):
+    for module in (health, scans, orders, tracking, live, labels, admin, devices, webhooks, notifications):
         app.include_router(module.router)
+    web.install(app)
     station.install(app)
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
     outer: ASGIApp = app
     if settings.hot_paths:
         outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
-    outer = BodySizeLimit(outer, max_bytes=settings.max_body_bytes)
+    # Security headers go on every response, the hot paths' included.
+    outer = web.secure(BodySizeLimit(outer, max_bytes=settings.max_body_bytes))
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer

@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 from typing import Any
 
-from ordertrail.domain.derivation import Derivation, TimelineEntry
+from ordertrail.domain.derivation import Derivation
 from ordertrail.domain.events import ScanEvent
 from ordertrail.domain.scans import Proof
 from ordertrail.domain.status import label
 from ordertrail.services.orders import OrderView
+from ordertrail.services.public import public_event, public_tracking
 from ordertrail.services.scans import ScanResult
-from ordertrail.services.tracking import TrackingView
 from ordertrail.storage.orders import OrderRecord, ParcelRecord
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def public_tracking(view: TrackingView) -> dict[str, Any]:
-    """The public tracking document. Only status, times and city-level places: no personal data."""
-    derivation = view.derivation
-    return {
-        "tracking_number": view.parcel.tracking_number,
-        "status": derivation.status.value,
-        "status_label": label(derivation.status),
-        "substatus": derivation.substatus,
-        "milestones": [
-            {"status": status.value, "label": label(status), "reached_at": _iso(at)}
-            for status, at in derivation.reached_at().items()
-        ],
-        "estimated_delivery": None,
-        "events": [public_event(entry) for entry in derivation.timeline if entry.public],
-    }
-
-
-def public_event(entry: TimelineEntry) -> dict[str, Any]:
-    event = entry.event
-    where = event.location
-    return {
-        "sequence": event.sequence,
-        "status": event.status,
-        "status_label": label(event.status),
-        "substatus": event.substatus,
-        "reason": event.reason,
-        "occurred_at": event.occurred_at.isoformat(),
-        "location": {"city": where.city, "region": where.region, "country": where.country},
-        "late": entry.late,
-    }
 
 
 def private_event(event: ScanEvent, *, late: bool, effect: str | None, proof: Proof | None = None) -> dict[str, Any]:
@@ -118,7 +81,7 @@ def scan_result(result: ScanResult) -> dict[str, Any]:
         document["previous"] = {
             "status": result.previous_status,
             "status_label": label(result.previous_status),
-            "since": _iso(result.previous_status_at),
+            "since": result.previous_status_at.isoformat() if result.previous_status_at else None,
         }
     if result.parcel is not None:
         document["parcel"] = parcel_summary(result.parcel)
@@ -180,3 +143,14 @@ def order_detail(view: OrderView, derivations: dict[int, Derivation]) -> dict[st
             for entry in derivation.timeline
         ]
     return document
+
+
+__all__ = [
+    "order_detail",
+    "order_summary",
+    "parcel_summary",
+    "private_event",
+    "public_event",
+    "public_tracking",
+    "scan_result",
+]

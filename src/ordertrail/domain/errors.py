@@ -119,3 +119,19 @@ class UnsafeWebhookUrl(InvalidInput):
 
 class InvalidUnsubscribeLink(InvalidInput):
     """That unsubscribe link is not valid."""
+
+
+class OrderNotVerified(NotFound):
+    """We could not find an order with those details."""
+
+
+class InvalidOrderLink(NotFound):
+    """This link is not valid or has expired: look the order up again."""
+
+
+class OrderLocked(RateLimited):
+    """Too many attempts to open this order: try again later."""
+
+
+class TooManyStreams(RateLimited):
+    """Too many live streams from this address: close some first."""

@@ -53,3 +53,15 @@ async def tracking_version(services: Services, *, tracking_number: str) -> tuple
     if version is None:
         raise ParcelNotFound()
     return version
+
+
+async def parcel_by_number(services: Services, number: str) -> ParcelRecord:
+    """The parcel with a canonical number; raises ParcelNotFound."""
+
+    def read(connection: Connection) -> ParcelRecord | None:
+        return order_store.parcels_by_tracking_number(connection, [number]).get(number)
+
+    parcel = await services.db.read(read)
+    if parcel is None:
+        raise ParcelNotFound()
+    return parcel

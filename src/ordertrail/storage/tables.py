@@ -146,6 +146,16 @@ unmatched_scan = Table(
     Column("attached_at", UTCDateTime, nullable=True),
 )
 
+# Failed attempts to open an order by order number + email or postal code: an order locks after too many.
+# Keyed by the number as typed (normalised), so unknown numbers lock exactly like real ones.
+order_lookup_attempt = Table(
+    "order_lookup_attempt",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_number", String(100), nullable=False),
+    Column("attempted_at", UTCDateTime, nullable=False),
+)
+
 Index("ix_order_merchant_id_id", order.c.merchant_id, order.c.id)
 
 # One-time codes that pair a device: exchanged once for a new scanner key. Only the code's hash is kept.
@@ -242,3 +252,5 @@ unsubscribe = Table(
 # The worker's claim query: due pending rows, oldest due first.
 Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
 Index("ix_delivery_attempt_endpoint_id_id", delivery_attempt.c.endpoint_id, delivery_attempt.c.id)
+
+Index("ix_order_lookup_attempt_number_at", order_lookup_attempt.c.order_number, order_lookup_attempt.c.attempted_at)

@@ -1,1 +1,1 @@
-"""Server-rendered pages and their static files."""
+"""Server-rendered pages: templates and static CSS/JS, all served by ordertrail itself."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.api.client import client_address
 from ordertrail.api.deps import PrincipalDep, ServicesDep, get_services, json_response
 from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.api.views import parcel_summary
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.domain.keys import Role
+from ordertrail.services.public_context import PublicContext
 from ordertrail.services.tracking import canonical_number, tracking_view_tx
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
@@ -18,6 +20,8 @@ PREFIX = "/api/v1/tracking/"
 
 async def tracking_response(request: Request, tracking_number: str) -> Response:
     """The public tracking document (also served by the hot-path router)."""
+    public: PublicContext = request.app.state.public
+    await public.throttle.check(client_address(request))
     cache: TrackingCache = request.app.state.tracking_cache
     body = await cache.document(get_services(request), tracking_number)
     return Response(body, media_type="application/json")
@@ -30,7 +34,10 @@ async def hot_tracking(request: Request) -> Response:
 @router.get(
     "/tracking/{tracking_number}",
     summary="Public tracking: status, milestones and timeline, without personal data",
-    responses={404: {"description": "Unknown or malformed number (the same answer for both)"}},
+    responses={
+        404: {"description": "Unknown or malformed number (the same answer for both)"},
+        429: {"description": "Too many lookups from this address"},
+    },
 )
 async def get_tracking(tracking_number: str, request: Request) -> Response:
     return await tracking_response(request, tracking_number)

@@ -1,0 +1,94 @@
+"""Live updates by Server-Sent Events: one parcel (public) or every parcel of a verified order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import Response
+
+from ordertrail.api.client import client_address
+from ordertrail.api.deps import ServicesDep
+from ordertrail.api.sse import EventStreamResponse
+from ordertrail.realtime.stream import LiveStream
+from ordertrail.services import live
+from ordertrail.services.order_access import open_order_link
+from ordertrail.services.public_context import PublicContext
+
+router = APIRouter(prefix="/api/v1", tags=["live"])
+
+LastEventId = Annotated[
+    str | None,
+    Header(alias="Last-Event-ID", max_length=400, description="The id of the last message received: resume after it"),
+]
+# EventSource cannot set Last-Event-ID on its first connection: pages pass ?after=<id> instead.
+After = Annotated[str | None, Query(max_length=400, description="Like Last-Event-ID, for a first connection")]
+STREAM_DOC = {
+    "content": {"text/event-stream": {}},
+    "description": "SSE: `id:` (sequence), `data:` (public event and new status) messages; keep-alive comments",
+}
+
+
+def _public(request: Request) -> PublicContext:
+    context: PublicContext = request.app.state.public
+    return context
+
+
+async def _respond(request: Request, open_stream: Callable[[], Awaitable[LiveStream]]) -> Response:
+    """Admit the client (rate limit, stream cap), open the stream, and release the slot when it ends."""
+    context = _public(request)
+    address = client_address(request)
+    await context.throttle.check(address)
+    slot = ExitStack()
+    slot.enter_context(context.streams.hold(address))
+    try:
+        stream = await open_stream()
+    except BaseException:
+        slot.close()
+        raise
+    return EventStreamResponse(stream, on_close=slot.close)
+
+
+@router.get(
+    "/tracking/{tracking_number}/events",
+    summary="Live updates of one parcel (Server-Sent Events)",
+    responses={200: STREAM_DOC, 404: {"description": "Unknown or malformed number"}, 429: {"description": "Slow down"}},
+)
+async def parcel_events(
+    tracking_number: str,
+    request: Request,
+    services: ServicesDep,
+    last_event_id: LastEventId = None,
+    after: After = None,
+) -> Response:
+    context = _public(request)
+    resume = last_event_id or after
+
+    async def open_stream() -> LiveStream:
+        return await live.parcel_stream(
+            services, context.bus, tracking_number=tracking_number, last_event_id=resume, retry_ms=context.retry_ms
+        )
+
+    return await _respond(request, open_stream)
+
+
+@router.get(
+    "/order-views/{token}/events",
+    summary="Live updates of every parcel of a verified order (Server-Sent Events; composite ids)",
+    responses={200: STREAM_DOC, 404: {"description": "Invalid or expired link"}, 429: {"description": "Slow down"}},
+)
+async def order_events(
+    token: str, request: Request, services: ServicesDep, last_event_id: LastEventId = None, after: After = None
+) -> Response:
+    context = _public(request)
+    order_id = open_order_link(context.secret_key, token, now=services.clock())
+    resume = last_event_id or after
+
+    async def open_stream() -> LiveStream:
+        return await live.order_stream(
+            services, context.bus, order_id=order_id, last_event_id=resume, retry_ms=context.retry_ms
+        )
+
+    return await _respond(request, open_stream)

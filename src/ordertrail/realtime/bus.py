@@ -1,0 +1,201 @@
+"""The event bus port and its in-process adapter.
+
+Publishing happens after commit and never waits for subscribers: each subscription has a bounded buffer, and
+one that overflows is closed (its client reconnects with ``Last-Event-ID`` and catches up from the store).
+
+The fan-out lives in ``Hub``, which knows nothing about where messages come from. ``InProcessBus`` hands
+published messages straight to its hub; a Redis adapter keeps one pub/sub subscription per process and hands
+what it reads to the same hub, so only the transport changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from ordertrail.realtime.messages import LiveMessage
+
+
+class Closed(StrEnum):
+    """Why a subscription ended."""
+
+    OVERFLOW = "overflow"  # the client fell behind: it resumes from the store
+    UNSUBSCRIBED = "unsubscribed"
+    SHUTDOWN = "shutdown"
+
+
+class Subscription:
+    """A bounded buffer of messages for one client, fed by the hub, drained by the client's stream."""
+
+    __slots__ = ("_hub", "_items", "_waiter", "closed", "limit", "topics")
+
+    def __init__(self, hub: Hub, topics: tuple[str, ...], limit: int) -> None:
+        self._hub = hub
+        self.topics = topics
+        self.limit = limit
+        self._items: deque[LiveMessage | None] = deque()  # None: a keep-alive tick
+        self._waiter: asyncio.Future[None] | None = None
+        self.closed: Closed | None = None
+
+    def offer(self, item: LiveMessage | None) -> None:
+        """Called by the hub; never blocks. A full buffer closes the subscription."""
+        if self.closed is not None:
+            return
+        if item is not None and len(self._items) >= self.limit:
+            self.close(Closed.OVERFLOW)
+            return
+        if item is None and self._items:
+            return  # a message is about to go out anyway
+        self._items.append(item)
+        self._wake()
+
+    def close(self, reason: Closed = Closed.UNSUBSCRIBED) -> None:
+        if self.closed is None:
+            self.closed = reason
+            self._items.clear()
+            self._hub.remove(self)
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> LiveMessage | None:
+        """The next message, or None for a keep-alive tick. Raises SubscriptionClosed once closed."""
+        while not self._items:
+            if self.closed is not None:
+                raise SubscriptionClosed(self.closed)
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if self.closed is not None:
+            raise SubscriptionClosed(self.closed)
+        return self._items.popleft()
+
+
+class SubscriptionClosed(Exception):
+    def __init__(self, reason: Closed) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+def parcel_topic(parcel_id: int) -> str:
+    return f"p{parcel_id}"
+
+
+def order_topic(order_id: int) -> str:
+    return f"o{order_id}"
+
+
+class EventBus(Protocol):
+    """Live fan-out of committed events to subscribers in this process (and, with Redis, in every process)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def publish(self, messages: Sequence[LiveMessage]) -> None:
+        """Send messages of events that are already committed; returns without waiting for subscribers."""
+        ...
+
+    def subscribe_parcel(self, parcel_id: int) -> Subscription: ...
+
+    def subscribe_order(self, order_id: int) -> Subscription: ...
+
+    @property
+    def subscriber_count(self) -> int: ...
+
+
+class Hub:
+    """In-process fan-out from topics to bounded subscriptions, plus a keep-alive tick for all of them."""
+
+    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0) -> None:
+        self.queue_size = queue_size
+        self.keepalive_s = keepalive_s
+        self._topics: dict[str, set[Subscription]] = {}
+        self._all: set[Subscription] = set()
+        self._ticker: asyncio.Task[None] | None = None
+
+    def subscribe(self, *topics: str) -> Subscription:
+        subscription = Subscription(self, topics, self.queue_size)
+        for topic in topics:
+            self._topics.setdefault(topic, set()).add(subscription)
+        self._all.add(subscription)
+        return subscription
+
+    def remove(self, subscription: Subscription) -> None:
+        self._all.discard(subscription)
+        for topic in subscription.topics:
+            members = self._topics.get(topic)
+            if members is not None:
+                members.discard(subscription)
+                if not members:
+                    del self._topics[topic]
+
+    def deliver(self, messages: Iterable[LiveMessage]) -> None:
+        """Offer each message to the subscribers of its parcel and of its order (a subscriber gets it once)."""
+        for message in messages:
+            parcel_subs = self._topics.get(parcel_topic(message.parcel_id), ())
+            order_subs = self._topics.get(order_topic(message.order_id), ())
+            # Snapshots: an overflow removes the subscription from the set while we iterate.
+            for subscription in tuple(parcel_subs):
+                subscription.offer(message)
+            for subscription in tuple(order_subs):
+                subscription.offer(message)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._all)
+
+    def start(self) -> None:
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="ordertrail-live-keepalive")
+
+    async def _tick(self) -> None:
+        # One timer for every stream instead of one per stream.
+        while True:
+            await asyncio.sleep(self.keepalive_s)
+            for subscription in tuple(self._all):
+                subscription.offer(None)
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        for subscription in tuple(self._all):
+            subscription.close(Closed.SHUTDOWN)
+
+
+class InProcessBus:
+    """The embedded deployment's bus: publishing is a direct hand-over to this process's hub."""
+
+    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0) -> None:
+        self.hub = Hub(queue_size=queue_size, keepalive_s=keepalive_s)
+
+    async def start(self) -> None:
+        self.hub.start()
+
+    async def close(self) -> None:
+        await self.hub.close()
+
+    async def publish(self, messages: Sequence[LiveMessage]) -> None:
+        self.hub.deliver(messages)
+
+    def subscribe_parcel(self, parcel_id: int) -> Subscription:
+        return self.hub.subscribe(parcel_topic(parcel_id))
+
+    def subscribe_order(self, order_id: int) -> Subscription:
+        return self.hub.subscribe(order_topic(order_id))
+
+    @property
+    def subscriber_count(self) -> int:
+        return self.hub.subscriber_count

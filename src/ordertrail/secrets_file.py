@@ -1,0 +1,50 @@
+"""The server's secret key (signed links): from ``ORDERTRAIL_SECRET_KEY``, or made once and kept in data_dir.
+
+The embedded default needs no configuration: the first start writes a random key to ``data_dir/secret_key``
+(mode 0600) and every later start, and every worker process, reads the same one. Production sets
+``ORDERTRAIL_SECRET_KEY`` so all machines share it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # settings.py uses this module: no import cycle at run time
+    from ordertrail.settings import Settings
+
+FILE_NAME = "secret_key"
+
+
+def load_or_create(path: Path) -> bytes:
+    """The key kept at ``path``, created atomically (first writer wins) if missing."""
+    try:
+        text = path.read_text().strip()
+        if text:
+            return text.encode()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = secrets.token_urlsafe(48)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(candidate)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(temporary, path)  # fails if another process got there first: then theirs is the key
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text().strip().encode()
+
+
+def secret_key(settings: Settings) -> bytes:
+    """The configured key, or the one kept in data_dir."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    return load_or_create(settings.data_dir / FILE_NAME)

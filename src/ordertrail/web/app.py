@@ -1,0 +1,30 @@
+"""How the pages join the application: routes, static files and the security headers.
+
+``ordertrail.api.app`` (the composition root) calls ``install`` and wraps the whole app with ``secure``; it is
+the only place outside this package that imports it.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from ordertrail.web import order_pages, tracking_pages
+from ordertrail.web.deps import HERE
+from ordertrail.web.security import SecurityHeaders
+
+# Responses under these paths show one customer's order: never cached by browsers or proxies.
+PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")
+
+
+def install(app: FastAPI) -> None:
+    """Add the customer pages and /static to ``app``."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(tracking_pages.router)
+    app.include_router(order_pages.router)
+
+
+def secure(app: ASGIApp) -> ASGIApp:
+    """Wrap the whole application so every response carries the security headers."""
+    return SecurityHeaders(app, private_prefixes=PRIVATE_PREFIXES)

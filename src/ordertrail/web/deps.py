@@ -1,0 +1,47 @@
+"""What page handlers need from the running app: services, settings, the public context, the template engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from ordertrail.services.context import Services
+from ordertrail.services.public_context import PublicContext
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def get_public(request: Request) -> PublicContext:
+    context: PublicContext = request.app.state.public
+    return context
+
+
+def client_address(request: Request) -> str:
+    # Behind a reverse proxy, run uvicorn with --proxy-headers so that this is the real client.
+    return request.client.host if request.client is not None else "unknown"
+
+
+def render(
+    name: str, context: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """A page from ``templates/``, autoescaped."""
+    return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status_code, headers=headers)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+PublicDep = Annotated[PublicContext, Depends(get_public)]

@@ -1,0 +1,85 @@
+"""The in-process bus and live streams: fan-out, bounded queues, replay de-duplication, composite ids."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ordertrail.realtime.bus import Closed, InProcessBus, SubscriptionClosed
+from ordertrail.realtime.messages import LiveMessage
+from ordertrail.realtime.stream import LiveStream, decode_cursor, encode_cursor
+
+
+def message(parcel_id: int, sequence: int, order_id: int = 1) -> LiveMessage:
+    return LiveMessage(parcel_id, order_id, sequence, b'{"s":%d}' % sequence)
+
+
+async def test_a_message_reaches_parcel_and_order_subscribers_only() -> None:
+    bus = InProcessBus()
+    parcel = bus.subscribe_parcel(7)
+    order = bus.subscribe_order(1)
+    other = bus.subscribe_parcel(8)
+    await bus.publish([message(7, 2)])
+    assert (await parcel.get()).sequence == 2  # type: ignore[union-attr]
+    assert (await order.get()).sequence == 2  # type: ignore[union-attr]
+    other.close()
+    with pytest.raises(SubscriptionClosed):
+        await other.get()
+    await bus.close()
+
+
+async def test_a_full_queue_disconnects_that_subscriber_and_never_blocks_publish() -> None:
+    bus = InProcessBus(queue_size=3)
+    slow = bus.subscribe_parcel(1)
+    fast = bus.subscribe_parcel(1)
+    for sequence in range(2, 12):
+        await bus.publish([message(1, sequence)])  # returns at once, whatever the subscribers do
+        assert (await fast.get()).sequence == sequence  # type: ignore[union-attr]
+    assert slow.closed is Closed.OVERFLOW
+    with pytest.raises(SubscriptionClosed):
+        await slow.get()
+    assert bus.subscriber_count == 1
+    await bus.close()
+
+
+async def test_keepalive_ticks_reach_idle_subscribers() -> None:
+    bus = InProcessBus(keepalive_s=0.01)
+    await bus.start()
+    subscription = bus.subscribe_parcel(1)
+    assert await asyncio.wait_for(subscription.get(), timeout=5) is None
+    await bus.close()
+    assert subscription.closed is Closed.SHUTDOWN
+
+
+async def test_stream_replays_then_goes_live_without_duplicates_or_gaps() -> None:
+    bus = InProcessBus()
+    subscription = bus.subscribe_parcel(1)
+    # Committed while the replay was being read: arrives both ways.
+    await bus.publish([message(1, 4), message(1, 5)])
+    stream = LiveStream(subscription, [message(1, 3), message(1, 4)], {1: 2}, retry_ms=1000)
+    frames = stream.frames()
+    assert await anext(frames) == b"retry: 1000\n\n"
+    got = [await anext(frames) for _ in range(3)]
+    assert got == [message(1, 3).frame, message(1, 4).frame, message(1, 5).frame]
+    await bus.publish([message(1, 7)])  # a gap (6 is missing): the stream ends so the client resumes
+    with pytest.raises(StopAsyncIteration):
+        await anext(frames)
+    assert subscription.closed is not None
+    await bus.close()
+
+
+async def test_order_stream_ids_are_composite_and_resumable() -> None:
+    bus = InProcessBus()
+    subscription = bus.subscribe_order(1)
+    stream = LiveStream(subscription, [], {10: 3, 11: 5}, parcels=[10, 11])
+    frames = stream.frames()
+    await anext(frames)
+    await bus.publish([message(11, 6), message(10, 4)])
+    assert (await anext(frames)).startswith(b"id: 3-6\n")
+    assert (await anext(frames)).startswith(b"id: 4-6\n")
+    assert decode_cursor("4-6", 2) == [4, 6]
+    assert decode_cursor("4-6", 3) is None
+    assert decode_cursor("4-x", 2) is None
+    assert encode_cursor({10: 4, 11: 6}, [10, 11]) == "4-6"
+    await bus.close()

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from ordertrail.domain.events import ScanEvent
 from ordertrail.domain.transitions import Effect
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateSnapshot:
+    """A parcel's current delivery estimate and delay overlay, as committed with a change (for live pages)."""
+
+    earliest: date
+    latest: date
+    confidence: float
+    updated_at: datetime
+    delay_reason: str | None  # None: not delayed
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +35,8 @@ class ParcelChange:
     status: str
     substatus: str | None
     status_version: int
+    # The estimate after this transaction (None: estimates off, or the parcel is no longer on its way).
+    estimate: EstimateSnapshot | None = None
 
     @property
     def status_changed(self) -> bool:

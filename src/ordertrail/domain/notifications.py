@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Final
 
@@ -28,9 +29,19 @@ DEFAULT_CUSTOMER_STATUSES: Final = frozenset(
     }
 )
 
-# Webhook event types: one per status a parcel can reach, plus corrections that moved the status.
+# Webhook event types: one per status a parcel can reach, corrections that moved the status, and the
+# estimate overlays (delayed, back on schedule, stalled).
 CORRECTED_EVENT: Final = "parcel.corrected"
-EVENT_TYPES: Final[tuple[str, ...]] = (*(f"parcel.{status.value}" for status in Status), CORRECTED_EVENT)
+DELAYED_EVENT: Final = "parcel.delayed"
+DELAY_CLEARED_EVENT: Final = "parcel.delay_cleared"
+STALLED_EVENT: Final = "parcel.stalled"
+EVENT_TYPES: Final[tuple[str, ...]] = (
+    *(f"parcel.{status.value}" for status in Status),
+    CORRECTED_EVENT,
+    DELAYED_EVENT,
+    DELAY_CLEARED_EVENT,
+    STALLED_EVENT,
+)
 
 
 def event_type(status: str) -> str:
@@ -116,3 +127,61 @@ def subscribed(event: str, filter_types: Iterable[str]) -> bool:
     """Whether an endpoint with the event-type filter ``filter_types`` (empty: everything) wants ``event``."""
     wanted = frozenset(filter_types)
     return not wanted or event in wanted
+
+
+# -- delays and stalled parcels ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DelayChange:
+    """A parcel's delay overlay came on (``delayed``) or went off, with the estimate that caused it."""
+
+    parcel_id: int
+    order_id: int
+    merchant_id: int
+    tracking_number: str
+    delayed: bool
+    reason: str
+    earliest: date
+    latest: date
+    promise: date
+
+
+@dataclass(frozen=True, slots=True)
+class DelayNotice:
+    """One thing to tell about a delay: a webhook per parcel, an email per order."""
+
+    channel: Channel
+    event_type: str
+    change: DelayChange
+
+
+def plan_delays(
+    changes: Sequence[DelayChange],
+    delayed_before: dict[int, int],
+    preferences: dict[int, Preferences],
+) -> list[DelayNotice]:
+    """Notices for delay overlays coming on or off, given how many parcels of each order were delayed before.
+
+    The merchant hears about every parcel (``parcel.delayed`` / ``parcel.delay_cleared``). The customer hears
+    once per order: when its first parcel slips, and when its last delayed parcel is back on schedule; several
+    parcels slipping together are one email. Merchants who turned every customer email off send none of these.
+    """
+    notices: list[DelayNotice] = []
+    delayed = dict(delayed_before)
+    for change in changes:
+        prefs = preferences.get(change.merchant_id, DEFAULT_PREFERENCES)
+        kind = DELAYED_EVENT if change.delayed else DELAY_CLEARED_EVENT
+        if prefs.webhooks:
+            notices.append(DelayNotice(Channel.WEBHOOK, kind, change))
+        before = delayed.get(change.order_id, 0)
+        after = max(before + (1 if change.delayed else -1), 0)
+        delayed[change.order_id] = after
+        if prefs.customer_statuses and (before == 0) != (after == 0):
+            notices.append(DelayNotice(Channel.EMAIL, kind, change))
+    return notices
+
+
+def plan_stalls(merchant_ids: Sequence[int], preferences: dict[int, Preferences]) -> list[bool]:
+    """For each newly stalled parcel (by its merchant): whether its merchant gets the webhook (customers don't)."""
+    return [preferences.get(m, DEFAULT_PREFERENCES).webhooks for m in merchant_ids]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ordertrail.domain.changes import ParcelChange
+from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.storage.database import Database
 
 Listener = Callable[[Sequence[ParcelChange]], Awaitable[None]]
@@ -24,6 +25,8 @@ class Services:
     clock: Callable[[], datetime] = system_clock
     # Called after each commit that recorded events (live updates); never inside the transaction.
     after_commit: list[Listener] = field(default_factory=list)
+    # Delivery estimates (services/estimates.py); None turns them off (ORDERTRAIL_ESTIMATES=false).
+    estimates: EtaRuntime | None = field(default_factory=EtaRuntime)
 
     async def committed(self, changes: Sequence[ParcelChange]) -> None:
         if changes:

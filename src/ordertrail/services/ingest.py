@@ -18,7 +18,7 @@ async def record_scans(services: Services, *, scans: Sequence[ScanInput], princi
     items = [(with_device_facility(scan, principal), principal.key_id) for scan in scans]
 
     def transaction(connection: Connection) -> tuple[list[ScanResult], list[ParcelChange]]:
-        return record_scans_tx(connection, items, now=services.clock())
+        return record_scans_tx(connection, items, now=services.clock(), estimates=services.estimates)
 
     results, changes = await services.db.write(transaction)
     await services.committed(changes)

@@ -17,13 +17,26 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.changes import ParcelChange
 from ordertrail.domain.errors import InvalidInput, InvalidUnsubscribeLink, MerchantNotFound
+from ordertrail.domain.eta.revisions import delay_text, window_text
 from ordertrail.domain.keys import Principal
-from ordertrail.domain.notifications import Channel, Notice, Preferences, plan, subscribed
+from ordertrail.domain.notifications import (
+    STALLED_EVENT,
+    Channel,
+    DelayChange,
+    Notice,
+    Preferences,
+    plan,
+    plan_delays,
+    plan_stalls,
+    subscribed,
+)
 from ordertrail.domain.unsubscribe import read_token
 from ordertrail.services.context import Services
 from ordertrail.storage import notifications as notification_store
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import outbox as outbox_store
+from ordertrail.storage.estimates import EtaContext
+from ordertrail.storage.notifications import EndpointRecord
 from ordertrail.storage.orders import OrderRecord
 
 
@@ -129,6 +142,110 @@ def email_context(notice: Notice, order: OrderRecord, merchant_name: str) -> dic
         "occurred_at": change.event.occurred_at.isoformat(),
         "city": change.event.location.city,
     }
+
+
+def enqueue_delay_notices(
+    connection: Connection, changes: Sequence[DelayChange], delayed_before: dict[int, int], *, now: datetime
+) -> int:
+    """Outbox rows for delay overlays coming on or off (policy: ``plan_delays``), in the caller's transaction."""
+    merchant_ids = sorted({c.merchant_id for c in changes})
+    notices = plan_delays(changes, delayed_before, notification_store.preferences_of(connection, merchant_ids))
+    if not notices:
+        return 0
+    endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
+    orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
+    names = order_store.merchant_names(connection, merchant_ids)
+    messages: list[outbox_store.NewMessage] = []
+    for notice in notices:
+        change, order = notice.change, orders[notice.change.order_id]
+        window = {"earliest": change.earliest.isoformat(), "latest": change.latest.isoformat()}
+        if notice.channel is Channel.WEBHOOK:
+            body = _overlay_body(
+                notice.event_type,
+                order,
+                change.tracking_number,
+                now=now,
+                reason=change.reason,
+                estimated_delivery=window,
+                promised_delivery_date=change.promise.isoformat(),
+            )
+            messages += _webhook_rows(endpoints, change.merchant_id, notice.event_type, body)
+            continue
+        context = {
+            "status": "delayed" if change.delayed else "delay_cleared",
+            "reason": change.reason,
+            "reason_text": delay_text(change.reason),
+            "arriving": window_text(change.earliest, change.latest),
+            "merchant_id": change.merchant_id,
+            "merchant_name": names[change.merchant_id],
+            "order_number": order.order_number,
+            "customer_name": order.customer.name,
+            "tracking_number": change.tracking_number,
+            "tracking_numbers": [change.tracking_number],
+        }
+        messages.append(
+            outbox_store.NewMessage(
+                message_id=new_message_id(),
+                channel=Channel.EMAIL.value,
+                event_type=notice.event_type,
+                merchant_id=change.merchant_id,
+                recipient=order.customer.email,
+                payload=json.dumps(context),
+            )
+        )
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext], *, now: datetime) -> int:
+    """``parcel.stalled`` webhooks for newly stalled parcels (merchants only), in the caller's transaction."""
+    merchant_ids = sorted({c.merchant_id for c in stalled})
+    wanted = plan_stalls([c.merchant_id for c in stalled], notification_store.preferences_of(connection, merchant_ids))
+    endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
+    orders = order_store.orders_by_id(connection, sorted({c.order_id for c in stalled}))
+    messages: list[outbox_store.NewMessage] = []
+    for context, send in zip(stalled, wanted, strict=True):
+        row = context.row
+        if not send or row is None:
+            continue
+        body = _overlay_body(
+            STALLED_EVENT,
+            orders[context.order_id],
+            context.tracking_number,
+            now=now,
+            step=row.step,
+            step_started_at=row.step_started_at.isoformat() if row.step_started_at else None,
+            stall_after=row.stall_after.isoformat() if row.stall_after else None,
+        )
+        messages += _webhook_rows(endpoints, context.merchant_id, STALLED_EVENT, body)
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def _overlay_body(kind: str, order: OrderRecord, tracking_number: str, *, now: datetime, **data: Any) -> str:
+    document = {
+        "type": kind,
+        "timestamp": now.isoformat(),
+        "data": {"order_number": order.order_number, "tracking_number": tracking_number, **data},
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _webhook_rows(
+    endpoints: Sequence[EndpointRecord], merchant_id: int, kind: str, body: str
+) -> list[outbox_store.NewMessage]:
+    return [
+        outbox_store.NewMessage(
+            message_id=new_message_id(),
+            channel=Channel.WEBHOOK.value,
+            event_type=kind,
+            merchant_id=merchant_id,
+            endpoint_id=endpoint.id,
+            payload=body,
+        )
+        for endpoint in endpoints
+        if endpoint.merchant_id == merchant_id and subscribed(kind, endpoint.event_types)
+    ]
 
 
 async def get_preferences(services: Services, *, merchant_id: int) -> Preferences:

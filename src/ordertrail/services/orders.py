@@ -25,6 +25,8 @@ from ordertrail.domain.scans import Proof
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
+from ordertrail.services.estimates import update_estimates
+from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.services.scans import record_scans_tx, scan_from_json
 from ordertrail.storage import orders as order_store
@@ -68,7 +70,14 @@ async def place_order(
         scope = merchant_id
 
     def transaction(connection: Connection) -> tuple[OrderView, list[ParcelChange]]:
-        return place_order_tx(connection, merchant_id=scope, spec=spec, now=services.clock(), generate=generate)
+        return place_order_tx(
+            connection,
+            merchant_id=scope,
+            spec=spec,
+            now=services.clock(),
+            generate=generate,
+            estimates=services.estimates,
+        )
 
     view, changes = await services.db.write(transaction)
     await services.committed(changes)
@@ -76,7 +85,13 @@ async def place_order(
 
 
 def place_order_tx(
-    connection: Connection, *, merchant_id: int, spec: OrderSpec, now: datetime, generate: Callable[[], str]
+    connection: Connection,
+    *,
+    merchant_id: int,
+    spec: OrderSpec,
+    now: datetime,
+    generate: Callable[[], str],
+    estimates: EtaRuntime | None = None,
 ) -> tuple[OrderView, list[ParcelChange]]:
     """Insert the order, its parcels and their first events; attach any scans kept for those numbers."""
     existing = order_store.order_by_number(connection, merchant_id=merchant_id, order_number=spec.order_number)
@@ -150,13 +165,14 @@ def place_order_tx(
             for item in first_events
         ],
     )
+    changes = update_estimates(connection, changes, now=now, runtime=estimates)  # the first estimate
     enqueue_notifications(connection, changes, now=now)  # before attaching kept scans: those enqueue their own
     kept = scan_store.unmatched_for(connection, numbers)
     if kept:
         # Mark them attached first, so the scan transaction no longer sees them as kept-unmatched.
         scan_store.mark_attached(connection, [k.event_id for k in kept], at=now)
         _, attached_changes = record_scans_tx(
-            connection, [(scan_from_json(k.payload), k.api_key_id) for k in kept], now=now
+            connection, [(scan_from_json(k.payload), k.api_key_id) for k in kept], now=now, estimates=estimates
         )
         changes.extend(attached_changes)
     return _order_view(connection, order_store.orders_by_id(connection, [order_id])[order_id], private=True), changes

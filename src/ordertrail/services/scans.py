@@ -28,6 +28,8 @@ from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
+from ordertrail.services.estimates import update_estimates
+from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -106,7 +108,11 @@ def with_device_facility(scan: ScanInput, principal: Principal) -> ScanInput:
 
 
 def record_scans_tx(
-    connection: Connection, items: Sequence[tuple[ScanInput, int | None]], *, now: datetime
+    connection: Connection,
+    items: Sequence[tuple[ScanInput, int | None]],
+    *,
+    now: datetime,
+    estimates: EtaRuntime | None = None,
 ) -> tuple[list[ScanResult], list[ParcelChange]]:
     """Record scans (each with the id of the key that sent it) in the caller's transaction.
 
@@ -215,6 +221,7 @@ def record_scans_tx(
     projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
     order_store.save_projections(connection, list(projections.values()))
     final = {number: _committed(p.record, projections.get(p.record.id)) for number, p in work.items()}
+    changes = update_estimates(connection, changes, now=now, runtime=estimates)  # estimates, delays, lane stats
     enqueue_notifications(connection, changes, now=now)  # the outbox rows commit with the events
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
@@ -397,7 +404,7 @@ class ScanIngestor:
         items = [item for submission, _ in group for item in submission]
 
         def transaction(connection: Connection) -> tuple[list[ScanResult], list[ParcelChange]]:
-            return record_scans_tx(connection, items, now=self.services.clock())
+            return record_scans_tx(connection, items, now=self.services.clock(), estimates=self.services.estimates)
 
         try:
             try:

@@ -254,3 +254,59 @@ Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_a
 Index("ix_delivery_attempt_endpoint_id_id", delivery_attempt.c.endpoint_id, delivery_attempt.c.id)
 
 Index("ix_order_lookup_attempt_number_at", order_lookup_attempt.c.order_number, order_lookup_attempt.c.attempted_at)
+
+# -- delivery estimates (migration 0005) ---------------------------------------------------------------------
+
+# Lane statistics, one row per lane key (every fallback level): JSON histograms, updated one delivery at a time.
+lane_stat = Table(
+    "lane_stat",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("data", Text, nullable=False),  # {"ahead": {situation: counts}, "waits": {step: counts}}
+    Column("parcels", Integer, nullable=False),  # delivered parcels learned under this key
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# A parcel's estimate state (1:1): where it is on its lane, its current estimate, its promise and overlays.
+parcel_eta = Table(
+    "parcel_eta",
+    metadata,
+    Column("parcel_id", ForeignKey("parcel.id"), primary_key=True),
+    Column("origin", String(200), nullable=True),  # the facility of its first located scan
+    Column("origin_at", UTCDateTime, nullable=True),
+    Column("step", String(32), nullable=True),  # e.g. in_transit.2 (domain/eta/journey.py)
+    Column("step_started_at", UTCDateTime, nullable=True),
+    Column("hubs", SmallInteger, nullable=False),  # hub scans applied so far
+    Column("earliest", Date, nullable=True),  # the current estimate (None: no longer on its way)
+    Column("latest", Date, nullable=True),
+    Column("likely", Date, nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("basis", String(32), nullable=True),
+    Column("estimated_at", UTCDateTime, nullable=True),  # when the current estimate was made
+    Column("promise", Date, nullable=True),  # the order's promised date, else the first estimate's latest
+    Column("delayed", Boolean, nullable=False),
+    Column("delay_reason", String(16), nullable=True),
+    Column("stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
+    Column("stalled_at", UTCDateTime, nullable=True),
+    Column("learned", Boolean, nullable=False),  # its delivery is in the lane statistics
+)
+Index("ix_parcel_eta_stall_after", parcel_eta.c.stall_after)
+Index("ix_parcel_eta_stalled_at", parcel_eta.c.stalled_at)
+
+# Every change of a parcel's estimate, with its reason.
+parcel_estimate = Table(
+    "parcel_estimate",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("earliest", Date, nullable=False),
+    Column("latest", Date, nullable=False),
+    Column("likely", Date, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("basis", String(32), nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("reason", String(16), nullable=False),  # scan | missed_step | exception | failed_attempt | stalled
+    Column("delayed", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_parcel_estimate_parcel_id_id", parcel_estimate.c.parcel_id, parcel_estimate.c.id)

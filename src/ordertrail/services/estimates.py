@@ -1,0 +1,319 @@
+"""Delivery estimates in the scan transaction, delays, stalled parcels, and the estimate history.
+
+``update_estimates`` runs inside the transaction that recorded the changes: it keeps each parcel's place on
+its lane (``parcel_eta``) up to date from the changes alone (events are read again only for late events,
+corrections and deliveries), makes the new estimate with the pure estimator, records a revision when the
+window moved, turns the delay overlay on or off (with its notices, in the same transaction), and learns each
+delivered parcel into the lane statistics once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.changes import EstimateSnapshot, ParcelChange
+from ordertrail.domain.derivation import derive
+from ordertrail.domain.eta.estimator import Estimate, estimate_from_visits
+from ordertrail.domain.eta.journey import MAX_HUB, NO_ESTIMATE, StepVisit, origin_facility, visits_of
+from ordertrail.domain.eta.lanes import Lane
+from ordertrail.domain.eta.revisions import (
+    STALL_QUANTILE,
+    Reason,
+    Window,
+    is_delayed,
+    promise_of,
+    scan_reason,
+    stall_after,
+)
+from ordertrail.domain.eta.stats import LaneStats
+from ordertrail.domain.events import ScanEvent
+from ordertrail.domain.notifications import DelayChange
+from ordertrail.domain.status import Status
+from ordertrail.domain.transitions import Effect
+from ordertrail.services.context import Services
+from ordertrail.services.eta_runtime import EtaRuntime
+from ordertrail.services.notifications import enqueue_delay_notices, enqueue_stall_notices
+from ordertrail.storage import estimates as estimate_store
+from ordertrail.storage import scans as scan_store
+from ordertrail.storage.estimates import EtaContext, EtaRow, Revision
+
+log = logging.getLogger("ordertrail.estimates")
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What one transaction's estimate update will write."""
+
+    new: list[EtaRow]
+    changed: list[EtaRow]
+    revisions: list[Revision]
+    delays: list[DelayChange]
+
+
+def update_estimates(
+    connection: Connection, changes: Sequence[ParcelChange], *, now: datetime, runtime: EtaRuntime | None
+) -> list[ParcelChange]:
+    """Re-estimate every parcel ``changes`` touched; returns the changes carrying their parcel's new estimate."""
+    if runtime is None or not changes:
+        return list(changes)
+    by_parcel: dict[int, list[ParcelChange]] = {}
+    for change in changes:
+        by_parcel.setdefault(change.parcel_id, []).append(change)
+    contexts = estimate_store.eta_contexts(connection, list(by_parcel))
+    replay = [pid for pid, group in by_parcel.items() if _needs_events(contexts[pid].row, group)]
+    events = scan_store.events_of(connection, replay) if replay else {}
+    stats = runtime.stats(connection)
+    pending = _Pending([], [], [], [])
+    deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
+    snapshots: dict[int, EstimateSnapshot | None] = {}
+    for pid, group in by_parcel.items():
+        context = contexts[pid]
+        row = context.row if context.row is not None else EtaRow(parcel_id=pid)
+        visits: tuple[StepVisit, ...] = ()
+        if pid in events:
+            visits = _replay(row, events[pid])
+        else:
+            _advance(row, group)
+        last = group[-1]
+        lane = Lane.of(row.origin, context.country, context.postal_code)
+        newest = max(c.event.occurred_at for c in group)
+        row.stalled_at = None  # a scan clears the stalled flag
+        if last.status in NO_ESTIMATE or row.step is None or row.step_started_at is None:
+            if last.status == Status.DELIVERED and not row.learned and visits:
+                deliveries.append((lane, visits, context.country))
+                row.learned = True
+            _no_estimate(row)
+        else:
+            found = estimate_from_visits(
+                stats,
+                lane,
+                (StepVisit(row.step, row.step_started_at),),
+                runtime.calendar(context.country),
+                now,
+                policy=runtime.config.policy,
+            )
+            if found is not None:
+                window = Window(found.earliest, found.latest)
+                before = Window(row.earliest, row.latest) if row.earliest and row.latest else None
+                if window != before:
+                    _revise(pending, row, context, found, scan_reason(last.status, before, window), now)
+            wait = stats.wait_quantile(lane, row.step, STALL_QUANTILE, runtime.config.policy.min_samples)
+            base = max(newest, row.step_started_at)
+            row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
+        (pending.new if context.row is None else pending.changed).append(row)
+        snapshots[pid] = snapshot(row)
+    if deliveries:
+        _learn(connection, runtime, deliveries, now)
+    _write(connection, pending, now)
+    return [replace(c, estimate=snapshots.get(c.parcel_id)) for c in changes]
+
+
+def _needs_events(row: EtaRow | None, group: Sequence[ParcelChange]) -> bool:
+    """Late events and corrections change the past; deliveries are learned from the whole journey."""
+    if any(c.late or c.effect is Effect.CORRECTION for c in group):
+        return True
+    if group[-1].status == Status.DELIVERED and not (row is not None and row.learned):
+        return True
+    # A parcel from before estimates existed, and nothing in this group tells where it is now.
+    return (row is None or row.step is None) and not any(c.effect is Effect.APPLIED for c in group)
+
+
+def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
+    visits = visits_of(derive(stored))
+    if visits:
+        row.step, row.step_started_at = visits[-1].step, visits[-1].started_at
+    row.hubs = sum(1 for v in visits if v.step.startswith(Status.IN_TRANSIT.value))
+    row.origin = origin_facility(stored)
+    located = [e for e in stored if e.location.facility and not e.is_correction]
+    row.origin_at = min((e.occurred_at for e in located), default=None)
+    return visits
+
+
+def _advance(row: EtaRow, group: Sequence[ParcelChange]) -> None:
+    """Move the parcel along its steps with events that arrived in order (the common case)."""
+    for change in group:
+        event = change.event
+        if event.location.facility and (row.origin_at is None or event.occurred_at < row.origin_at):
+            row.origin, row.origin_at = event.location.facility, event.occurred_at
+        if change.effect is not Effect.APPLIED:
+            continue
+        if event.status == Status.IN_TRANSIT:
+            row.hubs += 1
+            row.step = f"{Status.IN_TRANSIT.value}.{min(row.hubs, MAX_HUB)}"
+        else:
+            row.step = str(event.status)
+        row.step_started_at = event.occurred_at
+
+
+def _no_estimate(row: EtaRow) -> None:
+    """Delivered, returned, cancelled: no window, no overlays (nothing to announce: the status says it all)."""
+    row.earliest = row.latest = row.likely = None
+    row.confidence = None
+    row.basis = None
+    row.delayed = False
+    row.delay_reason = None
+    row.stall_after = None
+
+
+def _revise(
+    pending: _Pending, row: EtaRow, context: EtaContext, found: Estimate, reason: Reason, now: datetime
+) -> None:
+    window = Window(found.earliest, found.latest)
+    if row.promise is None:
+        row.promise = promise_of(context.promised_delivery_date, window)
+    row.earliest, row.latest, row.likely = found.earliest, found.latest, found.likely
+    row.confidence, row.basis, row.estimated_at = found.confidence, found.basis, now
+    delayed = is_delayed(window, row.promise)
+    if delayed != row.delayed:
+        row.delayed = delayed
+        row.delay_reason = reason.value if delayed else None
+        pending.delays.append(
+            DelayChange(
+                parcel_id=row.parcel_id,
+                order_id=context.order_id,
+                merchant_id=context.merchant_id,
+                tracking_number=context.tracking_number,
+                delayed=delayed,
+                reason=reason.value,
+                earliest=found.earliest,
+                latest=found.latest,
+                promise=row.promise,
+            )
+        )
+    pending.revisions.append(
+        Revision(
+            parcel_id=row.parcel_id,
+            earliest=found.earliest,
+            latest=found.latest,
+            likely=found.likely,
+            confidence=found.confidence,
+            basis=found.basis,
+            step=found.step,
+            reason=reason.value,
+            delayed=delayed,
+            created_at=now,
+        )
+    )
+
+
+def snapshot(row: EtaRow) -> EstimateSnapshot | None:
+    """The public part of a parcel's estimate state."""
+    if row.earliest is None or row.latest is None or row.estimated_at is None:
+        return None
+    return EstimateSnapshot(
+        earliest=row.earliest,
+        latest=row.latest,
+        confidence=row.confidence or 0.0,
+        updated_at=row.estimated_at,
+        delay_reason=row.delay_reason if row.delayed else None,
+    )
+
+
+def _learn(
+    connection: Connection,
+    runtime: EtaRuntime,
+    deliveries: Sequence[tuple[Lane, tuple[StepVisit, ...], str]],
+    now: datetime,
+) -> None:
+    """Add delivered parcels to the lane statistics: only the rows of their lanes are read and written."""
+    keys = sorted({key for lane, _, _ in deliveries for _, key in lane.fallbacks()})
+    partial, counts = estimate_store.lane_stats_for_update(connection, keys)
+    existing = set(counts)
+    for lane, visits, country in deliveries:
+        before = partial.parcels
+        partial.learn_delivered(lane, visits, runtime.calendar(country))
+        if partial.parcels > before:
+            for _, key in lane.fallbacks():
+                counts[key] = counts.get(key, 0) + 1
+    counts = {key: counts.get(key, 0) for key in keys}
+    partial.parcels = counts.get("*", partial.parcels)
+    estimate_store.save_lane_stats(connection, partial, counts, existing, now=now)
+    runtime.learned(partial, keys)
+
+
+def _write(connection: Connection, pending: _Pending, now: datetime) -> None:
+    if pending.delays:
+        orders = sorted({d.order_id for d in pending.delays})
+        before = estimate_store.delayed_per_order(connection, orders)  # read before the new overlays are saved
+        enqueue_delay_notices(connection, pending.delays, before, now=now)
+    estimate_store.save_eta_rows(connection, pending.new, pending.changed)
+    estimate_store.add_revisions(connection, pending.revisions)
+
+
+# -- the periodic sweep: stalled and overdue parcels ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    stalled: list[str]  # tracking numbers flagged stalled
+    revised: int  # parcels whose estimate moved
+
+
+def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = 500) -> SweepResult:
+    """Flag parcels whose stall deadline passed, and re-estimate them and parcels past their window."""
+    stalled_ids = estimate_store.due_stalls(connection, now=now, limit=limit)
+    overdue_ids = estimate_store.overdue(connection, before=(now - timedelta(days=1)).date(), limit=limit)
+    ids = list(dict.fromkeys([*stalled_ids, *overdue_ids]))
+    if not ids:
+        return SweepResult([], 0)
+    contexts = estimate_store.eta_contexts(connection, ids)
+    stats: LaneStats = runtime.stats(connection)
+    pending = _Pending([], [], [], [])
+    newly_stalled: list[EtaContext] = []
+    for pid in ids:
+        context = contexts[pid]
+        row = context.row
+        if row is None or row.step is None or row.step_started_at is None:
+            continue
+        reason = Reason.MISSED_STEP
+        if pid in stalled_ids:
+            row.stalled_at = now
+            reason = Reason.STALLED
+            newly_stalled.append(context)
+        lane = Lane.of(row.origin, context.country, context.postal_code)
+        found = estimate_from_visits(
+            stats,
+            lane,
+            (StepVisit(row.step, row.step_started_at),),
+            runtime.calendar(context.country),
+            now,
+            policy=runtime.config.policy,
+        )
+        if found is not None:
+            window = Window(found.earliest, found.latest)
+            if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):
+                _revise(pending, row, context, found, reason, now)
+        if pid in stalled_ids or row.estimated_at == now:
+            pending.changed.append(row)
+    if newly_stalled:
+        enqueue_stall_notices(connection, newly_stalled, now=now)
+    _write(connection, pending, now)
+    estimate_store.touch_parcels(connection, [r.parcel_id for r in pending.changed], now=now)
+    return SweepResult([c.tracking_number for c in newly_stalled], len(pending.revisions))
+
+
+async def sweep(services: Services) -> SweepResult:
+    """One pass of the stalled-parcel job (a no-op when estimates are off)."""
+    runtime = services.estimates
+    if runtime is None:
+        return SweepResult([], 0)
+    # The delivery worker finds the outbox rows this writes on its next poll.
+    return await services.db.write(lambda c: sweep_tx(c, runtime, now=services.clock()))
+
+
+async def run_sweeper(services: Services, *, interval: float, stop: asyncio.Event) -> None:
+    """Sweep every ``interval`` seconds until ``stop`` is set (the worker and ``serve`` run this)."""
+    while not stop.is_set():
+        try:
+            await sweep(services)
+        except Exception:  # the store is busy or away: try again next time
+            log.exception("stalled-parcel sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

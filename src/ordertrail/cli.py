@@ -16,7 +16,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ordertrail.domain.errors import OrdertrailError
-from ordertrail.domain.eta import DEFAULT_POLICY, EtaPolicy
+from ordertrail.domain.eta import DEFAULT_POLICY, CalendarBook, EtaPolicy
+from ordertrail.domain.eta.calendar import parse_holidays
 from ordertrail.domain.keys import Principal, Role
 from ordertrail.labels import Layout
 from ordertrail.services import keys as key_service
@@ -24,7 +25,11 @@ from ordertrail.services import labels as label_service
 from ordertrail.services import pairing as pairing_service
 from ordertrail.services.context import Services
 from ordertrail.services.demo import DemoResult, run_demo
+from ordertrail.services.demo_network import SimulatedDemo, run_simulated_demo
+from ordertrail.services.estimates import run_sweeper
 from ordertrail.services.eta_backtest import markdown, run_backtest
+from ordertrail.services.eta_history import delivered_journeys
+from ordertrail.services.eta_runtime import runtime_for
 from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
@@ -69,7 +74,12 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         try:
-            return await work(Services(db=db))
+            estimates = runtime_for(
+                enabled=settings.estimates,
+                holidays=settings.eta_holidays,
+                stalled_default_hours=settings.eta_stalled_default_hours,
+            )
+            return await work(Services(db=db, estimates=estimates))
         finally:
             await db.close()
 
@@ -136,10 +146,22 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        delivery_worker = Worker.from_settings(Services(db=db), settings)
+        estimates = runtime_for(
+            enabled=settings.estimates,
+            holidays=settings.eta_holidays,
+            stalled_default_hours=settings.eta_stalled_default_hours,
+        )
+        services = Services(db=db, estimates=estimates)
+        delivery_worker = Worker.from_settings(services, settings)
         err.print(f"delivery worker {delivery_worker.name} running; stop with Ctrl-C")
         try:
-            await delivery_worker.run_until(stop)
+            # The stalled-parcel job runs alongside the deliveries (several workers may run it: claims are locked).
+            await asyncio.gather(
+                delivery_worker.run_until(stop),
+                run_sweeper(services, interval=settings.eta_sweep_seconds, stop=stop)
+                if estimates is not None
+                else stop.wait(),
+            )
         finally:
             await db.close()
 
@@ -244,10 +266,33 @@ def _print_demo(result: DemoResult, settings: Settings) -> None:
 
 
 @app.command()
-def demo(orders: Annotated[int, typer.Option(min=1, help="How many demo orders to create.")] = 25) -> None:
-    """Create a demo merchant, keys, and orders whose parcels move through realistic lifecycles."""
+def demo(
+    orders: Annotated[int, typer.Option(min=1, help="How many demo orders to create.")] = 25,
+    simulated: Annotated[
+        bool, typer.Option(help="Replay the simulated network's journeys instead (a history for estimates).")
+    ] = False,
+    parcels: Annotated[int, typer.Option(min=1, help="--simulated: how many delivered parcels to make.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="--simulated: the seed of the network and its traffic.")] = 7,
+) -> None:
+    """Create a demo merchant, keys, and orders whose parcels move through realistic lifecycles.
+
+    With --simulated, replay PARCELS journeys of the simulated network (docs/eta.md) through the real use cases
+    in time order, so the store holds a delivered history for `ordertrail eta backtest --from-store`.
+    """
     settings = load_settings()
-    _print_demo(with_services(lambda services: _demo_with_progress(services, orders)), settings)
+    if not simulated:
+        _print_demo(with_services(lambda services: _demo_with_progress(services, orders)), settings)
+        return
+
+    async def work(services: Services) -> SimulatedDemo:
+        with Progress(console=err, transient=False) as progress:
+            task = progress.add_task("replaying simulated journeys", total=parcels)
+            return await run_simulated_demo(
+                services, parcels=parcels, seed=seed, progress=lambda done: progress.update(task, completed=done)
+            )
+
+    made = with_services(work)
+    typer.echo(f"simulated network seed {seed}: {made.parcels} parcels, {made.scans} scans ({made.merchant})")
 
 
 @app.command()
@@ -291,20 +336,34 @@ def eta_backtest(
         int, typer.Option(min=1, help="Observations a lane level needs before it is used.")
     ] = DEFAULT_POLICY.min_samples,
     stats_out: Annotated[Path | None, typer.Option(help="Write the learned lane statistics here (JSON).")] = None,
+    from_store: Annotated[
+        bool, typer.Option(help="Replay the store's delivered parcels (e.g. from `demo --simulated`) instead.")
+    ] = False,
 ) -> None:
-    """Replay simulated deliveries in time order and print how well the estimates were calibrated."""
+    """Replay delivered parcels in time order and print how well the estimates were calibrated."""
     policy = EtaPolicy(coverage=coverage, min_samples=min_samples)
-    journeys = simulate(parcels=parcels + held_out, seed=seed, per_day=per_day)
+    if from_store:
+        settings = load_settings()
+        journeys = with_services(delivered_journeys)
+        if len(journeys) <= held_out:
+            err.print(f"[red]error:[/red] the store has {len(journeys)} delivered parcels; more than {held_out} needed")
+            raise typer.Exit(1)
+        calendars = CalendarBook(holidays=parse_holidays(settings.eta_holidays))
+        source = f"store ({len(journeys)} delivered parcels)"
+    else:
+        journeys = simulate(parcels=parcels + held_out, seed=seed, per_day=per_day)
+        calendars = SIMULATED_CALENDARS
+        source = f"simulated network seed {seed}"
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("replaying deliveries", total=len(journeys))
         report = run_backtest(
             journeys,
             held_out=held_out,
-            calendars=SIMULATED_CALENDARS,
+            calendars=calendars,
             policy=policy,
             progress=lambda done: progress.update(task, completed=done),
         )
-    typer.echo(f"simulated network seed {seed}; window coverage {coverage:.2f}, min samples {min_samples}")
+    typer.echo(f"{source}; window coverage {coverage:.2f}, min samples {min_samples}")
     typer.echo(markdown(report))
     if stats_out is not None:
         stats_out.write_text(json.dumps(report.stats.to_dict()))

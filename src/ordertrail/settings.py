@@ -105,6 +105,33 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often an idle worker looks for due work.")
 
+    # -- delivery estimates -----------------------------------------------------------------------------------
+    estimates: bool = Field(
+        True, description="Estimate delivery dates after every scan, flag delays and stalled parcels (docs/eta.md)."
+    )
+    eta_holidays: str = Field(
+        "",
+        description="Non-delivery days per destination country besides weekends, e.g. 'DE:2026-12-25,FR:2026-07-14'.",
+    )
+    eta_stalled_default_hours: float = Field(
+        48.0, gt=0, description="A parcel is stalled after this long without a scan where its lane has no history."
+    )
+    eta_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often the stalled-parcel job runs (in the worker, and in serve's own worker)."
+    )
+
+    @field_validator("eta_holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        from ordertrail.domain.errors import InvalidInput
+        from ordertrail.domain.eta.calendar import parse_holidays
+
+        try:
+            parse_holidays(value)
+        except InvalidInput as error:
+            raise ValueError(error.detail) from error
+        return value
+
     @field_validator("webhook_retry_delays")
     @classmethod
     def _schedule(cls, value: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from fastapi import FastAPI
@@ -21,6 +21,7 @@ from ordertrail.api.limits import BodySizeLimit
 from ordertrail.api.routes import (
     admin,
     devices,
+    estimates,
     health,
     labels,
     live,
@@ -36,7 +37,9 @@ from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import InProcessBus
 from ordertrail.secrets_file import secret_key
-from ordertrail.services.context import Services
+from ordertrail.services.context import Services, system_clock
+from ordertrail.services.estimates import run_sweeper
+from ordertrail.services.eta_runtime import runtime_for
 from ordertrail.services.live import publisher
 from ordertrail.services.public_context import PublicContext
 from ordertrail.services.scans import ScanIngestor
@@ -48,8 +51,11 @@ from ordertrail.web import app as web
 from ordertrail.web.station import routes as station
 
 
-def create_app(settings: Settings) -> ASGIApp:
-    """The whole HTTP application for ``settings``. Nothing connects until the lifespan starts."""
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clock) -> ASGIApp:
+    """The whole HTTP application for ``settings``. Nothing connects until the lifespan starts.
+
+    ``clock`` is the time every use case sees (tests move it to make parcels late or stalled).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +65,12 @@ def create_app(settings: Settings) -> ASGIApp:
         db = open_database(
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
-        services = Services(db=db)
+        eta = runtime_for(
+            enabled=settings.estimates,
+            holidays=settings.eta_holidays,
+            stalled_default_hours=settings.eta_stalled_default_hours,
+        )
+        services = Services(db=db, clock=clock, estimates=eta)
         # Live updates: committed changes go to the bus (in-process for now; Redis with the scale-out).
         bus = InProcessBus(queue_size=settings.live_queue_size, keepalive_s=settings.sse_keepalive_s)
         await bus.start()
@@ -79,12 +90,21 @@ def create_app(settings: Settings) -> ASGIApp:
         app.state.ingestor = ingestor
         app.state.tracking_cache = TrackingCache()
         worker = _start_worker(services, settings)
+        stop_sweeper = asyncio.Event()
+        sweeper = None
+        if worker is not None and eta is not None:  # the single-machine setup also runs the stalled job
+            sweeper = asyncio.create_task(
+                run_sweeper(services, interval=settings.eta_sweep_seconds, stop=stop_sweeper), name="ordertrail-sweeper"
+            )
         app.state.public = public
         try:
             yield
         finally:
             await bus.close()  # ends every open stream, so the server can shut down
             await ingestor.stop()
+            stop_sweeper.set()
+            if sweeper is not None:
+                await sweeper
             if worker is not None:
                 await worker.stop()
             await db.close()
@@ -98,7 +118,7 @@ def create_app(settings: Settings) -> ASGIApp:
     )
     problems.install(app)
     app.state.pairing_throttle = FailureThrottle(max_failures=settings.pairing_max_failures)
-    for module in (health, scans, orders, tracking, live, labels, admin, devices, webhooks, notifications):
+    for module in (health, scans, orders, estimates, tracking, live, labels, admin, devices, webhooks, notifications):
         app.include_router(module.router)
     web.install(app)
     station.install(app)

@@ -27,7 +27,11 @@ SUBJECTS: Final[dict[str, str]] = {
     Status.DELIVERED: "Your parcel from {merchant_name} has been delivered",
     Status.DELIVERY_ATTEMPTED: "We missed you: delivery of your parcel from {merchant_name} was attempted",
     Status.EXCEPTION: "A problem with your parcel from {merchant_name}",
+    # The delay overlay (one email per order, see domain/notifications.py plan_delays).
+    "delayed": "Your order {order_number} from {merchant_name} is running late",
+    "delay_cleared": "Your order {order_number} from {merchant_name} is back on schedule",
 }
+OVERLAY_LABELS: Final[dict[str, str]] = {"delayed": "Running late", "delay_cleared": "Back on schedule"}
 GENERIC_SUBJECT: Final = "Your parcel from {merchant_name}: {status_label}"
 
 
@@ -101,7 +105,7 @@ class EmailRenderer:
         unsubscribe = self.unsubscribe_link(data["merchant_id"], message.recipient)
         context = {
             **data,
-            "status_label": label(status),
+            "status_label": OVERLAY_LABELS.get(status) or label(status),
             "tracking_link": self.tracking_link(data["tracking_number"]),
             "parcels": [(number, self.tracking_link(number)) for number in data["tracking_numbers"]],
             "unsubscribe_link": unsubscribe,

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.eta.calendar import CalendarBook, DeliveryCalendar
+from ordertrail.domain.eta.calendar import CalendarBook, DeliveryCalendar, parse_holidays
 from ordertrail.domain.eta.estimator import DEFAULT_POLICY, EtaPolicy
 from ordertrail.domain.eta.stats import LaneStats
 from ordertrail.storage import estimates as estimate_store
@@ -61,3 +61,15 @@ class EtaRuntime:
             self._stats.waits[key] = partial.waits.get(key, {})
         if "*" in keys:
             self._stats.parcels = partial.parcels
+
+
+def runtime_for(*, enabled: bool, holidays: str = "", stalled_default_hours: float = 48.0) -> EtaRuntime | None:
+    """The runtime for the configured settings (None when estimates are turned off)."""
+    if not enabled:
+        return None
+    return EtaRuntime(
+        EtaConfig(
+            calendars=CalendarBook(holidays=parse_holidays(holidays)),
+            stalled_default=timedelta(hours=stalled_default_hours),
+        )
+    )

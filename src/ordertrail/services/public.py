@@ -12,9 +12,10 @@ from typing import Any
 
 import orjson
 
-from ordertrail.domain.changes import ParcelChange
+from ordertrail.domain.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.customer_texts import notice_for
 from ordertrail.domain.derivation import Derivation, TimelineEntry
+from ordertrail.domain.eta.revisions import delay_text, window_text
 from ordertrail.domain.events import Location, ScanEvent
 from ordertrail.domain.status import MAIN_MILESTONES, label
 from ordertrail.domain.transitions import Effect
@@ -87,7 +88,8 @@ def public_tracking(view: TrackingView) -> dict[str, Any]:
             {"status": status.value, "label": label(status), "reached_at": _iso(at)}
             for status, at in derivation.reached_at().items()
         ],
-        "estimated_delivery": None,
+        "estimated_delivery": estimate_document(view.estimate),
+        "delay": delay_document(view.estimate),
         "notice": current_notice(derivation),
         "last_sequence": view.parcel.last_sequence,
         "events": [public_event(entry) for entry in derivation.timeline if entry.public],
@@ -115,8 +117,28 @@ def live_document(
     return document
 
 
+def estimate_document(estimate: EstimateSnapshot | None) -> dict[str, Any] | None:
+    """``estimated_delivery``: the window in the destination's local dates, its confidence, when it was made."""
+    if estimate is None:
+        return None
+    return {
+        "earliest": estimate.earliest.isoformat(),
+        "latest": estimate.latest.isoformat(),
+        "confidence": estimate.confidence,
+        "updated_at": estimate.updated_at.isoformat(),
+        "text": window_text(estimate.earliest, estimate.latest),
+    }
+
+
+def delay_document(estimate: EstimateSnapshot | None) -> dict[str, str] | None:
+    """The delay overlay in plain words (None when the parcel is on schedule)."""
+    if estimate is None or estimate.delay_reason is None:
+        return None
+    return {"reason": estimate.delay_reason, "message": delay_text(estimate.delay_reason)}
+
+
 def live_message(change: ParcelChange) -> LiveMessage:
-    """The bus message for a committed change."""
+    """The bus message for a committed change (with the parcel's estimate as that transaction left it)."""
     document = live_document(
         tracking_number=change.tracking_number,
         event=change.event,
@@ -125,4 +147,6 @@ def live_message(change: ParcelChange) -> LiveMessage:
         status=change.status,
         substatus=change.substatus,
     )
+    document["estimated_delivery"] = estimate_document(change.estimate)
+    document["delay"] = delay_document(change.estimate)
     return LiveMessage(change.parcel_id, change.order_id, change.event.sequence, orjson.dumps(document))

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.changes import EstimateSnapshot
 from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.services.context import Services
+from ordertrail.services.estimates import snapshot
+from ordertrail.storage import estimates as estimate_store
 from ordertrail.storage import hot
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -22,6 +25,7 @@ class TrackingView:
 
     parcel: ParcelRecord
     derivation: Derivation
+    estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
 
 
 def canonical_number(raw: str) -> str:
@@ -38,7 +42,8 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     if parcel is None:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-    return TrackingView(parcel=parcel, derivation=derive(events))
+    eta = estimate_store.eta_of(connection, parcel.id)
+    return TrackingView(parcel=parcel, derivation=derive(events), estimate=None if eta is None else snapshot(eta))
 
 
 async def track_parcel(services: Services, *, tracking_number: str) -> TrackingView:

@@ -189,6 +189,7 @@ def due_stalls(connection: Connection, *, now: datetime, limit: int) -> list[int
         .where(parcel_eta.c.stall_after <= now, parcel_eta.c.stalled_at.is_(None))
         .order_by(parcel_eta.c.stall_after)
         .limit(limit)
+        .with_for_update(skip_locked=True)  # several sweepers (PostgreSQL) take disjoint parcels
     )
     return [r.parcel_id for r in rows]
 
@@ -200,6 +201,7 @@ def overdue(connection: Connection, *, before: date, limit: int) -> list[int]:
         .where(parcel_eta.c.latest < before, parcel_eta.c.stall_after.is_not(None))
         .order_by(parcel_eta.c.latest)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return [r.parcel_id for r in rows]
 

@@ -145,3 +145,20 @@ def holidays_from(pairs: Iterable[tuple[str, date]]) -> dict[str, frozenset[date
     for country, day in pairs:
         grouped.setdefault(country.upper(), set()).add(day)
     return {country: frozenset(days) for country, days in grouped.items()}
+
+
+def parse_holidays(text: str) -> dict[str, frozenset[date]]:
+    """``"DE:2026-12-25, FR:2026-07-14"`` -> holidays per country. Raises InvalidInput naming ``holidays``."""
+    pairs: list[tuple[str, date]] = []
+    for item in text.replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        country, _, day = item.partition(":")
+        try:
+            if len(country.strip()) != 2:
+                raise ValueError(country)
+            pairs.append((country.strip(), date.fromisoformat(day.strip())))
+        except ValueError as error:
+            raise InvalidInput(f"{item!r} is not COUNTRY:YYYY-MM-DD", field="holidays") from error
+    return holidays_from(pairs)

@@ -83,6 +83,21 @@
     box.hidden = false;
   }
 
+  function setEstimate(section, estimate, delay) {
+    // The "arriving on" slot and the delay overlay follow the estimate each message carries.
+    var value = section.querySelector(".js-eta-value");
+    if (value) {
+      value.textContent = estimate ? estimate.text : "";
+      value.setAttribute("data-earliest", estimate ? estimate.earliest : "");
+      value.setAttribute("data-latest", estimate ? estimate.latest : "");
+    }
+    var box = section.querySelector(".js-delay");
+    if (box) {
+      box.textContent = delay ? delay.message : "";
+      box.hidden = !delay;
+    }
+  }
+
   function refresh(section, number) {
     // A correction changed earlier entries: rebuild the timeline from the public document.
     fetch("/api/v1/tracking/" + encodeURIComponent(number), { headers: { Accept: "application/json" } })
@@ -112,6 +127,7 @@
     }
     setProgress(section, message.progress);
     if ("notice" in message) setNotice(section, message.notice);
+    if ("estimated_delivery" in message) setEstimate(section, message.estimated_delivery, message.delay);
     if (message.refresh) refresh(section, message.tracking_number);
     if (document.title.indexOf(" · ") > 0 && document.querySelectorAll("[data-tracking-number]").length === 1) {
       document.title = message.status_label + document.title.slice(document.title.indexOf(" · "));

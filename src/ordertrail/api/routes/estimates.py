@@ -1,0 +1,82 @@
+"""Delivery estimates for merchants and admins: a parcel's revision history, and stalled or delayed parcels."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, json_response
+from ordertrail.domain.errors import InvalidInput
+from ordertrail.services import estimate_queries
+from ordertrail.storage.estimates import FlaggedParcel, Revision
+
+router = APIRouter(prefix="/api/v1", tags=["estimates"])
+
+
+def revision_view(revision: Revision) -> dict[str, Any]:
+    return {
+        "earliest": revision.earliest.isoformat(),
+        "latest": revision.latest.isoformat(),
+        "likely": revision.likely.isoformat(),
+        "confidence": revision.confidence,
+        "basis": revision.basis,
+        "step": revision.step,
+        "reason": revision.reason,
+        "delayed": revision.delayed,
+        "created_at": revision.created_at.isoformat(),
+    }
+
+
+def flagged_view(found: FlaggedParcel) -> dict[str, Any]:
+    eta = found.eta
+    return {
+        "tracking_number": found.tracking_number,
+        "order_number": found.order_number,
+        "status": found.status,
+        "last_event_at": found.last_event_at.isoformat(),
+        "step": eta.step,
+        "stalled_at": eta.stalled_at.isoformat() if eta.stalled_at else None,
+        "stall_after": eta.stall_after.isoformat() if eta.stall_after else None,
+        "delayed": eta.delayed,
+        "delay_reason": eta.delay_reason,
+        "promised_delivery_date": eta.promise.isoformat() if eta.promise else None,
+        "estimated_delivery": None
+        if eta.earliest is None or eta.latest is None
+        else {"earliest": eta.earliest.isoformat(), "latest": eta.latest.isoformat(), "confidence": eta.confidence},
+    }
+
+
+@router.get("/parcels/{tracking_number}/estimates", summary="Every change of a parcel's delivery estimate")
+async def get_estimates(tracking_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    revisions = await estimate_queries.estimate_history(services, principal=principal, tracking_number=tracking_number)
+    return json_response(
+        {"tracking_number": tracking_number.upper(), "estimates": [revision_view(r) for r in revisions]}
+    )
+
+
+@router.get("/parcels", summary="Parcels by their overlays: stalled (no scan for too long) or delayed")
+async def list_parcels(
+    principal: MerchantOrAdminDep,
+    services: ServicesDep,
+    stalled: bool | None = None,
+    delayed: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    before_id = None
+    if cursor is not None:
+        if not (cursor.startswith("p") and cursor[1:].isdigit() and len(cursor) <= 19):
+            raise InvalidInput("The cursor is not one this API returned.", field="cursor")
+        before_id = int(cursor[1:])
+    found = await estimate_queries.flagged(
+        services, principal=principal, stalled=stalled, delayed=delayed, before_id=before_id, limit=limit + 1
+    )
+    page = found[:limit]
+    return json_response(
+        {
+            "parcels": [flagged_view(p) for p in page],
+            "next_cursor": f"p{page[-1].id}" if len(found) > limit else None,
+        }
+    )

@@ -48,9 +48,7 @@ def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def shop(
-    client: TestClient, settings: Settings, make_key: Callable[..., str], receiver: Receiver
-) -> dict[str, Any]:
+def shop(client: TestClient, settings: Settings, make_key: Callable[..., str], receiver: Receiver) -> dict[str, Any]:
     merchant = make_key("merchant", merchant="Test Shop")
     endpoint = client.post(
         "/api/v1/webhook-endpoints",
@@ -180,7 +178,9 @@ def test_one_email_per_order_when_two_parcels_slip_and_recovery_is_announced(
         [("parcel.delayed", first), ("parcel.delayed", second),
          ("parcel.delay_cleared", first), ("parcel.delay_cleared", second)]
     )  # fmt: skip
-    assert subjects(smtp_server, "running late") == [f"Your order {order['order_number']} from Test Shop is running late"]
+    assert subjects(smtp_server, "running late") == [
+        f"Your order {order['order_number']} from Test Shop is running late"
+    ]
     assert subjects(smtp_server, "back on schedule") == [
         f"Your order {order['order_number']} from Test Shop is back on schedule"
     ]

@@ -304,8 +304,11 @@ async def sweep(services: Services) -> SweepResult:
     runtime = services.estimates
     if runtime is None:
         return SweepResult([], 0)
+    now = services.clock()
     # The delivery worker finds the outbox rows this writes on its next poll.
-    return await services.db.write(lambda c: sweep_tx(c, runtime, now=services.clock()))
+    result = await services.db.write(lambda c: sweep_tx(c, runtime, now=now))
+    runtime.last_sweep_at = now
+    return result
 
 
 async def run_sweeper(services: Services, *, interval: float, stop: asyncio.Event) -> None:

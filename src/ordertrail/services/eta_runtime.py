@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -38,6 +38,7 @@ class EtaRuntime:
         self._stats: LaneStats | None = None
         self._loaded = 0.0
         self._calendars: dict[str, DeliveryCalendar] = {}
+        self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
 
     def calendar(self, country: str) -> DeliveryCalendar:
         found = self._calendars.get(country)

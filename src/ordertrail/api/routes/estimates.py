@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,6 +11,7 @@ from starlette.responses import Response
 from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.services import estimate_queries
+from ordertrail.services.context import Services
 from ordertrail.storage.estimates import FlaggedParcel, Revision
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"])
@@ -56,6 +58,10 @@ async def get_estimates(tracking_number: str, principal: MerchantOrAdminDep, ser
     )
 
 
+def _last_sweep(services: Services) -> datetime | None:
+    return services.estimates.last_sweep_at if services.estimates is not None else None
+
+
 @router.get("/parcels", summary="Parcels by their overlays: stalled (no scan for too long) or delayed")
 async def list_parcels(
     principal: MerchantOrAdminDep,
@@ -78,5 +84,7 @@ async def list_parcels(
         {
             "parcels": [flagged_view(p) for p in page],
             "next_cursor": f"p{page[-1].id}" if len(found) > limit else None,
+            # When this process's stalled-parcel job last looked (None: the job runs in another process).
+            "checked_at": last.isoformat() if (last := _last_sweep(services)) else None,
         }
     )

@@ -34,6 +34,7 @@ class Tally:
     abs_error_days: int = 0
     width_days: int = 0
     narrow: int = 0  # windows of at most two delivery days
+    inside_narrow: int = 0  # inside a window of at most two delivery days (both at once)
     defaults: int = 0  # estimates that had no history to go on
 
     def add(self, *, inside: bool, error: int, width: int, default: bool) -> None:
@@ -42,6 +43,7 @@ class Tally:
         self.abs_error_days += abs(error)
         self.width_days += width
         self.narrow += width <= 2
+        self.inside_narrow += inside and width <= 2
         self.defaults += default
 
     def share_inside(self) -> float:
@@ -58,6 +60,9 @@ class Tally:
 
     def share_narrow(self) -> float:
         return self.narrow / self.estimates if self.estimates else 0.0
+
+    def share_inside_narrow(self) -> float:
+        return self.inside_narrow / self.estimates if self.estimates else 0.0
 
 
 @dataclass(slots=True)
@@ -148,14 +153,15 @@ def markdown(report: BacktestReport) -> str:
         f"({report.overall[ALL].estimates} estimates)",
         "",
         "| days out | estimates | inside window | mean abs error (days) | mean width (days) "
-        "| width ≤ 2 days | no history |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| width ≤ 2 days | inside a window ≤ 2 days | no history |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for bucket in (*HORIZONS, ALL):
         tally = report.overall[bucket]
         lines.append(
             f"| {bucket} | {tally.estimates} | {tally.share_inside():.1%} | {tally.mean_error():.2f} "
-            f"| {tally.mean_width():.2f} | {tally.share_narrow():.1%} | {tally.share_defaults():.1%} |"
+            f"| {tally.mean_width():.2f} | {tally.share_narrow():.1%} | {tally.share_inside_narrow():.1%} "
+            f"| {tally.share_defaults():.1%} |"
         )
     lines += [
         "",

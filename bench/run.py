@@ -39,8 +39,9 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, *, estimates: bool = True) -> subprocess.Popen[bytes]:
     env = {
+        "ORDERTRAIL_ESTIMATES": "true" if estimates else "false",
         **os.environ,
         "ORDERTRAIL_DATA_DIR": str(data_dir),
         "ORDERTRAIL_PORT": str(port),
@@ -164,10 +165,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--batches", type=int, default=40, help="batches of 1,000 scans for (b)")
     parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument(
+        "--estimates", choices=("on", "off"), default="on", help="delivery estimates in the scan transaction"
+    )
+    parser.add_argument("--ingest-only", action="store_true", help="measure only bare POST and single-scan ingest (a)")
     args = parser.parse_args()
 
     data_dir, numbers = prepared_store(args.parcels)
-    server = start_server(data_dir, args.port)
+    server = start_server(data_dir, args.port, estimates=args.estimates == "on")
     base = f"http://127.0.0.1:{args.port}"
     try:
         scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
@@ -180,6 +185,16 @@ def main() -> None:
         bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
         lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}
         run = {"connections": args.connections, "seconds": args.seconds}
+        if args.ingest_only:
+            print(f"estimates {args.estimates}; warming up…", flush=True)
+            wrk.run(base, connections=args.connections, seconds=2, script=scan_script)
+            bare = wrk.run(base, script=bare_script, **run)
+            ingest = wrk.run(base, script=scan_script, **run)
+            print(f"| estimates {args.estimates} | bare POST {bare.requests_per_s:,.0f}/s "
+                  f"| single-scan ingest {ingest.requests_per_s:,.0f}/s | p50 {ingest.p50_ms:.2f} ms "
+                  f"| p99 {ingest.p99_ms:.2f} ms | ratio {ingest.requests_per_s / bare.requests_per_s:.2f} "
+                  f"| non-2xx {ingest.errors} |")  # fmt: skip
+            return
         print("warming up…", flush=True)
         wrk.run(f"{base}/__bench/get", connections=args.connections, seconds=2)
         wrk.run(base, connections=args.connections, seconds=2, script=lookup_script)

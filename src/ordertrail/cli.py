@@ -30,7 +30,7 @@ from ordertrail.services.estimates import run_sweeper
 from ordertrail.services.eta_backtest import markdown, run_backtest
 from ordertrail.services.eta_history import delivered_journeys
 from ordertrail.services.eta_runtime import runtime_for
-from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
+from ordertrail.services.simulation import HOLIDAYS_SETTING, SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
@@ -293,6 +293,7 @@ def demo(
 
     made = with_services(work)
     typer.echo(f"simulated network seed {seed}: {made.parcels} parcels, {made.scans} scans ({made.merchant})")
+    typer.echo(f"its holidays, for `serve` and `eta backtest --from-store`: ORDERTRAIL_ETA_HOLIDAYS={HOLIDAYS_SETTING}")
 
 
 @app.command()

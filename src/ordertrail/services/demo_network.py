@@ -8,6 +8,7 @@ emails and webhooks are turned off (there is nobody to tell).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,10 +21,11 @@ from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.scans import ScanInput
 from ordertrail.domain.status import Status
 from ordertrail.services.context import Services
+from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.ingest import record_scans
 from ordertrail.services.keys import create_merchant
 from ordertrail.services.orders import place_order
-from ordertrail.services.simulation import DESTINATIONS, SimulatedParcel, simulate
+from ordertrail.services.simulation import DESTINATIONS, SIMULATED_CALENDARS, SimulatedParcel, simulate
 from ordertrail.storage import notifications as notification_store
 from ordertrail.storage.orders import merchant_id_by_name
 
@@ -70,7 +72,11 @@ async def run_simulated_demo(
         lambda c: notification_store.save_preferences(c, merchant_id, quiet, now=journeys[0].placed_at)
     )
     moment = [journeys[0].placed_at]
-    simulated = replace(services, clock=lambda: moment[0], after_commit=[])
+    # Estimates during the replay use the network's own calendar (its holidays), as a real deployment would.
+    runtime = services.estimates
+    if runtime is not None:
+        runtime = EtaRuntime(dataclasses.replace(runtime.config, calendars=SIMULATED_CALENDARS))
+    simulated = replace(services, clock=lambda: moment[0], after_commit=[], estimates=runtime)
     admin = Principal(key_id=None, role=Role.ADMIN, name="simulated demo")
     scanner = Principal(key_id=None, role=Role.SCANNER, name="simulated network")
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"ordertrail-simulation-{seed}")

@@ -91,6 +91,8 @@ HOLIDAYS_2026: Final = holidays_from(
     + [("US", date(2026, m, d)) for m, d in ((1, 1), (1, 19), (2, 16), (5, 25), (7, 3), (9, 7), (11, 26), (12, 25))]
 )
 SIMULATED_CALENDARS: Final = CalendarBook(holidays=HOLIDAYS_2026)
+# The same holidays as an ORDERTRAIL_ETA_HOLIDAYS value, so a server estimates with the network's calendar.
+HOLIDAYS_SETTING: Final = ",".join(f"{c}:{d}" for c in sorted(HOLIDAYS_2026) for d in sorted(HOLIDAYS_2026[c]))
 INCIDENT_REASONS: Final = ("weather", "vehicle_breakdown", "capacity_delay", "strike")
 
 

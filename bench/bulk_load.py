@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import RANK
 from ordertrail.storage.migrate import upgrade
@@ -53,7 +54,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
     steps = LIFECYCLE[:events_per_parcel]
     for start in range(0, parcels, chunk):
         count = min(chunk, parcels - start)
-        orders, parcel_rows, event_rows = [], [], []
+        orders, parcel_rows, event_rows, eta_rows = [], [], [], []
         for i in range(count):
             order_id = next_order + start + i
             placed = now - timedelta(hours=rng.uniform(24 * 4, 24 * 30))  # every event at least a day old
@@ -109,6 +110,17 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                 )
                 last = at
                 at = at + timedelta(hours=rng.uniform(1, 12))
+            # The estimate state a parcel has when estimates were on from the start (services/estimates.py).
+            today = now.date()
+            eta_rows.append(
+                (
+                    order_id, "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""),
+                    _micros(last), steps.count("in_transit"), str(today + timedelta(days=1)),
+                    str(today + timedelta(days=2)), str(today + timedelta(days=1)), 0.5, "default", _micros(last),
+                    str(today + timedelta(days=2)), 0, None, _micros(last + timedelta(hours=48)),
+                    _micros(last + timedelta(hours=48)), 0, country, postal_area(country, "10115"),
+                )
+            )  # fmt: skip
             parcel_rows.append(
                 (
                     order_id,
@@ -141,6 +153,12 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             " reason, voids_event_id, api_key_id, body_hash, has_proof)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             event_rows,
+        )
+        db.executemany(
+            "INSERT INTO parcel_eta (parcel_id, origin, origin_at, step, step_started_at, hubs, earliest, latest,"
+            " likely, confidence, basis, estimated_at, promise, delayed, delay_reason, stall_after, stalled_at,"
+            " learned, country, area) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            eta_rows,
         )
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

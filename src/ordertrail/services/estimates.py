@@ -13,16 +13,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from ordertrail.domain.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.derivation import derive
-from ordertrail.domain.eta.estimator import Estimate, estimate_from_visits
+from ordertrail.domain.eta.estimator import Estimate
 from ordertrail.domain.eta.journey import MAX_HUB, NO_ESTIMATE, StepVisit, origin_facility, visits_of
-from ordertrail.domain.eta.lanes import Lane
+from ordertrail.domain.eta.lanes import ANY, Lane
 from ordertrail.domain.eta.revisions import (
     STALL_QUANTILE,
     Reason,
@@ -55,6 +55,7 @@ class _Pending:
     changed: list[EtaRow]
     revisions: list[Revision]
     delays: list[DelayChange]
+    moved: list[EtaRow] = field(default_factory=list)  # only the parcel's place changed, not its estimate
 
 
 def update_estimates(
@@ -66,7 +67,8 @@ def update_estimates(
     by_parcel: dict[int, list[ParcelChange]] = {}
     for change in changes:
         by_parcel.setdefault(change.parcel_id, []).append(change)
-    contexts = estimate_store.eta_contexts(connection, list(by_parcel))
+    owners = {pid: (g[0].order_id, g[0].merchant_id, g[0].tracking_number) for pid, g in by_parcel.items()}
+    contexts = estimate_store.eta_contexts(connection, list(by_parcel), owners)
     replay = [pid for pid, group in by_parcel.items() if _needs_events(contexts[pid].row, group)]
     events = scan_store.events_of(connection, replay) if replay else {}
     stats = runtime.stats(connection)
@@ -75,14 +77,15 @@ def update_estimates(
     snapshots: dict[int, EstimateSnapshot | None] = {}
     for pid, group in by_parcel.items():
         context = contexts[pid]
-        row = context.row if context.row is not None else EtaRow(parcel_id=pid)
+        row = context.row or EtaRow(parcel_id=pid, country=context.country, area=context.area)
+        estimate_before = estimate_store.estimate_part(row)
         visits: tuple[StepVisit, ...] = ()
         if pid in events:
             visits = _replay(row, events[pid])
         else:
             _advance(row, group)
         last = group[-1]
-        lane = Lane.of(row.origin, context.country, context.postal_code)
+        lane = Lane(row.origin or ANY, context.country, context.area)
         newest = max(c.event.occurred_at for c in group)
         row.stalled_at = None  # a scan clears the stalled flag
         if last.status in NO_ESTIMATE or row.step is None or row.step_started_at is None:
@@ -91,14 +94,7 @@ def update_estimates(
                 row.learned = True
             _no_estimate(row)
         else:
-            found = estimate_from_visits(
-                stats,
-                lane,
-                (StepVisit(row.step, row.step_started_at),),
-                runtime.calendar(context.country),
-                now,
-                policy=runtime.config.policy,
-            )
+            found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
             if found is not None:
                 window = Window(found.earliest, found.latest)
                 before = Window(row.earliest, row.latest) if row.earliest and row.latest else None
@@ -107,7 +103,12 @@ def update_estimates(
             wait = stats.wait_quantile(lane, row.step, STALL_QUANTILE, runtime.config.policy.min_samples)
             base = max(newest, row.step_started_at)
             row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
-        (pending.new if context.row is None else pending.changed).append(row)
+        if context.row is None:
+            pending.new.append(row)
+        elif estimate_store.estimate_part(row) == estimate_before:
+            pending.moved.append(row)  # the common case: a cheaper update
+        else:
+            pending.changed.append(row)
         snapshots[pid] = snapshot(row)
     if deliveries:
         _learn(connection, runtime, deliveries, now)
@@ -243,7 +244,7 @@ def _write(connection: Connection, pending: _Pending, now: datetime) -> None:
         orders = sorted({d.order_id for d in pending.delays})
         before = estimate_store.delayed_per_order(connection, orders)  # read before the new overlays are saved
         enqueue_delay_notices(connection, pending.delays, before, now=now)
-    estimate_store.save_eta_rows(connection, pending.new, pending.changed)
+    estimate_store.save_eta_rows(connection, pending.new, pending.changed, pending.moved)
     estimate_store.add_revisions(connection, pending.revisions)
 
 
@@ -277,15 +278,8 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
             row.stalled_at = now
             reason = Reason.STALLED
             newly_stalled.append(context)
-        lane = Lane.of(row.origin, context.country, context.postal_code)
-        found = estimate_from_visits(
-            stats,
-            lane,
-            (StepVisit(row.step, row.step_started_at),),
-            runtime.calendar(context.country),
-            now,
-            policy=runtime.config.policy,
-        )
+        lane = Lane(row.origin or ANY, context.country, context.area)
+        found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
         if found is not None:
             window = Window(found.earliest, found.latest)
             if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):

@@ -15,8 +15,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from ordertrail.domain.eta.calendar import CalendarBook, DeliveryCalendar, parse_holidays
-from ordertrail.domain.eta.estimator import DEFAULT_POLICY, EtaPolicy
-from ordertrail.domain.eta.stats import LaneStats
+from ordertrail.domain.eta.estimator import (
+    DEFAULT_POLICY,
+    Estimate,
+    EtaPolicy,
+    earliest_offset,
+    estimate_from_visits,
+)
+from ordertrail.domain.eta.journey import StepVisit
+from ordertrail.domain.eta.lanes import Lane
+from ordertrail.domain.eta.stats import ELAPSED_CAP, LaneStats, band_of
 from ordertrail.storage import estimates as estimate_store
 
 
@@ -39,6 +47,7 @@ class EtaRuntime:
         self._loaded = 0.0
         self._calendars: dict[str, DeliveryCalendar] = {}
         self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
+        self._estimates: dict[tuple[object, ...], Estimate | None] = {}
 
     def calendar(self, country: str) -> DeliveryCalendar:
         found = self._calendars.get(country)
@@ -51,10 +60,36 @@ class EtaRuntime:
         if self._stats is None or time.monotonic() - self._loaded > self.config.refresh.total_seconds():
             self._stats = estimate_store.load_lane_stats(connection)
             self._loaded = time.monotonic()
+            self._estimates.clear()
         return self._stats
+
+    def estimate(
+        self, stats: LaneStats, lane: Lane, step: str, started: datetime, country: str, now: datetime
+    ) -> Estimate | None:
+        """``estimate_from_visits`` for a parcel in ``step`` since ``started``, memoised.
+
+        The estimator reads only the lane, the step, the local dates of the step's start and of now, the band of
+        the day, the whole days spent in the step and whether today can still deliver: parcels scanned in the
+        same situation share one computation until the statistics change.
+        """
+        calendar = self.calendar(country)
+        local = now.astimezone(calendar.zone)
+        policy = self.config.policy
+        elapsed = min(int((now - started).total_seconds() // 86400), ELAPSED_CAP + 1)
+        key = (lane, step, calendar.local_date(started), local.date(), band_of(local), elapsed,
+               earliest_offset(calendar, now, policy))  # fmt: skip
+        if key in self._estimates:
+            return self._estimates[key]
+        if len(self._estimates) > 50_000:
+            self._estimates.clear()
+        found = self._estimates[key] = estimate_from_visits(
+            stats, lane, (StepVisit(step, started),), calendar, now, policy=policy
+        )
+        return found
 
     def learned(self, partial: LaneStats, keys: list[str]) -> None:
         """Take the freshly written statistics of ``keys`` into the cache."""
+        self._estimates.clear()
         if self._stats is None:
             return
         for key in keys:

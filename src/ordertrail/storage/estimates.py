@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.eta.stats import LaneStats
 from ordertrail.storage.tables import lane_stat, order, parcel, parcel_estimate, parcel_eta
 
@@ -86,66 +87,71 @@ class EtaRow:
     stall_after: datetime | None = None
     stalled_at: datetime | None = None
     learned: bool = False
+    country: str = ""
+    area: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class EtaContext:
-    """What estimating a parcel needs besides its events: its destination, promise and stored state."""
+    """What estimating a parcel needs besides its events: who it belongs to, its lane, promise and stored state."""
 
     parcel_id: int
     order_id: int
     merchant_id: int
     tracking_number: str
     country: str
-    postal_code: str
+    area: str
     promised_delivery_date: date | None
     row: EtaRow | None
 
 
-_ETA_COLUMNS = [c for c in parcel_eta.c]
-_CONTEXT = (
+_ETA_COLUMNS = list(parcel_eta.c)
+_ROWS = select(parcel_eta).where(parcel_eta.c.parcel_id.in_(bindparam("ids", expanding=True)))
+_OWNERS = (
     select(
-        parcel.c.id.label("p_id"),
+        parcel.c.id,
         parcel.c.order_id,
         parcel.c.tracking_number,
         order.c.merchant_id,
         order.c.destination_country,
         order.c.destination_postal_code,
         order.c.promised_delivery_date,
-        *_ETA_COLUMNS,
     )
-    .select_from(parcel.join(order, order.c.id == parcel.c.order_id).outerjoin(parcel_eta))
+    .join(order, order.c.id == parcel.c.order_id)
     .where(parcel.c.id.in_(bindparam("ids", expanding=True)))
 )
 
 
-def _row(row: Any) -> EtaRow | None:
-    if row.parcel_id is None:
-        return None
-    return EtaRow(**{c.name: getattr(row, c.name) for c in _ETA_COLUMNS})
-
-
-def eta_contexts(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, EtaContext]:
+def eta_contexts(
+    connection: Connection, parcel_ids: Sequence[int], known: Mapping[int, tuple[int, int, str]] | None = None
+) -> dict[int, EtaContext]:
+    """Contexts by parcel id. ``known`` (parcel id -> order id, merchant id, tracking number) saves the join
+    for parcels that already have an estimate state: a scan then reads one row per parcel by primary key."""
     if not parcel_ids:
         return {}
-    return {
-        r.p_id: EtaContext(
-            parcel_id=r.p_id,
-            order_id=r.order_id,
-            merchant_id=r.merchant_id,
-            tracking_number=r.tracking_number,
-            country=r.destination_country,
-            postal_code=r.destination_postal_code,
-            promised_delivery_date=r.promised_delivery_date,
-            row=_row(r),
-        )
-        for r in connection.execute(_CONTEXT, {"ids": list(parcel_ids)})
-    }
+    known = known or {}
+    rows = {r[0]: EtaRow(*r) for r in connection.execute(_ROWS, {"ids": list(parcel_ids)})}
+    owners = [pid for pid in parcel_ids if pid not in known or pid not in rows or rows[pid].promise is None]
+    joined = {r.id: r for r in connection.execute(_OWNERS, {"ids": owners})} if owners else {}
+    contexts: dict[int, EtaContext] = {}
+    for pid in parcel_ids:
+        row, owner = rows.get(pid), joined.get(pid)
+        if owner is not None:
+            country = owner.destination_country.upper()
+            area = postal_area(country, owner.destination_postal_code)
+            contexts[pid] = EtaContext(
+                pid, owner.order_id, owner.merchant_id, owner.tracking_number, country, area,
+                owner.promised_delivery_date, row,
+            )  # fmt: skip
+        elif row is not None:
+            order_id, merchant_id, number = known[pid]
+            contexts[pid] = EtaContext(pid, order_id, merchant_id, number, row.country, row.area, None, row)
+    return contexts
 
 
 def eta_of(connection: Connection, parcel_id: int) -> EtaRow | None:
     row = connection.execute(select(parcel_eta).where(parcel_eta.c.parcel_id == parcel_id)).one_or_none()
-    return None if row is None else EtaRow(**{c.name: getattr(row, c.name) for c in _ETA_COLUMNS})
+    return None if row is None else EtaRow(*row)
 
 
 _UPDATE_ETA = (
@@ -155,12 +161,36 @@ _UPDATE_ETA = (
 )
 
 
-def save_eta_rows(connection: Connection, new: Sequence[EtaRow], changed: Sequence[EtaRow]) -> None:
-    """Insert ``new`` rows and update ``changed`` ones, one round trip each."""
+_ROW_FIELDS = tuple(f.name for f in fields(EtaRow))
+_BOUND_FIELDS = tuple((f"b_{name}", name) for name in _ROW_FIELDS)
+
+# Where the parcel is on its lane: what every scan changes. The estimate columns change only with a revision.
+_PLACE = ("origin", "origin_at", "step", "step_started_at", "hubs", "stall_after", "stalled_at")
+_ESTIMATE = tuple(name for name in _ROW_FIELDS if name not in _PLACE and name not in ("parcel_id", "country", "area"))
+_UPDATE_PLACE = (
+    update(parcel_eta)
+    .where(parcel_eta.c.parcel_id == bindparam("b_parcel_id"))
+    .values({name: bindparam(f"b_{name}", type_=parcel_eta.c[name].type) for name in _PLACE})
+)
+_BOUND_PLACE = tuple((f"b_{name}", name) for name in ("parcel_id", *_PLACE))
+
+
+def estimate_part(row: EtaRow) -> tuple[object, ...]:
+    """The estimate columns of a row (to tell a revision from a mere move along the lane)."""
+    return tuple(getattr(row, name) for name in _ESTIMATE)
+
+
+def save_eta_rows(
+    connection: Connection, new: Sequence[EtaRow], changed: Sequence[EtaRow], moved: Sequence[EtaRow] = ()
+) -> None:
+    """Insert ``new`` rows, update ``changed`` ones whole and ``moved`` ones' place only; one round trip each."""
+    if moved:
+        connection.execute(_UPDATE_PLACE, [{b: getattr(r, n) for b, n in _BOUND_PLACE} for r in moved])
+    # Plain attribute reads: dataclasses.asdict deep-copies every value and cost more than the estimate itself.
     if new:
-        connection.execute(insert(parcel_eta), [asdict(r) for r in new])
+        connection.execute(insert(parcel_eta), [{n: getattr(r, n) for n in _ROW_FIELDS} for r in new])
     if changed:
-        connection.execute(_UPDATE_ETA, [{f"b_{k}": v for k, v in asdict(r).items()} for r in changed])
+        connection.execute(_UPDATE_ETA, [{b: getattr(r, n) for b, n in _BOUND_FIELDS} for r in changed])
 
 
 def touch_parcels(connection: Connection, parcel_ids: Sequence[int], *, now: datetime) -> None:
@@ -227,7 +257,8 @@ class Revision:
 
 def add_revisions(connection: Connection, revisions: Sequence[Revision]) -> None:
     if revisions:
-        connection.execute(insert(parcel_estimate), [asdict(r) for r in revisions])
+        names = [f.name for f in fields(Revision)]
+        connection.execute(insert(parcel_estimate), [{n: getattr(r, n) for n in names} for r in revisions])
 
 
 def revisions_of(connection: Connection, parcel_id: int) -> list[Revision]:
@@ -300,7 +331,6 @@ def flagged_parcels(
         query = query.where(parcel.c.id < before_id)
     found = []
     for r in connection.execute(query):
-        eta = _row(r)
-        assert eta is not None
+        eta = EtaRow(**{c.name: getattr(r, c.name) for c in _ETA_COLUMNS})
         found.append(FlaggedParcel(r.id, r.tracking_number, r.order_number, r.status, r.last_event_at, eta))
     return found

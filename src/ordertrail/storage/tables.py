@@ -289,6 +289,9 @@ parcel_eta = Table(
     Column("stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
     Column("stalled_at", UTCDateTime, nullable=True),
     Column("learned", Boolean, nullable=False),  # its delivery is in the lane statistics
+    # The destination's lane part (country, postal area), copied here so a scan needs no join to estimate.
+    Column("country", String(2), nullable=False),
+    Column("area", String(20), nullable=False),
 )
 Index("ix_parcel_eta_stall_after", parcel_eta.c.stall_after)
 Index("ix_parcel_eta_stalled_at", parcel_eta.c.stalled_at)

@@ -67,6 +67,8 @@ def upgrade() -> None:
         sa.Column("stall_after", ordertrail.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("stalled_at", ordertrail.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("learned", sa.Boolean(), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("area", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["parcel_id"], ["parcel.id"], name=op.f("fk_parcel_eta_parcel_id_parcel")),
         sa.PrimaryKeyConstraint("parcel_id", name=op.f("pk_parcel_eta")),
     )

@@ -2,10 +2,10 @@
 
 ``.venv/bin/python -m bench.estimates_cost --parcels 200000 --rounds 40 --group 32``
 
-Copies the cached bench store (``bench.run`` builds it), scans each parcel it will use once (warm), then records ``rounds`` × 2 groups of ``group`` scans
-through the real ``record_scans_tx`` in real write transactions (synchronous=FULL), alternating estimates on and
-off so that both sides see the same machine load. Prints the time per scan of each side (wall and CPU), and
-the share of the transaction the estimates take.
+Copies the cached bench store (``bench.run`` builds it), scans each parcel it will use once (warm), then
+records ``rounds`` × 2 groups of ``group`` scans through the real ``record_scans_tx`` in real write transactions
+(synchronous=FULL), alternating estimates on and off so that both sides see the same machine load. Prints the
+time per scan of each side (wall and CPU), and the share of the transaction the estimates take.
 """
 
 from __future__ import annotations

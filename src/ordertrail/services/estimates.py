@@ -78,7 +78,7 @@ def update_estimates(
     for pid, group in by_parcel.items():
         context = contexts[pid]
         row = context.row or EtaRow(parcel_id=pid, country=context.country, area=context.area)
-        estimate_before = estimate_store.estimate_part(row)
+        revisions_before, full = len(pending.revisions), False
         visits: tuple[StepVisit, ...] = ()
         if pid in events:
             visits = _replay(row, events[pid])
@@ -93,6 +93,7 @@ def update_estimates(
                 deliveries.append((lane, visits, context.country))
                 row.learned = True
             _no_estimate(row)
+            full = True
         else:
             found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
             if found is not None:
@@ -105,8 +106,8 @@ def update_estimates(
             row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
         if context.row is None:
             pending.new.append(row)
-        elif estimate_store.estimate_part(row) == estimate_before:
-            pending.moved.append(row)  # the common case: a cheaper update
+        elif not full and len(pending.revisions) == revisions_before:
+            pending.moved.append(row)  # the estimate did not change: update only the parcel's place
         else:
             pending.changed.append(row)
         snapshots[pid] = snapshot(row)

@@ -166,18 +166,12 @@ _BOUND_FIELDS = tuple((f"b_{name}", name) for name in _ROW_FIELDS)
 
 # Where the parcel is on its lane: what every scan changes. The estimate columns change only with a revision.
 _PLACE = ("origin", "origin_at", "step", "step_started_at", "hubs", "stall_after", "stalled_at")
-_ESTIMATE = tuple(name for name in _ROW_FIELDS if name not in _PLACE and name not in ("parcel_id", "country", "area"))
 _UPDATE_PLACE = (
     update(parcel_eta)
     .where(parcel_eta.c.parcel_id == bindparam("b_parcel_id"))
     .values({name: bindparam(f"b_{name}", type_=parcel_eta.c[name].type) for name in _PLACE})
 )
 _BOUND_PLACE = tuple((f"b_{name}", name) for name in ("parcel_id", *_PLACE))
-
-
-def estimate_part(row: EtaRow) -> tuple[object, ...]:
-    """The estimate columns of a row (to tell a revision from a mere move along the lane)."""
-    return tuple(getattr(row, name) for name in _ESTIMATE)
 
 
 def save_eta_rows(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from ordertrail.domain.status import Status
@@ -75,6 +76,7 @@ def delay_text(reason: str) -> str:
     return DELAY_TEXTS.get(reason, DELAY_TEXTS[Reason.SCAN])
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct windows are live at any time; strftime is slow
 def window_text(earliest: date, latest: date) -> str:
     """A window in plain words: ``Mon 9 Mar``, ``Mon 9 – Tue 10 Mar``, ``Fri 30 Jan – Mon 2 Feb``."""
 

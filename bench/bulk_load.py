@@ -111,14 +111,13 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                 last = at
                 at = at + timedelta(hours=rng.uniform(1, 12))
             # The estimate state a parcel has when estimates were on from the start (services/estimates.py).
-            today = now.date()
+            day1, day2 = now.date().toordinal() + 1, now.date().toordinal() + 2  # dates are day numbers on SQLite
+            stall = _micros(last + timedelta(hours=48))
             eta_rows.append(
                 (
                     order_id, "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""),
-                    _micros(last), steps.count("in_transit"), str(today + timedelta(days=1)),
-                    str(today + timedelta(days=2)), str(today + timedelta(days=1)), 0.5, "default", _micros(last),
-                    str(today + timedelta(days=2)), 0, None, _micros(last + timedelta(hours=48)),
-                    _micros(last + timedelta(hours=48)), 0, country, postal_area(country, "10115"),
+                    _micros(last), steps.count("in_transit"), day1, day2, day1, 0.5, "default", _micros(last), day2,
+                    0, None, stall, stall, 0, country, postal_area(country, "10115"),
                 )
             )  # fmt: skip
             parcel_rows.append(

@@ -63,6 +63,12 @@ def start_server(data_dir: Path, port: int, *, estimates: bool = True) -> subpro
     raise SystemExit("server did not start")
 
 
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cli(data_dir: Path, *args: str) -> str:
     env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
     result = subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, check=True)
@@ -189,8 +195,13 @@ def main() -> None:
             print(f"estimates {args.estimates}; warming up…", flush=True)
             wrk.run(base, connections=args.connections, seconds=2, script=scan_script)
             bare = wrk.run(base, script=bare_script, **run)
+            cpu_before = server_cpu_s(server.pid)
             ingest = wrk.run(base, script=scan_script, **run)
-            print(f"| estimates {args.estimates} | bare POST {bare.requests_per_s:,.0f}/s "
+            cpu = server_cpu_s(server.pid) - cpu_before
+            scans_done = ingest.requests
+            # CPU the server spent per scan: unlike scans/s, it hardly depends on what else the machine runs.
+            print(f"| estimates {args.estimates} | server CPU per scan {cpu / scans_done * 1e6:.0f} µs "
+                  f"| bare POST {bare.requests_per_s:,.0f}/s "
                   f"| single-scan ingest {ingest.requests_per_s:,.0f}/s | p50 {ingest.p50_ms:.2f} ms "
                   f"| p99 {ingest.p99_ms:.2f} ms | ratio {ingest.requests_per_s / bare.requests_per_s:.2f} "
                   f"| non-2xx {ingest.errors} |")  # fmt: skip

@@ -118,8 +118,15 @@ def update_estimates(
 
 
 def _needs_events(row: EtaRow | None, group: Sequence[ParcelChange]) -> bool:
-    """Late events and corrections change the past; deliveries are learned from the whole journey."""
-    if any(c.late or c.effect is Effect.CORRECTION for c in group):
+    """Corrections change the past; deliveries are learned from the whole journey; a late event needs the
+    events only when it happened after the current step began (it may have begun a step after it)."""
+    if any(c.effect is Effect.CORRECTION for c in group):
+        return True
+    if any(c.late for c in group) and not (
+        row is not None
+        and row.step_started_at is not None
+        and all(c.event.occurred_at < row.step_started_at for c in group if c.late)
+    ):
         return True
     if group[-1].status == Status.DELIVERED and not (row is not None and row.learned):
         return True
@@ -139,12 +146,19 @@ def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
 
 
 def _advance(row: EtaRow, group: Sequence[ParcelChange]) -> None:
-    """Move the parcel along its steps with events that arrived in order (the common case)."""
+    """Move the parcel along its steps without reading its events (everything but corrections and deliveries)."""
     for change in group:
         event = change.event
         if event.location.facility and (row.origin_at is None or event.occurred_at < row.origin_at):
             row.origin, row.origin_at = event.location.facility, event.occurred_at
         if change.effect is not Effect.APPLIED:
+            continue
+        if change.late:
+            # Before the current step began (see _needs_events): the step stays; an earlier hub renumbers it.
+            if event.status == Status.IN_TRANSIT:
+                row.hubs += 1
+                if row.step is not None and row.step.startswith(Status.IN_TRANSIT.value):
+                    row.step = f"{Status.IN_TRANSIT.value}.{min(row.hubs, MAX_HUB)}"
             continue
         if event.status == Status.IN_TRANSIT:
             row.hubs += 1

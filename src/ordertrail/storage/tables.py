@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from ordertrail.storage.types import BigId, UTCDateTime
+from ordertrail.storage.types import BigId, LocalDate, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -277,13 +277,13 @@ parcel_eta = Table(
     Column("step", String(32), nullable=True),  # e.g. in_transit.2 (domain/eta/journey.py)
     Column("step_started_at", UTCDateTime, nullable=True),
     Column("hubs", SmallInteger, nullable=False),  # hub scans applied so far
-    Column("earliest", Date, nullable=True),  # the current estimate (None: no longer on its way)
-    Column("latest", Date, nullable=True),
-    Column("likely", Date, nullable=True),
+    Column("earliest", LocalDate, nullable=True),  # the current estimate (None: no longer on its way)
+    Column("latest", LocalDate, nullable=True),
+    Column("likely", LocalDate, nullable=True),
     Column("confidence", Float, nullable=True),
     Column("basis", String(32), nullable=True),
     Column("estimated_at", UTCDateTime, nullable=True),  # when the current estimate was made
-    Column("promise", Date, nullable=True),  # the order's promised date, else the first estimate's latest
+    Column("promise", LocalDate, nullable=True),  # the order's promised date, else the first estimate's latest
     Column("delayed", Boolean, nullable=False),
     Column("delay_reason", String(16), nullable=True),
     Column("stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
@@ -302,9 +302,9 @@ parcel_estimate = Table(
     metadata,
     Column("id", BigId, primary_key=True),
     Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
-    Column("earliest", Date, nullable=False),
-    Column("latest", Date, nullable=False),
-    Column("likely", Date, nullable=False),
+    Column("earliest", LocalDate, nullable=False),
+    Column("latest", LocalDate, nullable=False),
+    Column("likely", LocalDate, nullable=False),
     Column("confidence", Float, nullable=False),
     Column("basis", String(32), nullable=False),
     Column("step", String(32), nullable=False),

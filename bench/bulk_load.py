@@ -54,7 +54,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
     steps = LIFECYCLE[:events_per_parcel]
     for start in range(0, parcels, chunk):
         count = min(chunk, parcels - start)
-        orders, parcel_rows, event_rows, eta_rows = [], [], [], []
+        orders, parcel_rows, event_rows = [], [], []
         for i in range(count):
             order_id = next_order + start + i
             placed = now - timedelta(hours=rng.uniform(24 * 4, 24 * 30))  # every event at least a day old
@@ -113,12 +113,10 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             # The estimate state a parcel has when estimates were on from the start (services/estimates.py).
             day1, day2 = now.date().toordinal() + 1, now.date().toordinal() + 2  # dates are day numbers on SQLite
             stall = _micros(last + timedelta(hours=48))
-            eta_rows.append(
-                (
-                    order_id, "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""),
-                    _micros(last), steps.count("in_transit"), day1, day2, day1, 0.5, "default", _micros(last), day2,
-                    0, None, stall, stall, 0, country, postal_area(country, "10115"),
-                )
+            eta = (
+                "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""), _micros(last),
+                steps.count("in_transit"), day1, day2, day1, 0.5, "default", _micros(last), day2, 0, None, stall,
+                stall, 0, country, postal_area(country, "10115"),
             )  # fmt: skip
             parcel_rows.append(
                 (
@@ -136,14 +134,18 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     _micros(last),
                     _micros(last),
                     _micros(now),
+                    *eta,
                 )
             )
         db.execute("BEGIN")
         db.executemany('INSERT INTO "order" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)', orders)
         db.executemany(
             "INSERT INTO parcel (id, order_id, tracking_number, position, reference, weight_grams, status, substatus,"
-            " furthest_rank, last_sequence, status_version, status_changed_at, last_event_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " furthest_rank, last_sequence, status_version, status_changed_at, last_event_at, updated_at,"
+            " eta_origin, eta_origin_at, eta_step, eta_step_started_at, eta_hubs, eta_earliest, eta_latest, eta_likely,"
+            " eta_confidence, eta_basis, eta_estimated_at, eta_promise, eta_delayed, eta_delay_reason, eta_stall_after,"
+            " eta_stalled_at, eta_learned, eta_country, eta_area)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             parcel_rows,
         )
         db.executemany(
@@ -152,12 +154,6 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             " reason, voids_event_id, api_key_id, body_hash, has_proof)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             event_rows,
-        )
-        db.executemany(
-            "INSERT INTO parcel_eta (parcel_id, origin, origin_at, step, step_started_at, hubs, earliest, latest,"
-            " likely, confidence, basis, estimated_at, promise, delayed, delay_reason, stall_after, stalled_at,"
-            " learned, country, area) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            eta_rows,
         )
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

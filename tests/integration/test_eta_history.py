@@ -13,7 +13,7 @@ from ordertrail.cli import app
 from ordertrail.services.eta_backtest import run_backtest
 from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
-from ordertrail.storage.tables import lane_stat, parcel, parcel_estimate, parcel_eta
+from ordertrail.storage.tables import lane_stat, parcel, parcel_estimate
 
 
 @pytest.mark.slow
@@ -43,7 +43,7 @@ def test_simulated_demo_builds_a_delivered_history_the_backtest_reads_back(
         assert statuses == [("delivered", 300)]
         # Learned once per delivered parcel, incrementally (the network-wide key counts every parcel).
         assert connection.execute(select(lane_stat.c.parcels).where(lane_stat.c.key == "*")).scalar_one() == 300
-        assert connection.execute(select(func.count()).where(parcel_eta.c.learned.is_(True))).scalar_one() == 300
+        assert connection.execute(select(func.count()).where(parcel.c.eta_learned.is_(True))).scalar_one() == 300
         reasons = set(connection.execute(select(parcel_estimate.c.reason).distinct()).scalars())
         assert {"scan", "missed_step"} <= reasons
     engine.dispose()

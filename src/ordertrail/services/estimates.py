@@ -1,8 +1,9 @@
 """Delivery estimates in the scan transaction, delays, stalled parcels, and the estimate history.
 
-``update_estimates`` runs inside the transaction that recorded the changes: it keeps each parcel's place on
-its lane (``parcel_eta``) up to date from the changes alone (events are read again only for late events,
-corrections and deliveries), makes the new estimate with the pure estimator, records a revision when the
+``estimate_changes`` runs inside the transaction that recorded the changes (``update_estimates`` at order
+placement): it keeps each parcel's place on its lane (the ``eta_*`` columns of ``parcel``, saved with the status
+projection in the same UPDATE) up to date from the changes alone (events are read again only for corrections,
+some late events and deliveries), makes the new estimate with the pure estimator, records a revision when the
 window moved, turns the delay overlay on or off (with its notices, in the same transaction), and learns each
 delivered parcel into the lane statistics once.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -43,42 +44,82 @@ from ordertrail.services.notifications import enqueue_delay_notices, enqueue_sta
 from ordertrail.storage import estimates as estimate_store
 from ordertrail.storage import scans as scan_store
 from ordertrail.storage.estimates import EtaContext, EtaRow, Revision
+from ordertrail.storage.orders import ParcelRecord
 
 log = logging.getLogger("ordertrail.estimates")
 
 
 @dataclass(slots=True)
 class _Pending:
-    """What one transaction's estimate update will write."""
+    """What one transaction's estimate update writes besides the parcels' own state."""
 
-    new: list[EtaRow]
-    changed: list[EtaRow]
-    revisions: list[Revision]
-    delays: list[DelayChange]
-    moved: list[EtaRow] = field(default_factory=list)  # only the parcel's place changed, not its estimate
+    revisions: list[Revision] = field(default_factory=list)
+    delays: list[DelayChange] = field(default_factory=list)
 
 
 def update_estimates(
     connection: Connection, changes: Sequence[ParcelChange], *, now: datetime, runtime: EtaRuntime | None
 ) -> list[ParcelChange]:
-    """Re-estimate every parcel ``changes`` touched; returns the changes carrying their parcel's new estimate."""
+    """``estimate_changes`` for parcels read here, their state saved here (order placement)."""
     if runtime is None or not changes:
         return list(changes)
+    contexts = estimate_store.eta_contexts(connection, sorted({c.parcel_id for c in changes}))
+    estimated, rows = _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    estimate_store.save_eta_rows(connection, list(rows.values()))
+    return estimated
+
+
+def estimate_changes(
+    connection: Connection,
+    changes: Sequence[ParcelChange],
+    *,
+    now: datetime,
+    runtime: EtaRuntime | None,
+    records: Mapping[int, ParcelRecord],
+) -> tuple[list[ParcelChange], dict[int, EtaRow]]:
+    """Re-estimate every parcel ``changes`` touched (``records``: the parcels as the scan transaction read them).
+
+    Returns the changes carrying their parcel's new estimate, and each parcel's new estimate state for the
+    caller to save with its projection (the same UPDATE). Revisions, notices and lane statistics are written here.
+    """
+    if runtime is None or not changes:
+        return list(changes), {}
+    ids = list(dict.fromkeys(c.parcel_id for c in changes))
+    fresh = [pid for pid in ids if (records[pid].eta or EtaRow(pid)).country == ""]
+    postal = estimate_store.postal_codes(connection, fresh) if fresh else {}
+    contexts = {}
+    for pid in ids:
+        record = records[pid]
+        contexts[pid] = estimate_store.context_of(
+            pid, record.order_id, record.merchant_id, record.tracking_number, record.eta or EtaRow(pid),
+            country=record.destination_country, postal_code=postal.get(pid),
+            promised=record.promised_delivery_date,
+        )  # fmt: skip
+    return _estimate(connection, changes, contexts, now=now, runtime=runtime)
+
+
+def _estimate(
+    connection: Connection,
+    changes: Sequence[ParcelChange],
+    contexts: Mapping[int, EtaContext],
+    *,
+    now: datetime,
+    runtime: EtaRuntime,
+) -> tuple[list[ParcelChange], dict[int, EtaRow]]:
     by_parcel: dict[int, list[ParcelChange]] = {}
     for change in changes:
         by_parcel.setdefault(change.parcel_id, []).append(change)
-    owners = {pid: (g[0].order_id, g[0].merchant_id, g[0].tracking_number) for pid, g in by_parcel.items()}
-    contexts = estimate_store.eta_contexts(connection, list(by_parcel), owners)
     replay = [pid for pid, group in by_parcel.items() if _needs_events(contexts[pid].row, group)]
     events = scan_store.events_of(connection, replay) if replay else {}
     stats = runtime.stats(connection)
-    pending = _Pending([], [], [], [])
+    pending = _Pending()
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
     snapshots: dict[int, EstimateSnapshot | None] = {}
+    rows: dict[int, EtaRow] = {}
     for pid, group in by_parcel.items():
         context = contexts[pid]
-        row = context.row or EtaRow(parcel_id=pid, country=context.country, area=context.area)
-        revisions_before, full = len(pending.revisions), False
+        row = rows[pid] = context.row
+        row.country, row.area = context.country, context.area
         visits: tuple[StepVisit, ...] = ()
         if pid in events:
             visits = _replay(row, events[pid])
@@ -93,7 +134,6 @@ def update_estimates(
                 deliveries.append((lane, visits, context.country))
                 row.learned = True
             _no_estimate(row)
-            full = True
         else:
             found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
             if found is not None:
@@ -104,34 +144,26 @@ def update_estimates(
             wait = stats.wait_quantile(lane, row.step, STALL_QUANTILE, runtime.config.policy.min_samples)
             base = max(newest, row.step_started_at)
             row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
-        if context.row is None:
-            pending.new.append(row)
-        elif not full and len(pending.revisions) == revisions_before:
-            pending.moved.append(row)  # the estimate did not change: update only the parcel's place
-        else:
-            pending.changed.append(row)
         snapshots[pid] = snapshot(row)
     if deliveries:
         _learn(connection, runtime, deliveries, now)
     _write(connection, pending, now)
-    return [replace(c, estimate=snapshots.get(c.parcel_id)) for c in changes]
+    return [replace(c, estimate=snapshots.get(c.parcel_id)) for c in changes], rows
 
 
-def _needs_events(row: EtaRow | None, group: Sequence[ParcelChange]) -> bool:
+def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
     """Corrections change the past; deliveries are learned from the whole journey; a late event needs the
     events only when it happened after the current step began (it may have begun a step after it)."""
     if any(c.effect is Effect.CORRECTION for c in group):
         return True
     if any(c.late for c in group) and not (
-        row is not None
-        and row.step_started_at is not None
-        and all(c.event.occurred_at < row.step_started_at for c in group if c.late)
+        row.step_started_at is not None and all(c.event.occurred_at < row.step_started_at for c in group if c.late)
     ):
         return True
-    if group[-1].status == Status.DELIVERED and not (row is not None and row.learned):
+    if group[-1].status == Status.DELIVERED and not row.learned:
         return True
     # A parcel from before estimates existed, and nothing in this group tells where it is now.
-    return (row is None or row.step is None) and not any(c.effect is Effect.APPLIED for c in group)
+    return row.step is None and not any(c.effect is Effect.APPLIED for c in group)
 
 
 def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
@@ -259,7 +291,6 @@ def _write(connection: Connection, pending: _Pending, now: datetime) -> None:
         orders = sorted({d.order_id for d in pending.delays})
         before = estimate_store.delayed_per_order(connection, orders)  # read before the new overlays are saved
         enqueue_delay_notices(connection, pending.delays, before, now=now)
-    estimate_store.save_eta_rows(connection, pending.new, pending.changed, pending.moved)
     estimate_store.add_revisions(connection, pending.revisions)
 
 
@@ -281,12 +312,13 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
         return SweepResult([], 0)
     contexts = estimate_store.eta_contexts(connection, ids)
     stats: LaneStats = runtime.stats(connection)
-    pending = _Pending([], [], [], [])
+    pending = _Pending()
+    changed: list[EtaRow] = []
     newly_stalled: list[EtaContext] = []
     for pid in ids:
         context = contexts[pid]
         row = context.row
-        if row is None or row.step is None or row.step_started_at is None:
+        if row.step is None or row.step_started_at is None:
             continue
         reason = Reason.MISSED_STEP
         if pid in stalled_ids:
@@ -300,11 +332,11 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
             if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):
                 _revise(pending, row, context, found, reason, now)
         if pid in stalled_ids or row.estimated_at == now:
-            pending.changed.append(row)
+            changed.append(row)
     if newly_stalled:
         enqueue_stall_notices(connection, newly_stalled, now=now)
     _write(connection, pending, now)
-    estimate_store.touch_parcels(connection, [r.parcel_id for r in pending.changed], now=now)
+    estimate_store.save_eta_rows(connection, changed, now=now)  # bumps updated_at: cached pages are stale
     return SweepResult([c.tracking_number for c in newly_stalled], len(pending.revisions))
 
 

@@ -28,11 +28,12 @@ from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
-from ordertrail.services.estimates import update_estimates
+from ordertrail.services.estimates import estimate_changes
 from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
+from ordertrail.storage.estimates import EtaRow
 from ordertrail.storage.orders import ParcelRecord, Projection
 
 
@@ -218,10 +219,11 @@ def record_scans_tx(
         )
 
     scan_store.append_events(connection, new_rows)
-    projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
+    records = {p.record.id: p.record for p in work.values()}
+    changes, eta = estimate_changes(connection, changes, now=now, runtime=estimates, records=records)
+    projections = {p.record.id: _projection(p, now, eta.get(p.record.id)) for p in work.values() if p.new_events}
     order_store.save_projections(connection, list(projections.values()))
     final = {number: _committed(p.record, projections.get(p.record.id)) for number, p in work.items()}
-    changes = update_estimates(connection, changes, now=now, runtime=estimates)  # estimates, delays, lane stats
     enqueue_notifications(connection, changes, now=now)  # the outbox rows commit with the events
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
@@ -267,7 +269,7 @@ def _correction_problem(scan: ScanInput, timeline: Sequence[TimelineEntry]) -> F
     return None
 
 
-def _projection(parcel: _ParcelWork, now: datetime) -> Projection:
+def _projection(parcel: _ParcelWork, now: datetime, eta: EtaRow | None = None) -> Projection:
     state = parcel.state
     return Projection(
         parcel_id=parcel.record.id,
@@ -279,6 +281,7 @@ def _projection(parcel: _ParcelWork, now: datetime) -> Projection:
         status_changed_at=state.status_since,
         last_event_at=state.latest_occurred_at,
         updated_at=now,
+        eta=eta,
     )
 
 

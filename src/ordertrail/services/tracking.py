@@ -12,7 +12,6 @@ from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.services.context import Services
 from ordertrail.services.estimates import snapshot
-from ordertrail.storage import estimates as estimate_store
 from ordertrail.storage import hot
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
@@ -42,7 +41,7 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     if parcel is None:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-    eta = estimate_store.eta_of(connection, parcel.id)
+    eta = parcel.eta
     return TrackingView(parcel=parcel, derivation=derive(events), estimate=None if eta is None else snapshot(eta))
 
 

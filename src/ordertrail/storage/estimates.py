@@ -1,9 +1,9 @@
-"""Lane statistics, parcels' estimate state (``parcel_eta``) and estimate revisions (``parcel_estimate``)."""
+"""Lane statistics, parcels' estimate state (``parcel.eta_*``) and estimate revisions (``parcel_estimate``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
 from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.eta.stats import LaneStats
-from ordertrail.storage.tables import lane_stat, order, parcel, parcel_estimate, parcel_eta
+from ordertrail.storage.tables import lane_stat, order, parcel, parcel_estimate
 
 # -- lane statistics ------------------------------------------------------------------------------------------
 
@@ -62,12 +62,12 @@ def save_lane_stats(
             connection.execute(insert(lane_stat).values(key=key, data=data, parcels=parcels, updated_at=now))
 
 
-# -- a parcel's estimate state --------------------------------------------------------------------------------
+# -- a parcel's estimate state (the ``eta_*`` columns of ``parcel``) ------------------------------------------
 
 
 @dataclass(slots=True)
 class EtaRow:
-    """One ``parcel_eta`` row (mutable: the estimate update edits it, then saves it)."""
+    """A parcel's estimate state (mutable: the estimate update edits it, then it is saved with the parcel)."""
 
     parcel_id: int
     origin: str | None = None
@@ -87,8 +87,28 @@ class EtaRow:
     stall_after: datetime | None = None
     stalled_at: datetime | None = None
     learned: bool = False
-    country: str = ""
+    country: str = ""  # empty: never estimated (its lane's destination is not known here yet)
     area: str = ""
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(EtaRow))[1:]  # without parcel_id
+ETA_COLUMNS = tuple(parcel.c[f"eta_{name}"] for name in _ROW_FIELDS)
+
+
+def eta_row(parcel_id: int, values: Sequence[Any]) -> EtaRow:
+    """An EtaRow from the ``eta_*`` column values in ``ETA_COLUMNS`` order (NULLs of older parcels mapped)."""
+    (origin, origin_at, step, started, hubs, earliest, latest, likely, confidence, basis, estimated_at, promise,
+     delayed, delay_reason, stall, stalled_at, learned, country, area) = values  # fmt: skip
+    return EtaRow(
+        parcel_id, origin, origin_at, step, started, hubs or 0, earliest, latest, likely, confidence, basis,
+        estimated_at, promise, bool(delayed), delay_reason, stall, stalled_at, bool(learned), country or "",
+        area or "",
+    )  # fmt: skip
+
+
+def eta_values(row: EtaRow, prefix: str = "eta_") -> dict[str, Any]:
+    """The row as ``{prefix + column: value}`` (for an UPDATE of the parcel)."""
+    return {prefix + name: getattr(row, name) for name in _ROW_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +122,10 @@ class EtaContext:
     country: str
     area: str
     promised_delivery_date: date | None
-    row: EtaRow | None
+    row: EtaRow
 
 
-_ETA_COLUMNS = list(parcel_eta.c)
-_ROWS = select(parcel_eta).where(parcel_eta.c.parcel_id.in_(bindparam("ids", expanding=True)))
-_OWNERS = (
+_CONTEXTS = (
     select(
         parcel.c.id,
         parcel.c.order_id,
@@ -116,81 +134,68 @@ _OWNERS = (
         order.c.destination_country,
         order.c.destination_postal_code,
         order.c.promised_delivery_date,
+        *ETA_COLUMNS,
     )
     .join(order, order.c.id == parcel.c.order_id)
     .where(parcel.c.id.in_(bindparam("ids", expanding=True)))
 )
 
 
-def eta_contexts(
-    connection: Connection, parcel_ids: Sequence[int], known: Mapping[int, tuple[int, int, str]] | None = None
-) -> dict[int, EtaContext]:
-    """Contexts by parcel id. ``known`` (parcel id -> order id, merchant id, tracking number) saves the join
-    for parcels that already have an estimate state: a scan then reads one row per parcel by primary key."""
+def context_of(
+    parcel_id: int,
+    order_id: int,
+    merchant_id: int,
+    tracking_number: str,
+    row: EtaRow,
+    *,
+    country: str,
+    postal_code: str | None,
+    promised: date | None,
+) -> EtaContext:
+    area = row.area if row.country else postal_area(country, postal_code)
+    return EtaContext(
+        parcel_id, order_id, merchant_id, tracking_number, row.country or country.upper(), area, promised, row
+    )
+
+
+def eta_contexts(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, EtaContext]:
+    """Contexts by parcel id, read with their orders (order placement and the stalled sweep; scans use records)."""
     if not parcel_ids:
         return {}
-    known = known or {}
-    rows = {r[0]: EtaRow(*r) for r in connection.execute(_ROWS, {"ids": list(parcel_ids)})}
-    owners = [pid for pid in parcel_ids if pid not in known or pid not in rows or rows[pid].promise is None]
-    joined = {r.id: r for r in connection.execute(_OWNERS, {"ids": owners})} if owners else {}
-    contexts: dict[int, EtaContext] = {}
-    for pid in parcel_ids:
-        row, owner = rows.get(pid), joined.get(pid)
-        if owner is not None:
-            country = owner.destination_country.upper()
-            area = postal_area(country, owner.destination_postal_code)
-            contexts[pid] = EtaContext(
-                pid, owner.order_id, owner.merchant_id, owner.tracking_number, country, area,
-                owner.promised_delivery_date, row,
-            )  # fmt: skip
-        elif row is not None:
-            order_id, merchant_id, number = known[pid]
-            contexts[pid] = EtaContext(pid, order_id, merchant_id, number, row.country, row.area, None, row)
-    return contexts
+    found: dict[int, EtaContext] = {}
+    for r in connection.execute(_CONTEXTS, {"ids": list(parcel_ids)}):
+        found[r.id] = context_of(
+            r.id, r.order_id, r.merchant_id, r.tracking_number, eta_row(r.id, r[7:]),
+            country=r.destination_country, postal_code=r.destination_postal_code, promised=r.promised_delivery_date,
+        )  # fmt: skip
+    return found
 
 
-def eta_of(connection: Connection, parcel_id: int) -> EtaRow | None:
-    row = connection.execute(select(parcel_eta).where(parcel_eta.c.parcel_id == parcel_id)).one_or_none()
-    return None if row is None else EtaRow(*row)
+def postal_codes(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, str]:
+    """The destination postal codes of parcels (for the first estimate of a parcel found by a scan)."""
+    if not parcel_ids:
+        return {}
+    rows = connection.execute(
+        select(parcel.c.id, order.c.destination_postal_code)
+        .join(order, order.c.id == parcel.c.order_id)
+        .where(parcel.c.id.in_(list(parcel_ids)))
+    )
+    return {r.id: r.destination_postal_code for r in rows}
 
 
-_UPDATE_ETA = (
-    update(parcel_eta)
-    .where(parcel_eta.c.parcel_id == bindparam("b_parcel_id"))
-    .values({c.name: bindparam(f"b_{c.name}", type_=c.type) for c in _ETA_COLUMNS if c.name != "parcel_id"})
+_SAVE_ETA = (
+    update(parcel)
+    .where(parcel.c.id == bindparam("b_id"))
+    .values({c.name: bindparam(f"b_{c.name}", type_=c.type) for c in ETA_COLUMNS})
 )
 
 
-_ROW_FIELDS = tuple(f.name for f in fields(EtaRow))
-_BOUND_FIELDS = tuple((f"b_{name}", name) for name in _ROW_FIELDS)
-
-# Where the parcel is on its lane: what every scan changes. The estimate columns change only with a revision.
-_PLACE = ("origin", "origin_at", "step", "step_started_at", "hubs", "stall_after", "stalled_at")
-_UPDATE_PLACE = (
-    update(parcel_eta)
-    .where(parcel_eta.c.parcel_id == bindparam("b_parcel_id"))
-    .values({name: bindparam(f"b_{name}", type_=parcel_eta.c[name].type) for name in _PLACE})
-)
-_BOUND_PLACE = tuple((f"b_{name}", name) for name in ("parcel_id", *_PLACE))
-
-
-def save_eta_rows(
-    connection: Connection, new: Sequence[EtaRow], changed: Sequence[EtaRow], moved: Sequence[EtaRow] = ()
-) -> None:
-    """Insert ``new`` rows, update ``changed`` ones whole and ``moved`` ones' place only; one round trip each."""
-    if moved:
-        connection.execute(_UPDATE_PLACE, [{b: getattr(r, n) for b, n in _BOUND_PLACE} for r in moved])
-    # Plain attribute reads: dataclasses.asdict deep-copies every value and cost more than the estimate itself.
-    if new:
-        connection.execute(insert(parcel_eta), [{n: getattr(r, n) for n in _ROW_FIELDS} for r in new])
-    if changed:
-        connection.execute(_UPDATE_ETA, [{b: getattr(r, n) for b, n in _BOUND_FIELDS} for r in changed])
-
-
-def touch_parcels(connection: Connection, parcel_ids: Sequence[int], *, now: datetime) -> None:
-    """Bump ``parcel.updated_at``: cached public documents of these parcels are stale."""
-    if parcel_ids:
-        connection.execute(update(parcel).where(parcel.c.id.in_(list(parcel_ids))).values(updated_at=now))
+def save_eta_rows(connection: Connection, rows: Sequence[EtaRow], *, now: datetime | None = None) -> None:
+    """Write parcels' estimate state (one round trip); with ``now``, also bump ``updated_at`` (cached pages)."""
+    if not rows:
+        return
+    statement = _SAVE_ETA if now is None else _SAVE_ETA.values(updated_at=now)
+    connection.execute(statement, [{"b_id": r.parcel_id, **eta_values(r, "b_eta_")} for r in rows])
 
 
 def delayed_per_order(connection: Connection, order_ids: Sequence[int]) -> dict[int, int]:
@@ -199,8 +204,7 @@ def delayed_per_order(connection: Connection, order_ids: Sequence[int]) -> dict[
         return {}
     rows = connection.execute(
         select(parcel.c.order_id, func.count())
-        .select_from(parcel.join(parcel_eta))
-        .where(parcel.c.order_id.in_(list(order_ids)), parcel_eta.c.delayed.is_(True))
+        .where(parcel.c.order_id.in_(list(order_ids)), parcel.c.eta_delayed.is_(True))
         .group_by(parcel.c.order_id)
     )
     return {order_id: count for order_id, count in rows}
@@ -209,25 +213,25 @@ def delayed_per_order(connection: Connection, order_ids: Sequence[int]) -> dict[
 def due_stalls(connection: Connection, *, now: datetime, limit: int) -> list[int]:
     """Parcels whose stall deadline passed and that are not flagged yet."""
     rows = connection.execute(
-        select(parcel_eta.c.parcel_id)
-        .where(parcel_eta.c.stall_after <= now, parcel_eta.c.stalled_at.is_(None))
-        .order_by(parcel_eta.c.stall_after)
+        select(parcel.c.id)
+        .where(parcel.c.eta_stall_after <= now, parcel.c.eta_stalled_at.is_(None))
+        .order_by(parcel.c.eta_stall_after)
         .limit(limit)
         .with_for_update(skip_locked=True)  # several sweepers (PostgreSQL) take disjoint parcels
     )
-    return [r.parcel_id for r in rows]
+    return [r.id for r in rows]
 
 
 def overdue(connection: Connection, *, before: date, limit: int) -> list[int]:
     """Parcels still on their way whose estimate's latest date is before ``before``."""
     rows = connection.execute(
-        select(parcel_eta.c.parcel_id)
-        .where(parcel_eta.c.latest < before, parcel_eta.c.stall_after.is_not(None))
-        .order_by(parcel_eta.c.latest)
+        select(parcel.c.id)
+        .where(parcel.c.eta_stall_after.is_not(None), parcel.c.eta_latest < before)
+        .order_by(parcel.c.eta_stall_after)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [r.parcel_id for r in rows]
+    return [r.id for r in rows]
 
 
 # -- revisions ------------------------------------------------------------------------------------------------
@@ -309,22 +313,21 @@ def flagged_parcels(
             order.c.order_number,
             parcel.c.status,
             parcel.c.last_event_at,
-            *_ETA_COLUMNS,
+            *ETA_COLUMNS,
         )
-        .select_from(parcel.join(order, order.c.id == parcel.c.order_id).join(parcel_eta))
+        .join(order, order.c.id == parcel.c.order_id)
         .order_by(parcel.c.id.desc())
         .limit(limit)
     )
     if merchant_id is not None:
         query = query.where(order.c.merchant_id == merchant_id)
     if stalled is not None:
-        query = query.where(parcel_eta.c.stalled_at.is_not(None) if stalled else parcel_eta.c.stalled_at.is_(None))
+        query = query.where(parcel.c.eta_stalled_at.is_not(None) if stalled else parcel.c.eta_stalled_at.is_(None))
     if delayed is not None:
-        query = query.where(parcel_eta.c.delayed.is_(delayed))
+        query = query.where(parcel.c.eta_delayed.is_(True) if delayed else parcel.c.eta_delayed.is_not(True))
     if before_id is not None:
         query = query.where(parcel.c.id < before_id)
-    found = []
-    for r in connection.execute(query):
-        eta = EtaRow(**{c.name: getattr(r, c.name) for c in _ETA_COLUMNS})
-        found.append(FlaggedParcel(r.id, r.tracking_number, r.order_number, r.status, r.last_event_at, eta))
-    return found
+    return [
+        FlaggedParcel(r.id, r.tracking_number, r.order_number, r.status, r.last_event_at, eta_row(r.id, r[5:]))
+        for r in connection.execute(query)
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from ordertrail.domain.orders import Address, Customer
+from ordertrail.storage.estimates import ETA_COLUMNS, EtaRow, eta_row, eta_values
 from ordertrail.storage.tables import merchant, order, parcel
 from ordertrail.storage.types import new_id
 
@@ -178,6 +179,7 @@ class ParcelRecord:
     destination_region: str | None
     destination_country: str
     promised_delivery_date: date | None
+    eta: EtaRow | None = None  # its delivery estimate state (services/estimates.py)
 
 
 _parcel_count = (
@@ -197,6 +199,11 @@ _PARCEL_QUERY = select(
 
 _PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
 _PARCELS_LOCKED = _PARCELS.with_for_update(of=parcel)
+
+
+# The eta_* columns close the parcel table (tables.py), so they are a slice of every parcel row read here.
+_ETA_SLICE = slice(len(parcel.c) - len(ETA_COLUMNS), len(parcel.c))
+assert tuple(parcel.c)[_ETA_SLICE] == ETA_COLUMNS
 
 
 def _parcel(row: Any) -> ParcelRecord:
@@ -221,6 +228,7 @@ def _parcel(row: Any) -> ParcelRecord:
         destination_region=row.destination_region,
         destination_country=row.destination_country,
         promised_delivery_date=row.promised_delivery_date,
+        eta=eta_row(row.id, row[_ETA_SLICE]),
     )
 
 
@@ -293,29 +301,38 @@ class Projection:
     status_changed_at: datetime
     last_event_at: datetime
     updated_at: datetime
+    eta: EtaRow | None = None  # the estimate state to save with it (one UPDATE of the row)
 
 
 def save_projections(connection: Connection, projections: Sequence[Projection]) -> None:
-    """Update the status projection of several parcels in one round trip."""
-    if not projections:
-        return
-    connection.execute(
-        _SAVE_PROJECTION,
-        [
-            {
-                "b_id": p.parcel_id,
-                "b_status": p.status,
-                "b_substatus": p.substatus,
-                "b_furthest_rank": p.furthest_rank,
-                "b_last_sequence": p.last_sequence,
-                "b_status_version": p.status_version,
-                "b_status_changed_at": p.status_changed_at,
-                "b_last_event_at": p.last_event_at,
-                "b_updated_at": p.updated_at,
-            }
-            for p in projections
-        ],
-    )
+    """Update the status projection (and estimate state) of several parcels, one round trip per kind."""
+    plain = [p for p in projections if p.eta is None]
+    with_eta = [p for p in projections if p.eta is not None]
+    if plain:
+        connection.execute(_SAVE_PROJECTION, _projection_params(plain))
+    if with_eta:
+        params = _projection_params(with_eta)
+        for values, p in zip(params, with_eta, strict=True):
+            assert p.eta is not None
+            values.update(eta_values(p.eta, "b_eta_"))
+        connection.execute(_SAVE_PROJECTION_ETA, params)
+
+
+def _projection_params(projections: Sequence[Projection]) -> list[dict[str, Any]]:
+    return [
+        {
+            "b_id": p.parcel_id,
+            "b_status": p.status,
+            "b_substatus": p.substatus,
+            "b_furthest_rank": p.furthest_rank,
+            "b_last_sequence": p.last_sequence,
+            "b_status_version": p.status_version,
+            "b_status_changed_at": p.status_changed_at,
+            "b_last_event_at": p.last_event_at,
+            "b_updated_at": p.updated_at,
+        }
+        for p in projections
+    ]
 
 
 _SAVE_PROJECTION = (
@@ -332,3 +349,4 @@ _SAVE_PROJECTION = (
         updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
     )
 )
+_SAVE_PROJECTION_ETA = _SAVE_PROJECTION.values({c.name: bindparam(f"b_{c.name}", type_=c.type) for c in ETA_COLUMNS})

@@ -92,6 +92,26 @@ parcel = Table(
     Column("status_changed_at", UTCDateTime, nullable=False),
     Column("last_event_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Its delivery estimate state (migration 0005, services/estimates.py), on the row every scan already rewrites.
+    Column("eta_origin", String(200), nullable=True),  # the facility of its first located scan
+    Column("eta_origin_at", UTCDateTime, nullable=True),
+    Column("eta_step", String(32), nullable=True),  # e.g. in_transit.2 (domain/eta/journey.py)
+    Column("eta_step_started_at", UTCDateTime, nullable=True),
+    Column("eta_hubs", SmallInteger, nullable=True),  # hub scans applied so far
+    Column("eta_earliest", LocalDate, nullable=True),  # the current estimate (None: none, or no longer on its way)
+    Column("eta_latest", LocalDate, nullable=True),
+    Column("eta_likely", LocalDate, nullable=True),
+    Column("eta_confidence", Float, nullable=True),
+    Column("eta_basis", String(32), nullable=True),
+    Column("eta_estimated_at", UTCDateTime, nullable=True),  # when the current estimate was made
+    Column("eta_promise", LocalDate, nullable=True),  # the order's promised date, else the first estimate's latest
+    Column("eta_delayed", Boolean, nullable=True),
+    Column("eta_delay_reason", String(16), nullable=True),
+    Column("eta_stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
+    Column("eta_stalled_at", UTCDateTime, nullable=True),
+    Column("eta_learned", Boolean, nullable=True),  # its delivery is in the lane statistics
+    Column("eta_country", String(2), nullable=True),  # the destination's part of its lane
+    Column("eta_area", String(20), nullable=True),
 )
 
 scan_event = Table(
@@ -267,35 +287,6 @@ lane_stat = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-# A parcel's estimate state (1:1): where it is on its lane, its current estimate, its promise and overlays.
-parcel_eta = Table(
-    "parcel_eta",
-    metadata,
-    Column("parcel_id", ForeignKey("parcel.id"), primary_key=True),
-    Column("origin", String(200), nullable=True),  # the facility of its first located scan
-    Column("origin_at", UTCDateTime, nullable=True),
-    Column("step", String(32), nullable=True),  # e.g. in_transit.2 (domain/eta/journey.py)
-    Column("step_started_at", UTCDateTime, nullable=True),
-    Column("hubs", SmallInteger, nullable=False),  # hub scans applied so far
-    Column("earliest", LocalDate, nullable=True),  # the current estimate (None: no longer on its way)
-    Column("latest", LocalDate, nullable=True),
-    Column("likely", LocalDate, nullable=True),
-    Column("confidence", Float, nullable=True),
-    Column("basis", String(32), nullable=True),
-    Column("estimated_at", UTCDateTime, nullable=True),  # when the current estimate was made
-    Column("promise", LocalDate, nullable=True),  # the order's promised date, else the first estimate's latest
-    Column("delayed", Boolean, nullable=False),
-    Column("delay_reason", String(16), nullable=True),
-    Column("stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
-    Column("stalled_at", UTCDateTime, nullable=True),
-    Column("learned", Boolean, nullable=False),  # its delivery is in the lane statistics
-    # The destination's lane part (country, postal area), copied here so a scan needs no join to estimate.
-    Column("country", String(2), nullable=False),
-    Column("area", String(20), nullable=False),
-)
-Index("ix_parcel_eta_stall_after", parcel_eta.c.stall_after)
-Index("ix_parcel_eta_stalled_at", parcel_eta.c.stalled_at)
-
 # Every change of a parcel's estimate, with its reason.
 parcel_estimate = Table(
     "parcel_estimate",
@@ -313,3 +304,5 @@ parcel_estimate = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_parcel_estimate_parcel_id_id", parcel_estimate.c.parcel_id, parcel_estimate.c.id)
+Index("ix_parcel_eta_stall_after", parcel.c.eta_stall_after)
+Index("ix_parcel_eta_stalled_at", parcel.c.eta_stalled_at)

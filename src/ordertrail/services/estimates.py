@@ -185,8 +185,8 @@ def _advance(row: EtaRow, group: Sequence[ParcelChange]) -> None:
             row.origin, row.origin_at = event.location.facility, event.occurred_at
         if change.effect is not Effect.APPLIED:
             continue
-        if change.late:
-            # Before the current step began (see _needs_events): the step stays; an earlier hub renumbers it.
+        if row.step_started_at is not None and event.occurred_at < row.step_started_at:
+            # It happened before the current step began: the step stays; an earlier hub renumbers it.
             if event.status == Status.IN_TRANSIT:
                 row.hubs += 1
                 if row.step is not None and row.step.startswith(Status.IN_TRANSIT.value):

@@ -175,7 +175,6 @@ def main() -> None:
             "numbers": wrk.lua_list(numbers),
             "path": "/api/v1/scans",
             "token": scanner,
-            "start_ms": int((datetime.now(UTC) - timedelta(hours=3)).timestamp() * 1000),
         }
         bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
         lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -21,17 +21,21 @@ from sqlalchemy.exc import IntegrityError
 
 from ordertrail.domain.changes import ParcelChange
 from ordertrail.domain.derivation import Derivation, ParcelState, TimelineEntry, derive
-from ordertrail.domain.errors import FieldProblem
+from ordertrail.domain.errors import FieldProblem, Forbidden, Unauthenticated
 from ordertrail.domain.events import Location, ScanEvent
-from ordertrail.domain.keys import Principal
+from ordertrail.domain.keys import Principal, Role
 from ordertrail.domain.scans import Outcome, Proof, ScanInput, scan_problems
 from ordertrail.domain.status import CORRECTION, Status
 from ordertrail.domain.transitions import Effect
 from ordertrail.services.context import Services
 from ordertrail.services.notifications import enqueue_notifications
+from ordertrail.storage import keys as key_store
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
 from ordertrail.storage.orders import ParcelRecord, Projection
+
+SCAN_ROLES = frozenset({Role.SCANNER, Role.ADMIN})
+logger = logging.getLogger("ordertrail.ingest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,13 +341,26 @@ def _unb64(text: str | None) -> bytes | None:
     return None if text is None else base64.b64decode(text)
 
 
+@dataclass
+class _Submission:
+    """One request's scans, the hash of the key it came with, and where its answer goes."""
+
+    scans: Sequence[ScanInput]
+    key_hash: str
+    future: asyncio.Future[list[ScanResult]]
+
+
 class ScanIngestor:
-    """Group commit for scans: one writer loop per process takes everything pending into one transaction."""
+    """Group commit for scans: one writer loop per process takes everything pending into one transaction.
+
+    The keys are checked in that same transaction (one query per group, not one read per request): a key
+    revoked by then records nothing, and the event loop never waits on the store before a scan is queued.
+    """
 
     def __init__(self, services: Services, *, max_group: int = 4000) -> None:
         self.services = services
         self.max_group = max_group
-        self._pending: list[tuple[list[tuple[ScanInput, int | None]], asyncio.Future[list[ScanResult]]]] = []
+        self._pending: list[_Submission] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -360,26 +377,26 @@ class ScanIngestor:
             await self._task
             self._task = None
 
-    async def record(self, scans: Sequence[ScanInput], principal: Principal) -> list[ScanResult]:
-        """Record scans sent with ``principal``'s key; returns after the commit, one result per scan."""
+    async def record(self, scans: Sequence[ScanInput], *, key_hash: str) -> list[ScanResult]:
+        """Record scans sent with the key of that hash; returns after the commit, one result per scan.
+
+        Raises Unauthenticated (unknown or revoked key) or Forbidden (not a scanner or admin key).
+        """
         if self._closing:
             raise RuntimeError("the scan ingestor is stopping")
         self.start()
-        items = [(with_device_facility(scan, principal), principal.key_id) for scan in scans]
         future: asyncio.Future[list[ScanResult]] = asyncio.get_running_loop().create_future()
-        self._pending.append((items, future))
+        self._pending.append(_Submission(scans, key_hash, future))
         self._wake.set()
         return await future
 
-    def _take_group(
-        self,
-    ) -> list[tuple[list[tuple[ScanInput, int | None]], asyncio.Future[list[ScanResult]]]]:
-        group: list[tuple[list[tuple[ScanInput, int | None]], asyncio.Future[list[ScanResult]]]] = []
+    def _take_group(self) -> list[_Submission]:
+        group: list[_Submission] = []
         size = 0
-        while self._pending and (not group or size + len(self._pending[0][0]) <= self.max_group):
+        while self._pending and (not group or size + len(self._pending[0].scans) <= self.max_group):
             submission = self._pending.pop(0)
             group.append(submission)
-            size += len(submission[0])
+            size += len(submission.scans)
         return group
 
     async def _run(self) -> None:
@@ -391,30 +408,49 @@ class ScanIngestor:
             if self._closing:
                 return
 
-    async def _commit(
-        self, group: list[tuple[list[tuple[ScanInput, int | None]], asyncio.Future[list[ScanResult]]]]
-    ) -> None:
-        items = [item for submission, _ in group for item in submission]
-
-        def transaction(connection: Connection) -> tuple[list[ScanResult], list[ParcelChange]]:
-            return record_scans_tx(connection, items, now=self.services.clock())
+    async def _commit(self, group: list[_Submission]) -> None:
+        def transaction(connection: Connection) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
+            principals = key_store.principals_by_hash(connection, list({s.key_hash for s in group}))
+            answers: dict[int, list[ScanResult] | Exception] = {}
+            accepted: list[tuple[int, Sequence[ScanInput]]] = []
+            items: list[tuple[ScanInput, int | None]] = []
+            for index, submission in enumerate(group):
+                principal = principals.get(submission.key_hash)
+                if principal is None:
+                    answers[index] = Unauthenticated("That API key is not valid (unknown or revoked).")
+                elif principal.role not in SCAN_ROLES:
+                    answers[index] = Forbidden("Posting scans needs a scanner or admin key.")
+                else:
+                    accepted.append((index, submission.scans))
+                    items.extend((with_device_facility(scan, principal), principal.key_id) for scan in submission.scans)
+            results, changes = record_scans_tx(connection, items, now=self.services.clock())
+            offset = 0
+            for index, scans in accepted:
+                answers[index] = results[offset : offset + len(scans)]
+                offset += len(scans)
+            return answers, changes
 
         try:
             try:
-                results, changes = await self.services.db.write(transaction)
+                answers, changes = await self.services.db.write(transaction)
             except IntegrityError:
                 # Another process stored one of these event ids between our check and insert: run again,
                 # the check now sees it.
-                results, changes = await self.services.db.write(transaction)
+                answers, changes = await self.services.db.write(transaction)
         except Exception as error:  # the whole group failed: nothing was stored, every sender may retry
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(error)
+            for submission in group:
+                if not submission.future.done():
+                    submission.future.set_exception(error)
             return
-        offset = 0
-        for submission, future in group:
-            if not future.done():
-                future.set_result(results[offset : offset + len(submission)])
-            offset += len(submission)
-        with contextlib.suppress(Exception):
+        for index, submission in enumerate(group):
+            if submission.future.done():
+                continue
+            answer = answers[index]
+            if isinstance(answer, Exception):
+                submission.future.set_exception(answer)
+            else:
+                submission.future.set_result(answer)
+        try:
             await self.services.committed(changes)
+        except Exception:  # live updates are best effort: the scans are committed and answered
+            logger.exception("after-commit listener failed")

@@ -55,6 +55,10 @@ class ScanResult:
     previous_status_at: datetime | None = None
 
 
+# Stands in for a created scan's result until the transaction knows the parcel as committed.
+_CREATED = ScanResult("", Outcome.CREATED)
+
+
 @dataclass
 class _ParcelWork:
     """One parcel's state during a scan transaction. Its stored events are read only when needed."""
@@ -126,7 +130,7 @@ def record_scans_tx(
     results: list[ScanResult] = []
     changes: list[ParcelChange] = []
     seen: dict[str, str] = {}  # event_id -> body hash, for repeats within this batch
-    created: dict[str, tuple[ScanEvent, bool]] = {}  # event_id -> (event, late)
+    created: dict[str, tuple[ScanEvent, bool, Effect, ParcelState]] = {}  # event_id -> (event, late, effect, before)
     new_rows: list[scan_store.NewEvent] = []
 
     def parcel_work(record: ParcelRecord) -> _ParcelWork:
@@ -188,7 +192,7 @@ def record_scans_tx(
         effect, late = parcel.append(connection, event)
         if (parcel.state.status, parcel.state.substatus) != (previous.status, previous.substatus):
             parcel.status_version += 1
-        created[event.event_id] = (event, late)
+        created[event.event_id] = (event, late, effect, previous)
         new_rows.append(scan_store.NewEvent(record.id, event, scan.body_hash, key_id, scan.proof))
         changes.append(
             ParcelChange(
@@ -205,15 +209,7 @@ def record_scans_tx(
                 status_version=parcel.status_version,
             )
         )
-        results.append(
-            ScanResult(
-                scan.event_id,
-                Outcome.CREATED,
-                effect=effect,
-                previous_status=previous.status.value,
-                previous_status_at=previous.status_since,
-            )
-        )
+        results.append(_CREATED)
 
     scan_store.append_events(connection, new_rows)
     projections = {p.record.id: _projection(p, now) for p in work.values() if p.new_events}
@@ -222,9 +218,18 @@ def record_scans_tx(
     enqueue_notifications(connection, changes, now=now)  # the outbox rows commit with the events
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
-        if result.outcome is Outcome.CREATED:
-            event, late = created[result.event_id]
-            result = replace(result, event=event, late=late, parcel=final[scan.tracking_number])
+        if result is _CREATED:
+            event, late, effect, previous = created[scan.event_id]
+            result = ScanResult(
+                scan.event_id,
+                Outcome.CREATED,
+                event=event,
+                late=late,
+                parcel=final[scan.tracking_number],
+                effect=effect,
+                previous_status=previous.status.value,
+                previous_status_at=previous.status_since,
+            )
         elif result.outcome is Outcome.DUPLICATE:
             result = _stored_result(connection, result, work[scan.tracking_number], final[scan.tracking_number])
         finished.append(result)
@@ -235,8 +240,21 @@ def _committed(record: ParcelRecord, projection: Projection | None) -> ParcelRec
     """The parcel as this transaction leaves it."""
     if projection is None:
         return record
-    return replace(
-        record,
+    # Built directly: dataclasses.replace costs several times more, and this runs for every scan.
+    return ParcelRecord(
+        id=record.id,
+        order_id=record.order_id,
+        tracking_number=record.tracking_number,
+        position=record.position,
+        parcel_count=record.parcel_count,
+        reference=record.reference,
+        weight_grams=record.weight_grams,
+        merchant_id=record.merchant_id,
+        order_number=record.order_number,
+        destination_city=record.destination_city,
+        destination_region=record.destination_region,
+        destination_country=record.destination_country,
+        promised_delivery_date=record.promised_delivery_date,
         status=projection.status,
         substatus=projection.substatus,
         furthest_rank=projection.furthest_rank,

@@ -183,9 +183,22 @@ class ParcelRecord:
 _parcel_count = (
     select(func.count()).where(parcel.c.order_id == order.c.id).correlate(order).scalar_subquery().label("parcel_count")
 )
+# Columns in ParcelRecord's field order, so a row becomes a record positionally (this runs for every scan).
 _PARCEL_QUERY = select(
-    parcel,
+    parcel.c.id,
+    parcel.c.order_id,
+    parcel.c.tracking_number,
+    parcel.c.position,
     _parcel_count,
+    parcel.c.reference,
+    parcel.c.weight_grams,
+    parcel.c.status,
+    parcel.c.substatus,
+    parcel.c.furthest_rank,
+    parcel.c.last_sequence,
+    parcel.c.status_version,
+    parcel.c.status_changed_at,
+    parcel.c.last_event_at,
     order.c.merchant_id,
     order.c.order_number,
     order.c.destination_city,
@@ -200,28 +213,7 @@ _PARCELS_LOCKED = _PARCELS.with_for_update(of=parcel)
 
 
 def _parcel(row: Any) -> ParcelRecord:
-    return ParcelRecord(
-        id=row.id,
-        order_id=row.order_id,
-        tracking_number=row.tracking_number,
-        position=row.position,
-        parcel_count=row.parcel_count,
-        reference=row.reference,
-        weight_grams=row.weight_grams,
-        status=row.status,
-        substatus=row.substatus,
-        furthest_rank=row.furthest_rank,
-        last_sequence=row.last_sequence,
-        status_version=row.status_version,
-        status_changed_at=row.status_changed_at,
-        last_event_at=row.last_event_at,
-        merchant_id=row.merchant_id,
-        order_number=row.order_number,
-        destination_city=row.destination_city,
-        destination_region=row.destination_region,
-        destination_country=row.destination_country,
-        promised_delivery_date=row.promised_delivery_date,
-    )
+    return ParcelRecord(*row)
 
 
 def parcels_by_tracking_number(
@@ -231,7 +223,8 @@ def parcels_by_tracking_number(
     if not tracking_numbers:
         return {}
     query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
-    return {row.tracking_number: _parcel(row) for row in connection.execute(query, {"numbers": list(tracking_numbers)})}
+    records = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
+    return {record.tracking_number: record for record in records}
 
 
 def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[int, list[ParcelRecord]]:
@@ -241,7 +234,8 @@ def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[
         return found
     rows = connection.execute(_PARCEL_QUERY.where(parcel.c.order_id.in_(order_ids)).order_by(parcel.c.position))
     for row in rows:
-        found[row.order_id].append(_parcel(row))
+        record = _parcel(row)
+        found[record.order_id].append(record)
     return found
 
 

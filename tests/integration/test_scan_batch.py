@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,3 +127,18 @@ def test_keys_are_checked_in_the_ingest_transaction(
         assert unknown.status_code == 401 and unknown.headers["content-type"] == "application/problem+json"
         assert client.post(path, json=body, headers=auth(merchant)).status_code == 403
     assert len(client.get(f"/api/v1/tracking/{number}").json()["events"]) == 1  # nothing was recorded
+
+
+def test_a_chunked_body_over_the_limit_is_refused(client: TestClient, make_key: Callable[..., str]) -> None:
+    scanner = make_key("scanner")
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"scans": ['
+        for _ in range(10):
+            yield b" " * (1024 * 1024)
+        yield b"]}"
+
+    response = client.post(
+        "/api/v1/scans/batch", content=chunks(), headers={**auth(scanner), "content-type": "application/json"}
+    )
+    assert response.status_code == 413

@@ -157,6 +157,25 @@ def bare_sqlite_insert(folder: Path, batches: list[list[dict[str, Any]]]) -> flo
     return rows / elapsed
 
 
+def commit_latency_ms(folder: Path, commits: int = 200) -> float:
+    """Median time of one durable SQLite commit of one row (WAL, synchronous=FULL): the disk's flush cost."""
+    path = folder / "flush.db"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("CREATE TABLE t (x INTEGER)")
+    times = []
+    for i in range(commits):
+        started = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t VALUES (?)", (i,))
+        db.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    db.close()
+    return sorted(times)[len(times) // 2] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
@@ -186,7 +205,9 @@ def main() -> None:
         bare_get = wrk.run(f"{base}/__bench/get", **run)
         lookups = wrk.run(base, script=lookup_script, **run)
         bare_post = wrk.run(base, script=bare_script, **run)
+        flush_before = commit_latency_ms(data_dir)
         single = wrk.run(base, script=scan_script, **run)
+        flush_after = commit_latency_ms(data_dir)
         batches = [scan_rows(numbers, 1000) for _ in range(args.batches)]
         batch_rate = asyncio.run(batch_ingest(base, scanner, batches, concurrency=2))
         bare_insert = bare_sqlite_insert(data_dir, [scan_rows(numbers, 1000) for _ in range(args.batches)])
@@ -204,6 +225,7 @@ def main() -> None:
         "single_scan_ingest": asdict(single),
         "batch_ingest_scans_per_s": batch_rate,
         "bare_sqlite_insert_rows_per_s": bare_insert,
+        "durable_commit_ms_p50": [flush_before, flush_after],
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
@@ -229,6 +251,10 @@ def main() -> None:
         ratio = f"{rate / baseline:.2f}" if baseline else ""
         goal = f"≥ {target}" if target else ""
         print(f"| {name} | {rate:,.0f} | {p50} | {p99} | {ratio} | {goal} |")
+    print(
+        f"\ndurable one-row SQLite commit on this disk, p50: {flush_before:.2f} ms before (a),"
+        f" {flush_after:.2f} ms after"
+    )
     if single.errors or lookups.errors:
         print(f"\nnon-2xx: ingest {single.errors}, lookups {lookups.errors}")
 

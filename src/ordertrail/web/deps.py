@@ -40,4 +40,3 @@ def render(
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 PublicDep = Annotated[PublicContext, Depends(get_public)]
-

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 T = TypeVar("T")
@@ -135,8 +136,16 @@ class PostgresDatabase:
             return await connection.run_sync(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        async with self.engine.begin() as connection:
-            return await connection.run_sync(fn)
+        for attempt in range(_RETRIES + 1):
+            try:
+                async with self.engine.begin() as connection:
+                    return await connection.run_sync(fn)
+            except DBAPIError as error:
+                # PostgreSQL aborted the transaction to break a deadlock (or a serialisation conflict): nothing
+                # of it was stored, so running it again is safe, and usually succeeds at once.
+                if attempt == _RETRIES or getattr(error.orig, "sqlstate", None) not in _TRANSIENT:
+                    raise
+        raise AssertionError("unreachable")
 
     async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         numbered = _dollar_params(sql)
@@ -147,6 +156,10 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+_RETRIES = 3
+_TRANSIENT = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
 def _dollar_params(sql: str) -> str:

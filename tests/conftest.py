@@ -257,7 +257,9 @@ def start_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"server-{port}.log"
     log_file = log.open("ab")
-    process = subprocess.Popen([str(BIN / "ordertrail"), "serve", *args], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(BIN / "ordertrail"), "serve", *args], env=env, stdout=log_file, stderr=subprocess.STDOUT
+    )
     server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log, log_file)
 
     def healthy() -> bool:

@@ -196,7 +196,7 @@ def worker() -> None:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations to the configured store (on PostgreSQL under an advisory lock: safe to run twice at once)."""
+    """Apply all migrations to the configured store (PostgreSQL: under an advisory lock, safe to run at once)."""
     settings = load_settings()
     prepare_store(settings, schema=False)
     upgrade(settings.resolved_database_url)

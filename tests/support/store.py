@@ -73,7 +73,7 @@ class PostgresDatabases:
         name = f"ordertrail_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         try:
             asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{name}"'))
-        except (OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError) as error:
             host = urlsplit(self.admin_url).netloc.rpartition("@")[2]
             self.error = f"no PostgreSQL at {host} ({self.admin_url}): {error}"
             unavailable(self.error)

@@ -44,8 +44,8 @@ from ordertrail.services.scans import ScanIngestor
 from ordertrail.services.throttle import StreamSlots, Throttle
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
-from ordertrail.storage.schema import require_current_schema
 from ordertrail.storage.migrate import upgrade
+from ordertrail.storage.schema import require_current_schema
 from ordertrail.web import app as web
 from ordertrail.web.station import routes as station
 

@@ -36,12 +36,12 @@ async def require_current_schema(db: Database) -> None:
         )
 
 
-async def check_store(url: str, *, timeout: float = 5.0, schema: bool = True) -> None:
+async def check_store(url: str, *, connect_within: float = 5.0, schema: bool = True) -> None:
     """Connect to the PostgreSQL store at ``url`` (and check its schema); raise StoreProblem with a clear message."""
     db = open_database(url)
     try:
         try:
-            await asyncio.wait_for(db.read(lambda connection: None), timeout)
+            await asyncio.wait_for(db.read(lambda connection: None), connect_within)
         except Exception as error:  # any failure to connect is reported the same way
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise StoreProblem(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from ordertrail.storage.database import sqlalchemy_url
+
+T = TypeVar("T")
 
 # The backend the whole suite runs on: unset means SQLite.
 TEST_DATABASE_URL = os.environ.get("ORDERTRAIL_TEST_DATABASE_URL") or None
@@ -36,6 +39,12 @@ def unavailable(what: str) -> NoReturn:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{what} (CI=true: required)", pytrace=False)
     pytest.skip(what)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even where a loop is already running (Playwright's)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def _server_part(url: str) -> tuple[str, str]:
@@ -72,7 +81,7 @@ class PostgresDatabases:
 
         name = f"ordertrail_tpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         try:
-            asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{name}"'))
+            run_async(_admin(self.admin_url, f'CREATE DATABASE "{name}"'))
         except (TimeoutError, OSError) as error:
             host = urlsplit(self.admin_url).netloc.rpartition("@")[2]
             self.error = f"no PostgreSQL at {host} ({self.admin_url}): {error}"
@@ -86,15 +95,15 @@ class PostgresDatabases:
         """A new migrated database's URL; dropped (connections and all) on exit."""
         template = self._ensure_template()
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+        run_async(_admin(self.admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
         try:
             yield f"{self.base}/{name}"
         finally:
-            asyncio.run(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            run_async(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
         if self.template is not None:
-            asyncio.run(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+            run_async(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
             self.template = None
 
 
@@ -118,4 +127,4 @@ def rows(database_url: str, sql: str | Executable, params: dict[str, Any] | None
         finally:
             await engine.dispose()
 
-    return asyncio.run(fetch())
+    return run_async(fetch())

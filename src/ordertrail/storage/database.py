@@ -15,6 +15,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -127,9 +128,13 @@ class PostgresDatabase:
     dialect = "postgresql"
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.pool_size = pool_size
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
+        self._hot: Any = None  # asyncpg.Pool, created on first use
+        self._hot_lock = asyncio.Lock()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         async with self.engine.connect() as connection:
@@ -148,13 +153,24 @@ class PostgresDatabase:
         raise AssertionError("unreachable")
 
     async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        numbered = _dollar_params(sql)
-        async with self.engine.connect() as connection:
-            result = await connection.exec_driver_sql(numbered, params)
-            row = result.first()
+        # Straight on an asyncpg pool of its own: no greenlet hop, no pre-ping round trip, and asyncpg keeps
+        # each hot query prepared per connection. A few times faster than the same read through the engine.
+        pool = self._hot or await self._hot_pool()
+        row = await pool.fetchrow(_dollar_params(sql), *params)
         return None if row is None else tuple(row)
 
+    async def _hot_pool(self) -> Any:
+        import asyncpg
+
+        async with self._hot_lock:
+            if self._hot is None:
+                dsn = sqlalchemy_url(self.url).replace("postgresql+asyncpg://", "postgresql://", 1)
+                self._hot = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size)
+        return self._hot
+
     async def close(self) -> None:
+        if self._hot is not None:
+            await self._hot.close()
         await self.engine.dispose()
 
 
@@ -162,6 +178,7 @@ _RETRIES = 3
 _TRANSIENT = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 
 
+@lru_cache(maxsize=128)
 def _dollar_params(sql: str) -> str:
     """``?`` placeholders as asyncpg's ``$1, $2, …`` (the hot queries hold no literal question marks)."""
     parts = sql.split("?")

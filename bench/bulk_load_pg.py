@@ -122,22 +122,72 @@ async def bulk_load_pg(
                 if len(sample) < 10_000:
                     sample.append(number)
                 orders.append(
-                    (order_id, merchant_id, f"B-{order_id}", placed, "Bench Customer", "bench@example.com", None)
-                    + ("1 Bench Road", None, city, None, "10115", country, None, now)
+                    (
+                        order_id,
+                        merchant_id,
+                        f"B-{order_id}",
+                        placed,
+                        "Bench Customer",
+                        "bench@example.com",
+                        None,
+                        "1 Bench Road",
+                        None,
+                        city,
+                        None,
+                        "10115",
+                        country,
+                        None,
+                        now,
+                    )
                 )
                 at = last = placed
                 for sequence, status in enumerate(steps, start=1):
                     event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     event_rows.append(
-                        (event_id, order_id, sequence, status, None, at, 60, at, "Hub", city, None, None, country)
-                        + (None, None, None, None, None, None, "", False)
+                        (
+                            event_id,
+                            order_id,
+                            sequence,
+                            status,
+                            None,
+                            at,
+                            60,
+                            at,
+                            "Hub",
+                            city,
+                            None,
+                            None,
+                            country,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            "",
+                            False,
+                        )
                     )
                     last = at
                     at = at + timedelta(hours=rng.uniform(1, 12))
                 rank = RANK[Status(steps[-1])]
                 parcel_rows.append(
-                    (order_id, order_id, number, 1, None, 1000, steps[-1], None, rank, len(steps), len(steps) - 1)
-                    + (last, last, now)
+                    (
+                        order_id,
+                        order_id,
+                        number,
+                        1,
+                        None,
+                        1000,
+                        steps[-1],
+                        None,
+                        rank,
+                        len(steps),
+                        len(steps) - 1,
+                        last,
+                        last,
+                        now,
+                    )
                 )
             async with connection.transaction():
                 await connection.copy_records_to_table("order", records=orders, columns=ORDER_COLUMNS)
@@ -148,9 +198,8 @@ async def bulk_load_pg(
             await connection.execute(definition)
         for table in ("order", "parcel", "scan_event"):
             # Keys were given explicitly: move each sequence past them so the server's inserts do not collide.
-            await connection.execute(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"
-            )
+            sequence = f"pg_get_serial_sequence('\"{table}\"', 'id')"
+            await connection.execute(f'SELECT setval({sequence}, (SELECT max(id) FROM "{table}"))')  # noqa: S608
         await connection.execute('ANALYZE "order", parcel, scan_event')
         return sample
     finally:

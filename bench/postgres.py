@@ -80,6 +80,12 @@ _COLUMNS = (
     "body_hash",
 )
 
+_INSERT = (
+    "INSERT INTO bare_scan_event (event_id, parcel_id, sequence, status, substatus, occurred_at,"
+    " occurred_offset_minutes, recorded_at, facility, city, country, body_hash)"
+    " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+)
+
 
 def bare_inserts(url: str, batches: list[list[dict[str, Any]]]) -> tuple[float, float]:
     """Rows/s of a bare asyncpg insert of the same rows, one commit per batch: (executemany, COPY)."""
@@ -94,8 +100,20 @@ def bare_inserts(url: str, batches: list[list[dict[str, Any]]]) -> tuple[float, 
                 now = datetime.now(UTC)
                 prepared = [
                     [
-                        (s["event_id"], i, i, s["status"], s["substatus"], now, 0, now, "Hub Leeds", "Leeds", "GB")
-                        + ("x" * 64,)
+                        (
+                            s["event_id"],
+                            i,
+                            i,
+                            s["status"],
+                            s["substatus"],
+                            now,
+                            0,
+                            now,
+                            "Hub Leeds",
+                            "Leeds",
+                            "GB",
+                            "x" * 64,
+                        )
                         for i, s in enumerate(batch)
                     ]
                     for batch in batches
@@ -107,8 +125,7 @@ def bare_inserts(url: str, batches: list[list[dict[str, Any]]]) -> tuple[float, 
                             await connection.copy_records_to_table("bare_scan_event", records=records, columns=_COLUMNS)
                         else:
                             await connection.executemany(
-                                f"INSERT INTO bare_scan_event ({', '.join(_COLUMNS)})"
-                                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+                                _INSERT,
                                 records,
                             )
                 rates.append(sum(len(r) for r in prepared) / (time.perf_counter() - started))

@@ -140,9 +140,12 @@ def serve(
     prepare_store(settings)
     check_redis(settings)
     if workers > 1 and settings.redis_url is None:
+        # The processes cannot see each other's commits: their streams read the store every live_poll_s instead.
+        os.environ["ORDERTRAIL_LIVE_POLL_ALWAYS"] = "true"
         err.print(
-            f"[yellow]note:[/yellow] {workers} processes without ORDERTRAIL_REDIS_URL: a live stream only sees scans"
-            " posted to its own process at once, others within a few seconds (it reads the store on gaps).",
+            f"[yellow]note:[/yellow] {workers} processes without ORDERTRAIL_REDIS_URL: live streams get scans posted"
+            f" to other processes by reading the store every {settings.live_poll_s:g} s (set ORDERTRAIL_REDIS_URL"
+            " for instant updates).",
             highlight=False,
             soft_wrap=True,
         )

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     live_poll_s: float = Field(
         1.0, gt=0, le=30, description="While Redis is unreachable, how often open streams read the store."
     )
+    live_poll_always: bool = Field(
+        False,
+        description="Without Redis, streams still read the store every live_poll_s: for several server processes "
+        "on one store (`ordertrail serve --workers N` sets it when ORDERTRAIL_REDIS_URL is unset).",
+    )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )

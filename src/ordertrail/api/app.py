@@ -125,7 +125,11 @@ def _bus(settings: Settings) -> EventBus:
             keepalive_s=settings.sse_keepalive_s,
             poll_s=settings.live_poll_s,
         )
-    return InProcessBus(queue_size=settings.live_queue_size, keepalive_s=settings.sse_keepalive_s)
+    return InProcessBus(
+        queue_size=settings.live_queue_size,
+        keepalive_s=settings.sse_keepalive_s,
+        poll_s=settings.live_poll_s if settings.live_poll_always else None,
+    )
 
 
 def _start_worker(services: Services, settings: Settings) -> Worker | None:

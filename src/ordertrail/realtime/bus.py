@@ -198,13 +198,30 @@ class Hub:
 class InProcessBus:
     """The embedded deployment's bus: publishing is a direct hand-over to this process's hub."""
 
-    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0) -> None:
+    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0, poll_s: float | None = None) -> None:
         self.hub = Hub(queue_size=queue_size, keepalive_s=keepalive_s)
+        # Several processes on one store without Redis: none sees the others' commits, so streams re-read the
+        # store every ``poll_s`` seconds.
+        self.poll_s = poll_s
+        self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.hub.start()
+        if self.poll_s is not None and self._poller is None:
+            self._poller = asyncio.get_running_loop().create_task(self._poll(), name="ordertrail-live-poll")
+
+    async def _poll(self) -> None:
+        assert self.poll_s is not None
+        while True:
+            await asyncio.sleep(self.poll_s)
+            self.hub.resync()
 
     async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
         await self.hub.close()
 
     async def publish(self, messages: Sequence[LiveMessage]) -> None:

@@ -130,14 +130,25 @@ class PostgresDatabase:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.pool_size = pool_size
+        # Writes check each pooled connection first (one round trip per group commit): a write is never retried
+        # blindly. Reads skip that round trip and are retried once instead when the connection turns out dead.
+        # At most 10 + 15 + pool_size connections per process (35 by default); writes need few (group commit).
         self.engine: AsyncEngine = create_async_engine(
-            sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            sqlalchemy_url(url), pool_size=5, max_overflow=5, pool_pre_ping=True
         )
+        self.read_engine: AsyncEngine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=5)
         self._hot: Any = None  # asyncpg.Pool, created on first use
         self._hot_lock = asyncio.Lock()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        async with self.engine.connect() as connection:
+        try:
+            async with self.read_engine.connect() as connection:
+                return await connection.run_sync(fn)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        # A pooled connection died (PostgreSQL restarted, a proxy dropped it): the pool is being refreshed.
+        async with self.read_engine.connect() as connection:
             return await connection.run_sync(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
@@ -172,6 +183,7 @@ class PostgresDatabase:
         if self._hot is not None:
             await self._hot.close()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
 _RETRIES = 3

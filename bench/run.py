@@ -9,6 +9,11 @@ then measures, in the same run and on the same server:
 - (c) tracking lookups of random parcels: lookups/s, p50, p99 (ratio to bare GET).
 
 Prints a Markdown table (paste it into docs/benchmarks.md) and writes bench/results/latest.json.
+
+``--database-url postgresql://USER@HOST/DB`` runs the same measures on PostgreSQL instead: the store is a copy
+of a cached bulk-loaded database (``bench/bulk_load_pg.py``, COPY), and (b) is compared with a bare asyncpg
+batch insert of the same rows (executemany, and COPY), one transaction per 1,000 rows, synchronous_commit on.
+The URL names an existing database to connect to for creating the benchmark's own databases.
 """
 
 from __future__ import annotations
@@ -39,9 +44,10 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, database_url: str | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **({"ORDERTRAIL_DATABASE_URL": database_url} if database_url else {}),
         "ORDERTRAIL_DATA_DIR": str(data_dir),
         "ORDERTRAIL_PORT": str(port),
         "ORDERTRAIL_BENCH_BASELINE_ROUTES": "true",
@@ -62,8 +68,10 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not start")
 
 
-def cli(data_dir: Path, *args: str) -> str:
+def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
     env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["ORDERTRAIL_DATABASE_URL"] = database_url
     result = subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[-1]
 
@@ -81,6 +89,13 @@ def prepared_store(parcels: int) -> tuple[Path, list[str]]:
     work.mkdir(parents=True)
     shutil.copy(cached / "ordertrail.db", work / "ordertrail.db")
     return work, json.loads((cached / "sample.json").read_text())
+
+
+def prepared_pg_store(admin_url: str, parcels: int) -> tuple[str, list[str]]:
+    """A fresh copy of a cached bulk-loaded PostgreSQL database (built once per size) and a sample of numbers."""
+    from bench import postgres
+
+    return postgres.prepared_store(admin_url, parcels, CACHE)
 
 
 def scan_rows(numbers: list[str], count: int) -> list[dict[str, Any]]:
@@ -183,13 +198,21 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--batches", type=int, default=40, help="batches of 1,000 scans for (b)")
     parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--database-url", help="postgresql://…: run on PostgreSQL (see above)")
     args = parser.parse_args()
 
-    data_dir, numbers = prepared_store(args.parcels)
-    server = start_server(data_dir, args.port)
+    database_url: str | None = None
+    if args.database_url:
+        database_url, numbers = prepared_pg_store(args.database_url, args.parcels)
+        data_dir = CACHE / "run-pg"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+    else:
+        data_dir, numbers = prepared_store(args.parcels)
+    server = start_server(data_dir, args.port, database_url)
     base = f"http://127.0.0.1:{args.port}"
     try:
-        scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
+        scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench", database_url=database_url)
         scan_script = wrk.SCAN_SCRIPT % {
             "numbers": wrk.lua_list(numbers),
             "path": "/api/v1/scans",
@@ -210,7 +233,13 @@ def main() -> None:
         flush_after = commit_latency_ms(data_dir)
         batches = [scan_rows(numbers, 1000) for _ in range(args.batches)]
         batch_rate = asyncio.run(batch_ingest(base, scanner, batches, concurrency=2))
-        bare_insert = bare_sqlite_insert(data_dir, [scan_rows(numbers, 1000) for _ in range(args.batches)])
+        bare_rows = [scan_rows(numbers, 1000) for _ in range(args.batches)]
+        if database_url:
+            from bench import postgres
+
+            bare_insert, bare_copy = postgres.bare_inserts(database_url, bare_rows)
+        else:
+            bare_insert, bare_copy = bare_sqlite_insert(data_dir, bare_rows), None
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -224,22 +253,29 @@ def main() -> None:
         "lookups": asdict(lookups),
         "single_scan_ingest": asdict(single),
         "batch_ingest_scans_per_s": batch_rate,
-        "bare_sqlite_insert_rows_per_s": bare_insert,
+        ("bare_postgresql_executemany_rows_per_s" if database_url else "bare_sqlite_insert_rows_per_s"): bare_insert,
+        **({"bare_postgresql_copy_rows_per_s": bare_copy} if bare_copy else {}),
         "durable_commit_ms_p50": [flush_before, flush_after],
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / ("latest-postgresql.json" if database_url else "latest.json")).write_text(json.dumps(results, indent=2))
+    bare_name = "bare asyncpg executemany (rows/s)" if database_url else "bare SQLite batch insert (rows/s)"
     rows = [
         ("bare Starlette GET", bare_get.requests_per_s, bare_get, None, None),
         ("(c) tracking lookup", lookups.requests_per_s, lookups, bare_get.requests_per_s, 0.5),
         ("bare POST (parses the scan JSON)", bare_post.requests_per_s, bare_post, None, None),
         ("(a) single-scan ingest, durable", single.requests_per_s, single, bare_post.requests_per_s, 0.5),
-        ("bare SQLite batch insert (rows/s)", bare_insert, None, None, None),
+        (bare_name, bare_insert, None, None, None),
         ("(b) batch ingest, 1,000 a request", batch_rate, None, bare_insert, 0.4),
     ]
+    if bare_copy:
+        rows += [
+            ("bare asyncpg COPY (rows/s)", bare_copy, None, None, None),
+            ("(b) batch ingest, against COPY", batch_rate, None, bare_copy, None),
+        ]
     print()
     print(
-        f"store: {args.parcels:,} parcels, {args.parcels * 5:,} events;"
+        f"store: {'PostgreSQL' if database_url else 'SQLite'}, {args.parcels:,} parcels, {args.parcels * 5:,} events;"
         f" {args.connections} connections, {args.seconds} s each"
     )
     print()

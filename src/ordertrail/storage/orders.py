@@ -209,7 +209,8 @@ _PARCEL_QUERY = select(
 
 
 _PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
-_PARCELS_LOCKED = _PARCELS.with_for_update(of=parcel)
+# Locked in id order: two transactions locking overlapping sets of parcels then wait, never deadlock.
+_PARCELS_LOCKED = _PARCELS.order_by(parcel.c.id).with_for_update(of=parcel)
 
 
 def _parcel(row: Any) -> ParcelRecord:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    ingest_gather_ms: float = Field(
+        1.0,
+        ge=0,
+        le=50,
+        description="Under concurrent load, how long scan ingest waits for more scans to share a commit (0: never).",
+    )
     hot_paths: bool = Field(
         True, description="Serve scan ingest and tracking lookups past FastAPI's generic machinery (faster)."
     )

@@ -76,7 +76,7 @@ def create_app(settings: Settings) -> ASGIApp:
             order_view_ttl=timedelta(seconds=settings.order_view_ttl_s),
             retry_ms=settings.sse_retry_ms,
         )
-        ingestor = ScanIngestor(services)
+        ingestor = ScanIngestor(services, gather_s=settings.ingest_gather_ms / 1000)
         ingestor.start()
         app.state.settings = settings
         app.state.services = services

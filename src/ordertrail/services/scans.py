@@ -375,9 +375,10 @@ class ScanIngestor:
     revoked by then records nothing, and the event loop never waits on the store before a scan is queued.
     """
 
-    def __init__(self, services: Services, *, max_group: int = 4000) -> None:
+    def __init__(self, services: Services, *, max_group: int = 4000, gather_s: float = 0.001) -> None:
         self.services = services
         self.max_group = max_group
+        self.gather_s = gather_s
         self._pending: list[_Submission] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -422,8 +423,31 @@ class ScanIngestor:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                await self._commit(self._take_group())
+                group = self._take_group()
+                await self._commit(group)
+                await self._gather(expected=len(group) + len(self._pending))
             if self._closing:
+                return
+
+    async def _gather(self, *, expected: int) -> None:
+        """Under load, give the senders just answered a moment to send their next scans.
+
+        SQLite has one writer: while a group commits, the next one waits, so with N busy clients groups
+        alternate at about N/2. Waiting up to ``gather_s`` for the answered senders lets one flush serve all N.
+        Idle or lightly loaded (a group of one or two), nothing waits.
+        """
+        if self.gather_s <= 0 or expected < 4 or self._closing:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.gather_s
+        while len(self._pending) < expected and not self._closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), remaining)
+            except TimeoutError:
                 return
 
     async def _commit(self, group: list[_Submission]) -> None:

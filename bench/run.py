@@ -9,6 +9,11 @@ then measures, in the same run and on the same server:
 - (c) tracking lookups of random parcels: lookups/s, p50, p99 (ratio to bare GET).
 
 Prints a Markdown table (paste it into docs/benchmarks.md) and writes bench/results/latest.json.
+
+``--database-url postgresql://USER@HOST/DB`` runs the same measures on PostgreSQL instead: the store is a copy
+of a cached bulk-loaded database (``bench/bulk_load_pg.py``, COPY), and (b) is compared with a bare asyncpg
+batch insert of the same rows (executemany, and COPY), one transaction per 1,000 rows, synchronous_commit on.
+The URL names an existing database to connect to for creating the benchmark's own databases.
 """
 
 from __future__ import annotations
@@ -39,10 +44,13 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 
 
-def start_server(data_dir: Path, port: int, *, estimates: bool = True) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, database_url: str | None = None, *, estimates: bool = True
+) -> subprocess.Popen[bytes]:
     env = {
-        "ORDERTRAIL_ESTIMATES": "true" if estimates else "false",
         **os.environ,
+        "ORDERTRAIL_ESTIMATES": "true" if estimates else "false",
+        **({"ORDERTRAIL_DATABASE_URL": database_url} if database_url else {}),
         "ORDERTRAIL_DATA_DIR": str(data_dir),
         "ORDERTRAIL_PORT": str(port),
         "ORDERTRAIL_BENCH_BASELINE_ROUTES": "true",
@@ -69,8 +77,10 @@ def server_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cli(data_dir: Path, *args: str) -> str:
+def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
     env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["ORDERTRAIL_DATABASE_URL"] = database_url
     result = subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[-1]
 
@@ -88,6 +98,13 @@ def prepared_store(parcels: int) -> tuple[Path, list[str]]:
     work.mkdir(parents=True)
     shutil.copy(cached / "ordertrail.db", work / "ordertrail.db")
     return work, json.loads((cached / "sample.json").read_text())
+
+
+def prepared_pg_store(admin_url: str, parcels: int) -> tuple[str, list[str]]:
+    """A fresh copy of a cached bulk-loaded PostgreSQL database (built once per size) and a sample of numbers."""
+    from bench import postgres
+
+    return postgres.prepared_store(admin_url, parcels, CACHE)
 
 
 def scan_rows(numbers: list[str], count: int) -> list[dict[str, Any]]:
@@ -164,6 +181,25 @@ def bare_sqlite_insert(folder: Path, batches: list[list[dict[str, Any]]]) -> flo
     return rows / elapsed
 
 
+def commit_latency_ms(folder: Path, commits: int = 200) -> float:
+    """Median time of one durable SQLite commit of one row (WAL, synchronous=FULL): the disk's flush cost."""
+    path = folder / "flush.db"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("CREATE TABLE t (x INTEGER)")
+    times = []
+    for i in range(commits):
+        started = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t VALUES (?)", (i,))
+        db.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    db.close()
+    return sorted(times)[len(times) // 2] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
@@ -175,18 +211,25 @@ def main() -> None:
         "--estimates", choices=("on", "off"), default="on", help="delivery estimates in the scan transaction"
     )
     parser.add_argument("--ingest-only", action="store_true", help="measure only bare POST and single-scan ingest (a)")
+    parser.add_argument("--database-url", help="postgresql://…: run on PostgreSQL (see above)")
     args = parser.parse_args()
 
-    data_dir, numbers = prepared_store(args.parcels)
-    server = start_server(data_dir, args.port, estimates=args.estimates == "on")
+    database_url: str | None = None
+    if args.database_url:
+        database_url, numbers = prepared_pg_store(args.database_url, args.parcels)
+        data_dir = CACHE / "run-pg"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+    else:
+        data_dir, numbers = prepared_store(args.parcels)
+    server = start_server(data_dir, args.port, database_url, estimates=args.estimates == "on")
     base = f"http://127.0.0.1:{args.port}"
     try:
-        scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
+        scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench", database_url=database_url)
         scan_script = wrk.SCAN_SCRIPT % {
             "numbers": wrk.lua_list(numbers),
             "path": "/api/v1/scans",
             "token": scanner,
-            "start_ms": int((datetime.now(UTC) - timedelta(hours=3)).timestamp() * 1000),
         }
         bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
         lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}
@@ -213,10 +256,18 @@ def main() -> None:
         bare_get = wrk.run(f"{base}/__bench/get", **run)
         lookups = wrk.run(base, script=lookup_script, **run)
         bare_post = wrk.run(base, script=bare_script, **run)
+        flush_before = commit_latency_ms(data_dir)
         single = wrk.run(base, script=scan_script, **run)
+        flush_after = commit_latency_ms(data_dir)
         batches = [scan_rows(numbers, 1000) for _ in range(args.batches)]
         batch_rate = asyncio.run(batch_ingest(base, scanner, batches, concurrency=2))
-        bare_insert = bare_sqlite_insert(data_dir, [scan_rows(numbers, 1000) for _ in range(args.batches)])
+        bare_rows = [scan_rows(numbers, 1000) for _ in range(args.batches)]
+        if database_url:
+            from bench import postgres
+
+            bare_insert, bare_copy = postgres.bare_inserts(database_url, bare_rows)
+        else:
+            bare_insert, bare_copy = bare_sqlite_insert(data_dir, bare_rows), None
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -230,21 +281,29 @@ def main() -> None:
         "lookups": asdict(lookups),
         "single_scan_ingest": asdict(single),
         "batch_ingest_scans_per_s": batch_rate,
-        "bare_sqlite_insert_rows_per_s": bare_insert,
+        ("bare_postgresql_executemany_rows_per_s" if database_url else "bare_sqlite_insert_rows_per_s"): bare_insert,
+        **({"bare_postgresql_copy_rows_per_s": bare_copy} if bare_copy else {}),
+        "durable_commit_ms_p50": [flush_before, flush_after],
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / ("latest-postgresql.json" if database_url else "latest.json")).write_text(json.dumps(results, indent=2))
+    bare_name = "bare asyncpg executemany (rows/s)" if database_url else "bare SQLite batch insert (rows/s)"
     rows = [
         ("bare Starlette GET", bare_get.requests_per_s, bare_get, None, None),
         ("(c) tracking lookup", lookups.requests_per_s, lookups, bare_get.requests_per_s, 0.5),
         ("bare POST (parses the scan JSON)", bare_post.requests_per_s, bare_post, None, None),
         ("(a) single-scan ingest, durable", single.requests_per_s, single, bare_post.requests_per_s, 0.5),
-        ("bare SQLite batch insert (rows/s)", bare_insert, None, None, None),
+        (bare_name, bare_insert, None, None, None),
         ("(b) batch ingest, 1,000 a request", batch_rate, None, bare_insert, 0.4),
     ]
+    if bare_copy:
+        rows += [
+            ("bare asyncpg COPY (rows/s)", bare_copy, None, None, None),
+            ("(b) batch ingest, against COPY", batch_rate, None, bare_copy, None),
+        ]
     print()
     print(
-        f"store: {args.parcels:,} parcels, {args.parcels * 5:,} events;"
+        f"store: {'PostgreSQL' if database_url else 'SQLite'}, {args.parcels:,} parcels, {args.parcels * 5:,} events;"
         f" {args.connections} connections, {args.seconds} s each"
     )
     print()
@@ -256,6 +315,10 @@ def main() -> None:
         ratio = f"{rate / baseline:.2f}" if baseline else ""
         goal = f"≥ {target}" if target else ""
         print(f"| {name} | {rate:,.0f} | {p50} | {p99} | {ratio} | {goal} |")
+    print(
+        f"\ndurable one-row SQLite commit on this disk, p50: {flush_before:.2f} ms before (a),"
+        f" {flush_after:.2f} ms after"
+    )
     if single.errors or lookups.errors:
         print(f"\nnon-2xx: ingest {single.errors}, lookups {lookups.errors}")
 

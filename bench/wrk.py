@@ -16,14 +16,23 @@ local path = "%(path)s"
 local token = "%(token)s"
 local counter = 0
 local prefix = ""
-local start_ms = %(start_ms)d
-function init(args)
-  math.randomseed(os.time() * 1000 + (tonumber(args[1]) or 0) + math.floor(os.clock() * 1000000))
-  prefix = string.format("%%08x", math.random(0, 0x7fffffff))
+local start_ms = 0
+-- Seeded from the kernel: two wrk runs (or threads) started in the same second must not repeat event ids.
+local function urandom_int()
+  local f = io.open("/dev/urandom", "rb")
+  local b1, b2, b3, b4 = f:read(4):byte(1, 4)
+  f:close()
+  return ((b1 * 256 + b2) * 256 + b3) * 128 + (b4 %% 128)
 end
--- Scans of one parcel happen one after another, as on a real network: each request is a few ms later.
+function init(args)
+  math.randomseed(urandom_int())
+  prefix = string.format("%%08x", urandom_int())
+  start_ms = (os.time() - 3 * 3600) * 1000  -- three hours ago, whenever this run starts
+end
+-- Scans happen one after another, as on a real network: each request a little later than the last, and
+-- slower than the wall clock, so a later run never goes back in time.
 local function occurred_at()
-  local ms = start_ms + counter * 3 + math.random(0, 2)
+  local ms = start_ms + math.floor(counter / 4)
   return os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", math.floor(ms / 1000)) .. string.format(".%%03dZ", ms %% 1000)
 end
 function request()

@@ -28,6 +28,7 @@ from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from tests.support.store import POSTGRES_URL, TEST_DATABASE_URL, PostgresDatabases
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -51,9 +52,51 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """Fresh, migrated PostgreSQL databases (copies of one template made on first use)."""
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(autouse=True)
+def _store_under_test(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """With ORDERTRAIL_TEST_DATABASE_URL set, every test outside tests/unit gets its own PostgreSQL database.
+
+    It goes in ORDERTRAIL_DATABASE_URL, so every ``Settings()`` the test builds, every CLI command and every
+    server process it starts use it; with the variable unset each test keeps its SQLite file under tmp_path.
+    """
+    if TEST_DATABASE_URL is None or "unit" in request.node.path.parts:
+        yield
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.fresh() as url:
+        monkeypatch.setenv("ORDERTRAIL_DATABASE_URL", url)
+        yield
+
+
+@pytest.fixture(scope="module")
+def module_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """For module-scoped servers: a PostgreSQL database of their own on PostgreSQL runs, else None (SQLite)."""
+    if TEST_DATABASE_URL is None:
+        yield None
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.fresh() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_databases: PostgresDatabases) -> Iterator[str]:
+    """A fresh migrated PostgreSQL database for tests that need PostgreSQL whatever the backend under test."""
+    with postgres_databases.fresh("ordertrail_pg") as url:
+        yield url
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings for a fresh embedded store in a temporary data directory."""
+    """Settings for a fresh store: an embedded one in a temporary data directory, or the test's PostgreSQL database."""
     return Settings(data_dir=tmp_path / "data", public_base_url="http://testserver")
 
 
@@ -163,6 +206,11 @@ class ServerProcess:
     log: Path
     log_file: IO[bytes]
 
+    @property
+    def database_url(self) -> str:
+        """The store this server uses."""
+        return self.env.get("ORDERTRAIL_DATABASE_URL") or f"sqlite:///{self.data_dir / 'ordertrail.db'}"
+
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``ordertrail`` command against this server's store."""
         return subprocess.run(
@@ -182,11 +230,24 @@ class ServerProcess:
         self.log_file.close()
 
 
-def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, port: int | None = None) -> ServerProcess:
-    """Start ``ordertrail serve`` on a free port and wait until it answers /healthz."""
+def start_server(
+    data_dir: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
+    database_url: str | None = None,
+    args: tuple[str, ...] = (),
+) -> ServerProcess:
+    """Start ``ordertrail serve`` on a free port and wait until it answers /healthz.
+
+    The store is ``database_url``, else the test's (ORDERTRAIL_DATABASE_URL, set per test on PostgreSQL runs),
+    else the SQLite file in ``data_dir``.
+    """
     port = port or free_port()
+    url = database_url or os.environ.get("ORDERTRAIL_DATABASE_URL")
     env = {
         **os.environ,
+        **({"ORDERTRAIL_DATABASE_URL": url} if url else {}),
         "ORDERTRAIL_DATA_DIR": str(data_dir),
         "ORDERTRAIL_PORT": str(port),
         "ORDERTRAIL_HOST": "127.0.0.1",
@@ -196,7 +257,9 @@ def start_server(data_dir: Path, *, extra_env: dict[str, str] | None = None, por
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / f"server-{port}.log"
     log_file = log.open("ab")
-    process = subprocess.Popen([str(BIN / "ordertrail"), "serve"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(BIN / "ordertrail"), "serve", *args], env=env, stdout=log_file, stderr=subprocess.STDOUT
+    )
     server = ServerProcess(f"http://127.0.0.1:{port}", data_dir, env, process, log, log_file)
 
     def healthy() -> bool:

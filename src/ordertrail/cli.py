@@ -35,6 +35,7 @@ from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.orders import list_merchants
+from ordertrail.storage.schema import StoreProblem, check_store
 
 T = TypeVar("T")
 
@@ -62,14 +63,46 @@ def load_settings() -> Settings:
         raise typer.Exit(2) from error
 
 
+def prepare_store(settings: Settings, *, schema: bool = True) -> None:
+    """The embedded store is upgraded in place; PostgreSQL must be reachable and (``schema``) at head.
+
+    Problems end the command with one line naming the setting, and exit code 2.
+    """
+    url = settings.resolved_database_url
+    if settings.embedded:
+        upgrade(url)
+        return
+    try:
+        asyncio.run(check_store(url, schema=schema))
+    except StoreProblem as problem:
+        err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def check_redis(settings: Settings) -> None:
+    """Warn (never refuse: Redis is not on the write path) when ORDERTRAIL_REDIS_URL does not answer."""
+    if settings.redis_url is None:
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except (redis.RedisError, OSError) as error:
+        err.print(
+            f"[yellow]warning:[/yellow] ORDERTRAIL_REDIS_URL: Redis does not answer ({error}); live updates between"
+            " processes fall back to reading the store until it does",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     """Run ``work`` against an up-to-date store, turning domain errors into a message and exit code 1."""
     settings = load_settings()
+    prepare_store(settings)
 
     async def main() -> T:
         url = settings.resolved_database_url
-        if settings.embedded:
-            upgrade(url)
         db = open_database(
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
@@ -94,11 +127,18 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default ORDERTRAIL_HOST or 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default ORDERTRAIL_PORT or 8000).")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port. Across processes live updates need ORDERTRAIL_REDIS_URL; on"
+            " SQLite each process has its own writer and SQLite serialises them.",
+        ),
+    ] = 1,
     demo: Annotated[int, typer.Option(help="First create this many demo orders (0: none).")] = 0,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
-    """Run the HTTP server (upgrades the embedded store first)."""
+    """Run the HTTP server (upgrades the embedded store first; PostgreSQL needs `ordertrail db upgrade`)."""
     import uvicorn
 
     settings = load_settings()
@@ -107,8 +147,18 @@ def serve(
     if port:
         os.environ["ORDERTRAIL_PORT"] = str(port)
     settings = load_settings()
-    if settings.embedded:
-        upgrade(settings.resolved_database_url)
+    prepare_store(settings)
+    check_redis(settings)
+    if workers > 1 and settings.redis_url is None:
+        # The processes cannot see each other's commits: their streams read the store every live_poll_s instead.
+        os.environ["ORDERTRAIL_LIVE_POLL_ALWAYS"] = "true"
+        err.print(
+            f"[yellow]note:[/yellow] {workers} processes without ORDERTRAIL_REDIS_URL: live streams get scans posted"
+            f" to other processes by reading the store every {settings.live_poll_s:g} s (set ORDERTRAIL_REDIS_URL"
+            " for instant updates).",
+            highlight=False,
+            soft_wrap=True,
+        )
     if demo:
         _print_demo(with_services(lambda services: _demo_with_progress(services, demo)), settings)
     uvicorn.run(
@@ -122,6 +172,8 @@ def serve(
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 
@@ -133,8 +185,7 @@ def worker() -> None:
     from ordertrail.notify.worker import Worker
 
     settings = load_settings()
-    if settings.embedded:
-        upgrade(settings.resolved_database_url)
+    prepare_store(settings)
 
     async def main() -> None:
         db = open_database(
@@ -170,8 +221,9 @@ def worker() -> None:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply all migrations to the configured store."""
+    """Apply all migrations to the configured store (PostgreSQL: under an advisory lock, safe to run at once)."""
     settings = load_settings()
+    prepare_store(settings, schema=False)
     upgrade(settings.resolved_database_url)
     typer.echo("schema is up to date")
 

@@ -39,8 +39,19 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         "http://localhost:8000", description="How customers reach this server (links in labels, emails)."
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto `ordertrail serve` trusts "
+        "(comma-separated, or '*'): the client address then comes from the proxy's header.",
+    )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    ingest_gather_ms: float = Field(
+        1.0,
+        ge=0,
+        le=50,
+        description="Under concurrent load, how long scan ingest waits for more scans to share a commit (0: never).",
+    )
     hot_paths: bool = Field(
         True, description="Serve scan ingest and tracking lookups past FastAPI's generic machinery (faster)."
     )
@@ -71,6 +82,20 @@ class Settings(BaseSettings):
     sse_retry_ms: int = Field(2000, ge=100, description="The reconnect delay streams ask browsers to use.")
     order_view_ttl_s: int = Field(
         2 * 3600, ge=60, description="How long the link to a verified order view opened from the form works."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="redis://HOST:PORT/DB: live updates reach streams on every API process through Redis pub/sub. "
+        "Unset: in-process only (one server process). Never on the write path: while Redis is down, streams "
+        "read the store instead.",
+    )
+    live_poll_s: float = Field(
+        1.0, gt=0, le=30, description="While Redis is unreachable, how often open streams read the store."
+    )
+    live_poll_always: bool = Field(
+        False,
+        description="Without Redis, streams still read the store every live_poll_s: for several server processes "
+        "on one store (`ordertrail serve --workers N` sets it when ORDERTRAIL_REDIS_URL is unset).",
     )
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
@@ -160,6 +185,13 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+")):
             raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
     @field_validator("public_rate_limit")

@@ -76,8 +76,8 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    server = start_server(tmp_path_factory.mktemp("station") / "data")
+def shop(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None) -> Iterator[Shop]:
+    server = start_server(tmp_path_factory.mktemp("station") / "data", database_url=module_database_url)
     try:
         shop = Shop(server)
         yield shop

@@ -40,7 +40,7 @@ def test_sigkilled_worker_loses_nothing(tmp_path: Path, receiver: Receiver) -> N
             for _ in range(ORDERS):
                 body = order_body(parcels=[{}] * PARCELS)
                 assert http.post("/api/v1/orders", json=body, headers=headers).status_code == 201
-        url = f"sqlite:///{tmp_path / 'data' / 'ordertrail.db'}"
+        url = server.database_url
         expected = {r["message_id"] for r in outbox_rows(url) if r["channel"] == "webhook"}
         assert len(expected) == ORDERS * PARCELS
         assert receiver.ids() == set()  # nothing is delivered without a worker

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import auth, order_body, scan_body, start_server, wait_for
+from tests.support.store import rows
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_scan(tmp_path: Path) -> Non
 
     restarted = start_server(data_dir)
     try:
-        with sqlite3.connect(data_dir / "ordertrail.db") as db:
-            stored = Counter(row[0] for row in db.execute("SELECT event_id FROM scan_event"))
+        stored = Counter(row["event_id"] for row in rows(restarted.database_url, "SELECT event_id FROM scan_event"))
         missing = [event_id for event_id in acknowledged if stored[event_id] != 1]
         assert not missing, f"{len(missing)} acknowledged scans lost or doubled"
         with restarted.http() as http:

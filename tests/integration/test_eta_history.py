@@ -6,7 +6,7 @@ The accuracy claim of issue 7 is checked here on ≥ 10,000 parcels of simulated
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from ordertrail.cli import app
@@ -14,6 +14,7 @@ from ordertrail.services.eta_backtest import run_backtest
 from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
 from ordertrail.storage.tables import lane_stat, parcel, parcel_estimate
+from tests.support.store import rows
 
 
 @pytest.mark.slow
@@ -37,16 +38,14 @@ def test_simulated_demo_builds_a_delivered_history_the_backtest_reads_back(
     assert made.exit_code == 0, made.output
     assert "300 parcels" in made.output
 
-    engine = create_engine(settings.resolved_database_url)
-    with engine.connect() as connection:
-        statuses = connection.execute(select(parcel.c.status, func.count()).group_by(parcel.c.status)).all()
-        assert statuses == [("delivered", 300)]
-        # Learned once per delivered parcel, incrementally (the network-wide key counts every parcel).
-        assert connection.execute(select(lane_stat.c.parcels).where(lane_stat.c.key == "*")).scalar_one() == 300
-        assert connection.execute(select(func.count()).where(parcel.c.eta_learned.is_(True))).scalar_one() == 300
-        reasons = set(connection.execute(select(parcel_estimate.c.reason).distinct()).scalars())
-        assert {"scan", "missed_step"} <= reasons
-    engine.dispose()
+    url = settings.resolved_database_url
+    statuses = rows(url, select(parcel.c.status, func.count().label("n")).group_by(parcel.c.status))
+    assert [(r["status"], r["n"]) for r in statuses] == [("delivered", 300)]
+    # Learned once per delivered parcel, incrementally (the network-wide key counts every parcel).
+    assert rows(url, select(lane_stat.c.parcels).where(lane_stat.c.key == "*")) == [{"parcels": 300}]
+    assert rows(url, select(func.count().label("n")).where(parcel.c.eta_learned.is_(True))) == [{"n": 300}]
+    reasons = {r["reason"] for r in rows(url, select(parcel_estimate.c.reason).distinct())}
+    assert {"scan", "missed_step"} <= reasons
 
     backtest = runner.invoke(app, ["eta", "backtest", "--from-store", "--held-out", "60"])
     assert backtest.exit_code == 0, backtest.output

@@ -21,9 +21,7 @@ from ordertrail.services.orders import place_order
 from ordertrail.storage.database import PostgresDatabase
 from ordertrail.storage.estimates import load_lane_stats
 from ordertrail.storage.migrate import upgrade
-from tests.integration.test_outbox_postgres import pg_url
 
-__all__ = ["pg_url"]
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMIN = Principal(key_id=None, role=Role.ADMIN, name="test")
 SCANNER = Principal(key_id=None, role=Role.SCANNER, name="test")
@@ -42,7 +40,8 @@ def scan(number: str, status: Status, at: datetime, reason: str | None = None) -
     )
 
 
-def test_estimates_delays_learning_and_stalls_on_postgresql(pg_url: str) -> None:
+def test_estimates_delays_learning_and_stalls_on_postgresql(postgres_url: str) -> None:
+    pg_url = postgres_url
     upgrade(pg_url)
     clock = [MONDAY]
 

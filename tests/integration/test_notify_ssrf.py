@@ -123,7 +123,9 @@ def test_send_time_check_refuses_an_endpoint_that_now_leads_inside(
         log = wait_for(lambda: len(d := client.get(path, headers=auth(key)).json()["deliveries"]) == 2 and d)
     assert all(a["status_code"] is None and "refused" in a["error"] and "loopback" in a["error"] for a in log)
     assert receiver.snapshot() == []
-    rows = [r for r in outbox_rows(f"sqlite:///{tmp_path / 'data' / 'ordertrail.db'}") if r["channel"] == "webhook"]
+    rows = [
+        r for r in outbox_rows(Settings(data_dir=tmp_path / "data").resolved_database_url) if r["channel"] == "webhook"
+    ]
     assert [r["state"] for r in rows] == ["dead"]
 
 

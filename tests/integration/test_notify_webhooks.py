@@ -142,7 +142,9 @@ def test_failing_receiver_gets_the_same_webhook_id_four_times_then_succeeds(
     payloads = [verify(endpoint["secret"], r) for r in got]  # re-signed per attempt, all valid
     assert all(p == payloads[0] for p in payloads)
 
-    log = client.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries", headers=auth(merchant_key)).json()
+    path = f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries"
+    # The receiver answers before the worker records the attempt: wait for the log to hold all four.
+    log = wait_for(lambda: len((d := client.get(path, headers=auth(merchant_key)).json())["deliveries"]) == 4 and d)
     attempts = log["deliveries"][::-1]
     assert [a["status_code"] for a in attempts] == [500, 500, 500, 200]
     assert [a["succeeded"] for a in attempts] == [False, False, False, True]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,3 +109,36 @@ def test_the_same_event_id_twice_in_one_batch(
         "/api/v1/scans/batch", json={"scans": [scan, scan, {**scan, "note": "x"}]}, headers=auth(scanner)
     ).json()
     assert [r["outcome"] for r in body["results"]] == ["created", "duplicate", "conflict"]
+
+
+def test_keys_are_checked_in_the_ingest_transaction(
+    client: TestClient, make_order: Callable[..., dict[str, Any]], make_key: Callable[..., str]
+) -> None:
+    number = make_order()["parcels"][0]["tracking_number"]
+    merchant = make_key("merchant", merchant="Test Shop")
+    well_formed_but_unknown = "ot_scanner_" + "A" * 32
+    for path, body in (
+        ("/api/v1/scans", scan_body(number, "packed")),
+        ("/api/v1/scans/batch", {"scans": [scan_body(number, "packed")]}),
+    ):
+        assert client.post(path, json=body).status_code == 401
+        assert client.post(path, json=body, headers=auth("not a key")).status_code == 401
+        unknown = client.post(path, json=body, headers=auth(well_formed_but_unknown))
+        assert unknown.status_code == 401 and unknown.headers["content-type"] == "application/problem+json"
+        assert client.post(path, json=body, headers=auth(merchant)).status_code == 403
+    assert len(client.get(f"/api/v1/tracking/{number}").json()["events"]) == 1  # nothing was recorded
+
+
+def test_a_chunked_body_over_the_limit_is_refused(client: TestClient, make_key: Callable[..., str]) -> None:
+    scanner = make_key("scanner")
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"scans": ['
+        for _ in range(10):
+            yield b" " * (1024 * 1024)
+        yield b"]}"
+
+    response = client.post(
+        "/api/v1/scans/batch", content=chunks(), headers={**auth(scanner), "content-type": "application/json"}
+    )
+    assert response.status_code == 413

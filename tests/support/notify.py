@@ -143,16 +143,12 @@ def second_receiver() -> Iterator[Receiver]:
 
 def outbox_rows(database_url: str) -> list[dict[str, Any]]:
     """Every outbox row, straight from the store."""
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import select
 
     from ordertrail.storage.tables import outbox
+    from tests.support.store import rows
 
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(select(outbox).order_by(outbox.c.id))]
-    finally:
-        engine.dispose()
+    return rows(database_url, select(outbox).order_by(outbox.c.id))
 
 
 def settled(database_url: str) -> list[dict[str, Any]] | None:

@@ -35,7 +35,8 @@ from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.api.throttle import FailureThrottle
 from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.notify.worker import Worker
-from ordertrail.realtime.bus import InProcessBus
+from ordertrail.realtime.bus import EventBus, InProcessBus
+from ordertrail.realtime.redis_bus import RedisBus
 from ordertrail.secrets_file import secret_key
 from ordertrail.services.context import Services, system_clock
 from ordertrail.services.estimates import run_sweeper
@@ -47,6 +48,7 @@ from ordertrail.services.throttle import StreamSlots, Throttle
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
+from ordertrail.storage.schema import require_current_schema
 from ordertrail.web import app as web
 from ordertrail.web.station import routes as station
 
@@ -65,14 +67,16 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         db = open_database(
             url, synchronous=settings.sqlite_synchronous, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
+        if not settings.embedded:
+            await require_current_schema(db)  # PostgreSQL is upgraded by `ordertrail db upgrade`, never here
         eta = runtime_for(
             enabled=settings.estimates,
             holidays=settings.eta_holidays,
             stalled_default_hours=settings.eta_stalled_default_hours,
         )
         services = Services(db=db, clock=clock, estimates=eta)
-        # Live updates: committed changes go to the bus (in-process for now; Redis with the scale-out).
-        bus = InProcessBus(queue_size=settings.live_queue_size, keepalive_s=settings.sse_keepalive_s)
+        # Live updates: committed changes go to the bus (Redis between processes, else in-process).
+        bus = _bus(settings)
         await bus.start()
         services.after_commit.append(publisher(bus))
         public = PublicContext(
@@ -83,7 +87,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
             order_view_ttl=timedelta(seconds=settings.order_view_ttl_s),
             retry_ms=settings.sse_retry_ms,
         )
-        ingestor = ScanIngestor(services)
+        ingestor = ScanIngestor(services, gather_s=settings.ingest_gather_ms / 1000)
         ingestor.start()
         app.state.settings = settings
         app.state.services = services
@@ -131,6 +135,21 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     if settings.bench_baseline_routes:
         outer = _with_baselines(outer)
     return outer
+
+
+def _bus(settings: Settings) -> EventBus:
+    if settings.redis_url is not None:
+        return RedisBus(
+            settings.redis_url,
+            queue_size=settings.live_queue_size,
+            keepalive_s=settings.sse_keepalive_s,
+            poll_s=settings.live_poll_s,
+        )
+    return InProcessBus(
+        queue_size=settings.live_queue_size,
+        keepalive_s=settings.sse_keepalive_s,
+        poll_s=settings.live_poll_s if settings.live_poll_always else None,
+    )
 
 
 def _start_worker(services: Services, settings: Settings) -> Worker | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordertrail.api.problems import problem
+from ordertrail.domain.errors import PayloadTooLarge
 
 
 class BodySizeLimit:
@@ -18,6 +19,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
@@ -26,6 +28,10 @@ class BodySizeLimit:
                 # The server never hands over more than the declared length: nothing to count.
                 await self.app(scope, receive, send)
                 return
+            chunked = chunked or name == b"transfer-encoding"
+        if not chunked:  # no length and not chunked: there is no body (GET, most HEAD and DELETE requests)
+            await self.app(scope, receive, send)
+            return
         received = 0
         started = False
 
@@ -54,5 +60,5 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(PayloadTooLarge):
+    """The request body is larger than the server accepts: send less per request."""

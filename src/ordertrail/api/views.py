@@ -70,13 +70,17 @@ def parcel_summary(parcel: ParcelRecord) -> dict[str, Any]:
     }
 
 
-def scan_result(result: ScanResult) -> dict[str, Any]:
-    """The answer to one scan (single: the whole body; batch: one item)."""
+def scan_result(result: ScanResult, *, with_event: bool = True) -> dict[str, Any]:
+    """The answer to one scan: the whole body of a single scan, or one item of a batch (``with_event=False``:
+    the stored event is left out, since the device sent it; its sequence, effect and late flag stay)."""
     document: dict[str, Any] = {"event_id": result.event_id, "outcome": result.outcome.value}
     if result.event is not None:
-        document["sequence"] = result.event.sequence
         effect = None if result.effect is None else result.effect.value
-        document["event"] = private_event(result.event, late=result.late, effect=effect)
+        document["sequence"] = result.event.sequence
+        document["effect"] = effect
+        document["late"] = result.late
+        if with_event:
+            document["event"] = private_event(result.event, late=result.late, effect=effect)
     if result.previous_status is not None:
         document["previous"] = {
             "status": result.previous_status,

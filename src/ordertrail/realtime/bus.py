@@ -15,9 +15,22 @@ import contextlib
 from collections import deque
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol
 
 from ordertrail.realtime.messages import LiveMessage
+
+
+class Resync:
+    """A tick asking a stream to re-read the store after its cursor (the bus may have missed messages)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RESYNC"
+
+
+RESYNC: Final = Resync()
+Item = LiveMessage | Resync | None  # None: a keep-alive tick
 
 
 class Closed(StrEnum):
@@ -37,19 +50,21 @@ class Subscription:
         self._hub = hub
         self.topics = topics
         self.limit = limit
-        self._items: deque[LiveMessage | None] = deque()  # None: a keep-alive tick
+        self._items: deque[Item] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self.closed: Closed | None = None
 
-    def offer(self, item: LiveMessage | None) -> None:
+    def offer(self, item: Item) -> None:
         """Called by the hub; never blocks. A full buffer closes the subscription."""
         if self.closed is not None:
             return
-        if item is not None and len(self._items) >= self.limit:
+        if isinstance(item, LiveMessage) and len(self._items) >= self.limit:
             self.close(Closed.OVERFLOW)
             return
         if item is None and self._items:
             return  # a message is about to go out anyway
+        if item is RESYNC and RESYNC in self._items:
+            return  # one pending re-read covers both
         self._items.append(item)
         self._wake()
 
@@ -65,8 +80,8 @@ class Subscription:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def get(self) -> LiveMessage | None:
-        """The next message, or None for a keep-alive tick. Raises SubscriptionClosed once closed."""
+    async def get(self) -> Item:
+        """The next message, None for a keep-alive tick, or RESYNC. Raises SubscriptionClosed once closed."""
         while not self._items:
             if self.closed is not None:
                 raise SubscriptionClosed(self.closed)
@@ -154,6 +169,11 @@ class Hub:
     def subscriber_count(self) -> int:
         return len(self._all)
 
+    def resync(self) -> None:
+        """Ask every stream to catch up from the store (the transport lost or may have lost messages)."""
+        for subscription in tuple(self._all):
+            subscription.offer(RESYNC)
+
     def start(self) -> None:
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick(), name="ordertrail-live-keepalive")
@@ -178,13 +198,30 @@ class Hub:
 class InProcessBus:
     """The embedded deployment's bus: publishing is a direct hand-over to this process's hub."""
 
-    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0) -> None:
+    def __init__(self, *, queue_size: int = 256, keepalive_s: float = 15.0, poll_s: float | None = None) -> None:
         self.hub = Hub(queue_size=queue_size, keepalive_s=keepalive_s)
+        # Several processes on one store without Redis: none sees the others' commits, so streams re-read the
+        # store every ``poll_s`` seconds.
+        self.poll_s = poll_s
+        self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.hub.start()
+        if self.poll_s is not None and self._poller is None:
+            self._poller = asyncio.get_running_loop().create_task(self._poll(), name="ordertrail-live-poll")
+
+    async def _poll(self) -> None:
+        assert self.poll_s is not None
+        while True:
+            await asyncio.sleep(self.poll_s)
+            self.hub.resync()
 
     async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
         await self.hub.close()
 
     async def publish(self, messages: Sequence[LiveMessage]) -> None:

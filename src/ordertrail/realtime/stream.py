@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 from ordertrail.realtime.bus import Closed, Subscription, SubscriptionClosed
 from ordertrail.realtime.messages import KEEPALIVE_FRAME, LiveMessage, retry_frame, sse_frame
+
+# Reads the store: every message after each parcel's sequence in the cursor, in sequence order.
+CatchUp = Callable[[dict[int, int]], Awaitable[Sequence[LiveMessage]]]
 
 
 class LiveStream:
@@ -15,6 +18,10 @@ class LiveStream:
     arrives twice, never zero times; ``cursor`` (parcel id -> last sequence sent) drops the second copy.
     ``parcels`` (parcel ids in order) makes the SSE id composite ("3-5": parcel 1 is at 3, parcel 2 at 5);
     without it the id is the single parcel's sequence.
+
+    ``catch_up`` reads what the bus did not bring from the store: on a RESYNC tick (the bus was unhealthy or
+    has just recovered) and on a gap in a parcel's sequences (messages from several processes can overtake
+    each other). Without it a gap ends the stream and the client resumes with ``Last-Event-ID``.
     """
 
     def __init__(
@@ -25,22 +32,40 @@ class LiveStream:
         *,
         parcels: Sequence[int] | None = None,
         retry_ms: int = 3000,
+        catch_up: CatchUp | None = None,
     ) -> None:
+        self.catch_up = catch_up
         self.subscription = subscription
         self.replay = replay
         self.cursor = cursor
         self.parcels = parcels
         self.retry_ms = retry_ms
 
-    def _accept(self, message: LiveMessage) -> bool:
+    def _accept(self, message: LiveMessage) -> bool | None:
+        """True: send it; False: already sent (or not ours); None: a gap before it."""
         last = self.cursor.get(message.parcel_id)
         if last is None or message.sequence <= last:
             return False
         if message.sequence != last + 1:
-            # A gap (possible between processes): end the stream, the client resumes from the store.
-            raise SubscriptionClosed(Closed.OVERFLOW)
+            return None
         self.cursor[message.parcel_id] = message.sequence
         return True
+
+    async def _from_store(self) -> list[LiveMessage]:
+        if self.catch_up is None:
+            raise SubscriptionClosed(Closed.OVERFLOW)  # the client resumes from the store itself
+        return [m for m in await self.catch_up(dict(self.cursor)) if self._accept(m)]
+
+    async def _deliverable(self, messages: Iterable[LiveMessage]) -> AsyncIterator[LiveMessage]:
+        for message in messages:
+            accepted = self._accept(message)
+            if accepted is None:
+                for missed in await self._from_store():
+                    yield missed
+                if self._accept(message) is None:  # committed before it was published: cannot happen
+                    raise SubscriptionClosed(Closed.OVERFLOW)
+            elif accepted:
+                yield message
 
     def _frame(self, message: LiveMessage) -> bytes:
         if self.parcels is None:
@@ -51,15 +76,19 @@ class LiveStream:
         """The SSE byte stream; ends when the subscription closes (overflow, shutdown, disconnect)."""
         try:
             yield retry_frame(self.retry_ms)
-            for message in self.replay:
-                if self._accept(message):
-                    yield self._frame(message)
+            async for message in self._deliverable(self.replay):
+                yield self._frame(message)
             while True:
                 item = await self.subscription.get()
                 if item is None:
                     yield KEEPALIVE_FRAME
-                elif self._accept(item):
-                    yield self._frame(item)
+                    continue
+                if isinstance(item, LiveMessage):
+                    async for message in self._deliverable((item,)):
+                        yield self._frame(message)
+                else:  # RESYNC
+                    for message in await self._from_store():
+                        yield self._frame(message)
         except SubscriptionClosed:
             return
         finally:

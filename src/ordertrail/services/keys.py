@@ -90,17 +90,22 @@ async def revoke_key(services: Services, *, key_id: int) -> None:
         raise KeyNotFound(f"No live key with id {key_id}.")
 
 
-async def authenticate(services: Services, *, authorization: str | None) -> Principal:
-    """The principal of an ``Authorization: Bearer`` header; raises Unauthenticated.
-
-    Looked up on every request, so a key created or revoked in another process counts at once.
-    """
+def key_hash_of(authorization: str | None) -> str:
+    """The stored hash of the key in an ``Authorization: Bearer`` header; raises Unauthenticated if malformed."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthenticated()
     token = authorization[len("Bearer ") :].strip()
     if not key_rules.looks_like_key(token):
         raise Unauthenticated()
-    key_hash = key_rules.hash_key(token)
+    return key_rules.hash_key(token)
+
+
+async def authenticate(services: Services, *, authorization: str | None) -> Principal:
+    """The principal of an ``Authorization: Bearer`` header; raises Unauthenticated.
+
+    Looked up on every request, so a key created or revoked in another process counts at once.
+    """
+    key_hash = key_hash_of(authorization)
     principal = await hot.principal_by_hash(services.db, key_hash)
     if principal is None:
         raise Unauthenticated("That API key is not valid (unknown or revoked).")

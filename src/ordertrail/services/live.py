@@ -82,8 +82,20 @@ async def _open(
     except BaseException:
         subscription.close()
         raise
+
+    async def catch_up(cursor: dict[int, int]) -> list[LiveMessage]:
+        # What the bus did not bring (it was down, or messages of two processes overtook each other).
+        after: dict[int, int | None] = dict(cursor)
+        messages, _ = await services.db.read(lambda connection: replay_tx(connection, parcels, after))
+        return messages
+
     return LiveStream(
-        subscription, replay, cursor, parcels=[p.id for p in parcels] if composite else None, retry_ms=retry_ms
+        subscription,
+        replay,
+        cursor,
+        parcels=[p.id for p in parcels] if composite else None,
+        retry_ms=retry_ms,
+        catch_up=catch_up,
     )
 
 

@@ -15,10 +15,12 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 T = TypeVar("T")
@@ -66,6 +68,9 @@ def _sqlite_engine(path: Path, *, begin: str, synchronous: Synchronous, busy_tim
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # The event_id index grows with every scan; keep its hot pages in memory rather than re-read them.
+        cursor.execute("PRAGMA cache_size = -65536")  # KiB: 64 MiB per connection
+        cursor.execute("PRAGMA mmap_size = 268435456")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -126,29 +131,69 @@ class PostgresDatabase:
     dialect = "postgresql"
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        # Writes check each pooled connection first (one round trip per group commit): a write is never retried
+        # blindly. Reads skip that round trip and are retried once instead when the connection turns out dead.
+        # At most 10 + 15 + pool_size connections per process (35 by default); writes need few (group commit).
         self.engine: AsyncEngine = create_async_engine(
-            sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            sqlalchemy_url(url), pool_size=5, max_overflow=5, pool_pre_ping=True
         )
+        self.read_engine: AsyncEngine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=5)
+        self._hot: Any = None  # asyncpg.Pool, created on first use
+        self._hot_lock = asyncio.Lock()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        async with self.engine.connect() as connection:
+        try:
+            async with self.read_engine.connect() as connection:
+                return await connection.run_sync(fn)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        # A pooled connection died (PostgreSQL restarted, a proxy dropped it): the pool is being refreshed.
+        async with self.read_engine.connect() as connection:
             return await connection.run_sync(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        async with self.engine.begin() as connection:
-            return await connection.run_sync(fn)
+        for attempt in range(_RETRIES + 1):
+            try:
+                async with self.engine.begin() as connection:
+                    return await connection.run_sync(fn)
+            except DBAPIError as error:
+                # PostgreSQL aborted the transaction to break a deadlock (or a serialisation conflict): nothing
+                # of it was stored, so running it again is safe, and usually succeeds at once.
+                if attempt == _RETRIES or getattr(error.orig, "sqlstate", None) not in _TRANSIENT:
+                    raise
+        raise AssertionError("unreachable")
 
     async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        numbered = _dollar_params(sql)
-        async with self.engine.connect() as connection:
-            result = await connection.exec_driver_sql(numbered, params)
-            row = result.first()
+        # Straight on an asyncpg pool of its own: no greenlet hop, no pre-ping round trip, and asyncpg keeps
+        # each hot query prepared per connection. A few times faster than the same read through the engine.
+        pool = self._hot or await self._hot_pool()
+        row = await pool.fetchrow(_dollar_params(sql), *params)
         return None if row is None else tuple(row)
 
+    async def _hot_pool(self) -> Any:
+        import asyncpg
+
+        async with self._hot_lock:
+            if self._hot is None:
+                dsn = sqlalchemy_url(self.url).replace("postgresql+asyncpg://", "postgresql://", 1)
+                self._hot = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size)
+        return self._hot
+
     async def close(self) -> None:
+        if self._hot is not None:
+            await self._hot.close()
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
+_RETRIES = 3
+_TRANSIENT = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+@lru_cache(maxsize=128)
 def _dollar_params(sql: str) -> str:
     """``?`` placeholders as asyncpg's ``$1, $2, …`` (the hot queries hold no literal question marks)."""
     parts = sql.split("?")

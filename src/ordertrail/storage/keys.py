@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from ordertrail.domain.keys import Role
+from ordertrail.domain.keys import Principal, Role
 from ordertrail.storage.tables import api_key, merchant
 from ordertrail.storage.types import new_id
 
@@ -35,6 +36,21 @@ def insert_key(
         )
     )
     return new_id(result)
+
+
+_PRINCIPALS = select(
+    api_key.c.id, api_key.c.role, api_key.c.name, api_key.c.merchant_id, api_key.c.facility, api_key.c.key_hash
+).where(api_key.c.key_hash.in_(bindparam("hashes", expanding=True)), api_key.c.revoked_at.is_(None))
+
+
+def principals_by_hash(connection: Connection, key_hashes: Sequence[str]) -> dict[str, Principal]:
+    """The live (not revoked) keys among the given hashes, by hash."""
+    return {
+        row.key_hash: Principal(
+            key_id=row.id, role=Role(row.role), name=row.name, merchant_id=row.merchant_id, facility=row.facility
+        )
+        for row in connection.execute(_PRINCIPALS, {"hashes": list(key_hashes)})
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ordertrail.domain.notifications import Preferences
@@ -16,14 +16,17 @@ from ordertrail.domain.status import Status
 from ordertrail.storage.tables import notification_preference, unsubscribe, webhook_endpoint
 from ordertrail.storage.types import new_id
 
+# Built once: this runs in every scan transaction.
+_PREFERENCES = select(notification_preference).where(
+    notification_preference.c.merchant_id.in_(bindparam("ids", expanding=True))
+)
+
 
 def preferences_of(connection: Connection, merchant_ids: Sequence[int]) -> dict[int, Preferences]:
     """Saved preferences of these merchants (merchants without a row use the defaults)."""
     if not merchant_ids:
         return {}
-    rows = connection.execute(
-        select(notification_preference).where(notification_preference.c.merchant_id.in_(merchant_ids))
-    )
+    rows = connection.execute(_PREFERENCES, {"ids": list(merchant_ids)})
     return {
         r.merchant_id: Preferences(
             customer_statuses=frozenset(Status(s) for s in json.loads(r.customer_statuses)), webhooks=r.webhooks

@@ -185,51 +185,44 @@ class ParcelRecord:
 _parcel_count = (
     select(func.count()).where(parcel.c.order_id == order.c.id).correlate(order).scalar_subquery().label("parcel_count")
 )
+# Columns in ParcelRecord's field order, so a row becomes a record positionally (this runs for every scan).
 _PARCEL_QUERY = select(
-    parcel,
+    parcel.c.id,
+    parcel.c.order_id,
+    parcel.c.tracking_number,
+    parcel.c.position,
     _parcel_count,
+    parcel.c.reference,
+    parcel.c.weight_grams,
+    parcel.c.status,
+    parcel.c.substatus,
+    parcel.c.furthest_rank,
+    parcel.c.last_sequence,
+    parcel.c.status_version,
+    parcel.c.status_changed_at,
+    parcel.c.last_event_at,
     order.c.merchant_id,
     order.c.order_number,
     order.c.destination_city,
     order.c.destination_region,
     order.c.destination_country,
     order.c.promised_delivery_date,
+    *ETA_COLUMNS,
 ).join(order, order.c.id == parcel.c.order_id)
 
 
 _PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
-_PARCELS_LOCKED = _PARCELS.with_for_update(of=parcel)
+# Locked in id order: two transactions locking overlapping sets of parcels then wait, never deadlock.
+_PARCELS_LOCKED = _PARCELS.order_by(parcel.c.id).with_for_update(of=parcel)
 
 
-# The eta_* columns close the parcel table (tables.py), so they are a slice of every parcel row read here.
-_ETA_SLICE = slice(len(parcel.c) - len(ETA_COLUMNS), len(parcel.c))
-assert tuple(parcel.c)[_ETA_SLICE] == ETA_COLUMNS
+# The estimate state (eta_* columns) closes every parcel row read here, after ParcelRecord's other fields.
+_ETA_AT = len(_PARCEL_QUERY.selected_columns) - len(ETA_COLUMNS)
 
 
 def _parcel(row: Any) -> ParcelRecord:
-    return ParcelRecord(
-        id=row.id,
-        order_id=row.order_id,
-        tracking_number=row.tracking_number,
-        position=row.position,
-        parcel_count=row.parcel_count,
-        reference=row.reference,
-        weight_grams=row.weight_grams,
-        status=row.status,
-        substatus=row.substatus,
-        furthest_rank=row.furthest_rank,
-        last_sequence=row.last_sequence,
-        status_version=row.status_version,
-        status_changed_at=row.status_changed_at,
-        last_event_at=row.last_event_at,
-        merchant_id=row.merchant_id,
-        order_number=row.order_number,
-        destination_city=row.destination_city,
-        destination_region=row.destination_region,
-        destination_country=row.destination_country,
-        promised_delivery_date=row.promised_delivery_date,
-        eta=eta_row(row.id, row[_ETA_SLICE]),
-    )
+    values = (*row[:_ETA_AT], eta_row(row[0], row[_ETA_AT:]))  # positional, in field order: this runs per scan
+    return ParcelRecord(*values)
 
 
 def parcels_by_tracking_number(
@@ -239,7 +232,8 @@ def parcels_by_tracking_number(
     if not tracking_numbers:
         return {}
     query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
-    return {row.tracking_number: _parcel(row) for row in connection.execute(query, {"numbers": list(tracking_numbers)})}
+    records = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
+    return {record.tracking_number: record for record in records}
 
 
 def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[int, list[ParcelRecord]]:
@@ -249,7 +243,8 @@ def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[
         return found
     rows = connection.execute(_PARCEL_QUERY.where(parcel.c.order_id.in_(order_ids)).order_by(parcel.c.position))
     for row in rows:
-        found[row.order_id].append(_parcel(row))
+        record = _parcel(row)
+        found[record.order_id].append(record)
     return found
 
 

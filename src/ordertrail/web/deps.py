@@ -1,4 +1,7 @@
-"""What page handlers need from the running app: services, settings, the public context, the template engine."""
+"""What page handlers need from the running app: services, settings, the public context, the template engine.
+
+``get_services`` and ``client_address`` are the API's own, re-exported for the page modules.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from ordertrail.api.client import client_address as client_address
+from ordertrail.api.deps import get_services as get_services
 from ordertrail.services.context import Services
 from ordertrail.services.public_context import PublicContext
 
@@ -21,19 +26,9 @@ TEMPLATES = Environment(
 )
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def get_public(request: Request) -> PublicContext:
     context: PublicContext = request.app.state.public
     return context
-
-
-def client_address(request: Request) -> str:
-    # Behind a reverse proxy, run uvicorn with --proxy-headers so that this is the real client.
-    return request.client.host if request.client is not None else "unknown"
 
 
 def render(

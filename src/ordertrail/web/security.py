@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script or style anywhere: every script and stylesheet is a file served by the app.
@@ -26,6 +25,13 @@ BASE_HEADERS = {
 }
 
 
+def _raw(policy: str, private: bool) -> list[tuple[bytes, bytes]]:
+    headers = {"Content-Security-Policy": policy, **BASE_HEADERS}
+    if private:
+        headers["Cache-Control"] = "no-store"
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+
 class SecurityHeaders:
     """Adds the headers to each response; paths under ``private_prefixes`` are also never cached."""
 
@@ -35,23 +41,26 @@ class SecurityHeaders:
         self.app = app
         self.private_prefixes = tuple(private_prefixes)
         self.docs_paths = tuple(docs_paths)
+        # Encoded once: this runs on every response, the hot paths' included.
+        self._raw = {
+            (docs, private): _raw(DOCS_POLICY if docs else CONTENT_SECURITY_POLICY, private)
+            for docs in (False, True)
+            for private in (False, True)
+        }
+        self._names = frozenset(name for name, _ in self._raw[(False, True)])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        policy = DOCS_POLICY if path.startswith(self.docs_paths) else CONTENT_SECURITY_POLICY
-        private = path.startswith(self.private_prefixes)
+        extra = self._raw[(path.startswith(self.docs_paths), path.startswith(self.private_prefixes))]
+        names = self._names
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = policy
-                for name, value in BASE_HEADERS.items():
-                    headers[name] = value
-                if private:
-                    headers["Cache-Control"] = "no-store"
+                own = [header for header in message.get("headers", ()) if header[0].lower() not in names]
+                message["headers"] = own + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ordertrail.api.deps import ServicesDep, json_response
@@ -17,10 +17,13 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="The store is reachable")
-async def readyz(services: ServicesDep) -> Response:
+@router.get("/readyz", summary="The store is reachable (and how live updates travel)")
+async def readyz(request: Request, services: ServicesDep) -> Response:
     try:
         await ping(services.db)
     except Exception:
         return problem(503, "The store is not reachable.")
-    return json_response({"status": "ready"})
+    # Redis being down does not make the process unready (streams read the store instead): it is only reported.
+    healthy = getattr(request.app.state.public.bus, "healthy", None)
+    live = "in-process" if healthy is None else ("redis" if healthy else "polling the store (redis unavailable)")
+    return json_response({"status": "ready", "live": live})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ordertrail.storage.database import sqlalchemy_url
+from ordertrail.storage.migrate import ADVISORY_LOCK
 from ordertrail.storage.tables import metadata
 
 config = context.config
@@ -19,6 +20,10 @@ def _run(connection: Connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite by copying the table.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes or machines may upgrade at once: one migrates, the others wait, then find the
+            # schema at head (the current revision is read after the lock) and do nothing.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
         context.run_migrations()
 
 

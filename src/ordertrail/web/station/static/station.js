@@ -400,7 +400,7 @@ function judge(mode, result) {
     return { kind: "error", title: "REFUSED BY SERVER", detail: result.error || result.outcome };
   }
   const previous = result.previous;
-  const effect = result.event?.effect;
+  const effect = result.effect ?? result.event?.effect;
   if (previous && previous.status === mode.status && !mode.repeats) {
     return { kind: "duplicate", title: `ALREADY ${mode.done}`, detail: `${tn} — ${previous.status_label.toLowerCase()} ${ago(previous.since)}` };
   }

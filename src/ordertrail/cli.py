@@ -146,6 +146,10 @@ def serve(
         os.environ["ORDERTRAIL_HOST"] = host
     if port:
         os.environ["ORDERTRAIL_PORT"] = str(port)
+    if "ORDERTRAIL_PUBLIC_BASE_URL" not in os.environ and (host or port):
+        # Links in demo output, emails and labels point at where this server actually listens.
+        shown = "localhost" if (host or settings.host) in ("127.0.0.1", "0.0.0.0") else (host or settings.host)  # noqa: S104
+        os.environ["ORDERTRAIL_PUBLIC_BASE_URL"] = f"http://{shown}:{port or settings.port}"
     settings = load_settings()
     prepare_store(settings)
     check_redis(settings)
@@ -312,9 +316,10 @@ def _print_demo(result: DemoResult, settings: Settings) -> None:
     for key in result.keys:
         typer.echo(f"  {key.role.value:<8} key: {key.plaintext}")
     base = settings.public_base_url.rstrip("/")
-    typer.echo("try these tracking numbers:")
+    typer.echo("try these tracking numbers (live page, then JSON):")
     for number in result.tracking_numbers[:5]:
-        typer.echo(f"  {number}   {base}/api/v1/tracking/{number}")
+        typer.echo(f"  {base}/t/{number}   {base}/api/v1/tracking/{number}")
+    typer.echo(f"lookup forms: {base}/   scanner station: {base}/scan   labels: {base}/labels   API: {base}/docs")
 
 
 @app.command()

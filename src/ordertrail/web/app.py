@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ordertrail.web import order_pages, tracking_pages
+from ordertrail.web import label_pages, order_pages, tracking_pages
 from ordertrail.web.deps import HERE
 from ordertrail.web.security import SecurityHeaders
 
@@ -19,10 +19,11 @@ PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")
 
 
 def install(app: FastAPI) -> None:
-    """Add the customer pages and /static to ``app``."""
+    """Add the customer pages, the staff label form and /static to ``app``."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
+    app.include_router(label_pages.router)
 
 
 def secure(app: ASGIApp) -> ASGIApp:

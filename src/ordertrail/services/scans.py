@@ -11,7 +11,8 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,7 @@ from ordertrail.storage.estimates import EtaRow
 from ordertrail.storage.orders import ParcelRecord, Projection
 
 SCAN_ROLES = frozenset({Role.SCANNER, Role.ADMIN})
+INTEGRITY_RERUNS = 6
 logger = logging.getLogger("ordertrail.ingest")
 
 
@@ -460,6 +462,25 @@ class ScanIngestor:
             except TimeoutError:
                 return
 
+    async def _write_racing_other_processes(
+        self, transaction: Callable[[Connection], tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]]
+    ) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
+        """Run the group's transaction; run it again when another process stored one of its event ids first.
+
+        Two API processes may record the same event id at once (a device retrying against another server).
+        The unique constraint lets one win; the other's transaction rolls back and, run again, sees the stored
+        scan and answers it as a duplicate. A group holds many ids, so under contention a rerun can meet
+        another id just being stored: a few reruns, a moment apart, settle it.
+        """
+        for attempt in range(1, INTEGRITY_RERUNS + 1):
+            try:
+                return await self.services.db.write(transaction)
+            except IntegrityError:
+                if attempt == INTEGRITY_RERUNS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
+
     async def _commit(self, group: list[_Submission]) -> None:
         def transaction(connection: Connection) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
             principals = key_store.principals_by_hash(connection, list({s.key_hash for s in group}))
@@ -485,12 +506,7 @@ class ScanIngestor:
             return answers, changes
 
         try:
-            try:
-                answers, changes = await self.services.db.write(transaction)
-            except IntegrityError:
-                # Another process stored one of these event ids between our check and insert: run again,
-                # the check now sees it.
-                answers, changes = await self.services.db.write(transaction)
+            answers, changes = await self._write_racing_other_processes(transaction)
         except Exception as error:  # the whole group failed: nothing was stored, every sender may retry
             for submission in group:
                 if not submission.future.done():

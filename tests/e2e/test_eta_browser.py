@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from standardwebhooks import Webhook
 
 from ordertrail.settings import Settings
 from tests.conftest import BIN, auth, order_body, scan_body, wait_for
-from tests.e2e.test_live_pages_browser import CHROMIUM_ARGS, LIVE_WITHIN_MS, open_live, watch
+from tests.e2e.test_live_pages_browser import LIVE_WITHIN_MS, open_live, watch
 from tests.support.clock import FakeClock, serve_in_thread
 from tests.support.notify import Receiver, SmtpServer, receiver, settled, smtp_server
 
@@ -27,14 +26,6 @@ __all__ = ["receiver", "smtp_server"]
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def test_late_hub_scan_moves_the_date_and_shows_the_delay_without_reload(

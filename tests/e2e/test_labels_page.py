@@ -11,20 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import ROOT, ServerProcess, auth, order_body, start_server
 from tests.integration.labels_fixtures import decode, pdf_info, rasterize
+from tests.support.browser import page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 A6_POINTS = (297.638, 419.528)
 KEY_STORE = "ordertrail.labels.key"
 
@@ -63,32 +57,11 @@ def shop(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | No
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     yield ctx
     ctx.close()
-
-
-def problems_of(page: Page) -> list[str]:
-    """Script errors and console errors (a CSP violation is one) the page reports while the test runs."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", on_console)
-    return problems
 
 
 def sign_in(page: Page, shop: Shop, key: str) -> None:
@@ -108,7 +81,7 @@ def test_merchant_prints_three_parcels_of_two_orders_as_one_a6_pdf(
     context: BrowserContext, shop: Shop, tmp_path: Path
 ) -> None:
     page = context.new_page()
-    problems = problems_of(page)
+    problems = page_problems(page)
     two, one = shop.order(parcels=2), shop.order(parcels=1)
     numbers = [p["tracking_number"] for p in two["parcels"] + one["parcels"]]
     response = page.goto(f"{shop.server.base_url}/labels")
@@ -146,7 +119,7 @@ def test_merchant_prints_three_parcels_of_two_orders_as_one_a6_pdf(
 
 def test_unknown_order_number_is_named_and_the_typed_numbers_stay(context: BrowserContext, shop: Shop) -> None:
     page = context.new_page()
-    problems = problems_of(page)
+    problems = page_problems(page)
     known = shop.order()["order_number"]
     signed_in(page, shop)
     typed = f"{known}\nNOPE-404"

@@ -1,4 +1,5 @@
-"""A real Chromium watches the tracking page and a verified order view update live, and saves screenshots."""
+"""A real Chromium watches the tracking page and a verified order view update live (and renews the screenshots
+when ORDERTRAIL_UPDATE_SCREENSHOTS is set)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import ROOT, auth, order_body, scan_body, start_server
+from tests.conftest import auth, order_body, scan_body, start_server
+from tests.support.browser import page_problems, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LIVE_WITHIN_MS = 2000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -70,10 +56,7 @@ def place(shop: dict[str, Any], **overrides: Any) -> dict[str, Any]:
 
 def watch(page: Page) -> list[str]:
     """Console errors (a CSP violation shows up here) collected while the test runs."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+    return page_problems(page)
 
 
 def open_live(page: Page, url: str) -> None:
@@ -105,8 +88,7 @@ def test_tracking_page_updates_live_on_phone_and_desktop(browser: Browser, shop:
     expect(newest).to_contain_text("Manchester, GB")
     expect(phone.locator('.step[aria-current="step"] .step-label')).to_have_text("In transit")
     assert phone.evaluate("window.__notReloaded") is True
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    phone.screenshot(path=str(SCREENSHOTS / "tracking-phone.png"), full_page=True, animations="disabled")
+    assert len(screenshot(phone, "tracking-phone.png")) > 10_000
 
     desktop = browser.new_page(viewport={"width": 1280, "height": 800})
     errors += watch(desktop)
@@ -119,7 +101,7 @@ def test_tracking_page_updates_live_on_phone_and_desktop(browser: Browser, shop:
         expect(page.locator(".js-notice")).to_contain_text("tried again")
         expect(page.locator(".js-timeline li").first).to_contain_text("Delivery attempted")
     assert desktop.evaluate("window.__notReloaded") is True
-    desktop.screenshot(path=str(SCREENSHOTS / "tracking-desktop.png"), full_page=True, animations="disabled")
+    assert len(screenshot(desktop, "tracking-desktop.png")) > 10_000
     assert errors == []
     phone.close()
     desktop.close()
@@ -153,6 +135,6 @@ def test_verified_order_view_with_two_parcels_updates_live(browser: Browser, sho
     expect(first_card.locator(".js-timeline li").first).to_contain_text("London, GB", timeout=LIVE_WITHIN_MS)
     expect(second_card.locator(".headline")).to_have_text("Packed")  # each card follows its own parcel
     assert page.evaluate("window.__notReloaded") is True
-    page.screenshot(path=str(SCREENSHOTS / "order-view.png"), full_page=True, animations="disabled")
+    assert len(screenshot(page, "order-view.png")) > 10_000
     assert errors == []
     page.close()

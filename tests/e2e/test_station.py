@@ -15,20 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
 from ordertrail.domain import tracking_number as tn
 from tests.conftest import ROOT, ServerProcess, auth, order_body, scan_body, start_server
+from tests.support.browser import launch, page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEZONE = "Asia/Kolkata"  # +05:30: an offset that cannot be confused with UTC or a whole-hour zone
 OFFSET = "+05:30"
 
@@ -86,19 +80,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | No
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
-
-
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(
@@ -109,12 +90,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     )
     yield ctx
     ctx.close()
-
-
-def errors_of(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def pair(page: Page, shop: Shop, *, name: str = "Bench 1", facility: str | None = "Leeds DC") -> None:
@@ -145,7 +120,7 @@ def banner(page: Page) -> Any:
 
 def test_pair_then_three_keyboard_scans_are_stored_with_the_keys_facility(context: BrowserContext, shop: Shop) -> None:
     page = context.new_page()
-    errors = errors_of(page)
+    errors = page_problems(page, console_errors=False)
     order = shop.order(parcels=3)
     numbers = [p["tracking_number"] for p in order["parcels"]]
     pair(page, shop)
@@ -172,7 +147,7 @@ def test_offline_scans_survive_a_reload_and_are_stored_once_when_back_online(
     context: BrowserContext, shop: Shop
 ) -> None:
     page = context.new_page()
-    errors = errors_of(page)
+    errors = page_problems(page, console_errors=False)
     order = shop.order(parcels=5)
     numbers = [p["tracking_number"] for p in order["parcels"]]
     for number in numbers:
@@ -290,7 +265,7 @@ def test_driver_records_a_delivery_with_proof_and_a_failed_attempt_and_the_publi
     context: BrowserContext, shop: Shop
 ) -> None:
     page = context.new_page()
-    errors = errors_of(page)
+    errors = page_problems(page, console_errors=False)
     order = shop.order(parcels=3, customer={"name": "Ada Lovelace", "email": "ada@example.com"})
     delivered_tn, attempted_tn, skipping_tn = (p["tracking_number"] for p in order["parcels"])
     shop.move(delivered_tn, "packed", "dispatched", "in_transit", "out_for_delivery")
@@ -452,7 +427,7 @@ def test_camera_scanning_without_barcode_detector_reads_frames_on_the_server(
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS + camera_args)
+    chromium = launch(playwright, *camera_args)
     try:
         ctx = chromium.new_context(timezone_id=TIMEZONE, permissions=["camera"])
         page = ctx.new_page()
@@ -483,7 +458,7 @@ def test_the_station_works_under_a_strict_content_security_policy(browser: Brows
         page = ctx.new_page()
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        errors = errors_of(page)
+        errors = page_problems(page, console_errors=False)
 
         def with_csp(route: Any) -> None:
             response = route.fetch()

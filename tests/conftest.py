@@ -241,8 +241,30 @@ def start_server(
     """Start ``ordertrail serve`` on a free port and wait until it answers /healthz.
 
     The store is ``database_url``, else the test's (ORDERTRAIL_DATABASE_URL, set per test on PostgreSQL runs),
-    else the SQLite file in ``data_dir``.
+    else the SQLite file in ``data_dir``. A port found free can be taken by another process before the server
+    binds it (other suites run on the same machine): then it starts again on another port.
     """
+    for attempt in range(3):
+        try:
+            return _start_server_once(data_dir, extra_env=extra_env, port=port, database_url=database_url, args=args)
+        except _PortTaken:
+            if port is not None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _PortTaken(AssertionError):
+    pass
+
+
+def _start_server_once(
+    data_dir: Path,
+    *,
+    extra_env: dict[str, str] | None,
+    port: int | None,
+    database_url: str | None,
+    args: tuple[str, ...],
+) -> ServerProcess:
     port = port or free_port()
     url = database_url or os.environ.get("ORDERTRAIL_DATABASE_URL")
     env = {
@@ -264,7 +286,11 @@ def start_server(
 
     def healthy() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"server exited: {log.read_text()}")
+            log_file.close()
+            output = log.read_text()
+            if "address already in use" in output:
+                raise _PortTaken(output)
+            raise AssertionError(f"server exited: {output}")
         try:
             return httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:

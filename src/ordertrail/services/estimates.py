@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -43,7 +44,7 @@ from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.notifications import enqueue_delay_notices, enqueue_stall_notices
 from ordertrail.storage import estimates as estimate_store
 from ordertrail.storage import scans as scan_store
-from ordertrail.storage.estimates import EtaContext, EtaRow, Revision
+from ordertrail.storage.estimates import EtaContext, EtaRow, Revision, changed_values, eta_state
 from ordertrail.storage.orders import ParcelRecord
 
 log = logging.getLogger("ordertrail.estimates")
@@ -64,7 +65,7 @@ def update_estimates(
     if runtime is None or not changes:
         return list(changes)
     contexts = estimate_store.eta_contexts(connection, sorted({c.parcel_id for c in changes}))
-    estimated, rows = _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    estimated, rows, _ = _estimate(connection, changes, contexts, now=now, runtime=runtime)
     estimate_store.save_eta_rows(connection, list(rows.values()))
     return estimated
 
@@ -76,11 +77,12 @@ def estimate_changes(
     now: datetime,
     runtime: EtaRuntime | None,
     records: Mapping[int, ParcelRecord],
-) -> tuple[list[ParcelChange], dict[int, EtaRow]]:
+) -> tuple[list[ParcelChange], dict[int, dict[str, Any]]]:
     """Re-estimate every parcel ``changes`` touched (``records``: the parcels as the scan transaction read them).
 
-    Returns the changes carrying their parcel's new estimate, and each parcel's new estimate state for the
-    caller to save with its projection (the same UPDATE). Revisions, notices and lane statistics are written here.
+    Returns the changes carrying their parcel's new estimate, and each parcel's changed estimate columns
+    (``changed_values``) for the caller to save with its projection (the same UPDATE). Revisions, notices and
+    lane statistics are written here.
     """
     if runtime is None or not changes:
         return list(changes), {}
@@ -95,7 +97,8 @@ def estimate_changes(
             country=record.destination_country, postal_code=postal.get(pid),
             promised=record.promised_delivery_date,
         )  # fmt: skip
-    return _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    estimated, _, changed = _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    return estimated, changed
 
 
 def _estimate(
@@ -105,7 +108,7 @@ def _estimate(
     *,
     now: datetime,
     runtime: EtaRuntime,
-) -> tuple[list[ParcelChange], dict[int, EtaRow]]:
+) -> tuple[list[ParcelChange], dict[int, EtaRow], dict[int, dict[str, Any]]]:
     by_parcel: dict[int, list[ParcelChange]] = {}
     for change in changes:
         by_parcel.setdefault(change.parcel_id, []).append(change)
@@ -116,9 +119,11 @@ def _estimate(
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
     snapshots: dict[int, EstimateSnapshot | None] = {}
     rows: dict[int, EtaRow] = {}
+    changed: dict[int, dict[str, Any]] = {}
     for pid, group in by_parcel.items():
         context = contexts[pid]
         row = rows[pid] = context.row
+        as_read = eta_state(row)
         row.country, row.area = context.country, context.area
         visits: tuple[StepVisit, ...] = ()
         if pid in events:
@@ -145,10 +150,20 @@ def _estimate(
             base = max(newest, row.step_started_at)
             row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
         snapshots[pid] = snapshot(row)
+        changed[pid] = changed_values(row, as_read)
     if deliveries:
         _learn(connection, runtime, deliveries, now)
     _write(connection, pending, now)
-    return [replace(c, estimate=snapshots.get(c.parcel_id)) for c in changes], rows
+    return [_with_estimate(c, snapshots.get(c.parcel_id)) for c in changes], rows, changed
+
+
+def _with_estimate(c: ParcelChange, estimate: EstimateSnapshot | None) -> ParcelChange:
+    # Built directly: dataclasses.replace costs several times more, and this runs for every scan.
+    return ParcelChange(
+        parcel_id=c.parcel_id, order_id=c.order_id, merchant_id=c.merchant_id, tracking_number=c.tracking_number,
+        event=c.event, effect=c.effect, late=c.late, previous_status=c.previous_status, status=c.status,
+        substatus=c.substatus, status_version=c.status_version, estimate=estimate,
+    )  # fmt: skip
 
 
 def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:

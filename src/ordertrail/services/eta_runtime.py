@@ -48,6 +48,8 @@ class EtaRuntime:
         self._calendars: dict[str, DeliveryCalendar] = {}
         self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
         self._estimates: dict[tuple[object, ...], Estimate | None] = {}
+        # What the memo key takes from (country, now): a transaction estimates all its parcels at one ``now``.
+        self._moment: tuple[str, datetime, DeliveryCalendar, tuple[object, ...]] | None = None
 
     def calendar(self, country: str) -> DeliveryCalendar:
         found = self._calendars.get(country)
@@ -72,12 +74,17 @@ class EtaRuntime:
         the day, the whole days spent in the step and whether today can still deliver: parcels scanned in the
         same situation share one computation until the statistics change.
         """
-        calendar = self.calendar(country)
-        local = now.astimezone(calendar.zone)
         policy = self.config.policy
+        moment = self._moment
+        if moment is None or moment[0] != country or moment[1] != now:
+            calendar = self.calendar(country)
+            local = now.astimezone(calendar.zone)
+            moment = self._moment = (
+                country, now, calendar, (local.date(), band_of(local), earliest_offset(calendar, now, policy))
+            )  # fmt: skip
+        calendar = moment[2]
         elapsed = min(int((now - started).total_seconds() // 86400), ELAPSED_CAP + 1)
-        key = (lane, step, calendar.local_date(started), local.date(), band_of(local), elapsed,
-               earliest_offset(calendar, now, policy))  # fmt: skip
+        key = (lane, step, calendar.local_date(started), elapsed, *moment[3])
         if key in self._estimates:
             return self._estimates[key]
         if len(self._estimates) > 50_000:

@@ -12,7 +12,7 @@ import base64
 import json
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,6 @@ from ordertrail.services.notifications import enqueue_notifications
 from ordertrail.storage import keys as key_store
 from ordertrail.storage import orders as order_store
 from ordertrail.storage import scans as scan_store
-from ordertrail.storage.estimates import EtaRow
 from ordertrail.storage.orders import ParcelRecord, Projection
 
 SCAN_ROLES = frozenset({Role.SCANNER, Role.ADMIN})
@@ -293,7 +292,7 @@ def _correction_problem(scan: ScanInput, timeline: Sequence[TimelineEntry]) -> F
     return None
 
 
-def _projection(parcel: _ParcelWork, now: datetime, eta: EtaRow | None = None) -> Projection:
+def _projection(parcel: _ParcelWork, now: datetime, eta: Mapping[str, Any] | None = None) -> Projection:
     state = parcel.state
     return Projection(
         parcel_id=parcel.record.id,

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -109,6 +110,21 @@ def eta_row(parcel_id: int, values: Sequence[Any]) -> EtaRow:
 def eta_values(row: EtaRow, prefix: str = "eta_") -> dict[str, Any]:
     """The row as ``{prefix + column: value}`` (for an UPDATE of the parcel)."""
     return {prefix + name: getattr(row, name) for name in _ROW_FIELDS}
+
+
+eta_state = attrgetter(*_ROW_FIELDS)  # the row's values in ``ETA_COLUMNS`` order, as a tuple (cheap to compare)
+
+
+def changed_values(row: EtaRow, before: tuple[Any, ...], prefix: str = "b_eta_") -> dict[str, Any]:
+    """The columns whose value differs from ``before`` (``eta_state`` of the row as read), to save only those.
+
+    A scan changes a few of the nineteen columns: binding the others (five are timestamps, converted in Python)
+    and rewriting the index entries of unchanged indexed columns (SQLite updates an index whenever a column of
+    it is SET, equal or not) cost about as much as the estimate itself.
+    """
+    return {
+        prefix + name: new for name, old, new in zip(_ROW_FIELDS, before, eta_state(row), strict=True) if new != old
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Update, bindparam, func, insert, or_, select, update
 
 from ordertrail.domain.orders import Address, Customer
-from ordertrail.storage.estimates import ETA_COLUMNS, EtaRow, eta_row, eta_values
+from ordertrail.storage.estimates import ETA_COLUMNS, EtaRow, eta_row
 from ordertrail.storage.tables import merchant, order, parcel
 from ordertrail.storage.types import new_id
 
@@ -296,21 +296,22 @@ class Projection:
     status_changed_at: datetime
     last_event_at: datetime
     updated_at: datetime
-    eta: EtaRow | None = None  # the estimate state to save with it (one UPDATE of the row)
+    # The estimate columns to save with it (one UPDATE of the row): ``changed_values`` of its EtaRow.
+    eta: Mapping[str, Any] | None = None
 
 
 def save_projections(connection: Connection, projections: Sequence[Projection]) -> None:
-    """Update the status projection (and estimate state) of several parcels, one round trip per kind."""
-    plain = [p for p in projections if p.eta is None]
-    with_eta = [p for p in projections if p.eta is not None]
-    if plain:
-        connection.execute(_SAVE_PROJECTION, _projection_params(plain))
-    if with_eta:
-        params = _projection_params(with_eta)
-        for values, p in zip(params, with_eta, strict=True):
-            assert p.eta is not None
-            values.update(eta_values(p.eta, "b_eta_"))
-        connection.execute(_SAVE_PROJECTION_ETA, params)
+    """Update the status projection (and changed estimate columns) of several parcels, one round trip per kind."""
+    kinds: dict[tuple[str, ...], list[Projection]] = {}
+    for p in projections:
+        kinds.setdefault(tuple(p.eta) if p.eta else (), []).append(p)
+    for names, group in kinds.items():
+        params = _projection_params(group)
+        if names:
+            for values, p in zip(params, group, strict=True):
+                assert p.eta is not None
+                values.update(p.eta)
+        connection.execute(_save_projection(names), params)
 
 
 def _projection_params(projections: Sequence[Projection]) -> list[dict[str, Any]]:
@@ -344,4 +345,16 @@ _SAVE_PROJECTION = (
         updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
     )
 )
-_SAVE_PROJECTION_ETA = _SAVE_PROJECTION.values({c.name: bindparam(f"b_{c.name}", type_=c.type) for c in ETA_COLUMNS})
+_ETA_BINDS = {f"b_{c.name}": (c.name, bindparam(f"b_{c.name}", type_=c.type)) for c in ETA_COLUMNS}
+_SAVE_PROJECTIONS: dict[tuple[str, ...], Update] = {(): _SAVE_PROJECTION}
+
+
+def _save_projection(names: tuple[str, ...]) -> Update:
+    """The projection UPDATE that also sets these estimate columns (``b_eta_*`` names; built once per set)."""
+    found = _SAVE_PROJECTIONS.get(names)
+    if found is None:
+        if len(_SAVE_PROJECTIONS) > 512:  # a handful of sets occur in practice; never grow without bound
+            _SAVE_PROJECTIONS.clear()
+            _SAVE_PROJECTIONS[()] = _SAVE_PROJECTION
+        found = _SAVE_PROJECTIONS[names] = _SAVE_PROJECTION.values(dict(_ETA_BINDS[n] for n in names))
+    return found

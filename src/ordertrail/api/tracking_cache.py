@@ -26,7 +26,7 @@ class TrackingCache:
     async def document(self, services: Services, raw_number: str) -> bytes:
         """The public tracking JSON of a parcel; raises ParcelNotFound (also for malformed numbers)."""
         number = canonical_number(raw_number)
-        version = await tracking_version(services, tracking_number=number)
+        version = await tracking_version(services, number=number)
         cached = self._entries.get(number)
         if cached is not None and cached[0] == version:
             self._entries.move_to_end(number)

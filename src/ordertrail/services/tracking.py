@@ -51,9 +51,12 @@ async def track_parcel(services: Services, *, tracking_number: str) -> TrackingV
     return await services.db.read(lambda connection: tracking_view_tx(connection, number))
 
 
-async def tracking_version(services: Services, *, tracking_number: str) -> tuple[object, ...]:
-    """A cheap probe that changes whenever the parcel's public view may change; raises ParcelNotFound."""
-    version = await hot.parcel_version(services.db, canonical_number(tracking_number))
+async def tracking_version(services: Services, *, number: str) -> tuple[object, ...]:
+    """A cheap probe that changes whenever the parcel's public view may change; raises ParcelNotFound.
+
+    ``number`` is already canonical (``canonical_number``): this runs on every tracking lookup.
+    """
+    version = await hot.parcel_version(services.db, number)
     if version is None:
         raise ParcelNotFound()
     return version

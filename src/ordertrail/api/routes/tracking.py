@@ -12,7 +12,7 @@ from ordertrail.api.views import parcel_summary
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.domain.keys import Role
 from ordertrail.services.public_context import PublicContext
-from ordertrail.services.tracking import canonical_number, tracking_view_tx
+from ordertrail.services.tracking import canonical_number, parcel_by_number
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 PREFIX = "/api/v1/tracking/"
@@ -45,8 +45,7 @@ async def get_tracking(tracking_number: str, request: Request) -> Response:
 
 @router.get("/parcels/{tracking_number}", summary="The short parcel summary a scanner shows")
 async def get_parcel_summary(tracking_number: str, principal: PrincipalDep, services: ServicesDep) -> Response:
-    number = canonical_number(tracking_number)
-    view = await services.db.read(lambda connection: tracking_view_tx(connection, number))
-    if principal.role is Role.MERCHANT and view.parcel.merchant_id != principal.merchant_id:
+    parcel = await parcel_by_number(services, canonical_number(tracking_number))
+    if principal.role is Role.MERCHANT and parcel.merchant_id != principal.merchant_id:
         raise ParcelNotFound()
-    return json_response(parcel_summary(view.parcel))
+    return json_response(parcel_summary(parcel))

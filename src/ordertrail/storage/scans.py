@@ -101,16 +101,6 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     return found
 
 
-def events_after(connection: Connection, parcel_id: int, after_sequence: int) -> list[ScanEvent]:
-    """The parcel's events with a sequence number above ``after_sequence``, in sequence order."""
-    rows = connection.execute(
-        select(*_EVENT_COLUMNS)
-        .where(scan_event.c.parcel_id == parcel_id, scan_event.c.sequence > after_sequence)
-        .order_by(scan_event.c.sequence)
-    )
-    return [_event(row) for row in rows]
-
-
 @dataclass(frozen=True, slots=True)
 class StoredScan:
     """What is kept of an event id already used: to answer a retry or spot a conflicting reuse."""

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
+STORE_FORMAT = 3  # bump when bench/bulk_load.py changes what it writes: cached stores of older formats are rebuilt
 
 
 def start_server(
@@ -87,7 +88,7 @@ def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
 
 def prepared_store(parcels: int) -> tuple[Path, list[str]]:
     """A copy of a cached bulk-loaded store (built once per size) and a sample of its tracking numbers."""
-    cached = CACHE / f"store-{parcels}"
+    cached = CACHE / f"store-v{STORE_FORMAT}-{parcels}"
     if not (cached / "ordertrail.db").exists():
         print(f"building a store of {parcels:,} parcels and {parcels * 5:,} events (cached in {cached})…", flush=True)
         cached.mkdir(parents=True, exist_ok=True)

@@ -108,3 +108,34 @@ def _swept_since(client: TestClient, moment: datetime, admin: str) -> bool:
     """The job ran at least once with the clock at ``moment`` or later (the list says when it last looked)."""
     checked = client.get("/api/v1/parcels", params={"stalled": "true"}, headers=auth(admin)).json()["checked_at"]
     return checked is not None and datetime.fromisoformat(checked) >= moment
+
+
+def test_the_job_walks_every_parcel_on_its_way_in_chunks_and_skips_the_rest(
+    client: TestClient, clock: FakeClock, make_key: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of two watched parcels, with delivered (unwatched) parcels and a recently scanned one in between.
+    monkeypatch.setattr("ordertrail.services.estimates.SWEEP_CHUNK", 2)
+    merchant, admin, scanner = make_key("merchant", merchant="Test Shop"), make_key("admin"), make_key("scanner")
+    numbers = []
+    for _ in range(7):
+        order = client.post("/api/v1/orders", json=order_body(), headers=auth(merchant)).json()
+        numbers.append(order["parcels"][0]["tracking_number"])
+    clock.set(MONDAY + timedelta(hours=9))
+    for number in numbers:
+        answer = client.post("/api/v1/scans", json=scan_body(number, "dispatched", at=clock.now), headers=auth(scanner))
+        assert answer.status_code == 201
+    clock.set(MONDAY + timedelta(hours=20))
+    for number in (numbers[1], numbers[4]):
+        answer = client.post("/api/v1/scans", json=scan_body(number, "delivered", at=clock.now), headers=auth(scanner))
+        assert answer.status_code == 201
+    clock.set(MONDAY + timedelta(hours=9 + 60))
+    answer = client.post("/api/v1/scans", json=scan_body(numbers[5], "in_transit", at=clock.now), headers=auth(scanner))
+    assert answer.status_code == 201
+
+    clock.set(MONDAY + timedelta(hours=9 + 62))
+    expected = sorted(numbers[i] for i in (0, 2, 3, 6))
+    listed = wait_for(
+        lambda: (found := sorted(p["tracking_number"] for p in stalled(client, admin))) == expected and found,
+        what="the four quiet parcels in the stalled list",
+    )
+    assert listed == expected

@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -149,6 +149,7 @@ def _estimate(
             wait = stats.wait_quantile(lane, row.step, STALL_QUANTILE, runtime.config.policy.min_samples)
             base = max(newest, row.step_started_at)
             row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
+            row.watched = True
         snapshots[pid] = snapshot(row)
         changed[pid] = changed_values(row, as_read)
     if deliveries:
@@ -223,6 +224,7 @@ def _no_estimate(row: EtaRow) -> None:
     row.delayed = False
     row.delay_reason = None
     row.stall_after = None
+    row.watched = False
 
 
 def _revise(
@@ -312,19 +314,26 @@ def _write(connection: Connection, pending: _Pending, now: datetime) -> None:
 # -- the periodic sweep: stalled and overdue parcels ----------------------------------------------------------
 
 
+SWEEP_CHUNK = 2000  # watched parcels tested per read
+SWEEP_BATCH = 500  # due parcels flagged and re-estimated per write transaction
+
+
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     stalled: list[str]  # tracking numbers flagged stalled
     revised: int  # parcels whose estimate moved
 
 
-def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = 500) -> SweepResult:
-    """Flag parcels whose stall deadline passed, and re-estimate them and parcels past their window."""
-    stalled_ids = estimate_store.due_stalls(connection, now=now, limit=limit)
-    overdue_ids = estimate_store.overdue(connection, before=(now - timedelta(days=1)).date(), limit=limit)
-    ids = list(dict.fromkeys([*stalled_ids, *overdue_ids]))
+def sweep_tx(connection: Connection, runtime: EtaRuntime, parcel_ids: Sequence[int], *, now: datetime) -> SweepResult:
+    """Flag the parcels of ``parcel_ids`` still past their stall deadline, and re-estimate them and those
+    still past their window (a scan may have come since they were found)."""
+    stalled_ids, overdue_ids = estimate_store.still_due(
+        connection, parcel_ids, now=now, overdue_before=_overdue_before(now)
+    )
+    ids = [*stalled_ids, *overdue_ids]
     if not ids:
         return SweepResult([], 0)
+    stalled = set(stalled_ids)
     contexts = estimate_store.eta_contexts(connection, ids)
     stats: LaneStats = runtime.stats(connection)
     pending = _Pending()
@@ -336,7 +345,7 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
         if row.step is None or row.step_started_at is None:
             continue
         reason = Reason.MISSED_STEP
-        if pid in stalled_ids:
+        if pid in stalled:
             row.stalled_at = now
             reason = Reason.STALLED
             newly_stalled.append(context)
@@ -346,7 +355,7 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
             window = Window(found.earliest, found.latest)
             if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):
                 _revise(pending, row, context, found, reason, now)
-        if pid in stalled_ids or row.estimated_at == now:
+        if pid in stalled or row.estimated_at == now:
             changed.append(row)
     if newly_stalled:
         enqueue_stall_notices(connection, newly_stalled, now=now)
@@ -355,16 +364,49 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
     return SweepResult([c.tracking_number for c in newly_stalled], len(pending.revisions))
 
 
+def _overdue_before(now: datetime) -> date:
+    """A parcel is re-estimated as overdue once its window's latest date is more than a day behind."""
+    return (now - timedelta(days=1)).date()
+
+
 async def sweep(services: Services) -> SweepResult:
-    """One pass of the stalled-parcel job (a no-op when estimates are off)."""
+    """One pass of the stalled-parcel job (a no-op when estimates are off).
+
+    It walks the watched parcels (on their way, with an estimate) in chunks, reading, and then flags and
+    re-estimates the due ones in write transactions of ``SWEEP_BATCH``. A pass costs a read of every parcel on
+    its way; a scan, in exchange, moves no index entry for it (docs/eta.md, "Stalled parcels").
+    """
     runtime = services.estimates
     if runtime is None:
         return SweepResult([], 0)
     now = services.clock()
-    # The delivery worker finds the outbox rows this writes on its next poll.
-    result = await services.db.write(lambda c: sweep_tx(c, runtime, now=now))
+    overdue_before = _overdue_before(now)
+    due: list[int] = []
+    after: int | None = 0
+    while after is not None:
+
+        def chunk(connection: Connection, start: int = after) -> tuple[list[int], list[int], int | None]:
+            return estimate_store.due_watched(
+                connection, after_id=start, size=SWEEP_CHUNK, now=now, overdue_before=overdue_before
+            )
+
+        stalled, overdue, after = await services.db.read(chunk)
+        due += stalled + overdue
+        await asyncio.sleep(0)  # SQLite reads run on the event loop: let requests in between chunks
+    flagged: list[str] = []
+    revised = 0
+    for first in range(0, len(due), SWEEP_BATCH):
+        batch = due[first : first + SWEEP_BATCH]
+
+        def flag(connection: Connection, batch: list[int] = batch) -> SweepResult:
+            return sweep_tx(connection, runtime, batch, now=now)
+
+        # The delivery worker finds the outbox rows this writes on its next poll.
+        result = await services.db.write(flag)
+        flagged += result.stalled
+        revised += result.revised
     runtime.last_sweep_at = now
-    return result
+    return SweepResult(flagged, revised)
 
 
 async def run_sweeper(services: Services, *, interval: float, stop: asyncio.Event) -> None:

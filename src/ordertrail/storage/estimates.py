@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
 
 from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
 from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.eta.stats import LaneStats
-from ordertrail.storage.tables import lane_stat, order, parcel, parcel_estimate
+from ordertrail.storage.tables import WATCHED, lane_stat, order, parcel, parcel_estimate
 
 # -- lane statistics ------------------------------------------------------------------------------------------
 
@@ -90,6 +90,7 @@ class EtaRow:
     learned: bool = False
     country: str = ""  # empty: never estimated (its lane's destination is not known here yet)
     area: str = ""
+    watched: bool = False  # on its way with an estimate: the stalled-parcel sweep looks at it
 
 
 _ROW_FIELDS = tuple(f.name for f in fields(EtaRow))[1:]  # without parcel_id
@@ -99,11 +100,11 @@ ETA_COLUMNS = tuple(parcel.c[f"eta_{name}"] for name in _ROW_FIELDS)
 def eta_row(parcel_id: int, values: Sequence[Any]) -> EtaRow:
     """An EtaRow from the ``eta_*`` column values in ``ETA_COLUMNS`` order (NULLs of older parcels mapped)."""
     (origin, origin_at, step, started, hubs, earliest, latest, likely, confidence, basis, estimated_at, promise,
-     delayed, delay_reason, stall, stalled_at, learned, country, area) = values  # fmt: skip
+     delayed, delay_reason, stall, stalled_at, learned, country, area, watched) = values  # fmt: skip
     return EtaRow(
         parcel_id, origin, origin_at, step, started, hubs or 0, earliest, latest, likely, confidence, basis,
         estimated_at, promise, bool(delayed), delay_reason, stall, stalled_at, bool(learned), country or "",
-        area or "",
+        area or "", bool(watched),
     )  # fmt: skip
 
 
@@ -226,28 +227,51 @@ def delayed_per_order(connection: Connection, order_ids: Sequence[int]) -> dict[
     return {order_id: count for order_id, count in rows}
 
 
-def due_stalls(connection: Connection, *, now: datetime, limit: int) -> list[int]:
-    """Parcels whose stall deadline passed and that are not flagged yet."""
-    rows = connection.execute(
-        select(parcel.c.id)
-        .where(parcel.c.eta_stall_after <= now, parcel.c.eta_stalled_at.is_(None))
-        .order_by(parcel.c.eta_stall_after)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # several sweepers (PostgreSQL) take disjoint parcels
-    )
-    return [r.id for r in rows]
+def due_watched(
+    connection: Connection, *, after_id: int, size: int, now: datetime, overdue_before: date
+) -> tuple[list[int], list[int], int | None]:
+    """The next ``size`` watched parcels after ``after_id``, tested: (stall deadline passed and not flagged yet,
+    window passed before ``overdue_before``, the id to continue after — None at the end).
+
+    The conditions are on columns every scan rewrites, so nothing indexes them: the partial index
+    ``ix_parcel_eta_watched`` bounds the chunk, the store tests each of its parcels and returns only the due ones.
+    """
+    end = connection.execute(
+        select(parcel.c.id).where(WATCHED, parcel.c.id > after_id).order_by(parcel.c.id).limit(1).offset(size - 1)
+    ).scalar()
+    is_stalled, is_due = _due(now, overdue_before)
+    query = select(parcel.c.id, is_stalled).where(WATCHED, parcel.c.id > after_id, is_due)
+    if end is not None:
+        query = query.where(parcel.c.id <= end)
+    stalled, overdue = _split(connection.execute(query.order_by(parcel.c.id)))
+    return stalled, overdue, None if end is None else int(end)
 
 
-def overdue(connection: Connection, *, before: date, limit: int) -> list[int]:
-    """Parcels still on their way whose estimate's latest date is before ``before``."""
-    rows = connection.execute(
-        select(parcel.c.id)
-        .where(parcel.c.eta_stall_after.is_not(None), parcel.c.eta_latest < before)
-        .order_by(parcel.c.eta_stall_after)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [r.id for r in rows]
+def still_due(
+    connection: Connection, parcel_ids: Sequence[int], *, now: datetime, overdue_before: date
+) -> tuple[list[int], list[int]]:
+    """``due_among_watched`` again for parcels found due, locked for this transaction: a scan may have come since.
+
+    On PostgreSQL several sweepers take disjoint parcels (``SKIP LOCKED``).
+    """
+    if not parcel_ids:
+        return [], []
+    is_stalled, is_due = _due(now, overdue_before)
+    query = select(parcel.c.id, is_stalled).where(parcel.c.id.in_(list(parcel_ids)), WATCHED, is_due)
+    return _split(connection.execute(query.order_by(parcel.c.id).with_for_update(skip_locked=True)))
+
+
+def _due(now: datetime, overdue_before: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    stalled = (parcel.c.eta_stall_after <= now) & parcel.c.eta_stalled_at.is_(None)
+    return stalled, stalled | (parcel.c.eta_latest < overdue_before)
+
+
+def _split(rows: Iterable[Any]) -> tuple[list[int], list[int]]:
+    stalled: list[int] = []
+    overdue: list[int] = []
+    for parcel_id, is_stalled in rows:
+        (stalled if is_stalled else overdue).append(parcel_id)
+    return stalled, overdue
 
 
 # -- revisions ------------------------------------------------------------------------------------------------

@@ -107,11 +107,16 @@ parcel = Table(
     Column("eta_promise", LocalDate, nullable=True),  # the order's promised date, else the first estimate's latest
     Column("eta_delayed", Boolean, nullable=True),
     Column("eta_delay_reason", String(16), nullable=True),
-    Column("eta_stall_after", UTCDateTime, nullable=True),  # flagged stalled if no scan comes before this
+    # Flagged stalled if no scan comes before this. Not indexed: it moves with every scan, and an index entry
+    # that moves on every scan cost more than the whole estimate; the sweep walks the watched parcels instead.
+    Column("eta_stall_after", UTCDateTime, nullable=True),
     Column("eta_stalled_at", UTCDateTime, nullable=True),
     Column("eta_learned", Boolean, nullable=True),  # its delivery is in the lane statistics
     Column("eta_country", String(2), nullable=True),  # the destination's part of its lane
     Column("eta_area", String(20), nullable=True),
+    # On its way with an estimate (migration 0006): what the stalled-parcel sweep walks. It changes when a parcel
+    # gets its first estimate and when it is delivered, returned or cancelled, not on ordinary scans.
+    Column("eta_watched", Boolean, nullable=True),
 )
 
 scan_event = Table(
@@ -304,5 +309,9 @@ parcel_estimate = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_parcel_estimate_parcel_id_id", parcel_estimate.c.parcel_id, parcel_estimate.c.id)
-Index("ix_parcel_eta_stall_after", parcel.c.eta_stall_after)
-Index("ix_parcel_eta_stalled_at", parcel.c.eta_stalled_at)
+# Partial indexes on id (lists are newest first by id): only parcels on their way, only stalled parcels. An
+# ordinary scan touches neither.
+WATCHED = parcel.c.eta_watched.is_(True)
+STALLED = parcel.c.eta_stalled_at.is_not(None)
+Index("ix_parcel_eta_watched", parcel.c.id, sqlite_where=WATCHED, postgresql_where=WATCHED)
+Index("ix_parcel_eta_stalled", parcel.c.id, sqlite_where=STALLED, postgresql_where=STALLED)

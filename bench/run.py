@@ -78,6 +78,23 @@ def server_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def measured_ingest(
+    server: subprocess.Popen[bytes], base: str, scan_script: str, *, connections: int, seconds: int
+) -> tuple[wrk.WrkResult, float]:
+    """Single-scan ingest with wrk, and the server's CPU seconds per scan over the same run.
+
+    Unlike scans/s, CPU per scan hardly depends on what else the machine runs.
+    """
+    cpu_before = server_cpu_s(server.pid)
+    ingest = wrk.run(base, script=scan_script, connections=connections, seconds=seconds)
+    return ingest, (server_cpu_s(server.pid) - cpu_before) / max(ingest.requests, 1)
+
+
+def scan_script_for(numbers: list[str], scanner_key: str) -> str:
+    """The wrk script that posts single hub scans of random parcels of ``numbers``."""
+    return wrk.SCAN_SCRIPT % {"numbers": wrk.lua_list(numbers), "path": "/api/v1/scans", "token": scanner_key}
+
+
 def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
     env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
     if database_url:
@@ -87,13 +104,17 @@ def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
 
 
 def prepared_store(parcels: int) -> tuple[Path, list[str]]:
-    """A copy of a cached bulk-loaded store (built once per size) and a sample of its tracking numbers."""
+    """A copy of a cached bulk-loaded store (built once per size and day) and a sample of its tracking numbers."""
     cached = CACHE / f"store-v{STORE_FORMAT}-{parcels}"
-    if not (cached / "ordertrail.db").exists():
+    today = datetime.now(UTC).date().isoformat()
+    built = cached / "built-on"
+    if not (cached / "ordertrail.db").exists() or not built.exists() or built.read_text() != today:
         print(f"building a store of {parcels:,} parcels and {parcels * 5:,} events (cached in {cached})…", flush=True)
-        cached.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)
         sample = bulk_load(cached / "ordertrail.db", parcels=parcels)
         (cached / "sample.json").write_text(json.dumps(sample))
+        built.write_text(today)  # estimate windows and stall deadlines are relative to the day it was built
     work = CACHE / "run"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -227,11 +248,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     try:
         scanner = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench", database_url=database_url)
-        scan_script = wrk.SCAN_SCRIPT % {
-            "numbers": wrk.lua_list(numbers),
-            "path": "/api/v1/scans",
-            "token": scanner,
-        }
+        scan_script = scan_script_for(numbers, scanner)
         bare_script = scan_script.replace('"/api/v1/scans"', '"/__bench/post"', 1)
         lookup_script = wrk.LOOKUP_SCRIPT % {"numbers": wrk.lua_list(numbers)}
         run = {"connections": args.connections, "seconds": args.seconds}
@@ -239,12 +256,8 @@ def main() -> None:
             print(f"estimates {args.estimates}; warming up…", flush=True)
             wrk.run(base, connections=args.connections, seconds=2, script=scan_script)
             bare = wrk.run(base, script=bare_script, **run)
-            cpu_before = server_cpu_s(server.pid)
-            ingest = wrk.run(base, script=scan_script, **run)
-            cpu = server_cpu_s(server.pid) - cpu_before
-            scans_done = ingest.requests
-            # CPU the server spent per scan: unlike scans/s, it hardly depends on what else the machine runs.
-            print(f"| estimates {args.estimates} | server CPU per scan {cpu / scans_done * 1e6:.0f} µs "
+            ingest, cpu_per_scan = measured_ingest(server, base, scan_script, **run)
+            print(f"| estimates {args.estimates} | server CPU per scan {cpu_per_scan * 1e6:.0f} µs "
                   f"| bare POST {bare.requests_per_s:,.0f}/s "
                   f"| single-scan ingest {ingest.requests_per_s:,.0f}/s | p50 {ingest.p50_ms:.2f} ms "
                   f"| p99 {ingest.p99_ms:.2f} ms | ratio {ingest.requests_per_s / bare.requests_per_s:.2f} "

@@ -20,9 +20,13 @@ class EstimateSnapshot:
     delay_reason: str | None  # None: not delayed
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParcelChange:
-    """A new event of a parcel, with the parcel's status before and after it (committed together)."""
+    """A new event of a parcel, with the parcel's status before and after it (committed together).
+
+    Not frozen: the estimate step of the same transaction fills in ``estimate`` (building a copy per scan cost
+    more than the estimate itself). Nothing changes it after the transaction.
+    """
 
     parcel_id: int
     order_id: int
@@ -35,7 +39,7 @@ class ParcelChange:
     status: str
     substatus: str | None
     status_version: int
-    # The estimate after this transaction (None: estimates off, or the parcel is no longer on its way).
+    # The estimate after this transaction (None: estimates off, not estimated, or no longer on its way).
     estimate: EstimateSnapshot | None = None
 
     @property

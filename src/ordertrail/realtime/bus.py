@@ -124,6 +124,10 @@ class EventBus(Protocol):
 
     def subscribe_order(self, order_id: int) -> Subscription: ...
 
+    def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
+        """Whether a message about this parcel could reach a subscriber (if not, publishers need not render it)."""
+        ...
+
     @property
     def subscriber_count(self) -> int: ...
 
@@ -153,6 +157,9 @@ class Hub:
                 members.discard(subscription)
                 if not members:
                     del self._topics[topic]
+
+    def has_subscribers(self, parcel_id: int, order_id: int) -> bool:
+        return parcel_topic(parcel_id) in self._topics or order_topic(order_id) in self._topics
 
     def deliver(self, messages: Iterable[LiveMessage]) -> None:
         """Offer each message to the subscribers of its parcel and of its order (a subscriber gets it once)."""
@@ -232,6 +239,9 @@ class InProcessBus:
 
     def subscribe_order(self, order_id: int) -> Subscription:
         return self.hub.subscribe(order_topic(order_id))
+
+    def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
+        return self.hub.has_subscribers(parcel_id, order_id)  # this process is the only one
 
     @property
     def subscriber_count(self) -> int:

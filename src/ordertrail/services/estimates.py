@@ -26,13 +26,11 @@ from ordertrail.domain.eta.estimator import Estimate
 from ordertrail.domain.eta.journey import MAX_HUB, NO_ESTIMATE, StepVisit, origin_facility, visits_of
 from ordertrail.domain.eta.lanes import ANY, Lane
 from ordertrail.domain.eta.revisions import (
-    STALL_QUANTILE,
     Reason,
     Window,
     is_delayed,
     promise_of,
     scan_reason,
-    stall_after,
 )
 from ordertrail.domain.eta.stats import LaneStats
 from ordertrail.domain.events import ScanEvent
@@ -117,7 +115,6 @@ def _estimate(
     stats = runtime.stats(connection)
     pending = _Pending()
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
-    snapshots: dict[int, EstimateSnapshot | None] = {}
     rows: dict[int, EtaRow] = {}
     changed: dict[int, dict[str, Any]] = {}
     for pid, group in by_parcel.items():
@@ -141,30 +138,20 @@ def _estimate(
             _no_estimate(row)
         else:
             found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
-            if found is not None:
-                window = Window(found.earliest, found.latest)
+            if found is not None and (found.earliest, found.latest) != (row.earliest, row.latest):
                 before = Window(row.earliest, row.latest) if row.earliest and row.latest else None
-                if window != before:
-                    _revise(pending, row, context, found, scan_reason(last.status, before, window), now)
-            wait = stats.wait_quantile(lane, row.step, STALL_QUANTILE, runtime.config.policy.min_samples)
-            base = max(newest, row.step_started_at)
-            row.stall_after = stall_after(base, wait, runtime.config.stalled_default)
+                reason = scan_reason(last.status, before, Window(found.earliest, found.latest))
+                _revise(pending, row, context, found, reason, now)
+            row.stall_after = max(newest, row.step_started_at) + runtime.stall_wait(stats, lane, row.step)
             row.watched = True
-        snapshots[pid] = snapshot(row)
+        estimate = snapshot(row)
+        for change in group:
+            change.estimate = estimate
         changed[pid] = changed_values(row, as_read)
     if deliveries:
         _learn(connection, runtime, deliveries, now)
     _write(connection, pending, now)
-    return [_with_estimate(c, snapshots.get(c.parcel_id)) for c in changes], rows, changed
-
-
-def _with_estimate(c: ParcelChange, estimate: EstimateSnapshot | None) -> ParcelChange:
-    # Built directly: dataclasses.replace costs several times more, and this runs for every scan.
-    return ParcelChange(
-        parcel_id=c.parcel_id, order_id=c.order_id, merchant_id=c.merchant_id, tracking_number=c.tracking_number,
-        event=c.event, effect=c.effect, late=c.late, previous_status=c.previous_status, status=c.status,
-        substatus=c.substatus, status_version=c.status_version, estimate=estimate,
-    )  # fmt: skip
+    return list(changes), rows, changed
 
 
 def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:

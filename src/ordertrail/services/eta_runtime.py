@@ -24,6 +24,7 @@ from ordertrail.domain.eta.estimator import (
 )
 from ordertrail.domain.eta.journey import StepVisit
 from ordertrail.domain.eta.lanes import Lane
+from ordertrail.domain.eta.revisions import STALL_QUANTILE, stall_wait
 from ordertrail.domain.eta.stats import ELAPSED_CAP, LaneStats, band_of
 from ordertrail.storage import estimates as estimate_store
 
@@ -48,6 +49,7 @@ class EtaRuntime:
         self._calendars: dict[str, DeliveryCalendar] = {}
         self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
         self._estimates: dict[tuple[object, ...], Estimate | None] = {}
+        self._stall_waits: dict[tuple[Lane, str], timedelta] = {}
         # What the memo key takes from (country, now): a transaction estimates all its parcels at one ``now``.
         self._moment: tuple[str, datetime, DeliveryCalendar, tuple[object, ...]] | None = None
 
@@ -62,7 +64,7 @@ class EtaRuntime:
         if self._stats is None or time.monotonic() - self._loaded > self.config.refresh.total_seconds():
             self._stats = estimate_store.load_lane_stats(connection)
             self._loaded = time.monotonic()
-            self._estimates.clear()
+            self._forget()
         return self._stats
 
     def estimate(
@@ -94,9 +96,25 @@ class EtaRuntime:
         )
         return found
 
+    def stall_wait(self, stats: LaneStats, lane: Lane, step: str) -> timedelta:
+        """``stall_wait`` for a parcel in ``step`` on ``lane``, memoised until the statistics change."""
+        key = (lane, step)
+        found = self._stall_waits.get(key)
+        if found is None:
+            if len(self._stall_waits) > 50_000:
+                self._stall_waits.clear()
+            hours = stats.wait_quantile(lane, step, STALL_QUANTILE, self.config.policy.min_samples)
+            found = self._stall_waits[key] = stall_wait(hours, self.config.stalled_default)
+        return found
+
+    def _forget(self) -> None:
+        """Drop what was computed from the statistics (they changed)."""
+        self._estimates.clear()
+        self._stall_waits.clear()
+
     def learned(self, partial: LaneStats, keys: list[str]) -> None:
         """Take the freshly written statistics of ``keys`` into the cache."""
-        self._estimates.clear()
+        self._forget()
         if self._stats is None:
             return
         for key in keys:

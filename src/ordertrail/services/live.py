@@ -25,7 +25,8 @@ def publisher(bus: EventBus) -> Listener:
     """An ``after_commit`` listener that publishes committed changes on ``bus``."""
 
     async def publish(changes: Sequence[ParcelChange]) -> None:
-        await bus.publish([live_message(change) for change in changes])
+        # Rendering a message costs about as much as recording the scan's estimate: only for someone listening.
+        await bus.publish([live_message(c) for c in changes if bus.reaches_anyone(c.parcel_id, c.order_id)])
 
     return publish
 

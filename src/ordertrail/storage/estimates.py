@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, ne
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
@@ -116,16 +117,18 @@ def eta_values(row: EtaRow, prefix: str = "eta_") -> dict[str, Any]:
 eta_state = attrgetter(*_ROW_FIELDS)  # the row's values in ``ETA_COLUMNS`` order, as a tuple (cheap to compare)
 
 
-def changed_values(row: EtaRow, before: tuple[Any, ...], prefix: str = "b_eta_") -> dict[str, Any]:
-    """The columns whose value differs from ``before`` (``eta_state`` of the row as read), to save only those.
+_BIND_NAMES = tuple(f"b_eta_{name}" for name in _ROW_FIELDS)
 
-    A scan changes a few of the nineteen columns: binding the others (five are timestamps, converted in Python)
-    and rewriting the index entries of unchanged indexed columns (SQLite updates an index whenever a column of
-    it is SET, equal or not) cost about as much as the estimate itself.
+
+def changed_values(row: EtaRow, before: tuple[Any, ...]) -> dict[str, Any]:
+    """The columns whose value differs from ``before`` (``eta_state`` of the row as read), to save only those,
+    as ``{"b_eta_" + column: value}``.
+
+    A scan changes a few of the twenty columns: binding the others (five are timestamps, converted in Python)
+    cost about as much as the estimate itself. (The comparison runs in C: this is on every scan.)
     """
-    return {
-        prefix + name: new for name, old, new in zip(_ROW_FIELDS, before, eta_state(row), strict=True) if new != old
-    }
+    after = eta_state(row)
+    return dict(compress(zip(_BIND_NAMES, after, strict=True), map(ne, before, after)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +296,22 @@ class Revision:
     created_at: datetime
 
 
+_ADD_REVISION = insert(parcel_estimate)
+
+
 def add_revisions(connection: Connection, revisions: Sequence[Revision]) -> None:
     if revisions:
-        names = [f.name for f in fields(Revision)]
-        connection.execute(insert(parcel_estimate), [{n: getattr(r, n) for n in names} for r in revisions])
+        connection.execute(
+            _ADD_REVISION,
+            [
+                {
+                    "parcel_id": r.parcel_id, "earliest": r.earliest, "latest": r.latest, "likely": r.likely,
+                    "confidence": r.confidence, "basis": r.basis, "step": r.step, "reason": r.reason,
+                    "delayed": r.delayed, "created_at": r.created_at,
+                }
+                for r in revisions
+            ],
+        )  # fmt: skip
 
 
 def revisions_of(connection: Connection, parcel_id: int) -> list[Revision]:

@@ -55,11 +55,17 @@ def is_delayed(window: Window, promise: date) -> bool:
     return window.earliest > promise
 
 
-def stall_after(last_scan_at: datetime, wait_hours: float | None, default: timedelta) -> datetime:
-    """When a parcel without another scan counts as stalled (the lane's p95 wait, else ``default``)."""
+def stall_wait(wait_hours: float | None, default: timedelta) -> timedelta:
+    """How long a parcel may go without a scan before it counts as stalled: the lane's p95 wait for its step
+    (never under an hour), else ``default``."""
     if wait_hours is None:
-        return last_scan_at + default
-    return last_scan_at + max(timedelta(hours=wait_hours), timedelta(hours=1))
+        return default
+    return max(timedelta(hours=wait_hours), timedelta(hours=1))
+
+
+def stall_after(last_scan_at: datetime, wait_hours: float | None, default: timedelta) -> datetime:
+    """When a parcel without another scan counts as stalled."""
+    return last_scan_at + stall_wait(wait_hours, default)
 
 
 DELAY_TEXTS: Final[dict[str, str]] = {

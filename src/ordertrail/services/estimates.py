@@ -128,7 +128,7 @@ def _estimate(
         else:
             _advance(row, group)
         last = group[-1]
-        lane = Lane(row.origin or ANY, context.country, context.area)
+        lane = runtime.lane(row.origin or ANY, context.country, context.area)
         newest = max(c.event.occurred_at for c in group)
         row.stalled_at = None  # a scan clears the stalled flag
         if last.status in NO_ESTIMATE or row.step is None or row.step_started_at is None:

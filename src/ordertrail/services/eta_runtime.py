@@ -50,6 +50,7 @@ class EtaRuntime:
         self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
         self._estimates: dict[tuple[object, ...], Estimate | None] = {}
         self._stall_waits: dict[tuple[Lane, str], timedelta] = {}
+        self._lanes: dict[tuple[str, str, str], Lane] = {}
         # What the memo key takes from (country, now): a transaction estimates all its parcels at one ``now``.
         self._moment: tuple[str, datetime, DeliveryCalendar, tuple[object, ...]] | None = None
 
@@ -87,13 +88,25 @@ class EtaRuntime:
         calendar = moment[2]
         elapsed = min(int((now - started).total_seconds() // 86400), ELAPSED_CAP + 1)
         key = (lane, step, calendar.local_date(started), elapsed, *moment[3])
-        if key in self._estimates:
-            return self._estimates[key]
+        try:
+            return self._estimates[key]  # one lookup on a hit (the usual case); None is a memoised "no estimate"
+        except KeyError:
+            pass
         if len(self._estimates) > 50_000:
             self._estimates.clear()
-        found = self._estimates[key] = estimate_from_visits(
+        made = self._estimates[key] = estimate_from_visits(
             stats, lane, (StepVisit(step, started),), calendar, now, policy=policy
         )
+        return made
+
+    def lane(self, origin: str, country: str, area: str) -> Lane:
+        """The lane of these parts: one object per lane (made once per scan otherwise, and a memo key part)."""
+        key = (origin, country, area)
+        found = self._lanes.get(key)
+        if found is None:
+            if len(self._lanes) > 50_000:
+                self._lanes.clear()
+            found = self._lanes[key] = Lane(origin, country, area)
         return found
 
     def stall_wait(self, stats: LaneStats, lane: Lane, step: str) -> timedelta:

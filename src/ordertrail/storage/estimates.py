@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from itertools import compress
 from operator import attrgetter, ne
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select, update
 
@@ -131,9 +131,11 @@ def changed_values(row: EtaRow, before: tuple[Any, ...]) -> dict[str, Any]:
     return dict(compress(zip(_BIND_NAMES, after, strict=True), map(ne, before, after)))
 
 
-@dataclass(frozen=True, slots=True)
-class EtaContext:
-    """What estimating a parcel needs besides its events: who it belongs to, its lane, promise and stored state."""
+class EtaContext(NamedTuple):
+    """What estimating a parcel needs besides its events: who it belongs to, its lane, promise and stored state.
+
+    (Named tuples here and for revisions: made for every scan, and four times cheaper than frozen dataclasses.)
+    """
 
     parcel_id: int
     order_id: int
@@ -280,8 +282,7 @@ def _split(rows: Iterable[Any]) -> tuple[list[int], list[int]]:
 # -- revisions ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Revision:
+class Revision(NamedTuple):
     """One change of a parcel's estimate."""
 
     parcel_id: int

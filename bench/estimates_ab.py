@@ -1,64 +1,77 @@
-"""What delivery estimates cost in single-scan ingest throughput: A/B runs of a real server, interleaved.
+"""What delivery estimates cost in single-scan ingest throughput: two real servers, measured in turns.
 
-``.venv/bin/python -m bench.estimates_ab --parcels 200000 --rounds 6``
+``.venv/bin/python -m bench.estimates_ab --parcels 200000 --turns 12 --seconds 4``
 
-Each round starts ``ordertrail serve`` twice on fresh copies of the same bulk-loaded store (bench/run.py), once
-with ``ORDERTRAIL_ESTIMATES=true`` and once with ``false`` (the order alternates between rounds), and drives
-single scans with wrk exactly as ``bench.run`` (a) does. One pair says little on a shared machine (runs of the
-same side differ by 10 % and more); the medians over the rounds are the figures to quote. Besides scans/s it
-reports the server's CPU per scan, which depends much less on what else the machine runs.
+Starts two ``ordertrail serve`` processes on two copies of the same bulk-loaded store (bench/run.py), one with
+``ORDERTRAIL_ESTIMATES=true`` and one with ``false``, and then drives single scans with wrk exactly as
+``bench.run`` (a) does, at one server and then the other, ``--turns`` times (the order alternates). On a shared
+machine the speed drifts by 10 % and more over minutes; measured in short turns, both servers see the same
+drift, and the ratio of each pair of neighbouring runs cancels it. Reports scans/s and the server's CPU per
+scan of every run, the medians, and the median of the paired ratios (the figure to quote).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import subprocess
+from pathlib import Path
 
-from bench.run import cli, measured_ingest, prepared_store, scan_script_for, start_server
-
-
-def one_run(parcels: int, *, estimates: bool, port: int, connections: int, seconds: int) -> tuple[float, float]:
-    """(scans/s, server CPU seconds per scan) of one server on a fresh copy of the store."""
-    data_dir, numbers = prepared_store(parcels)
-    server = start_server(data_dir, port, estimates=estimates)
-    try:
-        script = scan_script_for(numbers, cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench"))
-        measured_ingest(server, f"http://127.0.0.1:{port}", script, connections=connections, seconds=2)  # warm-up
-        ingest, cpu = measured_ingest(
-            server, f"http://127.0.0.1:{port}", script, connections=connections, seconds=seconds
-        )
-        if ingest.errors:
-            raise SystemExit(f"{ingest.errors} scans were not accepted")
-        return ingest.requests_per_s, cpu
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+from bench.run import CACHE, cli, measured_ingest, prepared_store, scan_script_for, start_server
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--seconds", type=int, default=10, help="duration of each measured wrk run")
+    parser.add_argument("--turns", type=int, default=12, help="measured runs per server")
+    parser.add_argument("--seconds", type=int, default=4, help="duration of each measured wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--port", type=int, default=18081)
+    parser.add_argument("--port", type=int, default=18081, help="the first of two ports")
     args = parser.parse_args()
 
-    runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
-    print("| round | estimates | scans/s | server CPU per scan |")
-    print("|---:|---|---:|---:|")
-    for round_ in range(1, args.rounds + 1):
-        for estimates in (True, False) if round_ % 2 else (False, True):
-            rate, cpu = one_run(
-                args.parcels, estimates=estimates, port=args.port, connections=args.connections, seconds=args.seconds
-            )
-            runs[estimates].append((rate, cpu))
-            print(f"| {round_} | {'on' if estimates else 'off'} | {rate:,.0f} | {cpu * 1e6:.0f} µs |", flush=True)
+    servers: dict[bool, tuple[subprocess.Popen[bytes], str, str]] = {}
+    try:
+        for offset, estimates in enumerate((True, False)):
+            folder, numbers = prepared_store(args.parcels)
+            data_dir = CACHE / f"run-estimates-{'on' if estimates else 'off'}"
+            shutil.rmtree(data_dir, ignore_errors=True)
+            Path(folder).rename(data_dir)
+            port = args.port + offset
+            server = start_server(data_dir, port, estimates=estimates)
+            key = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
+            servers[estimates] = (server, f"http://127.0.0.1:{port}", scan_script_for(numbers, key))
+        for server, base, script in servers.values():
+            measured_ingest(server, base, script, connections=args.connections, seconds=3)  # warm-up
+
+        runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+        print("| turn | estimates | scans/s | server CPU per scan |")
+        print("|---:|---|---:|---:|")
+        for turn in range(1, args.turns + 1):
+            for estimates in (True, False) if turn % 2 else (False, True):
+                server, base, script = servers[estimates]
+                ingest, cpu = measured_ingest(server, base, script, connections=args.connections, seconds=args.seconds)
+                if ingest.errors:
+                    raise SystemExit(f"{ingest.errors} scans were not accepted")
+                runs[estimates].append((ingest.requests_per_s, cpu))
+                side = "on" if estimates else "off"
+                print(f"| {turn} | {side} | {ingest.requests_per_s:,.0f} | {cpu * 1e6:.0f} µs |", flush=True)
+    finally:
+        for server, _, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+
     on_rate, off_rate = (statistics.median(r for r, _ in runs[side]) for side in (True, False))
     on_cpu, off_cpu = (statistics.median(c for _, c in runs[side]) for side in (True, False))
+    paired_rate = statistics.median(a[0] / b[0] for a, b in zip(runs[True], runs[False], strict=True))
+    paired_cpu = statistics.median(a[1] / b[1] for a, b in zip(runs[True], runs[False], strict=True))
     print(
-        f"| median | on / off | {on_rate:,.0f} / {off_rate:,.0f} ({on_rate / off_rate - 1:+.1%}) "
-        f"| {on_cpu * 1e6:.0f} / {off_cpu * 1e6:.0f} µs ({on_cpu / off_cpu - 1:+.1%}) |"
+        f"\nmedians, on / off: {on_rate:,.0f} / {off_rate:,.0f} scans/s, {on_cpu * 1e6:.0f} / {off_cpu * 1e6:.0f} µs"
+        " CPU per scan"
+    )
+    print(
+        f"median of the paired ratios: throughput {paired_rate - 1:+.1%}, CPU per scan {paired_cpu - 1:+.1%}"
+        " (estimates on against off)"
     )
 
 

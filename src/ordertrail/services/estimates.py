@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.derivation import derive
 from ordertrail.domain.eta.estimator import Estimate
-from ordertrail.domain.eta.journey import MAX_HUB, NO_ESTIMATE, StepVisit, origin_facility, visits_of
+from ordertrail.domain.eta.journey import NO_ESTIMATE, StepVisit, hub_step, origin_facility, visits_of
 from ordertrail.domain.eta.lanes import ANY, Lane
 from ordertrail.domain.eta.revisions import (
     Reason,
@@ -157,16 +157,17 @@ def _estimate(
 def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
     """Corrections change the past; deliveries are learned from the whole journey; a late event needs the
     events only when it happened after the current step began (it may have begun a step after it)."""
-    if any(c.effect is Effect.CORRECTION for c in group):
-        return True
-    if any(c.late for c in group) and not (
-        row.step_started_at is not None and all(c.event.occurred_at < row.step_started_at for c in group if c.late)
-    ):
-        return True
+    applied = False
+    for c in group:  # one plain loop: this runs for every scan
+        if c.effect is Effect.CORRECTION:
+            return True
+        if c.late and (row.step_started_at is None or c.event.occurred_at >= row.step_started_at):
+            return True
+        applied = applied or c.effect is Effect.APPLIED
     if group[-1].status == Status.DELIVERED and not row.learned:
         return True
     # A parcel from before estimates existed, and nothing in this group tells where it is now.
-    return row.step is None and not any(c.effect is Effect.APPLIED for c in group)
+    return row.step is None and not applied
 
 
 def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
@@ -193,11 +194,11 @@ def _advance(row: EtaRow, group: Sequence[ParcelChange]) -> None:
             if event.status == Status.IN_TRANSIT:
                 row.hubs += 1
                 if row.step is not None and row.step.startswith(Status.IN_TRANSIT.value):
-                    row.step = f"{Status.IN_TRANSIT.value}.{min(row.hubs, MAX_HUB)}"
+                    row.step = hub_step(row.hubs)
             continue
         if event.status == Status.IN_TRANSIT:
             row.hubs += 1
-            row.step = f"{Status.IN_TRANSIT.value}.{min(row.hubs, MAX_HUB)}"
+            row.step = hub_step(row.hubs)
         else:
             row.step = str(event.status)
         row.step_started_at = event.occurred_at
@@ -259,12 +260,9 @@ def snapshot(row: EtaRow) -> EstimateSnapshot | None:
     """The public part of a parcel's estimate state."""
     if row.earliest is None or row.latest is None or row.estimated_at is None:
         return None
+    # earliest, latest, confidence, updated_at, delay_reason (positional: made for every scan)
     return EstimateSnapshot(
-        earliest=row.earliest,
-        latest=row.latest,
-        confidence=row.confidence or 0.0,
-        updated_at=row.estimated_at,
-        delay_reason=row.delay_reason if row.delayed else None,
+        row.earliest, row.latest, row.confidence or 0.0, row.estimated_at, row.delay_reason if row.delayed else None
     )
 
 

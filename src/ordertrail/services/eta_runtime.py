@@ -51,8 +51,10 @@ class EtaRuntime:
         self._estimates: dict[tuple[object, ...], Estimate | None] = {}
         self._stall_waits: dict[tuple[Lane, str], timedelta] = {}
         self._lanes: dict[tuple[str, str, str], Lane] = {}
-        # What the memo key takes from (country, now): a transaction estimates all its parcels at one ``now``.
-        self._moment: tuple[str, datetime, DeliveryCalendar, tuple[object, ...]] | None = None
+        # What the memo key takes from (country, now), by country: a transaction estimates all its parcels (to
+        # many countries) at one ``now``.
+        self._moment_at: datetime | None = None
+        self._moments: dict[str, tuple[DeliveryCalendar, tuple[object, ...]]] = {}
 
     def calendar(self, country: str) -> DeliveryCalendar:
         found = self._calendars.get(country)
@@ -78,16 +80,19 @@ class EtaRuntime:
         same situation share one computation until the statistics change.
         """
         policy = self.config.policy
-        moment = self._moment
-        if moment is None or moment[0] != country or moment[1] != now:
+        if now != self._moment_at:
+            self._moment_at = now
+            self._moments.clear()
+        moment = self._moments.get(country)
+        if moment is None:
             calendar = self.calendar(country)
             local = now.astimezone(calendar.zone)
-            moment = self._moment = (
-                country, now, calendar, (local.date(), band_of(local), earliest_offset(calendar, now, policy))
+            moment = self._moments[country] = (
+                calendar, (local.date(), band_of(local), earliest_offset(calendar, now, policy))
             )  # fmt: skip
-        calendar = moment[2]
+        calendar = moment[0]
         elapsed = min(int((now - started).total_seconds() // 86400), ELAPSED_CAP + 1)
-        key = (lane, step, calendar.local_date(started), elapsed, *moment[3])
+        key = (lane, step, calendar.local_date(started), elapsed, *moment[1])
         try:
             return self._estimates[key]  # one lookup on a hit (the usual case); None is a memoised "no estimate"
         except KeyError:

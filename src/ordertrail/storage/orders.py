@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Update, bindparam, func, insert, or_, select,
 
 from ordertrail.domain.orders import Address, Customer
 from ordertrail.storage.estimates import ETA_COLUMNS, EtaRow, eta_row
+from ordertrail.storage.sqlite_rows import execute_rows, row_maker
 from ordertrail.storage.tables import merchant, order, parcel
 from ordertrail.storage.types import new_id
 
@@ -305,6 +306,11 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
     kinds: dict[tuple[str, ...], list[Projection]] = {}
     for p in projections:
         kinds.setdefault(tuple(p.eta) if p.eta else (), []).append(p)
+    if connection.dialect.name == "sqlite":  # every scan: below Core (sqlite_rows.py)
+        for names, group in kinds.items():
+            sql, make = _sqlite_projection(names)
+            execute_rows(connection, sql, [make(p) for p in group])
+        return
     for names, group in kinds.items():
         params = _projection_params(group)
         if names:
@@ -312,6 +318,33 @@ def save_projections(connection: Connection, projections: Sequence[Projection]) 
                 assert p.eta is not None
                 values.update(p.eta)
         connection.execute(_save_projection(names), params)
+
+
+_PROJECTION_COLUMNS = (
+    "status", "substatus", "furthest_rank", "last_sequence", "status_version", "status_changed_at",
+    "last_event_at", "updated_at",
+)  # fmt: skip
+_SQLITE_PROJECTIONS: dict[tuple[str, ...], tuple[str, Callable[[Projection], tuple[Any, ...]]]] = {}
+
+
+def _sqlite_projection(names: tuple[str, ...]) -> tuple[str, Callable[[Projection], tuple[Any, ...]]]:
+    """The SQLite UPDATE that also sets these estimate columns (``b_eta_*`` names), and its row maker."""
+    found = _SQLITE_PROJECTIONS.get(names)
+    if found is None:
+        if len(_SQLITE_PROJECTIONS) > 512:  # a handful of sets occur in practice; never grow without bound
+            _SQLITE_PROJECTIONS.clear()
+        columns = [*_PROJECTION_COLUMNS, *(name.removeprefix("b_") for name in names)]
+        sql = f"UPDATE parcel SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"  # noqa: S608 (table's names)
+        row = row_maker([parcel.c[c] for c in [*columns, "id"]])
+
+        def make(p: Projection) -> tuple[Any, ...]:
+            return row(
+                (p.status, p.substatus, p.furthest_rank, p.last_sequence, p.status_version, p.status_changed_at,
+                 p.last_event_at, p.updated_at, *(p.eta.values() if p.eta else ()), p.parcel_id)
+            )  # fmt: skip
+
+        found = _SQLITE_PROJECTIONS[names] = (sql, make)
+    return found
 
 
 def _projection_params(projections: Sequence[Projection]) -> list[dict[str, Any]]:

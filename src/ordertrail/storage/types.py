@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, CursorResult, Date, DateTime, Dialect, Integer
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+from ordertrail.storage.sqlite_rows import EPOCH, MICROSECOND, sqlite_day, sqlite_instant
 
 # Auto-incrementing 64-bit keys on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -34,17 +33,17 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return sqlite_instant(value)
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored: give a timezone")
-        if dialect.name == "sqlite":
-            return (value - EPOCH) // _MICROSECOND
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, int):
-            return EPOCH + value * _MICROSECOND
+            return EPOCH + value * MICROSECOND
         assert isinstance(value, datetime)
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -64,7 +63,7 @@ class LocalDate(TypeDecorator[date]):
     def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        return value.toordinal()
+        return sqlite_day(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
         if value is None or isinstance(value, date):

@@ -38,6 +38,15 @@ def step_visits(events: Iterable[ScanEvent]) -> tuple[StepVisit, ...]:
     return visits_of(derive(events))
 
 
+_HUB_STEPS: Final = tuple(f"{Status.IN_TRANSIT.value}.{n}" for n in range(MAX_HUB + 1))
+
+
+def hub_step(hubs: int) -> str:
+    """The step of a parcel after its ``hubs``-th hub scan (``in_transit.1`` … ``in_transit.4``, the last for any
+    further hub)."""
+    return _HUB_STEPS[min(hubs, MAX_HUB)]
+
+
 def visits_of(derivation: Derivation) -> tuple[StepVisit, ...]:
     """The steps of an already derived parcel (scan ingest has the derivation at hand: no second replay)."""
     visits: list[StepVisit] = []
@@ -48,7 +57,7 @@ def visits_of(derivation: Derivation) -> tuple[StepVisit, ...]:
         status = Status(entry.event.status)
         if status is Status.IN_TRANSIT:
             hubs += 1
-            step = f"{status.value}.{min(hubs, MAX_HUB)}"
+            step = hub_step(hubs)
         else:
             step = status.value
         visits.append(StepVisit(step, entry.event.occurred_at))

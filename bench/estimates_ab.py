@@ -1,6 +1,6 @@
 """What delivery estimates cost in single-scan ingest throughput: two real servers, measured in turns.
 
-``.venv/bin/python -m bench.estimates_ab --parcels 200000 --turns 12 --seconds 4``
+``.venv/bin/python -m bench.estimates_ab --parcels 200000 --turns 12 --seconds 4 [--mix journeys]``
 
 Starts two ``ordertrail serve`` processes on two copies of the same bulk-loaded store (bench/run.py), one with
 ``ORDERTRAIL_ESTIMATES=true`` and one with ``false``, and then drives single scans with wrk exactly as
@@ -8,17 +8,40 @@ Starts two ``ordertrail serve`` processes on two copies of the same bulk-loaded 
 machine the speed drifts by 10 % and more over minutes; measured in short turns, both servers see the same
 drift, and the ratio of each pair of neighbouring runs cancels it. Reports scans/s and the server's CPU per
 scan of every run, the medians, and the median of the paired ratios (the figure to quote).
+
+``--mix hubs`` (the default) sends hub scans of random parcels, as ``bench.run`` does. ``--mix journeys`` sends
+whole journeys (four more hubs, out for delivery, delivered: one scan in six is a delivery, which replays the
+parcel's events and teaches the lane statistics), each run on its own parcels, the same ones on both servers.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sqlite3
 import statistics
 import subprocess
 from pathlib import Path
 
+from bench import wrk
 from bench.run import CACHE, cli, measured_ingest, prepared_store, scan_script_for, start_server
+
+JOURNEY_PARCELS = 8000  # parcels a journeys run may use: 48,000 scans, more than a 4 s run sends
+
+
+def in_transit_numbers(data_dir: Path) -> list[str]:
+    """The tracking numbers of the store's parcels in transit, in a fixed order."""
+    with sqlite3.connect(data_dir / "ordertrail.db") as db:
+        rows = db.execute("SELECT tracking_number FROM parcel WHERE status = 'in_transit' ORDER BY id").fetchall()
+    return [number for (number,) in rows]
+
+
+def journeys_script(numbers: list[str], key: str, run: int) -> str:
+    """The wrk script of journeys run ``run``: parcels no other run uses."""
+    chosen = numbers[run * JOURNEY_PARCELS : (run + 1) * JOURNEY_PARCELS]
+    if len(chosen) < JOURNEY_PARCELS:
+        raise SystemExit("not enough parcels in the store for this many turns: use fewer, or a larger store")
+    return wrk.JOURNEY_SCRIPT % {"numbers": wrk.lua_list(chosen), "token": key, "threads": 2}
 
 
 def main() -> None:
@@ -28,9 +51,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="duration of each measured wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--port", type=int, default=18081, help="the first of two ports")
+    parser.add_argument("--mix", choices=("hubs", "journeys"), default="hubs", help="what the scans are (see above)")
     args = parser.parse_args()
 
     servers: dict[bool, tuple[subprocess.Popen[bytes], str, str]] = {}
+    keys: dict[bool, str] = {}
+    journey_numbers: list[str] = []
     try:
         for offset, estimates in enumerate((True, False)):
             folder, numbers = prepared_store(args.parcels)
@@ -39,17 +65,26 @@ def main() -> None:
             Path(folder).rename(data_dir)
             port = args.port + offset
             server = start_server(data_dir, port, estimates=estimates)
-            key = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
+            key = keys[estimates] = cli(data_dir, "keys", "create", "--role", "scanner", "--name", "bench")
             servers[estimates] = (server, f"http://127.0.0.1:{port}", scan_script_for(numbers, key))
-        for server, base, script in servers.values():
-            measured_ingest(server, base, script, connections=args.connections, seconds=3)  # warm-up
+            if args.mix == "journeys":
+                journey_numbers = in_transit_numbers(data_dir)  # the same on both copies
+
+        def script_for(estimates: bool, run: int) -> str:
+            if args.mix == "journeys":
+                return journeys_script(journey_numbers, keys[estimates], run)
+            return servers[estimates][2]
+
+        for estimates, (server, base, _) in servers.items():
+            measured_ingest(server, base, script_for(estimates, 0), connections=args.connections, seconds=3)
 
         runs: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         print("| turn | estimates | scans/s | server CPU per scan |")
         print("|---:|---|---:|---:|")
         for turn in range(1, args.turns + 1):
             for estimates in (True, False) if turn % 2 else (False, True):
-                server, base, script = servers[estimates]
+                server, base, _ = servers[estimates]
+                script = script_for(estimates, turn)
                 ingest, cpu = measured_ingest(server, base, script, connections=args.connections, seconds=args.seconds)
                 if ingest.errors:
                     raise SystemExit(f"{ingest.errors} scans were not accepted")

@@ -47,6 +47,69 @@ function request()
 end
 """
 
+# Whole journeys instead of hub scans only: each wrk thread takes its share of ``numbers`` (parcels in transit)
+# and keeps 256 of them on the move; every request is the next scan of one of those: four more hubs, out for
+# delivery, delivered (one scan in six is a delivery). A delivered parcel leaves and the next one takes its
+# place. Numbers are used once: give every run its own.
+JOURNEY_SCRIPT = """
+local numbers = {%(numbers)s}
+local path = "/api/v1/scans"
+local token = "%(token)s"
+local steps = {"in_transit", "in_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"}
+local counter = 0
+local prefix = ""
+local start_ms = 0
+local mine, active, progress, next_at = {}, {}, {}, 1
+local thread_count = 0
+function setup(thread)
+  thread:set("thread_index", thread_count)
+  thread_count = thread_count + 1
+end
+local function urandom_int()
+  local f = io.open("/dev/urandom", "rb")
+  local b1, b2, b3, b4 = f:read(4):byte(1, 4)
+  f:close()
+  return ((b1 * 256 + b2) * 256 + b3) * 128 + (b4 %% 128)
+end
+function init(args)
+  math.randomseed(urandom_int())
+  prefix = string.format("%%08x", urandom_int())
+  start_ms = (os.time() - 3 * 3600) * 1000
+  for i = 1, #numbers do
+    if (i - 1) %% %(threads)d == thread_index then mine[#mine + 1] = numbers[i] end
+  end
+  while #active < 256 and next_at <= #mine do
+    active[#active + 1] = mine[next_at]
+    next_at = next_at + 1
+  end
+end
+local function occurred_at()
+  local ms = start_ms + math.floor(counter / 4)
+  return os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", math.floor(ms / 1000)) .. string.format(".%%03dZ", ms %% 1000)
+end
+function request()
+  counter = counter + 1
+  local slot = math.random(1, #active)
+  local n = active[slot]
+  local step = (progress[n] or 0) + 1
+  progress[n] = step
+  if step == #steps then
+    if next_at <= #mine then
+      active[slot] = mine[next_at]
+      next_at = next_at + 1
+    else
+      error("out of parcels: give the run more numbers")
+    end
+  end
+  local id = string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
+    0x8000 + math.random(0, 0x3fff), counter)
+  local body = '{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"' .. steps[step] .. '",' ..
+    '"occurred_at":"' .. occurred_at() .. '",' ..
+    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}'
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+end
+"""
+
 LOOKUP_SCRIPT = """
 local numbers = {%(numbers)s}
 function init(args)

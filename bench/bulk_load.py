@@ -57,7 +57,9 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
         orders, parcel_rows, event_rows = [], [], []
         for i in range(count):
             order_id = next_order + start + i
-            placed = now - timedelta(hours=rng.uniform(24 * 4, 24 * 30))  # every event at least a day old
+            # Journeys of a few days, as on a real network (a delivery teaches the lane statistics every day of
+            # its journey); every event at least 12 hours old, so the benchmarks' scans come after them.
+            placed = now - timedelta(hours=rng.uniform(60, 96))
             city, country = rng.choice(CITIES)
             number = tn.generate(rng.randrange)
             if len(sample) < 10_000:
@@ -118,7 +120,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             eta = (
                 "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""), _micros(last),
                 steps.count("in_transit"), day1, day2, day1, 0.5, "default", _micros(last), day2, 0, None, stall,
-                None, 0, country, postal_area(country, "10115"), 1,
+                None, 0, country, postal_area(country, "10115"), 1, None,
             )  # fmt: skip
             parcel_rows.append(
                 (
@@ -146,8 +148,8 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             " furthest_rank, last_sequence, status_version, status_changed_at, last_event_at, updated_at,"
             " eta_origin, eta_origin_at, eta_step, eta_step_started_at, eta_hubs, eta_earliest, eta_latest, eta_likely,"
             " eta_confidence, eta_basis, eta_estimated_at, eta_promise, eta_delayed, eta_delay_reason, eta_stall_after,"
-            " eta_stalled_at, eta_learned, eta_country, eta_area, eta_watched)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " eta_stalled_at, eta_learned, eta_country, eta_area, eta_watched, eta_learn_pending)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             parcel_rows,
         )
         db.executemany(

@@ -14,7 +14,7 @@ from ordertrail.domain.scans import ScanInput
 from ordertrail.domain.status import Status
 from ordertrail.services.context import Services
 from ordertrail.services.estimate_queries import estimate_history, flagged
-from ordertrail.services.estimates import sweep
+from ordertrail.services.estimates import learn, sweep
 from ordertrail.services.ingest import record_scans
 from ordertrail.services.keys import create_merchant
 from ordertrail.services.orders import place_order
@@ -73,6 +73,9 @@ def test_estimates_delays_learning_and_stalls_on_postgresql(postgres_url: str) -
                 scans=[scan(delivered, Status.OUT_FOR_DELIVERY, clock[0]), scan(delivered, Status.DELIVERED, clock[0])],
                 principal=SCANNER,
             )
+            assert (await db.read(load_lane_stats)).parcels == 0  # not in the scan's transaction
+            assert await learn(services) == 1
+            assert await learn(services) == 0
             stats = await db.read(load_lane_stats)
             assert stats.parcels == 1  # learned once, incrementally
 

@@ -21,6 +21,7 @@ from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.scans import ScanInput
 from ordertrail.domain.status import Status
 from ordertrail.services.context import Services
+from ordertrail.services.estimates import learn
 from ordertrail.services.eta_runtime import EtaRuntime
 from ordertrail.services.ingest import record_scans
 from ordertrail.services.keys import create_merchant
@@ -132,4 +133,6 @@ async def run_simulated_demo(
         if scans:
             await record_scans(simulated, scans=scans, principal=scanner)
             result.scans += len(scans)
+        # What the learning job does every minute in production, here at the end of each simulated hour.
+        await learn(simulated)
     return result

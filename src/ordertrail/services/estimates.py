@@ -2,10 +2,11 @@
 
 ``estimate_changes`` runs inside the transaction that recorded the changes (``update_estimates`` at order
 placement): it keeps each parcel's place on its lane (the ``eta_*`` columns of ``parcel``, saved with the status
-projection in the same UPDATE) up to date from the changes alone (events are read again only for corrections,
-some late events and deliveries), makes the new estimate with the pure estimator, records a revision when the
-window moved, turns the delay overlay on or off (with its notices, in the same transaction), and learns each
-delivered parcel into the lane statistics once.
+projection in the same UPDATE) up to date from the changes alone (events are read again only for corrections
+and some late events), makes the new estimate with the pure estimator, records a revision when the window
+moved, turns the delay overlay on or off (with its notices, in the same transaction), and marks a delivered
+parcel for learning. The periodic job (``sweep``, in the worker and in ``serve``'s own) first learns the marked
+parcels into the lane statistics in batches (``learn``), each once, then flags stalled parcels.
 """
 
 from __future__ import annotations
@@ -114,7 +115,6 @@ def _estimate(
     events = scan_store.events_of(connection, replay) if replay else {}
     stats = runtime.stats(connection)
     pending = _Pending()
-    deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
     rows: dict[int, EtaRow] = {}
     changed: dict[int, dict[str, Any]] = {}
     for pid, group in by_parcel.items():
@@ -122,9 +122,8 @@ def _estimate(
         row = rows[pid] = context.row
         as_read = eta_state(row)
         row.country, row.area = context.country, context.area
-        visits: tuple[StepVisit, ...] = ()
         if pid in events:
-            visits = _replay(row, events[pid])
+            _replay(row, events[pid])
         else:
             _advance(row, group)
         last = group[-1]
@@ -132,9 +131,8 @@ def _estimate(
         newest = max(c.event.occurred_at for c in group)
         row.stalled_at = None  # a scan clears the stalled flag
         if last.status in NO_ESTIMATE or row.step is None or row.step_started_at is None:
-            if last.status == Status.DELIVERED and not row.learned and visits:
-                deliveries.append((lane, visits, context.country))
-                row.learned = True
+            # The lane statistics learn it later, in a batch (``learn``): not in the scan's transaction.
+            row.learn_pending = last.status == Status.DELIVERED and not row.learned
             _no_estimate(row)
         else:
             found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
@@ -148,15 +146,13 @@ def _estimate(
         for change in group:
             change.estimate = estimate
         changed[pid] = changed_values(row, as_read)
-    if deliveries:
-        _learn(connection, runtime, deliveries, now)
     _write(connection, pending, now)
     return list(changes), rows, changed
 
 
 def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
-    """Corrections change the past; deliveries are learned from the whole journey; a late event needs the
-    events only when it happened after the current step began (it may have begun a step after it)."""
+    """Corrections change the past; a late event needs the events only when it happened after the current step
+    began (it may have begun a step after it)."""
     applied = False
     for c in group:  # one plain loop: this runs for every scan
         if c.effect is Effect.CORRECTION:
@@ -164,8 +160,6 @@ def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
         if c.late and (row.step_started_at is None or c.event.occurred_at >= row.step_started_at):
             return True
         applied = applied or c.effect is Effect.APPLIED
-    if group[-1].status == Status.DELIVERED and not row.learned:
-        return True
     # A parcel from before estimates existed, and nothing in this group tells where it is now.
     return row.step is None and not applied
 
@@ -266,6 +260,56 @@ def snapshot(row: EtaRow) -> EstimateSnapshot | None:
     )
 
 
+LEARN_BATCH = 500  # delivered parcels learned per transaction
+
+
+def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = LEARN_BATCH) -> int:
+    """Fold up to ``limit`` delivered parcels into the lane statistics, each exactly once; returns how many.
+
+    Off the scan's transaction on purpose: learning a delivery replays its events and rewrites its lane's
+    statistics, which cost a third of the server's time when every delivery scan did it (bench/estimates_ab.py
+    --mix journeys); in a batch, each lane's rows are read and written once for all its parcels.
+    """
+    ids = estimate_store.pending_deliveries(connection, limit=limit)
+    if not ids:
+        return 0
+    contexts = estimate_store.eta_contexts(connection, ids)
+    events = scan_store.events_of(connection, ids)
+    deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
+    rows: list[EtaRow] = []
+    for pid in ids:
+        context, stored = contexts[pid], events.get(pid, [])
+        derivation = derive(stored)
+        if derivation.status is Status.DELIVERED and not context.row.learned:  # a correction may have undone it
+            lane = runtime.lane(origin_facility(stored) or ANY, context.country, context.area)
+            deliveries.append((lane, visits_of(derivation), context.country))
+            context.row.learned = True
+        context.row.learn_pending = False
+        rows.append(context.row)
+    if deliveries:
+        _learn(connection, runtime, deliveries, now)
+    estimate_store.save_eta_rows(connection, rows)
+    return len(ids)
+
+
+async def learn(services: Services) -> int:
+    """Learn every delivered parcel not learned yet, in batches (the sweeper does this first on each pass)."""
+    runtime = services.estimates
+    if runtime is None:
+        return 0
+    learned = 0
+    now = services.clock()
+
+    def batch(connection: Connection) -> int:
+        return learn_tx(connection, runtime, now=now)
+
+    while True:
+        done = await services.db.write(batch)
+        learned += done
+        if done < LEARN_BATCH:
+            return learned
+
+
 def _learn(
     connection: Connection,
     runtime: EtaRuntime,
@@ -364,6 +408,7 @@ async def sweep(services: Services) -> SweepResult:
     runtime = services.estimates
     if runtime is None:
         return SweepResult([], 0)
+    await learn(services)
     now = services.clock()
     overdue_before = _overdue_before(now)
     due: list[int] = []

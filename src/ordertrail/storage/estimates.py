@@ -16,7 +16,7 @@ from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
 from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.eta.stats import LaneStats
 from ordertrail.storage.sqlite_rows import execute_rows, row_maker
-from ordertrail.storage.tables import WATCHED, lane_stat, order, parcel, parcel_estimate
+from ordertrail.storage.tables import LEARN_PENDING, WATCHED, lane_stat, order, parcel, parcel_estimate
 
 # -- lane statistics ------------------------------------------------------------------------------------------
 
@@ -93,6 +93,7 @@ class EtaRow:
     country: str = ""  # empty: never estimated (its lane's destination is not known here yet)
     area: str = ""
     watched: bool = False  # on its way with an estimate: the stalled-parcel sweep looks at it
+    learn_pending: bool = False  # delivered, not yet in the lane statistics: the learning job takes it
 
 
 _ROW_FIELDS = tuple(f.name for f in fields(EtaRow))[1:]  # without parcel_id
@@ -102,11 +103,11 @@ ETA_COLUMNS = tuple(parcel.c[f"eta_{name}"] for name in _ROW_FIELDS)
 def eta_row(parcel_id: int, values: Sequence[Any]) -> EtaRow:
     """An EtaRow from the ``eta_*`` column values in ``ETA_COLUMNS`` order (NULLs of older parcels mapped)."""
     (origin, origin_at, step, started, hubs, earliest, latest, likely, confidence, basis, estimated_at, promise,
-     delayed, delay_reason, stall, stalled_at, learned, country, area, watched) = values  # fmt: skip
+     delayed, delay_reason, stall, stalled_at, learned, country, area, watched, learn_pending) = values  # fmt: skip
     return EtaRow(
         parcel_id, origin, origin_at, step, started, hubs or 0, earliest, latest, likely, confidence, basis,
         estimated_at, promise, bool(delayed), delay_reason, stall, stalled_at, bool(learned), country or "",
-        area or "", bool(watched),
+        area or "", bool(watched), bool(learn_pending),
     )  # fmt: skip
 
 
@@ -251,6 +252,14 @@ def due_watched(
         query = query.where(parcel.c.id <= end)
     stalled, overdue = _split(connection.execute(query.order_by(parcel.c.id)))
     return stalled, overdue, None if end is None else int(end)
+
+
+def pending_deliveries(connection: Connection, *, limit: int) -> list[int]:
+    """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
+    rows = connection.execute(
+        select(parcel.c.id).where(LEARN_PENDING).order_by(parcel.c.id).limit(limit).with_for_update(skip_locked=True)
+    )
+    return [r.id for r in rows]
 
 
 def still_due(

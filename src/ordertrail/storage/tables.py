@@ -117,6 +117,9 @@ parcel = Table(
     # On its way with an estimate (migration 0006): what the stalled-parcel sweep walks. It changes when a parcel
     # gets its first estimate and when it is delivered, returned or cancelled, not on ordinary scans.
     Column("eta_watched", Boolean, nullable=True),
+    # Delivered, and not yet in the lane statistics: the learning job (services/estimates.learn) folds such
+    # parcels in, in batches, off the scan's transaction (migration 0006).
+    Column("eta_learn_pending", Boolean, nullable=True),
 )
 
 scan_event = Table(
@@ -313,5 +316,7 @@ Index("ix_parcel_estimate_parcel_id_id", parcel_estimate.c.parcel_id, parcel_est
 # ordinary scan touches neither.
 WATCHED = parcel.c.eta_watched.is_(True)
 STALLED = parcel.c.eta_stalled_at.is_not(None)
+LEARN_PENDING = parcel.c.eta_learn_pending.is_(True)
 Index("ix_parcel_eta_watched", parcel.c.id, sqlite_where=WATCHED, postgresql_where=WATCHED)
 Index("ix_parcel_eta_stalled", parcel.c.id, sqlite_where=STALLED, postgresql_where=STALLED)
+Index("ix_parcel_eta_learn_pending", parcel.c.id, sqlite_where=LEARN_PENDING, postgresql_where=LEARN_PENDING)

@@ -276,19 +276,17 @@ def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
     contexts = estimate_store.eta_contexts(connection, ids)
     events = scan_store.events_of(connection, ids)
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
-    rows: list[EtaRow] = []
+    learned: dict[int, bool] = {}
     for pid in ids:
         context, stored = contexts[pid], events.get(pid, [])
         derivation = derive(stored)
         if derivation.status is Status.DELIVERED and not context.row.learned:  # a correction may have undone it
             lane = runtime.lane(origin_facility(stored) or ANY, context.country, context.area)
             deliveries.append((lane, visits_of(derivation), context.country))
-            context.row.learned = True
-        context.row.learn_pending = False
-        rows.append(context.row)
+        learned[pid] = context.row.learned or derivation.status is Status.DELIVERED
     if deliveries:
         _learn(connection, runtime, deliveries, now)
-    estimate_store.save_eta_rows(connection, rows)
+    estimate_store.mark_learned(connection, learned)
     return len(ids)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from itertools import compress
@@ -252,6 +252,20 @@ def due_watched(
         query = query.where(parcel.c.id <= end)
     stalled, overdue = _split(connection.execute(query.order_by(parcel.c.id)))
     return stalled, overdue, None if end is None else int(end)
+
+
+_MARK_LEARNED = (
+    update(parcel)
+    .where(parcel.c.id == bindparam("b_id"))
+    .values(eta_learned=bindparam("b_learned"), eta_learn_pending=None)
+)
+
+
+def mark_learned(connection: Connection, learned: Mapping[int, bool]) -> None:
+    """Parcels taken by the learning job, no longer pending, with whether each is in the lane statistics."""
+    rows = [{"b_id": parcel_id, "b_learned": value} for parcel_id, value in learned.items()]
+    if rows:
+        connection.execute(_MARK_LEARNED, rows)
 
 
 def pending_deliveries(connection: Connection, *, limit: int) -> list[int]:

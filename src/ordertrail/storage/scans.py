@@ -67,25 +67,21 @@ def offset_minutes(moment: datetime) -> int:
 
 
 def _event(row: Any) -> ScanEvent:
+    # Unpacked in ``_EVENT_COLUMNS`` order: access by name on a Row cost as much as building the event, and
+    # replays (late scans, corrections, learning deliveries, tracking pages) read every event of a parcel.
+    (event_id, _, sequence, status, substatus, occurred_at, offset, recorded_at, facility, city, region, postal_code,
+     country, lat, lon, note, reason, voids_event_id) = row  # fmt: skip
     return ScanEvent(
-        event_id=row.event_id,
-        sequence=row.sequence,
-        status=row.status,
-        occurred_at=row.occurred_at.astimezone(_zone(row.occurred_offset_minutes)),
-        recorded_at=row.recorded_at,
-        substatus=row.substatus,
-        location=Location(
-            facility=row.facility,
-            city=row.city,
-            region=row.region,
-            postal_code=row.postal_code,
-            country=row.country,
-            lat=row.lat,
-            lon=row.lon,
-        ),
-        note=row.note,
-        reason=row.reason,
-        voids_event_id=row.voids_event_id,
+        event_id=event_id,
+        sequence=sequence,
+        status=status,
+        occurred_at=occurred_at.astimezone(_zone(offset)),
+        recorded_at=recorded_at,
+        substatus=substatus,
+        location=Location(facility, city, region, postal_code, country, lat, lon),
+        note=note,
+        reason=reason,
+        voids_event_id=voids_event_id,
     )
 
 
@@ -97,7 +93,7 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
         return found
     rows = connection.execute(_EVENTS_OF, {"ids": ids})
     for row in rows:
-        found[row.parcel_id].append(_event(row))
+        found[row[1]].append(_event(row))  # row[1]: parcel_id
     return found
 
 

@@ -63,7 +63,16 @@ class DayHistogram:
 
     def add(self, days: int) -> None:
         """Count one outcome of ``days`` delivery days ahead."""
-        self.counts[min(max(days, 0), MAX_DAYS)] += 1
+        self.add_at(self.slot(days))
+
+    @staticmethod
+    def slot(days: int) -> int:
+        """Where an outcome of ``days`` delivery days ahead is counted."""
+        return min(max(days, 0), MAX_DAYS)
+
+    def add_at(self, slot: int) -> None:
+        """Count one outcome in ``slot`` (see ``slot``): learning adds the same outcome to many histograms."""
+        self.counts[slot] += 1
         self.total += 1
 
     def distribution(self, at_least: int = 0) -> list[float]:

@@ -82,7 +82,7 @@ class LaneStats:
         day: date = calendar.local_date(visits[0].started_at)
         tables = [self.ahead.setdefault(key, {}) for key in keys]
         while day <= delivered_on:
-            ahead = calendar.delivery_days_between(day, delivered_on)
+            slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
             for band, at in enumerate(SNAPSHOT_TIMES):
                 moment = datetime.combine(day, at, tzinfo=zone).timestamp()
                 if moment < placed or moment >= delivered:
@@ -95,7 +95,7 @@ class LaneStats:
                         histogram = table.get(name)
                         if histogram is None:
                             histogram = table[name] = DayHistogram()
-                        histogram.add(ahead)
+                        histogram.add_at(slot)
             day += timedelta(days=1)
 
     def find_ahead(self, lane: Lane, name: str, min_samples: int) -> Found | None:

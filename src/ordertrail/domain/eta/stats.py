@@ -11,7 +11,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Final
 
@@ -33,10 +34,17 @@ def band_of(local: datetime) -> int:
     return local.hour // BAND_HOURS
 
 
+@lru_cache(maxsize=4096)
 def situation(step: str, band: int, elapsed_days: int | None) -> str:
     """The key of a situation; ``elapsed_days=None`` pools every elapsed time."""
     elapsed = ANY_ELAPSED if elapsed_days is None else str(min(elapsed_days, ELAPSED_CAP))
     return f"{step}|{band}|{elapsed}"
+
+
+@lru_cache(maxsize=4096)
+def _snapshot_moments(zone: tzinfo, day: date) -> tuple[float, ...]:
+    """The instants (POSIX seconds) of ``SNAPSHOT_TIMES`` on local ``day``: journeys of the same days share them."""
+    return tuple(datetime.combine(day, at, tzinfo=zone).timestamp() for at in SNAPSHOT_TIMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +91,7 @@ class LaneStats:
         tables = [self.ahead.setdefault(key, {}) for key in keys]
         while day <= delivered_on:
             slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
-            for band, at in enumerate(SNAPSHOT_TIMES):
-                moment = datetime.combine(day, at, tzinfo=zone).timestamp()
+            for band, moment in enumerate(_snapshot_moments(zone, day)):
                 if moment < placed or moment >= delivered:
                     continue
                 index = bisect_right(starts, moment) - 1

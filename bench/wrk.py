@@ -8,12 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# Builds a scan body per request with a fresh event id, the same way for the real route and the bare POST,
-# so both sides pay the same client cost.
-SCAN_SCRIPT = """
-local numbers = {%(numbers)s}
-local path = "%(path)s"
-local token = "%(token)s"
+# What both scan scripts share: a fresh event id per request, and occurred_at times that move forward.
+_SCAN_COMMON = """
 local counter = 0
 local prefix = ""
 local start_ms = 0
@@ -24,7 +20,7 @@ local function urandom_int()
   f:close()
   return ((b1 * 256 + b2) * 256 + b3) * 128 + (b4 %% 128)
 end
-function init(args)
+local function start_run()
   math.randomseed(urandom_int())
   prefix = string.format("%%08x", urandom_int())
   start_ms = (os.time() - 3 * 3600) * 1000  -- three hours ago, whenever this run starts
@@ -35,46 +31,60 @@ local function occurred_at()
   local ms = start_ms + math.floor(counter / 4)
   return os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", math.floor(ms / 1000)) .. string.format(".%%03dZ", ms %% 1000)
 end
-function request()
+local function next_event_id()
   counter = counter + 1
-  local n = numbers[math.random(1, #numbers)]
-  local id = string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
+  return string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
     0x8000 + math.random(0, 0x3fff), counter)
-  local body = '{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"in_transit",' ..
-    '"substatus":"in_transit.arrived_at_hub","occurred_at":"' .. occurred_at() .. '",' ..
-    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}'
+end
+local function post(body)
   return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 """
+
+# Builds a scan body per request with a fresh event id, the same way for the real route and the bare POST,
+# so both sides pay the same client cost.
+SCAN_SCRIPT = (
+    """
+local numbers = {%(numbers)s}
+local path = "%(path)s"
+local token = "%(token)s"
+"""
+    + _SCAN_COMMON
+    + """
+function init(args)
+  start_run()
+end
+function request()
+  local id = next_event_id()
+  local n = numbers[math.random(1, #numbers)]
+  return post('{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"in_transit",' ..
+    '"substatus":"in_transit.arrived_at_hub","occurred_at":"' .. occurred_at() .. '",' ..
+    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}')
+end
+"""
+)
 
 # Whole journeys instead of hub scans only: each wrk thread takes its share of ``numbers`` (parcels in transit)
 # and keeps 256 of them on the move; every request is the next scan of one of those: four more hubs, out for
 # delivery, delivered (one scan in six is a delivery). A delivered parcel leaves and the next one takes its
 # place. Numbers are used once: give every run its own.
-JOURNEY_SCRIPT = """
+JOURNEY_SCRIPT = (
+    """
 local numbers = {%(numbers)s}
 local path = "/api/v1/scans"
 local token = "%(token)s"
 local steps = {"in_transit", "in_transit", "in_transit", "in_transit", "out_for_delivery", "delivered"}
-local counter = 0
-local prefix = ""
-local start_ms = 0
 local mine, active, progress, next_at = {}, {}, {}, 1
 local thread_count = 0
 function setup(thread)
   thread:set("thread_index", thread_count)
   thread_count = thread_count + 1
 end
-local function urandom_int()
-  local f = io.open("/dev/urandom", "rb")
-  local b1, b2, b3, b4 = f:read(4):byte(1, 4)
-  f:close()
-  return ((b1 * 256 + b2) * 256 + b3) * 128 + (b4 %% 128)
-end
+"""
+    + _SCAN_COMMON
+    + """
 function init(args)
-  math.randomseed(urandom_int())
-  prefix = string.format("%%08x", urandom_int())
-  start_ms = (os.time() - 3 * 3600) * 1000
+  start_run()
   for i = 1, #numbers do
     if (i - 1) %% %(threads)d == thread_index then mine[#mine + 1] = numbers[i] end
   end
@@ -83,12 +93,8 @@ function init(args)
     next_at = next_at + 1
   end
 end
-local function occurred_at()
-  local ms = start_ms + math.floor(counter / 4)
-  return os.date("!%%Y-%%m-%%dT%%H:%%M:%%S", math.floor(ms / 1000)) .. string.format(".%%03dZ", ms %% 1000)
-end
 function request()
-  counter = counter + 1
+  local id = next_event_id()
   local slot = math.random(1, #active)
   local n = active[slot]
   local step = (progress[n] or 0) + 1
@@ -101,14 +107,12 @@ function request()
       error("out of parcels: give the run more numbers")
     end
   end
-  local id = string.format("%%s-%%04x-4%%03x-%%04x-%%012x", prefix, math.random(0, 0xffff), math.random(0, 0xfff),
-    0x8000 + math.random(0, 0x3fff), counter)
-  local body = '{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"' .. steps[step] .. '",' ..
+  return post('{"event_id":"' .. id .. '","tracking_number":"' .. n .. '","status":"' .. steps[step] .. '",' ..
     '"occurred_at":"' .. occurred_at() .. '",' ..
-    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}'
-  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
+    '"location":{"facility":"Hub Leeds","city":"Leeds","country":"GB"}}')
 end
 """
+)
 
 LOOKUP_SCRIPT = """
 local numbers = {%(numbers)s}

@@ -59,14 +59,13 @@ class _Pending:
 
 def update_estimates(
     connection: Connection, changes: Sequence[ParcelChange], *, now: datetime, runtime: EtaRuntime | None
-) -> list[ParcelChange]:
+) -> None:
     """``estimate_changes`` for parcels read here, their state saved here (order placement)."""
     if runtime is None or not changes:
-        return list(changes)
+        return
     contexts = estimate_store.eta_contexts(connection, sorted({c.parcel_id for c in changes}))
-    estimated, rows, _ = _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    rows, _ = _estimate(connection, changes, contexts, now=now, runtime=runtime)
     estimate_store.save_eta_rows(connection, list(rows.values()))
-    return estimated
 
 
 def estimate_changes(
@@ -76,15 +75,14 @@ def estimate_changes(
     now: datetime,
     runtime: EtaRuntime | None,
     records: Mapping[int, ParcelRecord],
-) -> tuple[list[ParcelChange], dict[int, dict[str, Any]]]:
+) -> dict[int, dict[str, Any]]:
     """Re-estimate every parcel ``changes`` touched (``records``: the parcels as the scan transaction read them).
 
-    Returns the changes carrying their parcel's new estimate, and each parcel's changed estimate columns
-    (``changed_values``) for the caller to save with its projection (the same UPDATE). Revisions, notices and
-    lane statistics are written here.
+    Fills in each change's ``estimate`` and returns each parcel's changed estimate columns (``changed_values``)
+    for the caller to save with its projection (the same UPDATE). Revisions and notices are written here.
     """
     if runtime is None or not changes:
-        return list(changes), {}
+        return {}
     ids = list(dict.fromkeys(c.parcel_id for c in changes))
     fresh = [pid for pid in ids if (records[pid].eta or EtaRow(pid)).country == ""]
     postal = estimate_store.postal_codes(connection, fresh) if fresh else {}
@@ -96,8 +94,8 @@ def estimate_changes(
             country=record.destination_country, postal_code=postal.get(pid),
             promised=record.promised_delivery_date,
         )  # fmt: skip
-    estimated, _, changed = _estimate(connection, changes, contexts, now=now, runtime=runtime)
-    return estimated, changed
+    _, changed = _estimate(connection, changes, contexts, now=now, runtime=runtime)
+    return changed
 
 
 def _estimate(
@@ -107,7 +105,9 @@ def _estimate(
     *,
     now: datetime,
     runtime: EtaRuntime,
-) -> tuple[list[ParcelChange], dict[int, EtaRow], dict[int, dict[str, Any]]]:
+) -> tuple[dict[int, EtaRow], dict[int, dict[str, Any]]]:
+    """Estimate each parcel of ``changes`` and fill in the changes' ``estimate``; returns the parcels' estimate
+    state and their changed columns."""
     by_parcel: dict[int, list[ParcelChange]] = {}
     for change in changes:
         by_parcel.setdefault(change.parcel_id, []).append(change)
@@ -147,7 +147,7 @@ def _estimate(
             change.estimate = estimate
         changed[pid] = changed_values(row, as_read)
     _write(connection, pending, now)
-    return list(changes), rows, changed
+    return rows, changed
 
 
 def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
@@ -164,7 +164,7 @@ def _needs_events(row: EtaRow, group: Sequence[ParcelChange]) -> bool:
     return row.step is None and not applied
 
 
-def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
+def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> None:
     visits = visits_of(derive(stored))
     if visits:
         row.step, row.step_started_at = visits[-1].step, visits[-1].started_at
@@ -172,7 +172,6 @@ def _replay(row: EtaRow, stored: Sequence[ScanEvent]) -> tuple[StepVisit, ...]:
     row.origin = origin_facility(stored)
     located = [e for e in stored if e.location.facility and not e.is_correction]
     row.origin_at = min((e.occurred_at for e in located), default=None)
-    return visits
 
 
 def _advance(row: EtaRow, group: Sequence[ParcelChange]) -> None:

@@ -165,7 +165,7 @@ def place_order_tx(
             for item in first_events
         ],
     )
-    changes = update_estimates(connection, changes, now=now, runtime=estimates)  # the first estimate
+    update_estimates(connection, changes, now=now, runtime=estimates)  # the first estimate, filled in
     enqueue_notifications(connection, changes, now=now)  # before attaching kept scans: those enqueue their own
     kept = scan_store.unmatched_for(connection, numbers)
     if kept:

@@ -221,7 +221,7 @@ def record_scans_tx(
 
     scan_store.append_events(connection, new_rows)
     records = {p.record.id: p.record for p in work.values()}
-    changes, eta = estimate_changes(connection, changes, now=now, runtime=estimates, records=records)
+    eta = estimate_changes(connection, changes, now=now, runtime=estimates, records=records)
     projections = {p.record.id: _projection(p, now, eta.get(p.record.id)) for p in work.values() if p.new_events}
     order_store.save_projections(connection, list(projections.values()))
     final = {number: _committed(p.record, projections.get(p.record.id)) for number, p in work.items()}

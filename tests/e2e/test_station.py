@@ -251,6 +251,10 @@ def test_undo_records_a_correction_that_voids_the_last_scan(context: BrowserCont
     expect(page.locator("#undo")).to_contain_text("Tap again")
     page.click("#undo")
     expect(banner(page)).to_have_attribute("data-kind", "undone")
+    # The banner comes once the correction is queued on the device; the server's answer follows.
+    undo_entry = page.locator("#recent li").first
+    expect(undo_entry.locator(".recent-what")).to_have_text("Undo")
+    expect(undo_entry).to_have_attribute("data-outcome", "created")
     expect(page.locator("#waiting-count")).to_have_text("0")
     expect(page.locator("#today-count")).to_have_text("0")
     events = shop.events(order["order_number"])[number]

@@ -491,9 +491,10 @@ async function undo() {
   };
   const where = location();
   if (Object.keys(where).length) body.location = where;
-  showBanner({ kind: "undone", title: "UNDONE", detail: `${MODES.get(target.mode)?.label || ""} of ${target.tn_display} voided (correction recorded)` });
-  signal("undone");
   await record(body, MODES.get(target.mode) || currentMode(), { correction: true, voids: target.event_id });
+  // Only now is the correction durable on the device (queued in IndexedDB), so only now may the banner say so.
+  showBanner({ kind: "undone", title: "UNDONE", detail: `${MODES.get(target.mode)?.label || ""} of ${target.tn_display} voided (correction saved)` });
+  signal("undone");
 }
 
 // ---- sheets: reason, proof, settings, camera ---------------------------------------------------------

@@ -18,7 +18,7 @@ from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import RANK
 from ordertrail.storage.migrate import upgrade
-from ordertrail.storage.types import EPOCH
+from ordertrail.storage.sqlite_rows import EPOCH
 
 LIFECYCLE = (
     "order_placed",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ordertrail.domain.events import ScanEvent
-from ordertrail.domain.status import CORRECTION, MAIN_MILESTONES, Status
+from ordertrail.domain.status import CORRECTION, MAIN_MILESTONES, STATUS_BY_VALUE, Status
 from ordertrail.domain.transitions import RANK, Effect, judge
 
 # Tie-break for events that happened at the same instant: the natural order of the lifecycle.
@@ -63,10 +63,10 @@ class ParcelState:
         """
         if event.status == CORRECTION or event.occurred_at <= self.latest_occurred_at:
             return None
-        effect = judge(self.status, self.furthest_rank, Status(event.status))
+        effect = judge(self.status, self.furthest_rank, STATUS_BY_VALUE[event.status])
         if effect is not Effect.APPLIED:
             return replace(self, latest_occurred_at=event.occurred_at), effect
-        status = Status(event.status)
+        status = STATUS_BY_VALUE[event.status]
         return (
             ParcelState(
                 status=status,
@@ -101,8 +101,8 @@ class Derivation:
         reached: dict[Status, datetime | None] = dict.fromkeys(MAIN_MILESTONES)
         for entry in self.timeline:
             status = entry.event.status
-            if entry.effect is Effect.APPLIED and status in reached and reached[Status(status)] is None:
-                reached[Status(status)] = entry.event.occurred_at
+            if entry.effect is Effect.APPLIED and status in reached and reached[STATUS_BY_VALUE[status]] is None:
+                reached[STATUS_BY_VALUE[status]] = entry.event.occurred_at
         return reached
 
 
@@ -144,9 +144,9 @@ def derive(events: Iterable[ScanEvent]) -> Derivation:
         elif last_applied is None and event.status == Status.ORDER_PLACED:
             effect = Effect.APPLIED  # the first event of every parcel
         else:
-            effect = judge(status, furthest, Status(event.status))
+            effect = judge(status, furthest, STATUS_BY_VALUE[event.status])
         if effect is Effect.APPLIED:
-            status = Status(event.status)
+            status = STATUS_BY_VALUE[event.status]
             substatus = event.substatus
             furthest = max(furthest, RANK.get(status, furthest))
             last_applied = event

@@ -33,7 +33,7 @@ from ordertrail.domain.eta.revisions import (
     promise_of,
     scan_reason,
 )
-from ordertrail.domain.eta.stats import LaneStats
+from ordertrail.domain.eta.stats import LaneStats, Tally
 from ordertrail.domain.events import ScanEvent
 from ordertrail.domain.notifications import DelayChange
 from ordertrail.domain.status import Status
@@ -314,15 +314,19 @@ def _learn(
     now: datetime,
 ) -> None:
     """Add delivered parcels to the lane statistics: only the rows of their lanes are read and written."""
-    keys = sorted({key for lane, _, _ in deliveries for _, key in lane.fallbacks()})
+    tallies: dict[Lane, Tally] = {}
+    for lane, visits, country in deliveries:
+        tally = tallies.get(lane)
+        if tally is None:
+            tally = tallies[lane] = Tally()
+        tally.count(visits, runtime.calendar(country))
+    keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
     partial, counts = estimate_store.lane_stats_for_update(connection, keys)
     existing = set(counts)
-    for lane, visits, country in deliveries:
-        before = partial.parcels
-        partial.learn_delivered(lane, visits, runtime.calendar(country))
-        if partial.parcels > before:
-            for _, key in lane.fallbacks():
-                counts[key] = counts.get(key, 0) + 1
+    for lane, tally in tallies.items():
+        partial.add(lane, tally)
+        for _, key in lane.fallbacks():
+            counts[key] = counts.get(key, 0) + tally.parcels
     counts = {key: counts.get(key, 0) for key in keys}
     partial.parcels = counts.get("*", partial.parcels)
     estimate_store.save_lane_stats(connection, partial, counts, existing, now=now)

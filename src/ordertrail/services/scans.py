@@ -114,7 +114,7 @@ def with_device_facility(scan: ScanInput, principal: Principal) -> ScanInput:
     """A scanner key bound to a facility records that facility, whatever the body says."""
     if principal.facility is None:
         return scan
-    return replace(scan, location=replace(scan.location, facility=principal.facility))
+    return replace(scan, location=scan.location._replace(facility=principal.facility))
 
 
 def record_scans_tx(

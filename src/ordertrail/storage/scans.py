@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ordertrail.domain.events import Location, ScanEvent
 from ordertrail.domain.scans import Proof
+from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
 from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
 
 _EVENT_COLUMNS = (
@@ -41,6 +42,10 @@ _EVENTS_OF = (
     .where(scan_event.c.parcel_id.in_(bindparam("ids", expanding=True)))
     .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
 )
+_SQLITE_EVENTS_OF = (  # the same query below Core; "{}" takes the placeholders of the ids
+    f"SELECT {', '.join(c.name for c in _EVENT_COLUMNS)} FROM scan_event"  # noqa: S608 (the table's names)
+    " WHERE parcel_id IN ({}) ORDER BY parcel_id, sequence"
+)
 _KNOWN_EVENTS = select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
     scan_event.c.event_id.in_(bindparam("ids", expanding=True))
 )
@@ -59,6 +64,10 @@ def _zone(offset_minutes: int) -> timezone:
     return zone
 
 
+def _as_read(value: datetime) -> datetime:
+    return value
+
+
 def offset_minutes(moment: datetime) -> int:
     """The UTC offset of an aware datetime, in whole minutes."""
     offset = moment.utcoffset()
@@ -66,22 +75,22 @@ def offset_minutes(moment: datetime) -> int:
     return int(offset.total_seconds() // 60)
 
 
-def _event(row: Any) -> ScanEvent:
+def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent:
     # Unpacked in ``_EVENT_COLUMNS`` order: access by name on a Row cost as much as building the event, and
     # replays (late scans, corrections, learning deliveries, tracking pages) read every event of a parcel.
     (event_id, _, sequence, status, substatus, occurred_at, offset, recorded_at, facility, city, region, postal_code,
      country, lat, lon, note, reason, voids_event_id) = row  # fmt: skip
     return ScanEvent(
-        event_id=event_id,
-        sequence=sequence,
-        status=status,
-        occurred_at=occurred_at.astimezone(_zone(offset)),
-        recorded_at=recorded_at,
-        substatus=substatus,
-        location=Location(facility, city, region, postal_code, country, lat, lon),
-        note=note,
-        reason=reason,
-        voids_event_id=voids_event_id,
+        event_id,
+        sequence,
+        status,
+        instant(occurred_at).astimezone(_zone(offset)),
+        instant(recorded_at),
+        substatus,
+        Location(facility, city, region, postal_code, country, lat, lon),
+        note,
+        reason,
+        voids_event_id,
     )
 
 
@@ -91,9 +100,13 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     found: dict[int, list[ScanEvent]] = defaultdict(list)
     if not ids:
         return found
-    rows = connection.execute(_EVENTS_OF, {"ids": ids})
-    for row in rows:
-        found[row[1]].append(_event(row))  # row[1]: parcel_id
+    if connection.dialect.name == "sqlite":  # every replay: below Core (sqlite_rows.py)
+        sql = _SQLITE_EVENTS_OF.format(", ".join("?" * len(ids)))
+        for row in fetch_rows(connection, sql, ids):
+            found[row[1]].append(_event(row, instant_of))  # row[1]: parcel_id
+        return found
+    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
+        found[row[1]].append(_event(row))
     return found
 
 

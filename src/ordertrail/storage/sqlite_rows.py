@@ -1,4 +1,5 @@
-"""Rows for SQLite's DB-API cursor, below SQLAlchemy's per-value processing, for the writes of every scan.
+"""Rows for SQLite's DB-API cursor, below SQLAlchemy's per-value processing: the writes of every scan, and the
+reads of every replay.
 
 Through Core, an ``executemany`` costs about 8 µs a row on this machine (a Python call per value and type, and
 a parameter dictionary per row); handing the cursor tuples of ready values costs 2. The values are converted
@@ -65,3 +66,21 @@ def execute_rows(connection: Connection, sql: str, rows: list[tuple[Any, ...]]) 
     """Run ``sql`` (with ``?`` parameters) once per row, in the connection's transaction."""
     if rows:
         connection.exec_driver_sql(sql, rows)
+
+
+def instant_of(micros: int) -> datetime:
+    """An instant read back from SQLite (see ``sqlite_instant``), in UTC."""
+    return EPOCH + micros * MICROSECOND
+
+
+def fetch_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> Sequence[tuple[Any, ...]]:
+    """Every row of ``sql`` (with ``?`` parameters) as plain tuples, in the connection's transaction.
+
+    Straight from the DB-API cursor: no ``Row`` objects and no result processors (values are as stored).
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

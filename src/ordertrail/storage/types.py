@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CursorResult, Date, DateTime, Dialect, Integer
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from ordertrail.storage.sqlite_rows import EPOCH, MICROSECOND, sqlite_day, sqlite_instant
+from ordertrail.storage.sqlite_rows import instant_of, sqlite_day, sqlite_instant
 
 # Auto-incrementing 64-bit keys on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -43,7 +43,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if isinstance(value, int):
-            return EPOCH + value * MICROSECOND
+            return instant_of(value)
         assert isinstance(value, datetime)
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 

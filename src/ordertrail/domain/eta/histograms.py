@@ -31,8 +31,16 @@ class HourHistogram:
 
     def add(self, hours: float) -> None:
         """Count one duration (negative durations count as zero)."""
-        index = max(0, bisect_right(HOUR_EDGES, hours) - 1)
-        self.counts[index] += 1
+        self.counts[self.bin(hours)] += 1
+
+    @staticmethod
+    def bin(hours: float) -> int:
+        """Where a duration of ``hours`` is counted."""
+        return max(0, bisect_right(HOUR_EDGES, hours) - 1)
+
+    def add_at(self, index: int, times: int = 1) -> None:
+        """Count ``times`` durations in bin ``index`` (see ``bin``): learning counts a batch, then adds."""
+        self.counts[index] += times
 
     def quantile(self, q: float) -> float | None:
         """The ``q`` quantile in hours, linear within its bin (``None`` when empty).
@@ -70,10 +78,10 @@ class DayHistogram:
         """Where an outcome of ``days`` delivery days ahead is counted."""
         return min(max(days, 0), MAX_DAYS)
 
-    def add_at(self, slot: int) -> None:
-        """Count one outcome in ``slot`` (see ``slot``): learning adds the same outcome to many histograms."""
-        self.counts[slot] += 1
-        self.total += 1
+    def add_at(self, slot: int, times: int = 1) -> None:
+        """Count ``times`` outcomes in ``slot`` (see ``slot``): learning counts a batch, then adds."""
+        self.counts[slot] += times
+        self.total += times
 
     def distribution(self, at_least: int = 0) -> list[float]:
         """Probabilities per day, conditioned on ``days >= at_least`` (all mass on ``at_least`` if none is left)."""

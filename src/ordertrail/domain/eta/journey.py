@@ -9,7 +9,7 @@ from typing import Final
 
 from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.events import ScanEvent
-from ordertrail.domain.status import Status
+from ordertrail.domain.status import STATUS_BY_VALUE, Status
 from ordertrail.domain.transitions import Effect
 
 # Hub scans are told apart by their position (first hub, second hub...); routes rarely have more.
@@ -54,7 +54,7 @@ def visits_of(derivation: Derivation) -> tuple[StepVisit, ...]:
     for entry in derivation.timeline:
         if entry.effect is not Effect.APPLIED:
             continue
-        status = Status(entry.event.status)
+        status = STATUS_BY_VALUE[entry.event.status]
         if status is Status.IN_TRANSIT:
             hubs += 1
             step = hub_step(hubs)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ordertrail.domain.eta import CalendarBook, Lane, LaneStats, estimate, step_visits
+from ordertrail.domain.eta.stats import SNAPSHOT_TIMES, Tally, situation
 from tests.unit.eta_factories import journey
 
 BERLIN = CalendarBook().for_destination("DE")
@@ -63,3 +65,46 @@ def test_a_journey_without_a_second_step_teaches_nothing() -> None:
     stats = LaneStats()
     stats.learn_delivered(LANE, step_visits(journey(START, [1.0])[:1]), BERLIN)
     assert stats.parcels == 0 and not stats.ahead
+
+
+OTHER_LANE = Lane.of("Warehouse B", "DE", "80331")
+
+
+@settings(max_examples=40, deadline=None)
+@given(journeys, st.lists(st.booleans(), min_size=15, max_size=15))
+def test_a_batch_counted_per_lane_teaches_what_parcels_teach_one_at_a_time(
+    items: list[tuple[int, list[float]]], on_other_lane: list[bool]
+) -> None:
+    one_at_a_time, batched = LaneStats(), LaneStats()
+    tallies = {LANE: Tally(), OTHER_LANE: Tally()}
+    for index, (offset, gaps) in enumerate(items):
+        lane = OTHER_LANE if on_other_lane[index] else LANE
+        visits = step_visits(journey(START + timedelta(hours=offset), gaps, tag=f"p{index}"))
+        one_at_a_time.learn_delivered(lane, visits, BERLIN)
+        tallies[lane].count(visits, BERLIN)
+    for lane, tally in tallies.items():
+        batched.add(lane, tally)
+    assert batched.to_dict() == one_at_a_time.to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 30 * 24), st.lists(st.floats(0.1, 50), min_size=7, max_size=7))
+def test_each_band_of_each_local_day_on_the_way_counts_where_the_parcel_was(offset: int, gaps: list[float]) -> None:
+    visits = step_visits(journey(START + timedelta(hours=offset), gaps))
+    tally = Tally()
+    tally.count(visits, BERLIN)
+    # The same thing the slow way: every band's middle, the visit under way then, and the delivery days left.
+    expected: Counter[tuple[str, int]] = Counter()
+    delivered_on = BERLIN.local_date(visits[-1].started_at)
+    day = BERLIN.local_date(visits[0].started_at)
+    while day <= delivered_on:
+        for band, at in enumerate(SNAPSHOT_TIMES):
+            moment = datetime.combine(day, at, tzinfo=BERLIN.zone)
+            if visits[0].started_at <= moment < visits[-1].started_at:
+                current = [v for v in visits if v.started_at <= moment][-1]
+                elapsed = (moment - current.started_at) // timedelta(days=1)
+                ahead = min(BERLIN.delivery_days_between(day, delivered_on), 21)
+                expected[(situation(current.step, band, elapsed), ahead)] += 1
+                expected[(situation(current.step, band, None), ahead)] += 1
+        day += timedelta(days=1)
+    assert tally.ahead == expected

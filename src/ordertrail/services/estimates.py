@@ -269,24 +269,23 @@ def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limi
     statistics, which cost a third of the server's time when every delivery scan did it (bench/estimates_ab.py
     --mix journeys); in a batch, each lane's rows are read and written once for all its parcels.
     """
-    ids = estimate_store.pending_deliveries(connection, limit=limit)
-    if not ids:
+    pending = estimate_store.pending_deliveries(connection, limit=limit)
+    if not pending:
         return 0
-    contexts = estimate_store.eta_contexts(connection, ids)
-    events = scan_store.events_of(connection, ids)
+    events = scan_store.events_of(connection, [p.parcel_id for p in pending])
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
     learned: dict[int, bool] = {}
-    for pid in ids:
-        context, stored = contexts[pid], events.get(pid, [])
+    for pid, already, country, area in pending:
+        stored = events.get(pid, [])
         derivation = derive(stored)
-        if derivation.status is Status.DELIVERED and not context.row.learned:  # a correction may have undone it
-            lane = runtime.lane(origin_facility(stored) or ANY, context.country, context.area)
-            deliveries.append((lane, visits_of(derivation), context.country))
-        learned[pid] = context.row.learned or derivation.status is Status.DELIVERED
+        if derivation.status is Status.DELIVERED and not already:  # a correction may have undone it
+            lane = runtime.lane(origin_facility(stored) or ANY, country, area)
+            deliveries.append((lane, visits_of(derivation), country))
+        learned[pid] = already or derivation.status is Status.DELIVERED
     if deliveries:
         _learn(connection, runtime, deliveries, now)
     estimate_store.mark_learned(connection, learned)
-    return len(ids)
+    return len(pending)
 
 
 async def learn(services: Services) -> int:

@@ -268,12 +268,44 @@ def mark_learned(connection: Connection, learned: Mapping[int, bool]) -> None:
         connection.execute(_MARK_LEARNED, rows)
 
 
-def pending_deliveries(connection: Connection, *, limit: int) -> list[int]:
-    """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
-    rows = connection.execute(
-        select(parcel.c.id).where(LEARN_PENDING).order_by(parcel.c.id).limit(limit).with_for_update(skip_locked=True)
+class PendingDelivery(NamedTuple):
+    """A delivered parcel taken by the learning job: whether it is learned already, and its destination."""
+
+    parcel_id: int
+    learned: bool
+    country: str
+    area: str
+
+
+_PENDING_DELIVERIES = (
+    select(
+        parcel.c.id,
+        parcel.c.eta_learned,
+        parcel.c.eta_country,
+        parcel.c.eta_area,
+        order.c.destination_country,
+        order.c.destination_postal_code,
     )
-    return [r.id for r in rows]
+    .join(order, order.c.id == parcel.c.order_id)
+    .where(LEARN_PENDING)
+    .order_by(parcel.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(of=parcel, skip_locked=True)
+)
+
+
+def pending_deliveries(connection: Connection, *, limit: int) -> list[PendingDelivery]:
+    """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
+    found = []
+    rows = connection.execute(_PENDING_DELIVERIES, {"limit": limit})
+    for parcel_id, learned, country, area, ordered_to, postal_code in rows:
+        # The destination as ``context_of`` makes it: as saved with the estimate state, else from the order.
+        if country:
+            found.append(PendingDelivery(parcel_id, bool(learned), country, area or ""))
+        else:
+            area = postal_area(ordered_to, postal_code)
+            found.append(PendingDelivery(parcel_id, bool(learned), ordered_to.upper(), area))
+    return found
 
 
 def still_due(

@@ -8,7 +8,6 @@ spent in the step (the wait that marks a parcel as stalled). Everything is plain
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,18 +98,25 @@ def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list
     delivered_on = calendar.local_date(visits[-1].started_at)
     day: date = calendar.local_date(visits[0].started_at)
     seen: list[Seen] = []
+    index, last = 0, len(starts) - 1  # the visit under way: moments only move forward
     while day <= delivered_on:
         slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
         for band, moment in enumerate(_snapshot_moments(zone, day)):
             if moment < placed or moment >= delivered:
                 continue
-            index = bisect_right(starts, moment) - 1
-            step = visits[index].step
-            elapsed = int((moment - starts[index]) // 86400)
-            seen.append((situation(step, band, elapsed), slot))
-            seen.append((situation(step, band, None), slot))
+            while index < last and starts[index + 1] <= moment:
+                index += 1
+            specific, pooled = _situations(visits[index].step, band, int((moment - starts[index]) // 86400))
+            seen.append((specific, slot))
+            seen.append((pooled, slot))
         day += timedelta(days=1)
     return seen
+
+
+@lru_cache(maxsize=4096)
+def _situations(step: str, band: int, elapsed_days: int) -> tuple[str, str]:
+    """The situation with its elapsed days, and the pooled one."""
+    return situation(step, band, elapsed_days), situation(step, band, None)
 
 
 @dataclass(slots=True)
@@ -129,6 +135,8 @@ class LaneStats:
 
     def add(self, lane: Lane, tally: Tally) -> None:
         """Add what a tally of delivered parcels of ``lane`` teaches, at every fallback level of the lane."""
+        if not tally.parcels:
+            return
         for _, key in lane.fallbacks():
             waits = self.waits.setdefault(key, {})
             for (step, index), times in tally.waits.items():

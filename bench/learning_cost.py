@@ -10,8 +10,10 @@ Copies the cached bench store (``bench.run`` builds it), then, in real write tra
    real ``learn_tx`` over them in its batches: CPU per delivered parcel.
 
 Both are measured in the same process and the same minutes, so the ratio (learning per delivered parcel over
-ingest per scan) carries over between machines better than either number. With one delivery in six scans, the
-learning adds ``ratio / 6`` to the CPU of each scan.
+a scan's ingest transaction) carries over between machines better than either number. With one delivery in six
+scans, learning adds ``ratio / 6`` of the transaction's CPU to each scan; a served scan (HTTP, parsing, the
+response) costs about twice its transaction, so about half that of the server's CPU (``bench.estimates_ab``
+measures that whole).
 """
 
 from __future__ import annotations
@@ -120,8 +122,8 @@ async def main() -> None:
     print(f"| ingest, per scan (estimates off; the baseline) | {per_scan * 1e6:.0f} |")
     print(f"| learning, per delivered parcel | {per_parcel * 1e6:.0f} |")
     ratio = per_parcel / per_scan
-    print(f"\nlearning one delivery costs {ratio:.2f} scans of ingest", end="")
-    print(f" (+{ratio / 6:.1%} of CPU per scan at one delivery in six scans)")
+    print(f"\nlearning one delivery costs {ratio:.2f} times a scan's ingest transaction", end="")
+    print(f" (+{ratio / 6:.1%} of it at one delivery in six scans; a served scan costs about twice its transaction)")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from ordertrail.domain.events import ScanEvent
 from ordertrail.domain.status import CORRECTION, MAIN_MILESTONES, STATUS_BY_VALUE, Status
@@ -32,9 +33,11 @@ def order_key(event: ScanEvent) -> tuple[datetime, int, datetime, str]:
     return (event.occurred_at, _LIFECYCLE_ORDER[event.status], event.recorded_at, event.event_id)
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """An event in replay order, with what it did and whether it arrived out of order."""
+class TimelineEntry(NamedTuple):
+    """An event in replay order, with what it did and whether it arrived out of order.
+
+    (A named tuple, like ``ScanEvent``: every replay makes one per event.)
+    """
 
     event: ScanEvent
     effect: Effect
@@ -150,7 +153,7 @@ def derive(events: Iterable[ScanEvent]) -> Derivation:
             substatus = event.substatus
             furthest = max(furthest, RANK.get(status, furthest))
             last_applied = event
-        timeline.append(TimelineEntry(event=event, effect=effect, late=event.event_id in late))
+        timeline.append(TimelineEntry(event, effect, event.event_id in late))
     return Derivation(
         status=status,
         substatus=substatus,

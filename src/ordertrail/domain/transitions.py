@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Final
 
 from ordertrail.domain.status import MAIN_MILESTONES, TERMINAL, Status
@@ -86,6 +87,7 @@ class Effect(StrEnum):
     CORRECTION = "correction"  # it is itself a correction
 
 
+@cache  # a pure function of a few hundred possible arguments, called for every event of every replay
 def judge(current: Status, furthest_rank: int, new: Status) -> Effect:
     """Decide what an event of status ``new`` does to a parcel at ``current``.
 

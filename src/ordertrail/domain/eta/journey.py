@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple
 
 from ordertrail.domain.derivation import Derivation, derive
 from ordertrail.domain.events import ScanEvent
@@ -20,8 +19,7 @@ NO_ESTIMATE: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StepVisit:
+class StepVisit(NamedTuple):
     """The parcel entered ``step`` at ``started_at``; it stays there until the next visit starts."""
 
     step: str

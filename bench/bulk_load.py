@@ -18,7 +18,7 @@ from ordertrail.domain.eta.lanes import postal_area
 from ordertrail.domain.status import Status
 from ordertrail.domain.transitions import RANK
 from ordertrail.storage.migrate import upgrade
-from ordertrail.storage.sqlite_rows import EPOCH
+from ordertrail.storage.sqlite_rows import sqlite_instant
 
 LIFECYCLE = (
     "order_placed",
@@ -33,10 +33,6 @@ LIFECYCLE = (
 CITIES = (("Berlin", "DE"), ("Hamburg", "DE"), ("Paris", "FR"), ("London", "GB"), ("Leeds", "GB"), ("Lyon", "FR"))
 
 
-def _micros(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
-
-
 def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int = 1, chunk: int = 20_000) -> list[str]:
     """Create ``parcels`` parcels (one per order) with ``events_per_parcel`` events each; returns 10,000 numbers."""
     upgrade(f"sqlite:///{path}")
@@ -46,7 +42,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
     db.execute("PRAGMA synchronous = OFF")  # a fixture: the loader's own durability does not matter
     now = datetime.now(UTC)
     db.execute("BEGIN")
-    db.execute("INSERT INTO merchant (name, created_at) VALUES ('Bench Shop', ?)", (_micros(now),))
+    db.execute("INSERT INTO merchant (name, created_at) VALUES ('Bench Shop', ?)", (sqlite_instant(now),))
     merchant_id = db.execute("SELECT id FROM merchant WHERE name = 'Bench Shop'").fetchone()[0]
     db.execute("COMMIT")
     next_order = (db.execute('SELECT coalesce(max(id), 0) FROM "order"').fetchone()[0] or 0) + 1
@@ -69,7 +65,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     order_id,
                     merchant_id,
                     f"B-{order_id}",
-                    _micros(placed),
+                    sqlite_instant(placed),
                     "Bench Customer",
                     "bench@example.com",
                     None,
@@ -80,7 +76,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     "10115",
                     country,
                     None,
-                    _micros(now),
+                    sqlite_instant(now),
                 )
             )
             at = placed
@@ -92,9 +88,9 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                         sequence,
                         status,
                         None,
-                        _micros(at),
+                        sqlite_instant(at),
                         60,
-                        _micros(at),
+                        sqlite_instant(at),
                         "Hub",
                         city,
                         None,
@@ -116,10 +112,11 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             day1, day2 = now.date().toordinal() + 1, now.date().toordinal() + 2  # dates are day numbers on SQLite
             # On schedule: the stalled-parcel sweep finds nothing to flag during a benchmark (bench/run.py rebuilds
             # a cached store built on an earlier day, when windows and deadlines would have passed).
-            stall = _micros(now + timedelta(days=7))
+            stall = sqlite_instant(now + timedelta(days=7))
             eta = (
-                "Hub", _micros(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""), _micros(last),
-                steps.count("in_transit"), day1, day2, day1, 0.5, "default", _micros(last), day2, 0, None, stall,
+                "Hub", sqlite_instant(placed), steps[-1] + (".1" if steps[-1] == "in_transit" else ""),
+                sqlite_instant(last),
+                steps.count("in_transit"), day1, day2, day1, 0.5, "default", sqlite_instant(last), day2, 0, None, stall,
                 None, 0, country, postal_area(country, "10115"), 1, None,
             )  # fmt: skip
             parcel_rows.append(
@@ -135,9 +132,9 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     RANK[Status(steps[-1])],
                     len(steps),
                     len(steps) - 1,
-                    _micros(last),
-                    _micros(last),
-                    _micros(now),
+                    sqlite_instant(last),
+                    sqlite_instant(last),
+                    sqlite_instant(now),
                     *eta,
                 )
             )

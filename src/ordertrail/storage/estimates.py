@@ -176,10 +176,18 @@ def context_of(
     postal_code: str | None,
     promised: date | None,
 ) -> EtaContext:
-    area = row.area if row.country else postal_area(country, postal_code)
-    return EtaContext(
-        parcel_id, order_id, merchant_id, tracking_number, row.country or country.upper(), area, promised, row
-    )
+    lane_country, area = destination(row.country, row.area, country, postal_code)
+    return EtaContext(parcel_id, order_id, merchant_id, tracking_number, lane_country, area, promised, row)
+
+
+def destination(
+    saved_country: str | None, saved_area: str | None, country: str, postal_code: str | None
+) -> tuple[str, str]:
+    """The destination part of a parcel's lane (country, area): as saved with its estimate state, else from
+    its order's address."""
+    if saved_country:
+        return saved_country, saved_area or ""
+    return country.upper(), postal_area(country, postal_code)
 
 
 def eta_contexts(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, EtaContext]:
@@ -296,16 +304,11 @@ _PENDING_DELIVERIES = (
 
 def pending_deliveries(connection: Connection, *, limit: int) -> list[PendingDelivery]:
     """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
-    found = []
     rows = connection.execute(_PENDING_DELIVERIES, {"limit": limit})
-    for parcel_id, learned, country, area, ordered_to, postal_code in rows:
-        # The destination as ``context_of`` makes it: as saved with the estimate state, else from the order.
-        if country:
-            found.append(PendingDelivery(parcel_id, bool(learned), country, area or ""))
-        else:
-            area = postal_area(ordered_to, postal_code)
-            found.append(PendingDelivery(parcel_id, bool(learned), ordered_to.upper(), area))
-    return found
+    return [
+        PendingDelivery(parcel_id, bool(learned), *destination(country, area, ordered_to, postal_code))
+        for parcel_id, learned, country, area, ordered_to, postal_code in rows
+    ]
 
 
 def still_due(

@@ -9,12 +9,12 @@ spent in the step (the wait that marks a parcel as stalled). Everything is plain
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ordertrail.domain.eta.calendar import DeliveryCalendar
 from ordertrail.domain.eta.histograms import DayHistogram, HourHistogram
@@ -119,6 +119,18 @@ def _situations(step: str, band: int, elapsed_days: int) -> tuple[str, str]:
     return situation(step, band, elapsed_days), situation(step, band, None)
 
 
+H = TypeVar("H", HourHistogram, DayHistogram)
+
+
+def _add_counts(table: dict[str, H], counts: Counter[Seen], new: Callable[[], H]) -> None:
+    """Add counted bins to a lane level's histograms (by step or situation), making the missing ones."""
+    for (name, index), times in counts.items():
+        histogram = table.get(name)
+        if histogram is None:
+            histogram = table[name] = new()
+        histogram.add_at(index, times)
+
+
 @dataclass(slots=True)
 class LaneStats:
     """Everything learned so far. Mutable on purpose: updated in place as each parcel is delivered."""
@@ -138,18 +150,8 @@ class LaneStats:
         if not tally.parcels:
             return
         for _, key in lane.fallbacks():
-            waits = self.waits.setdefault(key, {})
-            for (step, index), times in tally.waits.items():
-                hours = waits.get(step)
-                if hours is None:
-                    hours = waits[step] = HourHistogram()
-                hours.add_at(index, times)
-            ahead = self.ahead.setdefault(key, {})
-            for (name, slot), times in tally.ahead.items():
-                days = ahead.get(name)
-                if days is None:
-                    days = ahead[name] = DayHistogram()
-                days.add_at(slot, times)
+            _add_counts(self.waits.setdefault(key, {}), tally.waits, HourHistogram)
+            _add_counts(self.ahead.setdefault(key, {}), tally.ahead, DayHistogram)
         self.parcels += tally.parcels
 
     def find_ahead(self, lane: Lane, name: str, min_samples: int) -> Found | None:

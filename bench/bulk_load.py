@@ -13,10 +13,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ordertrail.domain import tracking_number as tn
-from ordertrail.domain.eta.lanes import postal_area
-from ordertrail.domain.status import Status
-from ordertrail.domain.transitions import RANK
+from ordertrail.domain.estimating.lanes import postal_area
+from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.transitions import RANK
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.sqlite_rows import sqlite_instant
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from bench.bulk_load import CITIES, LIFECYCLE
-from ordertrail.domain import tracking_number as tn
-from ordertrail.domain.status import Status
-from ordertrail.domain.transitions import RANK
+from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.transitions import RANK
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.storage.migrate import upgrade
 
 ORDER_COLUMNS = (

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from bench.run import prepared_store
-from ordertrail.domain.events import Location
-from ordertrail.domain.scans import ScanInput
-from ordertrail.domain.status import Status
-from ordertrail.services.eta_runtime import EtaRuntime
-from ordertrail.services.scans import record_scans_tx
+from ordertrail.domain.scanning.events import Location
+from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.database import open_database
 
 

@@ -29,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, bindparam, text
 
 from bench.run import prepared_store
-from ordertrail.domain.events import Location
-from ordertrail.domain.scans import Outcome, ScanInput
-from ordertrail.domain.status import Status
-from ordertrail.services.estimates import LEARN_BATCH, learn_tx
-from ordertrail.services.eta_runtime import EtaRuntime
-from ordertrail.services.scans import record_scans_tx
+from ordertrail.domain.scanning.events import Location
+from ordertrail.domain.scanning.scans import Outcome, ScanInput
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.update import LEARN_BATCH, learn_tx
+from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.database import open_database
 
 GROUP = 32

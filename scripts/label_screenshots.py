@@ -9,8 +9,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ordertrail.domain import tracking_number as tn
-from ordertrail.domain.orders import Address
+from ordertrail.domain.orders.order import Address
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.labels import LabelData, Layout, render_labels, tracking_page_url
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

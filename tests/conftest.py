@@ -21,9 +21,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ordertrail.api.app import create_app
+from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import DuplicateMerchant
-from ordertrail.domain.keys import Role
-from ordertrail.services import keys as key_service
+from ordertrail.services.accounts import keys as key_service
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database

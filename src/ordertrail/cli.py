@@ -15,26 +15,26 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ordertrail.demo.backtest import markdown, run_backtest
+from ordertrail.demo.history import delivered_journeys
+from ordertrail.demo.network import SimulatedDemo, run_simulated_demo
+from ordertrail.demo.orders import DemoResult, run_demo
+from ordertrail.demo.simulation import HOLIDAYS_SETTING, SIMULATED_CALENDARS, simulate
+from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import OrdertrailError
-from ordertrail.domain.eta import DEFAULT_POLICY, CalendarBook, EtaPolicy
-from ordertrail.domain.eta.calendar import parse_holidays
-from ordertrail.domain.keys import Principal, Role
+from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EtaPolicy
+from ordertrail.domain.estimating.calendar import parse_holidays
 from ordertrail.labels import Layout
-from ordertrail.services import keys as key_service
-from ordertrail.services import labels as label_service
-from ordertrail.services import pairing as pairing_service
+from ordertrail.services.accounts import keys as key_service
+from ordertrail.services.accounts import pairing as pairing_service
 from ordertrail.services.context import Services
-from ordertrail.services.demo import DemoResult, run_demo
-from ordertrail.services.demo_network import SimulatedDemo, run_simulated_demo
-from ordertrail.services.estimates import run_sweeper
-from ordertrail.services.eta_backtest import markdown, run_backtest
-from ordertrail.services.eta_history import delivered_journeys
-from ordertrail.services.eta_runtime import runtime_for
-from ordertrail.services.simulation import HOLIDAYS_SETTING, SIMULATED_CALENDARS, simulate
+from ordertrail.services.estimating.runtime import runtime_for
+from ordertrail.services.estimating.update import run_sweeper
+from ordertrail.services.orders import labels as label_service
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
-from ordertrail.storage.orders import list_merchants
+from ordertrail.storage.orders.orders import list_merchants
 from ordertrail.storage.schema import StoreProblem, check_store
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ordertrail.domain.retries import DEFAULT_SCHEDULE, parse_schedule
+from ordertrail.domain.notifying.retries import DEFAULT_SCHEDULE, parse_schedule
 from ordertrail.secrets_file import load_or_create
 
 
@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     @classmethod
     def _holidays(cls, value: str) -> str:
         from ordertrail.domain.errors import InvalidInput
-        from ordertrail.domain.eta.calendar import parse_holidays
+        from ordertrail.domain.estimating.calendar import parse_holidays
 
         try:
             parse_holidays(value)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
-from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.tracking import tracking_number as tn
 from tests.conftest import ROOT, ServerProcess, auth, order_body, scan_body, start_server
 from tests.support.browser import launch, page_problems
 

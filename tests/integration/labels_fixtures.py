@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from ordertrail.api.app import create_app
-from ordertrail.domain.keys import Role
-from ordertrail.services import keys as key_service
+from ordertrail.domain.accounts.keys import Role
+from ordertrail.services.accounts import keys as key_service
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database

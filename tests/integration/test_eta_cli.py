@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ordertrail.cli import app
-from ordertrail.domain.eta import LaneStats
+from ordertrail.domain.estimating import LaneStats
 
 
 def test_backtest_prints_the_calibration_table_and_saves_statistics(tmp_path: Path) -> None:

@@ -211,8 +211,8 @@ def test_revisions_are_the_merchants_own_and_off_switch(
 def _key(settings: Settings, role: str, merchant: str) -> str:
     import asyncio
 
-    from ordertrail.domain.keys import Role
-    from ordertrail.services import keys as key_service
+    from ordertrail.domain.accounts.keys import Role
+    from ordertrail.services.accounts import keys as key_service
     from ordertrail.services.context import Services
     from ordertrail.storage.database import open_database
     from ordertrail.storage.migrate import upgrade

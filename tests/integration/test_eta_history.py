@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from ordertrail.cli import app
-from ordertrail.services.eta_backtest import run_backtest
-from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
+from ordertrail.demo.backtest import run_backtest
+from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.settings import Settings
 from ordertrail.storage.tables import lane_stat, parcel, parcel_estimate
 from tests.support.store import rows

@@ -7,19 +7,19 @@ import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from ordertrail.domain.events import Location
-from ordertrail.domain.keys import Principal, Role
-from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
-from ordertrail.domain.scans import ScanInput
-from ordertrail.domain.status import Status
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.scanning.events import Location
+from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.accounts.keys import create_merchant
 from ordertrail.services.context import Services
-from ordertrail.services.estimate_queries import estimate_history, flagged
-from ordertrail.services.estimates import learn, sweep
-from ordertrail.services.ingest import record_scans
-from ordertrail.services.keys import create_merchant
-from ordertrail.services.orders import place_order
+from ordertrail.services.estimating.queries import estimate_history, flagged
+from ordertrail.services.estimating.update import learn, sweep
+from ordertrail.services.orders.placing import place_order
+from ordertrail.services.scanning.direct import record_scans
 from ordertrail.storage.database import PostgresDatabase
-from ordertrail.storage.estimates import load_lane_stats
+from ordertrail.storage.estimating.state import load_lane_stats
 from ordertrail.storage.migrate import upgrade
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

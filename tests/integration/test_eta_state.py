@@ -10,19 +10,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.derivation import derive
-from ordertrail.domain.eta.journey import visits_of
-from ordertrail.domain.events import Location
-from ordertrail.domain.keys import Principal, Role
-from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
-from ordertrail.domain.scans import ScanInput
-from ordertrail.domain.status import Status
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.estimating.journey import visits_of
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.events import Location
+from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.accounts.keys import create_merchant
 from ordertrail.services.context import Services
-from ordertrail.services.ingest import record_scans
-from ordertrail.services.keys import create_merchant
-from ordertrail.services.orders import place_order
-from ordertrail.storage import orders as order_store
-from ordertrail.storage import scans as scan_store
+from ordertrail.services.orders.placing import place_order
+from ordertrail.services.scanning.direct import record_scans
+from ordertrail.storage.orders import orders as order_store
+from ordertrail.storage.scanning import events as scan_store
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SCANNER = Principal(key_id=None, role=Role.SCANNER, name="test")

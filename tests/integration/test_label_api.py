@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.tracking import tracking_number as tn
 from tests.integration.labels_fixtures import LabelWorld, auth, label_world, pdf_info, pdf_text
 
 __all__ = ["label_world"]

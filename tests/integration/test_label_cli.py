@@ -8,11 +8,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ordertrail.cli import app
-from ordertrail.domain.keys import Principal, Role
-from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
-from ordertrail.services import keys as key_service
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.services.accounts import keys as key_service
 from ordertrail.services.context import Services
-from ordertrail.services.orders import place_order
+from ordertrail.services.orders.placing import place_order
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade

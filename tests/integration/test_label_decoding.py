@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import ImageFilter
 
-from ordertrail.domain import tracking_number as tn
+from ordertrail.domain.tracking import tracking_number as tn
 from tests.integration.labels_fixtures import (
     BASE_URL,
     LabelWorld,

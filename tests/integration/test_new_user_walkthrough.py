@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ordertrail.domain.tracking_number import generate
+from ordertrail.domain.tracking.tracking_number import generate
 from tests.conftest import ServerProcess, auth, scan_body
 
 CANARIES = {

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.responses import Response
 
-from ordertrail.domain.addresses import IPAddress
+from ordertrail.adapters.destinations import check_destination
 from ordertrail.domain.errors import UnsafeWebhookUrl
-from ordertrail.services.destinations import check_destination
+from ordertrail.domain.notifying.addresses import IPAddress
 from ordertrail.settings import Settings
 from tests.conftest import auth, wait_for
 from tests.support.notify import Receiver, outbox_rows, receiver, second_receiver

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ordertrail.domain.keys import Principal, Role
-from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.services.context import Services
-from ordertrail.services.orders import place_order
-from ordertrail.storage import notifications as notification_store
-from ordertrail.storage import outbox as outbox_store
+from ordertrail.services.orders.placing import place_order
 from ordertrail.storage.database import PostgresDatabase, sqlalchemy_url
 from ordertrail.storage.migrate import upgrade
+from ordertrail.storage.notifying import endpoints as notification_store
+from ordertrail.storage.notifying import outbox as outbox_store
 
 ADMIN_URL = os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -55,7 +55,7 @@ def test_concurrent_claims_are_disjoint_and_do_not_wait(pg_url: str) -> None:
         db = PostgresDatabase(pg_url)
         services = Services(db=db)
         try:
-            from ordertrail.services.keys import create_merchant
+            from ordertrail.services.accounts.keys import create_merchant
 
             merchant_id = await create_merchant(services, name="PG Shop")
             await db.write(

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ordertrail.domain.tracking_number import generate
+from ordertrail.domain.tracking.tracking_number import generate
 from tests.conftest import auth, scan_body
 
 

@@ -16,7 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from ordertrail.cli import app as cli_app
-from ordertrail.services import pairing as pairing_service
+from ordertrail.services.accounts import pairing as pairing_service
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from tests.conftest import auth, scan_body

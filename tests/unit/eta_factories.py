@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from ordertrail.domain.events import Location, ScanEvent
-from ordertrail.domain.status import Status
+from ordertrail.domain.scanning.events import Location, ScanEvent
+from ordertrail.domain.scanning.status import Status
 
 S = Status
 MAIN_PATH = (

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ordertrail.domain.customer_texts import ATTEMPT_TEXTS, EXCEPTION_TEXTS, notice_for
 from ordertrail.domain.errors import InvalidOrderLink
-from ordertrail.domain.status import ATTEMPT_REASONS, EXCEPTION_REASONS, Status
-from ordertrail.services.order_access import open_order_link, sign_order_link
-from ordertrail.services.public import local_time_text
+from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, Status
+from ordertrail.domain.tracking.customer_texts import ATTEMPT_TEXTS, EXCEPTION_TEXTS, notice_for
+from ordertrail.services.orders.access import open_order_link, sign_order_link
+from ordertrail.services.tracking.documents import local_time_text
 
 
 def test_every_reason_code_has_a_text() -> None:

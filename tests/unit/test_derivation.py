@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordertrail.domain.derivation import derive
-from ordertrail.domain.events import Location, ScanEvent
-from ordertrail.domain.status import CORRECTION, Status
-from ordertrail.domain.transitions import Effect
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.events import Location, ScanEvent
+from ordertrail.domain.scanning.status import CORRECTION, Status
+from ordertrail.domain.scanning.transitions import Effect
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 S = Status

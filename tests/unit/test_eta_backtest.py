@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ordertrail.services.eta_backtest import ALL, HORIZONS, markdown, run_backtest
-from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
+from ordertrail.demo.backtest import ALL, HORIZONS, markdown, run_backtest
+from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
 
 
 def test_a_small_replay_scores_every_horizon_and_learns_every_parcel() -> None:

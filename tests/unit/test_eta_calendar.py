@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordertrail.domain.errors import InvalidInput
-from ordertrail.domain.eta.calendar import CalendarBook, DeliveryCalendar, zone_for
+from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar, zone_for
 
 BERLIN = zone_for("DE")
 days = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31))

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordertrail.domain.derivation import derive
-from ordertrail.domain.eta import (
+from ordertrail.domain.estimating import (
     CalendarBook,
     EtaPolicy,
     Lane,
@@ -20,8 +19,9 @@ from ordertrail.domain.eta import (
     step_visits,
     visits_of,
 )
-from ordertrail.domain.eta.defaults import STANDARD, DefaultsBook
-from ordertrail.domain.status import MAIN_MILESTONES, Status
+from ordertrail.domain.estimating.defaults import STANDARD, DefaultsBook
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.status import MAIN_MILESTONES, Status
 from tests.unit.eta_factories import MAIN_PATH, journey
 
 BOOK = CalendarBook(holidays={"DE": frozenset({date(2026, 4, 3), date(2026, 4, 6)})})

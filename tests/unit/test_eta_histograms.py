@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordertrail.domain.eta.histograms import HOUR_EDGES, MAX_DAYS, DayHistogram, HourHistogram
+from ordertrail.domain.estimating.histograms import HOUR_EDGES, MAX_DAYS, DayHistogram, HourHistogram
 
 durations = st.lists(st.floats(min_value=-5, max_value=500, allow_nan=False), min_size=1, max_size=60)
 

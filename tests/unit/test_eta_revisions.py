@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from ordertrail.domain.eta.revisions import (
+from ordertrail.domain.estimating.revisions import (
     Reason,
     Window,
     delay_text,
@@ -14,7 +14,7 @@ from ordertrail.domain.eta.revisions import (
     stall_after,
     window_text,
 )
-from ordertrail.domain.notifications import (
+from ordertrail.domain.notifying.policy import (
     DELAY_CLEARED_EVENT,
     DELAYED_EVENT,
     EVENT_TYPES,

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordertrail.domain.eta import CalendarBook, Lane, LaneStats, estimate, step_visits
-from ordertrail.domain.eta.stats import SNAPSHOT_TIMES, Tally, situation
+from ordertrail.domain.estimating import CalendarBook, Lane, LaneStats, estimate, step_visits
+from ordertrail.domain.estimating.stats import SNAPSHOT_TIMES, Tally, situation
 from tests.unit.eta_factories import journey
 
 BERLIN = CalendarBook().for_destination("DE")

@@ -10,9 +10,9 @@ import zxingcpp
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from ordertrail.domain import tracking_number as tn
 from ordertrail.domain.errors import InvalidInput
-from ordertrail.domain.orders import Address
+from ordertrail.domain.orders.order import Address
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.labels import LabelData, Layout, fonts, render_labels, symbols, tracking_page_url
 
 WIDEST = "OTABCDEFGHJK" + tn.check_character("ABCDEFGHJK")

@@ -12,14 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordertrail.domain.addresses import refusal
-from ordertrail.domain.changes import ParcelChange
-from ordertrail.domain.events import ScanEvent
-from ordertrail.domain.notifications import Channel, Notice, Preferences, plan, subscribed
-from ordertrail.domain.retries import DEFAULT_SCHEDULE, next_attempt, parse_retry_after, parse_schedule
-from ordertrail.domain.status import CORRECTION, Status
-from ordertrail.domain.transitions import Effect
-from ordertrail.domain.unsubscribe import Unsubscription, make_token, read_token
+from ordertrail.domain.notifying.addresses import refusal
+from ordertrail.domain.notifying.policy import Channel, Notice, Preferences, plan, subscribed
+from ordertrail.domain.notifying.retries import DEFAULT_SCHEDULE, next_attempt, parse_retry_after, parse_schedule
+from ordertrail.domain.notifying.unsubscribe import Unsubscription, make_token, read_token
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.status import CORRECTION, Status
+from ordertrail.domain.scanning.transitions import Effect
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ordertrail.domain.derivation import derive
-from ordertrail.domain.status import Status
-from ordertrail.services.simulation import SIMULATED_CALENDARS, simulate
+from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.status import Status
 
 DEPARTURES = {Status.DISPATCHED, Status.OUT_FOR_DELIVERY, Status.DELIVERED}  # hub scans are arrivals
 

@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from ordertrail.api.throttle import FailureThrottle
-from ordertrail.domain import pairing
+from ordertrail.adapters.failure_throttle import FailureThrottle
+from ordertrail.domain.accounts import pairing
 from ordertrail.domain.errors import InvalidPairingCode, RateLimited
-from ordertrail.domain.status import ATTEMPT_REASONS, EXCEPTION_REASONS, REASON_REQUIRED, Status
-from ordertrail.domain.transitions import RANK, Effect, judge
+from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, REASON_REQUIRED, Status
+from ordertrail.domain.scanning.transitions import RANK, Effect, judge
 from ordertrail.web.station.vocabulary import ATTEMPT_REASON_LABELS, EXCEPTION_REASON_LABELS, MODES, station_config
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordertrail.domain import tracking_number as tn
 from ordertrail.domain.errors import InvalidTrackingNumber
+from ordertrail.domain.tracking import tracking_number as tn
 
 numbers = st.integers(min_value=0, max_value=2**64).map(lambda seed: tn.generate(random.Random(seed).randrange))
 

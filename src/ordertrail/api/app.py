@@ -15,9 +15,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ordertrail.api import openapi, problems
+from ordertrail.adapters.failure_throttle import FailureThrottle
+from ordertrail.adapters.rate_limits import StreamSlots, Throttle
+from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
-from ordertrail.api.limits import BodySizeLimit
 from ordertrail.api.routes import (
     admin,
     devices,
@@ -32,19 +33,19 @@ from ordertrail.api.routes import (
     webhooks,
 )
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
-from ordertrail.api.throttle import FailureThrottle
-from ordertrail.api.tracking_cache import TrackingCache
+from ordertrail.http import problems
+from ordertrail.http.limits import BodySizeLimit
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.realtime.redis_bus import RedisBus
 from ordertrail.secrets_file import secret_key
 from ordertrail.services.context import Services, system_clock
-from ordertrail.services.estimates import run_sweeper
-from ordertrail.services.eta_runtime import runtime_for
-from ordertrail.services.live import publisher
-from ordertrail.services.public_context import PublicContext
-from ordertrail.services.scans import ScanIngestor
-from ordertrail.services.throttle import StreamSlots, Throttle
+from ordertrail.services.estimating.runtime import runtime_for
+from ordertrail.services.estimating.update import run_sweeper
+from ordertrail.services.scanning.record import ScanIngestor
+from ordertrail.services.tracking.cache import TrackingCache
+from ordertrail.services.tracking.live import publisher
+from ordertrail.services.tracking.public_context import PublicContext
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade

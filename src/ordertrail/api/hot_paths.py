@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ordertrail.api.problems import field_problems, from_error, invalid, problem
 from ordertrail.domain.errors import OrdertrailError
+from ordertrail.http.problems import field_problems, from_error, invalid, problem
 
 Handler = Callable[[Request], Awaitable[Response]]
 TRACKING_PREFIX = "/api/v1/tracking/"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ordertrail.domain.status import Status
+from ordertrail.domain.scanning.status import Status
 
 
 class _Strict(BaseModel):

@@ -10,12 +10,12 @@ from uuid import UUID
 import orjson
 from pydantic import AwareDatetime, Base64Bytes, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from ordertrail.domain import tracking_number as tn
 from ordertrail.domain.errors import InvalidTrackingNumber
-from ordertrail.domain.events import NOWHERE, Location
-from ordertrail.domain.orders import Address, Customer, OrderSpec, ParcelSpec
-from ordertrail.domain.scans import Proof, ScanInput
-from ordertrail.domain.status import CORRECTION, Status
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.scanning.events import NOWHERE, Location
+from ordertrail.domain.scanning.scans import Proof, ScanInput
+from ordertrail.domain.scanning.status import CORRECTION, Status
+from ordertrail.domain.tracking import tracking_number as tn
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

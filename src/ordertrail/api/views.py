@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ordertrail.domain.derivation import Derivation
-from ordertrail.domain.events import ScanEvent
-from ordertrail.domain.scans import Proof
-from ordertrail.domain.status import label
-from ordertrail.services.orders import OrderView
-from ordertrail.services.public import public_event, public_tracking
-from ordertrail.services.scans import ScanResult
-from ordertrail.storage.orders import OrderRecord, ParcelRecord
+from ordertrail.domain.scanning.derivation import Derivation
+from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.scans import Proof
+from ordertrail.domain.scanning.status import label
+from ordertrail.services.orders.placing import OrderView
+from ordertrail.services.scanning.record import ScanResult
+from ordertrail.services.tracking.documents import public_event, public_tracking
+from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
 
 
 def private_event(event: ScanEvent, *, late: bool, effect: str | None, proof: Proof | None = None) -> dict[str, Any]:

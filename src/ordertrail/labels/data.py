@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from ordertrail.domain.orders import Address
+from ordertrail.domain.orders.order import Address
 
 _POINTS_PER_INCH = 72.0
 _POINTS_PER_MM = 72.0 / 25.4

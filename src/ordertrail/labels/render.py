@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
 
-from ordertrail.domain import tracking_number as tn
 from ordertrail.domain.errors import InvalidInput
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.labels import fonts, symbols
 from ordertrail.labels.data import LabelData, Layout
 from ordertrail.labels.fonts import BOLD, REGULAR

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from standardwebhooks import Webhook
 
+from ordertrail.adapters.destinations import Destination, Resolver, check_destination, system_resolver
 from ordertrail.domain.errors import UnsafeWebhookUrl
-from ordertrail.domain.retries import parse_retry_after
-from ordertrail.services.destinations import Destination, Resolver, check_destination, system_resolver
-from ordertrail.storage.notifications import EndpointRecord
-from ordertrail.storage.outbox import Message
+from ordertrail.domain.notifying.retries import parse_retry_after
+from ordertrail.storage.notifying.endpoints import EndpointRecord
+from ordertrail.storage.notifying.outbox import Message
 
 USER_AGENT = "ordertrail-webhooks/1"
 MAX_LOGGED_BODY = 1000

@@ -20,16 +20,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ordertrail.domain.notifications import Channel
-from ordertrail.domain.retries import next_attempt
+from ordertrail.adapters.destinations import Resolver, system_resolver
+from ordertrail.domain.notifying.policy import Channel
+from ordertrail.domain.notifying.retries import next_attempt
 from ordertrail.notify.email import EmailRenderer, EmailSender, PermanentEmailFailure, parse_smtp_url
 from ordertrail.notify.webhooks import WebhookSender
-from ordertrail.services import delivery
 from ordertrail.services.context import Services
-from ordertrail.services.delivery import Disable
-from ordertrail.services.destinations import Resolver, system_resolver
+from ordertrail.services.notifying import delivery
+from ordertrail.services.notifying.delivery import Disable
 from ordertrail.settings import Settings
-from ordertrail.storage.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
+from ordertrail.storage.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 
 log = logging.getLogger("ordertrail.worker")
 

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ordertrail.domain.changes import ParcelChange
-from ordertrail.services.eta_runtime import EtaRuntime
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.services.estimating.runtime import EtaRuntime
 from ordertrail.storage.database import Database
 
 Listener = Callable[[Sequence[ParcelChange]], Awaitable[None]]

@@ -5,7 +5,7 @@ Only queries that run on every request of a hot path belong here; everything els
 
 from __future__ import annotations
 
-from ordertrail.domain.keys import Principal, Role
+from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.storage.database import Database
 
 # Changes whenever anything public about the parcel changes: a new event or a new projection.

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from ordertrail.http.security import SecurityHeaders
 from ordertrail.web import label_pages, order_pages, tracking_pages
 from ordertrail.web.deps import HERE
-from ordertrail.web.security import SecurityHeaders
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
 PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")

@@ -12,10 +12,10 @@ from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from ordertrail.api.client import client_address as client_address
-from ordertrail.api.deps import get_services as get_services
+from ordertrail.http.client import client_address as client_address
+from ordertrail.http.deps import get_services as get_services
 from ordertrail.services.context import Services
-from ordertrail.services.public_context import PublicContext
+from ordertrail.services.tracking.public_context import PublicContext
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Environment(

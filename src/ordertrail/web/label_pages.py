@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ordertrail.labels import Layout
-from ordertrail.services.labels import MAX_BULK_ORDERS
+from ordertrail.services.orders.labels import MAX_BULK_ORDERS
 from ordertrail.web.deps import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
-from ordertrail.services.order_access import open_order_link, sign_order_link, verified_order, verify_order
-from ordertrail.services.tracking import TrackingView
+from ordertrail.services.orders.access import open_order_link, sign_order_link, verified_order, verify_order
+from ordertrail.services.tracking.lookup import TrackingView
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
 from ordertrail.web.pages_common import parcel_context
 from ordertrail.web.tracking_pages import lookup_page

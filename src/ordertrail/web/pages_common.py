@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordertrail.services.public import public_tracking
-from ordertrail.services.tracking import TrackingView
+from ordertrail.services.tracking.documents import public_tracking
+from ordertrail.services.tracking.lookup import TrackingView
 
 
 def parcel_context(view: TrackingView) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import ParcelNotFound
-from ordertrail.services.tracking import canonical_number, track_parcel
+from ordertrail.services.tracking.lookup import canonical_number, track_parcel
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
 from ordertrail.web.pages_common import parcel_context
 

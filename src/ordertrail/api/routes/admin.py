@@ -8,8 +8,8 @@ import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordertrail.api.deps import AdminDep, ServicesDep, json_response
-from ordertrail.storage import scans as scan_store
+from ordertrail.http.deps import AdminDep, ServicesDep, json_response
+from ordertrail.storage.scanning import events as scan_store
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from ordertrail.api.deps import PrincipalDep, ServicesDep, SettingsDep, json_response, require
-from ordertrail.api.throttle import FailureThrottle
+from ordertrail.adapters.decoding import decode_frame
+from ordertrail.adapters.failure_throttle import FailureThrottle
+from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import InvalidPairingCode, PayloadTooLarge, UnsupportedMediaType
-from ordertrail.domain.keys import Principal, Role
-from ordertrail.services.decoding import decode_frame
-from ordertrail.services.pairing import exchange_pairing_code
+from ordertrail.http.deps import PrincipalDep, ServicesDep, SettingsDep, json_response, require
+from ordertrail.services.accounts.pairing import exchange_pairing_code
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
 

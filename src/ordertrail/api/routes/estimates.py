@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.domain.errors import InvalidInput
-from ordertrail.services import estimate_queries
+from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.context import Services
-from ordertrail.storage.estimates import FlaggedParcel, Revision
+from ordertrail.services.estimating import queries as estimate_queries
+from ordertrail.storage.estimating.state import FlaggedParcel, Revision
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"])
 

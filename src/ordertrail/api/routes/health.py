@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ordertrail.api.deps import ServicesDep, json_response
-from ordertrail.api.problems import problem
+from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.http.problems import problem
 from ordertrail.storage.database import ping
 
 router = APIRouter(tags=["health"])

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
-from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.api.schemas import ShortText, Strict
+from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.labels import LabelData, Layout
-from ordertrail.services import labels as label_service
+from ordertrail.services.orders import labels as label_service
 
 router = APIRouter(prefix="/api/v1", tags=["labels"])
 

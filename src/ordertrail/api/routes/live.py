@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
-from ordertrail.api.client import client_address
-from ordertrail.api.deps import ServicesDep
 from ordertrail.api.sse import EventStreamResponse
+from ordertrail.http.client import client_address
+from ordertrail.http.deps import ServicesDep
 from ordertrail.realtime.stream import LiveStream
-from ordertrail.services import live
-from ordertrail.services.order_access import open_order_link
-from ordertrail.services.public_context import PublicContext
+from ordertrail.services.orders.access import open_order_link
+from ordertrail.services.tracking import live
+from ordertrail.services.tracking.public_context import PublicContext
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 

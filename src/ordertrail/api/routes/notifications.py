@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
-from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.api.notification_schemas import NotificationSettingsIn
-from ordertrail.domain.notifications import Preferences
-from ordertrail.domain.unsubscribe import read_token
-from ordertrail.services import notifications as notification_service
+from ordertrail.domain.notifying.policy import Preferences
+from ordertrail.domain.notifying.unsubscribe import read_token
+from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.services.notifying import outbox as notification_service
 
 router = APIRouter(tags=["notifications"])
 

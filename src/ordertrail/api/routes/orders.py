@@ -9,15 +9,15 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.api.schemas import OrderCreate
 from ordertrail.api.views import order_detail, order_summary
-from ordertrail.domain.derivation import derive
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound
-from ordertrail.domain.status import Status
-from ordertrail.services import orders as order_service
-from ordertrail.services.orders import OrderView
-from ordertrail.storage import orders as order_store
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.status import Status
+from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
+from ordertrail.services.orders import placing as order_service
+from ordertrail.services.orders.placing import OrderView
+from ordertrail.storage.orders import orders as order_store
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 

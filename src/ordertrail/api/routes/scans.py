@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ordertrail.api.deps import get_ingestor, get_settings, json_response
-from ordertrail.api.problems import field_problems, from_error, invalid
 from ordertrail.api.schemas import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
-from ordertrail.domain.scans import Outcome, ScanInput
-from ordertrail.services.keys import key_hash_of
+from ordertrail.domain.scanning.scans import Outcome, ScanInput
+from ordertrail.http.deps import get_ingestor, get_settings, json_response
+from ordertrail.http.problems import field_problems, from_error, invalid
+from ordertrail.services.accounts.keys import key_hash_of
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ordertrail.api.client import client_address
-from ordertrail.api.deps import PrincipalDep, ServicesDep, get_services, json_response
-from ordertrail.api.tracking_cache import TrackingCache
 from ordertrail.api.views import parcel_summary
+from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import ParcelNotFound
-from ordertrail.domain.keys import Role
-from ordertrail.services.public_context import PublicContext
-from ordertrail.services.tracking import canonical_number, parcel_by_number
+from ordertrail.http.client import client_address
+from ordertrail.http.deps import PrincipalDep, ServicesDep, get_services, json_response
+from ordertrail.services.tracking.cache import TrackingCache
+from ordertrail.services.tracking.lookup import canonical_number, parcel_by_number
+from ordertrail.services.tracking.public_context import PublicContext
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 PREFIX = "/api/v1/tracking/"

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from ordertrail.api.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.api.notification_schemas import ReplayIn, WebhookEndpointCreate
-from ordertrail.services import webhook_endpoints as endpoint_service
-from ordertrail.services.notifications import resolve_merchant
-from ordertrail.storage.notifications import EndpointRecord
-from ordertrail.storage.outbox import LoggedAttempt
+from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.services.notifying import endpoints as endpoint_service
+from ordertrail.services.notifying.outbox import resolve_merchant
+from ordertrail.storage.notifying.endpoints import EndpointRecord
+from ordertrail.storage.notifying.outbox import LoggedAttempt
 
 router = APIRouter(prefix="/api/v1/webhook-endpoints", tags=["webhooks"])
 # Ids are 64-bit in the store: anything larger is simply not an endpoint (422, not an overflow).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from ordertrail.domain.status import STATUS_LABELS, Status
+from ordertrail.domain.scanning.status import STATUS_LABELS, Status
 
 S = Status
 Policy = Literal["warn", "block"]

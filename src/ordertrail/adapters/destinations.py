@@ -1,0 +1,72 @@
+"""Where a webhook may go: URL checks and name resolution against the SSRF rules of domain/addresses.py.
+
+Checked when an endpoint is registered and again before every send (a name may resolve elsewhere by then).
+The sender then connects to the address checked here, never to a second lookup of the name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ordertrail.domain.errors import UnsafeWebhookUrl
+from ordertrail.domain.notifying.addresses import IPAddress, refusal
+
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+async def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (A and AAAA)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A checked webhook target: connect to ``address``, but speak to ``host`` (Host header, TLS name)."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: IPAddress
+
+
+def parse_url(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of a webhook URL; raises UnsafeWebhookUrl when it is not a plain http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise UnsafeWebhookUrl(f"That is not a valid URL: {error}.", field="url") from error
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeWebhookUrl("Webhook URLs must start with https:// (or http://).", field="url")
+    if not parts.hostname:
+        raise UnsafeWebhookUrl("The URL has no host.", field="url")
+    if parts.username or parts.password:
+        raise UnsafeWebhookUrl("Webhook URLs may not carry credentials.", field="url")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+async def check_destination(url: str, *, allow_private: bool, resolver: Resolver = system_resolver) -> Destination:
+    """Resolve ``url``'s host and check every address it has; raises UnsafeWebhookUrl."""
+    scheme, host, port = parse_url(url)
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            addresses = await resolver(host, port)
+        except OSError as error:
+            raise UnsafeWebhookUrl(f"The host {host!r} does not resolve.", field="url") from error
+    if not addresses:
+        raise UnsafeWebhookUrl(f"The host {host!r} does not resolve.", field="url")
+    for address in addresses:
+        why = refusal(address, allow_private=allow_private)
+        if why is not None:
+            shown = host if str(address) == host else f"{host} ({address})"
+            raise UnsafeWebhookUrl(f"Webhooks may not be sent to {shown}: it is {why}.", field="url")
+    return Destination(url=url, scheme=scheme, host=host, port=port, address=addresses[0])

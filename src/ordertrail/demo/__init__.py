@@ -1,0 +1,1 @@
+"""Demo data, the simulated carrier network and the estimate backtest: used by the CLI and bench/ only."""

@@ -1,0 +1,228 @@
+"""Demo data: a merchant, keys, and orders whose parcels move through realistic lifecycles.
+
+Everything goes through the real use cases (place_order, record_scans), so the demo exercises the same code
+as production traffic. Times are in the past, spread over the last days, and stop at "now": some parcels are
+delivered, others are still on their way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.errors import DuplicateMerchant
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.scanning.events import Location
+from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.accounts.keys import CreatedKey, create_key, create_merchant
+from ordertrail.services.context import Services
+from ordertrail.services.orders.placing import place_order
+from ordertrail.services.scanning.direct import record_scans
+from ordertrail.storage.orders.orders import merchant_id_by_name
+
+CET = timezone(timedelta(hours=1))
+GMT = timezone(timedelta(hours=0))
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    facility: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    zone: timezone
+
+
+WAREHOUSE = Hub("Warehouse Leipzig-Nord", "Leipzig", "Saxony", "04129", "DE", CET)
+HUBS = (
+    Hub("Hub Berlin-Schönefeld", "Berlin", "Berlin", "12529", "DE", CET),
+    Hub("Hub Hamburg-Billbrook", "Hamburg", "Hamburg", "22113", "DE", CET),
+    Hub("Hub Frankfurt-Flughafen", "Frankfurt am Main", "Hesse", "60549", "DE", CET),
+    Hub("Hub Köln-Eifeltor", "Köln", "North Rhine-Westphalia", "50997", "DE", CET),
+    Hub("Hub München-Aschheim", "München", "Bavaria", "85609", "DE", CET),
+    Hub("Hub Paris-Roissy", "Roissy-en-France", "Île-de-France", "95700", "FR", CET),
+    Hub("Hub London-Heathrow", "London", "England", "TW6 2GA", "GB", GMT),
+)
+DESTINATIONS = (
+    ("Berlin", "Berlin", "10115", "DE", HUBS[0]),
+    ("Hamburg", "Hamburg", "20095", "DE", HUBS[1]),
+    ("Frankfurt am Main", "Hesse", "60311", "DE", HUBS[2]),
+    ("Köln", "North Rhine-Westphalia", "50667", "DE", HUBS[3]),
+    ("München", "Bavaria", "80331", "DE", HUBS[4]),
+    ("Paris", "Île-de-France", "75001", "FR", HUBS[5]),
+    ("London", "England", "SW1A 1AA", "GB", HUBS[6]),
+)
+FIRST_NAMES = (
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Elif",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Lena",
+    "Malik",
+)
+LAST_NAMES = (
+    "Schmidt",
+    "Müller",
+    "Martin",
+    "Dubois",
+    "Smith",
+    "Yilmaz",
+    "Weber",
+    "Bernard",
+    "Jones",
+    "Novak",
+)
+STREETS = ("Hauptstraße", "Gartenweg", "Rue de la Paix", "High Street", "Bahnhofstraße", "Lindenallee")
+
+
+@dataclass
+class DemoResult:
+    """What the demo made: keys to try the API with, and tracking numbers to open."""
+
+    merchant: str
+    keys: list[CreatedKey] = field(default_factory=list)
+    tracking_numbers: list[str] = field(default_factory=list)
+    scans: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    status: Status
+    hub: Hub
+    at: datetime
+    substatus: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+
+def _lifecycle(rng: random.Random, placed_at: datetime, destination_hub: Hub) -> Iterator[_Step]:
+    """A plausible journey for one parcel, possibly with a failed attempt or a problem on the way."""
+    at = placed_at
+
+    def later(lo_hours: float, hi_hours: float) -> datetime:
+        nonlocal at
+        at = at + timedelta(hours=rng.uniform(lo_hours, hi_hours))
+        return at
+
+    yield _Step(Status.PROCESSING, WAREHOUSE, later(0.5, 6))
+    yield _Step(Status.PACKED, WAREHOUSE, later(0.2, 3))
+    yield _Step(Status.DISPATCHED, WAREHOUSE, later(1, 8), substatus="dispatched.handed_to_carrier")
+    route = [h for h in rng.sample(HUBS[:5], k=rng.randint(0, 2)) if h != destination_hub] + [destination_hub]
+    for hub in route:
+        yield _Step(Status.IN_TRANSIT, hub, later(3, 14), substatus="in_transit.arrived_at_hub")
+    if rng.random() < 0.08:
+        reason = rng.choice(("damaged", "weather", "misrouted", "customs_hold"))
+        yield _Step(Status.EXCEPTION, destination_hub, later(1, 6), reason=reason)
+        yield _Step(Status.IN_TRANSIT, destination_hub, later(8, 30), substatus="in_transit.arrived_at_hub")
+    yield _Step(Status.OUT_FOR_DELIVERY, destination_hub, later(6, 16))
+    if rng.random() < 0.15:
+        reason = rng.choice(("nobody_home", "access_problem", "business_closed"))
+        yield _Step(Status.DELIVERY_ATTEMPTED, destination_hub, later(1, 6), reason=reason)
+        yield _Step(Status.OUT_FOR_DELIVERY, destination_hub, later(16, 24))
+    yield _Step(Status.DELIVERED, destination_hub, later(0.5, 6))
+
+
+def _scan(number: str, step: _Step) -> ScanInput:
+    event_id = str(uuid.uuid4())
+    occurred_at = step.at.astimezone(step.hub.zone).replace(microsecond=0)
+    digest = hashlib.sha256(f"{event_id}{number}{step.status}{occurred_at.isoformat()}".encode()).hexdigest()
+    return ScanInput(
+        event_id=event_id,
+        tracking_number=number,
+        status=step.status,
+        occurred_at=occurred_at,
+        body_hash=digest,
+        substatus=step.substatus,
+        location=Location(
+            facility=step.hub.facility,
+            city=step.hub.city,
+            region=step.hub.region,
+            postal_code=step.hub.postal_code,
+            country=step.hub.country,
+        ),
+        reason=step.reason,
+    )
+
+
+async def run_demo(
+    services: Services,
+    *,
+    orders: int,
+    seed: int = 7,
+    merchant: str = "Demo Shop",
+    progress: Callable[[int], None] = lambda _: None,
+) -> DemoResult:
+    """Create (or reuse) the demo merchant and its keys, then ``orders`` orders with moving parcels."""
+    rng = random.Random(seed)
+    result = DemoResult(merchant=merchant)
+    try:
+        await create_merchant(services, name=merchant)
+        result.keys = [
+            await create_key(services, role=Role.ADMIN, name="demo admin"),
+            await create_key(services, role=Role.MERCHANT, name="demo merchant", merchant=merchant),
+            await create_key(services, role=Role.SCANNER, name="demo scanner"),
+        ]
+    except DuplicateMerchant:
+        pass
+    admin = Principal(key_id=None, role=Role.ADMIN, name="demo")
+    scanner_key = next((k.id for k in result.keys if k.role is Role.SCANNER), None)
+    scanner = Principal(key_id=scanner_key, role=Role.SCANNER, name="demo scanner")
+    merchant_id = await _merchant_id(services, merchant)
+    now = services.clock()
+    run_tag = f"{now:%y%m%d%H%M%S}"
+    pending: list[ScanInput] = []
+    for index in range(orders):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        city, region, postal_code, country, hub = rng.choice(DESTINATIONS)
+        placed_at = now - timedelta(hours=rng.uniform(2, 24 * 6))
+        parcel_count = rng.choices((1, 2, 3), weights=(75, 20, 5))[0]
+        spec = OrderSpec(
+            order_number=f"DEMO-{run_tag}-{index + 1:05d}",
+            customer=Customer(
+                name=f"{first} {last}", email=f"{first}.{last}@example.com".lower(), phone="+49 30 1234567"
+            ),
+            destination=Address(
+                line1=f"{rng.choice(STREETS)} {rng.randint(1, 120)}",
+                city=city,
+                region=region,
+                postal_code=postal_code,
+                country=country,
+            ),
+            placed_at=placed_at,
+            parcels=tuple(ParcelSpec(weight_grams=rng.randint(200, 12000)) for _ in range(parcel_count)),
+        )
+        view = await place_order(services, principal=admin, spec=spec, merchant_id=merchant_id)
+        for parcel in view.parcels:
+            result.tracking_numbers.append(parcel.tracking_number)
+            for step in _lifecycle(rng, placed_at, hub):
+                if step.at > now:
+                    break
+                pending.append(_scan(parcel.tracking_number, step))
+        if len(pending) >= 500:
+            await record_scans(services, scans=pending, principal=scanner)
+            result.scans += len(pending)
+            pending = []
+        progress(index + 1)
+    if pending:
+        await record_scans(services, scans=pending, principal=scanner)
+        result.scans += len(pending)
+    return result
+
+
+async def _merchant_id(services: Services, name: str) -> int:
+    found = await services.db.read(lambda connection: merchant_id_by_name(connection, name))
+    assert found is not None
+    return found

@@ -1,0 +1,195 @@
+"""Lane statistics, learned incrementally from delivered parcels.
+
+Per lane key (at every fallback level) and per *situation* (step, time of day, days already spent in the
+step), a histogram of how many delivery days were still ahead; and per lane and step, a histogram of the hours
+spent in the step (the wait that marks a parcel as stalled). Everything is plain data: ``to_dict`` and
+``from_dict`` give JSON-ready structures, so the statistics can be stored and updated one parcel at a time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any, Final, TypeVar
+
+from ordertrail.domain.estimating.calendar import DeliveryCalendar
+from ordertrail.domain.estimating.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.estimating.journey import StepVisit
+from ordertrail.domain.estimating.lanes import Lane, LaneLevel
+
+BAND_HOURS: Final = 6  # the local day is cut into four bands: night, morning, afternoon, evening
+# Learning looks at each parcel at the middle of every band of every local day it was on its way.
+SNAPSHOT_TIMES: Final = tuple(time(hour=h + BAND_HOURS // 2) for h in range(0, 24, BAND_HOURS))
+ELAPSED_CAP: Final = 2  # "2" means two or more days spent in the step
+ANY_ELAPSED: Final = "*"
+FORMAT: Final = 1
+
+
+def band_of(local: datetime) -> int:
+    """The band (0..3) of a local time."""
+    return local.hour // BAND_HOURS
+
+
+@lru_cache(maxsize=4096)
+def situation(step: str, band: int, elapsed_days: int | None) -> str:
+    """The key of a situation; ``elapsed_days=None`` pools every elapsed time."""
+    elapsed = ANY_ELAPSED if elapsed_days is None else str(min(elapsed_days, ELAPSED_CAP))
+    return f"{step}|{band}|{elapsed}"
+
+
+@lru_cache(maxsize=4096)
+def _snapshot_moments(zone: tzinfo, day: date) -> tuple[float, ...]:
+    """The instants (POSIX seconds) of ``SNAPSHOT_TIMES`` on local ``day``: journeys of the same days share them."""
+    return tuple(datetime.combine(day, at, tzinfo=zone).timestamp() for at in SNAPSHOT_TIMES)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A histogram found for a lookup, and the lane level it came from."""
+
+    level: LaneLevel
+    histogram: DayHistogram
+
+
+Seen = tuple[str, int]  # a step or a situation, and the bin of its histogram that one parcel counts in
+
+
+@dataclass(slots=True)
+class Tally:
+    """What delivered parcels of one lane teach, counted before it is added to the statistics.
+
+    A parcel counts in the same bins at every fallback level of its lane, so learning a batch counts each
+    lane's parcels once (``Counter.update`` runs in C) and then adds to each level's histograms once per bin,
+    instead of a hundred histogram additions per parcel.
+    """
+
+    waits: Counter[Seen] = field(default_factory=Counter)
+    ahead: Counter[Seen] = field(default_factory=Counter)
+    parcels: int = 0
+
+    def count(self, visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> bool:
+        """Count one delivered parcel (``visits`` end with its delivery); False if it has nothing to teach."""
+        if len(visits) < 2:
+            return False
+        self.waits.update(_waits_seen(visits))
+        self.ahead.update(_ahead_seen(visits, calendar))
+        self.parcels += 1
+        return True
+
+
+def _waits_seen(visits: Sequence[StepVisit]) -> list[Seen]:
+    """Each step left, and the bin of the hours spent in it."""
+    return [
+        (before.step, HourHistogram.bin((after.started_at - before.started_at).total_seconds() / 3600))
+        for before, after in pairwise(visits)
+    ]
+
+
+def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list[Seen]:
+    """At the middle of every band of every local day on the way: the situation (both with its elapsed days and
+    pooled), and the slot of the delivery days that were still ahead."""
+    zone = calendar.zone
+    starts = [visit.started_at.timestamp() for visit in visits]
+    placed, delivered = starts[0], starts[-1]
+    delivered_on = calendar.local_date(visits[-1].started_at)
+    day: date = calendar.local_date(visits[0].started_at)
+    seen: list[Seen] = []
+    index, last = 0, len(starts) - 1  # the visit under way: moments only move forward
+    while day <= delivered_on:
+        slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
+        for band, moment in enumerate(_snapshot_moments(zone, day)):
+            if moment < placed or moment >= delivered:
+                continue
+            while index < last and starts[index + 1] <= moment:
+                index += 1
+            specific, pooled = _situations(visits[index].step, band, int((moment - starts[index]) // 86400))
+            seen.append((specific, slot))
+            seen.append((pooled, slot))
+        day += timedelta(days=1)
+    return seen
+
+
+@lru_cache(maxsize=4096)
+def _situations(step: str, band: int, elapsed_days: int) -> tuple[str, str]:
+    """The situation with its elapsed days, and the pooled one."""
+    return situation(step, band, elapsed_days), situation(step, band, None)
+
+
+H = TypeVar("H", HourHistogram, DayHistogram)
+
+
+def _add_counts(table: dict[str, H], counts: Counter[Seen], new: Callable[[], H]) -> None:
+    """Add counted bins to a lane level's histograms (by step or situation), making the missing ones."""
+    for (name, index), times in counts.items():
+        histogram = table.get(name)
+        if histogram is None:
+            histogram = table[name] = new()
+        histogram.add_at(index, times)
+
+
+@dataclass(slots=True)
+class LaneStats:
+    """Everything learned so far. Mutable on purpose: updated in place as each parcel is delivered."""
+
+    ahead: dict[str, dict[str, DayHistogram]] = field(default_factory=dict)
+    waits: dict[str, dict[str, HourHistogram]] = field(default_factory=dict)
+    parcels: int = 0
+
+    def learn_delivered(self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> None:
+        """Learn from one delivered parcel (``visits`` end with its delivery)."""
+        tally = Tally()
+        if tally.count(visits, calendar):
+            self.add(lane, tally)
+
+    def add(self, lane: Lane, tally: Tally) -> None:
+        """Add what a tally of delivered parcels of ``lane`` teaches, at every fallback level of the lane."""
+        if not tally.parcels:
+            return
+        for _, key in lane.fallbacks():
+            _add_counts(self.waits.setdefault(key, {}), tally.waits, HourHistogram)
+            _add_counts(self.ahead.setdefault(key, {}), tally.ahead, DayHistogram)
+        self.parcels += tally.parcels
+
+    def find_ahead(self, lane: Lane, name: str, min_samples: int) -> Found | None:
+        """The finest lane level with at least ``min_samples`` observations of situation ``name``."""
+        for level, key in lane.fallbacks():
+            histogram = self.ahead.get(key, {}).get(name)
+            if histogram is not None and histogram.total >= min_samples:
+                return Found(level, histogram)
+        return None
+
+    def wait_quantile(self, lane: Lane, step: str, q: float, min_samples: int) -> float | None:
+        """The ``q`` quantile of hours spent in ``step`` on the finest lane level with enough data."""
+        for _, key in lane.fallbacks():
+            histogram = self.waits.get(key, {}).get(step)
+            if histogram is not None and histogram.total >= min_samples:
+                return histogram.quantile(q)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy (histograms as lists of counts)."""
+        return {
+            "format": FORMAT,
+            "parcels": self.parcels,
+            "ahead": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.ahead.items()},
+            "waits": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.waits.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LaneStats:
+        """Rebuild statistics saved with ``to_dict``."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown lane statistics format {data.get('format')!r}")
+        ahead = {
+            key: {name: DayHistogram(list(counts), sum(counts)) for name, counts in table.items()}
+            for key, table in data["ahead"].items()
+        }
+        waits = {
+            key: {name: HourHistogram(list(counts)) for name, counts in table.items()}
+            for key, table in data["waits"].items()
+        }
+        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]))

@@ -1,0 +1,1 @@
+"""Orders and their parcels as merchants register them."""

@@ -1,0 +1,1 @@
+"""Scan events and the parcel lifecycle: statuses, transition rules, status derivation, what recording changed."""

@@ -1,0 +1,163 @@
+"""A parcel's status and timeline as a pure function of the *set* of its events.
+
+Events are replayed in the order they happened (``occurred_at``), never the order they arrived, so late,
+duplicated and out-of-order scans give the same answer whatever order they are stored or passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NamedTuple
+
+from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.status import CORRECTION, MAIN_MILESTONES, STATUS_BY_VALUE, Status
+from ordertrail.domain.scanning.transitions import RANK, Effect, judge
+
+# Tie-break for events that happened at the same instant: the natural order of the lifecycle.
+_LIFECYCLE_ORDER: dict[str, int] = {
+    **{status.value: i for i, status in enumerate(MAIN_MILESTONES)},
+    Status.DELIVERY_ATTEMPTED: 5,
+    Status.AVAILABLE_FOR_PICKUP: 5,
+    Status.EXCEPTION: 4,
+    Status.RETURNING: 7,
+    Status.RETURNED: 8,
+    Status.CANCELLED: 8,
+    CORRECTION: 9,
+}
+
+
+def order_key(event: ScanEvent) -> tuple[datetime, int, datetime, str]:
+    """The deterministic replay order: when it happened, then lifecycle order, arrival, and event id."""
+    return (event.occurred_at, _LIFECYCLE_ORDER[event.status], event.recorded_at, event.event_id)
+
+
+class TimelineEntry(NamedTuple):
+    """An event in replay order, with what it did and whether it arrived out of order.
+
+    (A named tuple, like ``ScanEvent``: every replay makes one per event.)
+    """
+
+    event: ScanEvent
+    effect: Effect
+    late: bool
+
+    @property
+    def public(self) -> bool:
+        """Corrections and the events they voided are not shown to customers."""
+        return self.effect not in (Effect.VOIDED, Effect.CORRECTION)
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelState:
+    """What replaying a parcel's events leaves behind: enough to apply one more event that happened later."""
+
+    status: Status
+    substatus: str | None
+    furthest_rank: int
+    latest_occurred_at: datetime  # of any event, applied or not
+    status_since: datetime  # when the event that set the current status happened
+
+    def advance(self, event: ScanEvent) -> tuple[ParcelState, Effect] | None:
+        """Apply an event that happened after every event the parcel has; None if it did not (replay all).
+
+        Equal to ``derive`` over all events plus this one, without reading them: the common case on ingest.
+        """
+        if event.status == CORRECTION or event.occurred_at <= self.latest_occurred_at:
+            return None
+        effect = judge(self.status, self.furthest_rank, STATUS_BY_VALUE[event.status])
+        if effect is not Effect.APPLIED:
+            return replace(self, latest_occurred_at=event.occurred_at), effect
+        status = STATUS_BY_VALUE[event.status]
+        return (
+            ParcelState(
+                status=status,
+                substatus=event.substatus,
+                furthest_rank=max(self.furthest_rank, RANK.get(status, self.furthest_rank)),
+                latest_occurred_at=event.occurred_at,
+                status_since=event.occurred_at,
+            ),
+            effect,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """The derived state of a parcel."""
+
+    status: Status
+    substatus: str | None
+    furthest_rank: int
+    last_applied: ScanEvent | None
+    timeline: tuple[TimelineEntry, ...]
+
+    @property
+    def state(self) -> ParcelState:
+        latest = max((e.event.occurred_at for e in self.timeline if e.effect is not Effect.CORRECTION), default=None)
+        assert latest is not None, "a parcel always has its order_placed event"
+        since = self.last_applied.occurred_at if self.last_applied is not None else latest
+        return ParcelState(self.status, self.substatus, self.furthest_rank, latest, since)
+
+    def reached_at(self) -> dict[Status, datetime | None]:
+        """Each main milestone with the time the parcel first reached it (``None`` if never scanned)."""
+        reached: dict[Status, datetime | None] = dict.fromkeys(MAIN_MILESTONES)
+        for entry in self.timeline:
+            status = entry.event.status
+            if entry.effect is Effect.APPLIED and status in reached and reached[STATUS_BY_VALUE[status]] is None:
+                reached[STATUS_BY_VALUE[status]] = entry.event.occurred_at
+        return reached
+
+
+def _late_event_ids(events: list[ScanEvent]) -> set[str]:
+    """Events recorded after another event of the parcel that occurred later than they did."""
+    late: set[str] = set()
+    by_arrival = sorted(events, key=lambda e: (e.recorded_at, e.event_id))
+    latest_before: datetime | None = None  # max occurred_at among events recorded strictly earlier
+    group_max: datetime | None = None
+    group_at: datetime | None = None
+    for event in by_arrival:
+        if event.recorded_at != group_at:
+            if group_max is not None and (latest_before is None or group_max > latest_before):
+                latest_before = group_max
+            group_at, group_max = event.recorded_at, None
+        if latest_before is not None and event.occurred_at < latest_before:
+            late.add(event.event_id)
+        if group_max is None or event.occurred_at > group_max:
+            group_max = event.occurred_at
+    return late
+
+
+def derive(events: Iterable[ScanEvent]) -> Derivation:
+    """Replay a parcel's events (any order, duplicates allowed) into its status and timeline."""
+    unique = list({event.event_id: event for event in events}.values())
+    voided = {e.voids_event_id for e in unique if e.status == CORRECTION and e.voids_event_id}
+    late = _late_event_ids([e for e in unique if e.status != CORRECTION])
+
+    status = Status.ORDER_PLACED
+    substatus: str | None = None
+    furthest = 0
+    last_applied: ScanEvent | None = None
+    timeline: list[TimelineEntry] = []
+    for event in sorted(unique, key=order_key):
+        if event.status == CORRECTION:
+            effect = Effect.CORRECTION
+        elif event.event_id in voided:
+            effect = Effect.VOIDED
+        elif last_applied is None and event.status == Status.ORDER_PLACED:
+            effect = Effect.APPLIED  # the first event of every parcel
+        else:
+            effect = judge(status, furthest, STATUS_BY_VALUE[event.status])
+        if effect is Effect.APPLIED:
+            status = STATUS_BY_VALUE[event.status]
+            substatus = event.substatus
+            furthest = max(furthest, RANK.get(status, furthest))
+            last_applied = event
+        timeline.append(TimelineEntry(event, effect, event.event_id in late))
+    return Derivation(
+        status=status,
+        substatus=substatus,
+        furthest_rank=furthest,
+        last_applied=last_applied,
+        timeline=tuple(timeline),
+    )

@@ -1,0 +1,75 @@
+"""A scan as a device sends it, the rules it must follow, and what recording it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+from ordertrail.domain.errors import FieldProblem
+from ordertrail.domain.scanning.events import NOWHERE, Location
+from ordertrail.domain.scanning.status import CORRECTION, REASON_REQUIRED, EventStatus, Status, reasons_for
+
+# Device clocks drift; anything further ahead than this is a wrong clock, not a scan.
+FUTURE_TOLERANCE: Final = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """Proof of delivery. Private: shown to the merchant and admins, never on public pages."""
+
+    recipient_name: str | None = None
+    signature_png: bytes | None = None
+    photo_jpeg: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput:
+    """One scan, validated for shape, with the hash of its body to tell a retry from a conflicting reuse."""
+
+    event_id: str
+    tracking_number: str
+    status: EventStatus
+    occurred_at: datetime
+    body_hash: str
+    substatus: str | None = None
+    location: Location = NOWHERE
+    note: str | None = None
+    reason: str | None = None
+    voids_event_id: str | None = None
+    proof: Proof | None = None
+
+
+class Outcome(StrEnum):
+    """What happened to one scan."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # the same event_id and body were stored before: nothing new
+    CONFLICT = "conflict"  # the event_id was used before for a different body
+    UNMATCHED = "unmatched"  # no parcel has that number (yet): kept, attaches later
+    INVALID = "invalid"  # breaks a rule; nothing stored
+
+
+def scan_problems(scan: ScanInput, *, now: datetime) -> list[FieldProblem]:
+    """The rules a scan breaks (empty when it is acceptable)."""
+    problems: list[FieldProblem] = []
+    if scan.occurred_at > now + FUTURE_TOLERANCE:
+        problems.append(FieldProblem("occurred_at", "is more than 10 minutes in the future: check the device clock"))
+    if scan.status == CORRECTION:
+        if not scan.voids_event_id:
+            problems.append(FieldProblem("voids_event_id", "is required for a correction"))
+        return problems
+    if scan.voids_event_id:
+        problems.append(FieldProblem("voids_event_id", "is only allowed when status is 'correction'"))
+    status = Status(scan.status)
+    if status is Status.ORDER_PLACED:
+        problems.append(FieldProblem("status", "order_placed is recorded when the order is placed, not scanned"))
+    allowed = reasons_for(status)
+    if status in REASON_REQUIRED and not scan.reason:
+        problems.append(FieldProblem("reason", f"is required for {status.value}: one of {', '.join(sorted(allowed))}"))
+    elif scan.reason and allowed and scan.reason not in allowed:
+        problems.append(FieldProblem("reason", f"must be one of {', '.join(sorted(allowed))}"))
+    if scan.substatus and not scan.substatus.startswith(status.value + "."):
+        problems.append(FieldProblem("substatus", f"must start with '{status.value}.'"))
+    return problems

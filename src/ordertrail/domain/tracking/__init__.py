@@ -1,0 +1,1 @@
+"""What customers use and read: tracking numbers and the plain-words texts shown about problems."""

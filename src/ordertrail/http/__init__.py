@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the API and the pages: typed dependencies, problem+json, body limits, security headers."""

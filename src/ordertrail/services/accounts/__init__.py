@@ -1,0 +1,1 @@
+"""Merchants, API keys, authentication and device pairing."""

@@ -1,0 +1,1 @@
+"""Delivery estimates: made in the scan transaction, learned from deliveries, swept for stalled parcels."""

@@ -1,0 +1,1 @@
+"""The outbox (notifications written with their events), delivery bookkeeping, webhook endpoints, preferences."""

@@ -1,0 +1,155 @@
+"""Merchants' webhook endpoints: register, list, read, delete, rotate the secret, the delivery log, replay."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from sqlalchemy import Connection
+
+from ordertrail.adapters.destinations import Resolver, check_destination, system_resolver
+from ordertrail.domain.accounts.keys import Principal
+from ordertrail.domain.errors import InvalidInput, WebhookEndpointNotFound
+from ordertrail.domain.notifying.policy import EVENT_TYPES
+from ordertrail.services.context import Services
+from ordertrail.storage.notifying import endpoints as notification_store
+from ordertrail.storage.notifying import outbox as outbox_store
+from ordertrail.storage.notifying.endpoints import EndpointRecord
+from ordertrail.storage.notifying.outbox import LoggedAttempt
+
+# After a rotation, messages are signed with both secrets for this long, so receivers can switch over.
+ROTATION_OVERLAP: Final = timedelta(hours=24)
+
+
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointWithSecret:
+    """A just-created or just-rotated endpoint, with its secret (shown this once)."""
+
+    endpoint: EndpointRecord
+    secret: str
+
+
+def _check_event_types(event_types: Sequence[str]) -> tuple[str, ...]:
+    unknown = sorted(set(event_types) - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidInput(f"Unknown event type {unknown[0]!r}; known: {', '.join(EVENT_TYPES)}.", field="event_types")
+    return tuple(dict.fromkeys(event_types))
+
+
+async def create_endpoint(
+    services: Services,
+    *,
+    merchant_id: int,
+    url: str,
+    event_types: Sequence[str],
+    description: str | None,
+    allow_private: bool,
+    resolver: Resolver = system_resolver,
+) -> EndpointWithSecret:
+    """Register an endpoint after checking where its URL leads; raises UnsafeWebhookUrl."""
+    types = _check_event_types(event_types)
+    await check_destination(url, allow_private=allow_private, resolver=resolver)
+    secret = new_secret()
+
+    def transaction(connection: Connection) -> EndpointRecord:
+        endpoint_id = notification_store.insert_endpoint(
+            connection,
+            merchant_id=merchant_id,
+            url=url,
+            description=description,
+            event_types=types,
+            secret=secret,
+            now=services.clock(),
+        )
+        return notification_store.endpoints(connection, merchant_id=None, endpoint_id=endpoint_id)[0]
+
+    return EndpointWithSecret(await services.db.write(transaction), secret)
+
+
+def _scope(principal: Principal) -> int | None:
+    return None if principal.is_admin else principal.merchant_id
+
+
+def _one(connection: Connection, principal: Principal, endpoint_id: int) -> EndpointRecord:
+    found = notification_store.endpoints(connection, merchant_id=_scope(principal), endpoint_id=endpoint_id)
+    if not found:
+        raise WebhookEndpointNotFound(f"No webhook endpoint {endpoint_id}.", field="endpoint_id")
+    return found[0]
+
+
+async def list_endpoints(services: Services, *, principal: Principal, merchant_id: int | None) -> list[EndpointRecord]:
+    """The caller's endpoints (admins: a named merchant's, or all)."""
+    scope = _scope(principal) if not principal.is_admin else merchant_id
+    return await services.db.read(lambda c: notification_store.endpoints(c, merchant_id=scope))
+
+
+async def get_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> EndpointRecord:
+    return await services.db.read(lambda c: _one(c, principal, endpoint_id))
+
+
+async def delete_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> None:
+    """Delete an endpoint; its undelivered messages are held as dead. Raises WebhookEndpointNotFound."""
+
+    def transaction(connection: Connection) -> None:
+        _one(connection, principal, endpoint_id)
+        now = services.clock()
+        notification_store.update_endpoint(connection, endpoint_id, deleted_at=now)
+        outbox_store.kill_endpoint_messages(connection, endpoint_id=endpoint_id, reason="endpoint deleted", now=now)
+
+    await services.db.write(transaction)
+
+
+async def rotate_secret(services: Services, *, principal: Principal, endpoint_id: int) -> EndpointWithSecret:
+    """A new signing secret; the old one keeps signing alongside it for ``ROTATION_OVERLAP``."""
+    secret = new_secret()
+
+    def transaction(connection: Connection) -> EndpointRecord:
+        endpoint = _one(connection, principal, endpoint_id)
+        now = services.clock()
+        notification_store.update_endpoint(
+            connection,
+            endpoint_id,
+            secret=secret,
+            previous_secret=endpoint.secret,
+            previous_secret_expires_at=now + ROTATION_OVERLAP,
+        )
+        return _one(connection, principal, endpoint_id)
+
+    return EndpointWithSecret(await services.db.write(transaction), secret)
+
+
+async def deliveries(
+    services: Services, *, principal: Principal, endpoint_id: int, before: int | None, limit: int
+) -> list[LoggedAttempt]:
+    """An endpoint's delivery log, newest attempt first."""
+
+    def read(connection: Connection) -> list[LoggedAttempt]:
+        _one(connection, principal, endpoint_id)
+        return outbox_store.attempts_of_endpoint(connection, endpoint_id=endpoint_id, before_id=before, limit=limit)
+
+    return await services.db.read(read)
+
+
+async def replay(
+    services: Services, *, principal: Principal, endpoint_id: int, message_ids: Sequence[str] | None
+) -> int:
+    """Send an endpoint's dead messages (all, or those named) again; re-enables a disabled endpoint."""
+
+    def transaction(connection: Connection) -> int:
+        endpoint = _one(connection, principal, endpoint_id)
+        if endpoint.disabled_at is not None:
+            notification_store.update_endpoint(connection, endpoint_id, disabled_at=None, disabled_reason=None)
+        return outbox_store.replay_dead(
+            connection, endpoint_id=endpoint_id, message_ids=message_ids, now=services.clock()
+        )
+
+    return await services.db.write(transaction)

@@ -1,0 +1,293 @@
+"""Turning committed parcel changes into outbox rows (in the same transaction), and notification settings.
+
+``enqueue_notifications`` runs inside the write transaction of the scan or order that caused the changes, so a
+notification exists if and only if its event does. The pure policy (domain/notifications.py) decides who hears
+about what; this module only looks up who that is and writes the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.accounts.keys import Principal
+from ordertrail.domain.errors import InvalidInput, InvalidUnsubscribeLink, MerchantNotFound
+from ordertrail.domain.estimating.revisions import delay_text, window_text
+from ordertrail.domain.notifying.policy import (
+    STALLED_EVENT,
+    Channel,
+    DelayChange,
+    Notice,
+    Preferences,
+    plan,
+    plan_delays,
+    plan_stalls,
+    subscribed,
+)
+from ordertrail.domain.notifying.unsubscribe import read_token
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.services.context import Services
+from ordertrail.storage.estimating.state import EtaContext
+from ordertrail.storage.notifying import endpoints as notification_store
+from ordertrail.storage.notifying import outbox as outbox_store
+from ordertrail.storage.notifying.endpoints import EndpointRecord
+from ordertrail.storage.orders import orders as order_store
+from ordertrail.storage.orders.orders import OrderRecord
+
+
+def new_message_id() -> str:
+    """A Standard Webhooks message id: the same on every retry of that message."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange], *, now: datetime) -> int:
+    """Write the outbox rows the policy asks for ``changes``, in the caller's transaction. Returns rows written."""
+    if not changes:
+        return 0
+    merchant_ids = sorted({c.merchant_id for c in changes})
+    notices = plan(changes, notification_store.preferences_of(connection, merchant_ids))
+    if not notices:
+        return 0
+    endpoints = notification_store.active_endpoints_of(
+        connection, sorted({n.change.merchant_id for n in notices if n.channel is Channel.WEBHOOK})
+    )
+    orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
+    merchant_names = order_store.merchant_names(connection, merchant_ids)
+    messages: list[outbox_store.NewMessage] = []
+    for notice in notices:
+        change, order = notice.change, orders[notice.change.order_id]
+        if notice.channel is Channel.WEBHOOK:
+            body = webhook_body(notice, order, now=now)
+            for endpoint in endpoints:
+                if endpoint.merchant_id == change.merchant_id and subscribed(notice.event_type, endpoint.event_types):
+                    messages.append(
+                        outbox_store.NewMessage(
+                            message_id=new_message_id(),
+                            channel=Channel.WEBHOOK.value,
+                            event_type=notice.event_type,
+                            merchant_id=change.merchant_id,
+                            endpoint_id=endpoint.id,
+                            payload=body,
+                        )
+                    )
+        else:
+            messages.append(
+                outbox_store.NewMessage(
+                    message_id=new_message_id(),
+                    channel=Channel.EMAIL.value,
+                    event_type=notice.event_type,
+                    merchant_id=change.merchant_id,
+                    recipient=order.customer.email,
+                    payload=json.dumps(email_context(notice, order, merchant_names[change.merchant_id])),
+                )
+            )
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def webhook_body(notice: Notice, order: OrderRecord, *, now: datetime) -> str:
+    """The JSON body of a webhook (Standard Webhooks shape: type, timestamp, data)."""
+    change, event = notice.change, notice.change.event
+    document: dict[str, Any] = {
+        "type": notice.event_type,
+        "timestamp": now.isoformat(),
+        "data": {
+            "order_number": order.order_number,
+            "tracking_number": change.tracking_number,
+            "status": change.status,
+            "previous_status": change.previous_status,
+            "substatus": change.substatus,
+            "status_version": change.status_version,
+            "sequence": event.sequence,
+            "event": {
+                "event_id": event.event_id,
+                "status": str(event.status),
+                "substatus": event.substatus,
+                "occurred_at": event.occurred_at.isoformat(),
+                "recorded_at": event.recorded_at.isoformat(),
+                "reason": event.reason,
+                "voids_event_id": event.voids_event_id,
+                "location": {
+                    "facility": event.location.facility,
+                    "city": event.location.city,
+                    "region": event.location.region,
+                    "country": event.location.country,
+                },
+            },
+        },
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def email_context(notice: Notice, order: OrderRecord, merchant_name: str) -> dict[str, Any]:
+    """What an email template needs, frozen at the time of the event (rendered by the worker)."""
+    change = notice.change
+    parcels = notice.order_changes or (change,)
+    return {
+        "status": change.status,
+        "previous_status": change.previous_status,
+        "status_version": change.status_version,
+        "reason": change.event.reason,
+        "merchant_id": change.merchant_id,
+        "merchant_name": merchant_name,
+        "order_number": order.order_number,
+        "customer_name": order.customer.name,
+        "tracking_number": change.tracking_number,
+        "tracking_numbers": [p.tracking_number for p in parcels],
+        "occurred_at": change.event.occurred_at.isoformat(),
+        "city": change.event.location.city,
+    }
+
+
+def enqueue_delay_notices(
+    connection: Connection, changes: Sequence[DelayChange], delayed_before: dict[int, int], *, now: datetime
+) -> int:
+    """Outbox rows for delay overlays coming on or off (policy: ``plan_delays``), in the caller's transaction."""
+    merchant_ids = sorted({c.merchant_id for c in changes})
+    notices = plan_delays(changes, delayed_before, notification_store.preferences_of(connection, merchant_ids))
+    if not notices:
+        return 0
+    endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
+    orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
+    names = order_store.merchant_names(connection, merchant_ids)
+    messages: list[outbox_store.NewMessage] = []
+    for notice in notices:
+        change, order = notice.change, orders[notice.change.order_id]
+        window = {"earliest": change.earliest.isoformat(), "latest": change.latest.isoformat()}
+        if notice.channel is Channel.WEBHOOK:
+            body = _overlay_body(
+                notice.event_type,
+                order,
+                change.tracking_number,
+                now=now,
+                reason=change.reason,
+                estimated_delivery=window,
+                promised_delivery_date=change.promise.isoformat(),
+            )
+            messages += _webhook_rows(endpoints, change.merchant_id, notice.event_type, body)
+            continue
+        context = {
+            "status": "delayed" if change.delayed else "delay_cleared",
+            "reason": change.reason,
+            "reason_text": delay_text(change.reason),
+            "arriving": window_text(change.earliest, change.latest),
+            "merchant_id": change.merchant_id,
+            "merchant_name": names[change.merchant_id],
+            "order_number": order.order_number,
+            "customer_name": order.customer.name,
+            "tracking_number": change.tracking_number,
+            "tracking_numbers": [change.tracking_number],
+        }
+        messages.append(
+            outbox_store.NewMessage(
+                message_id=new_message_id(),
+                channel=Channel.EMAIL.value,
+                event_type=notice.event_type,
+                merchant_id=change.merchant_id,
+                recipient=order.customer.email,
+                payload=json.dumps(context),
+            )
+        )
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext], *, now: datetime) -> int:
+    """``parcel.stalled`` webhooks for newly stalled parcels (merchants only), in the caller's transaction."""
+    merchant_ids = sorted({c.merchant_id for c in stalled})
+    wanted = plan_stalls([c.merchant_id for c in stalled], notification_store.preferences_of(connection, merchant_ids))
+    endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
+    orders = order_store.orders_by_id(connection, sorted({c.order_id for c in stalled}))
+    messages: list[outbox_store.NewMessage] = []
+    for context, send in zip(stalled, wanted, strict=True):
+        row = context.row
+        if not send or row is None:
+            continue
+        body = _overlay_body(
+            STALLED_EVENT,
+            orders[context.order_id],
+            context.tracking_number,
+            now=now,
+            step=row.step,
+            step_started_at=row.step_started_at.isoformat() if row.step_started_at else None,
+            stall_after=row.stall_after.isoformat() if row.stall_after else None,
+        )
+        messages += _webhook_rows(endpoints, context.merchant_id, STALLED_EVENT, body)
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def _overlay_body(kind: str, order: OrderRecord, tracking_number: str, *, now: datetime, **data: Any) -> str:
+    document = {
+        "type": kind,
+        "timestamp": now.isoformat(),
+        "data": {"order_number": order.order_number, "tracking_number": tracking_number, **data},
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _webhook_rows(
+    endpoints: Sequence[EndpointRecord], merchant_id: int, kind: str, body: str
+) -> list[outbox_store.NewMessage]:
+    return [
+        outbox_store.NewMessage(
+            message_id=new_message_id(),
+            channel=Channel.WEBHOOK.value,
+            event_type=kind,
+            merchant_id=merchant_id,
+            endpoint_id=endpoint.id,
+            payload=body,
+        )
+        for endpoint in endpoints
+        if endpoint.merchant_id == merchant_id and subscribed(kind, endpoint.event_types)
+    ]
+
+
+async def get_preferences(services: Services, *, merchant_id: int) -> Preferences:
+    found = await services.db.read(lambda c: notification_store.preferences_of(c, [merchant_id]))
+    return found.get(merchant_id, Preferences())
+
+
+async def set_preferences(services: Services, *, merchant_id: int, preferences: Preferences) -> Preferences:
+    await services.db.write(
+        lambda c: notification_store.save_preferences(c, merchant_id, preferences, now=services.clock())
+    )
+    return preferences
+
+
+async def resolve_merchant(services: Services, *, principal: Principal, merchant: str | None) -> int:
+    """The merchant a request acts for: a merchant key's own; an admin names one. Raises InvalidInput."""
+    if not principal.is_admin:
+        if principal.merchant_id is None:
+            raise InvalidInput("Only merchant and admin keys manage notifications.")
+        return principal.merchant_id
+    if merchant is None:
+        raise InvalidInput("An admin key must name the merchant.", field="merchant")
+    name = merchant
+    found = await services.db.read(lambda c: order_store.merchant_id_by_name(c, name))
+    if found is None:
+        raise MerchantNotFound(f"No merchant {merchant!r}.", field="merchant")
+    return found
+
+
+async def unsubscribe(services: Services, *, key: bytes, token: str) -> str:
+    """Record a one-click unsubscribe; returns the merchant's name. Raises InvalidUnsubscribeLink."""
+    subject = read_token(key, token)
+    if subject is None:
+        raise InvalidUnsubscribeLink(field="token")
+
+    def transaction(connection: Connection) -> str:
+        names = order_store.merchant_names(connection, [subject.merchant_id])
+        if subject.merchant_id not in names:
+            raise InvalidUnsubscribeLink(field="token")
+        notification_store.add_unsubscribe(
+            connection, merchant_id=subject.merchant_id, email=subject.email, now=services.clock()
+        )
+        return names[subject.merchant_id]
+
+    return await services.db.write(transaction)

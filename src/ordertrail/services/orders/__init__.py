@@ -1,0 +1,1 @@
+"""Placing and reading orders, opening an order without an account, shipping labels."""

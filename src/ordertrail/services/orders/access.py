@@ -1,0 +1,157 @@
+"""Opening an order without an account: order number plus email or postal code, or a signed expiring link.
+
+Verification compares in constant time and answers an unknown order and a wrong verifier identically
+(OrderNotVerified). Failed attempts are counted per order number as typed, known or not, and five within
+fifteen minutes lock that number (OrderLocked, with the seconds until it opens again).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import math
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
+from ordertrail.domain.orders.order import Address, Customer
+from ordertrail.domain.scanning.derivation import Derivation, derive
+from ordertrail.services.context import Services
+from ordertrail.storage.orders import lookups as attempt_store
+from ordertrail.storage.orders import orders as order_store
+from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
+from ordertrail.storage.scanning import events as scan_store
+
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=15)
+_LINK_VERSION = 1
+
+
+def _normal_number(order_number: str) -> str:
+    return order_number.strip()[:100]
+
+
+def _normal_verifier(text: str) -> bytes:
+    """Emails compare case-insensitively; postal codes without spaces or case ("n1 9gu" = "N19GU")."""
+    return "".join(text.split()).casefold().encode()
+
+
+def _digest(text: bytes) -> bytes:
+    # Compare fixed-length digests, so the comparison time does not depend on the lengths either.
+    return hashlib.sha256(text).digest()
+
+
+def _matches(order: OrderRecord, verifier: bytes) -> bool:
+    given = _digest(verifier)
+    email = hmac.compare_digest(given, _digest(_normal_verifier(order.customer.email)))
+    postal = hmac.compare_digest(given, _digest(_normal_verifier(order.destination.postal_code)))
+    return email | postal  # both always compared: no short-circuit
+
+
+def verify_tx(connection: Connection, *, order_number: str, verifier: str, now: datetime) -> int | None:
+    """The id of the order matching number and verifier, or None (the failure is recorded); raises OrderLocked.
+
+    A failure is returned, not raised, so that its record commits with the transaction.
+    """
+    number = _normal_number(order_number)
+    failures = attempt_store.failures_since(connection, number, now - WINDOW)
+    if len(failures) >= MAX_FAILURES:
+        opens_at = failures[-MAX_FAILURES] + WINDOW
+        raise OrderLocked(max(1, math.ceil((opens_at - now).total_seconds())))
+    given = _normal_verifier(verifier)
+    candidates = order_store.order_by_number(connection, merchant_id=None, order_number=number) if number else []
+    found: int | None = None
+    for candidate in candidates or [_DECOY]:  # the decoy keeps an unknown number as slow as a known one
+        if _matches(candidate, given) and given and candidate is not _DECOY:
+            found = candidate.id
+    if found is None:
+        attempt_store.record_failure(connection, number, now)
+        attempt_store.forget_failures_before(connection, now - 4 * WINDOW)
+    return found
+
+
+async def verify_order(services: Services, *, order_number: str, verifier: str) -> int:
+    """Check order number + email or postal code; returns the order id. Raises OrderLocked or OrderNotVerified."""
+    now = services.clock()
+    # A write even when it succeeds: the failure count is read and bumped in one transaction, so parallel
+    # guesses cannot slip past the limit.
+    found = await services.db.write(
+        lambda connection: verify_tx(connection, order_number=order_number, verifier=verifier, now=now)
+    )
+    if found is None:
+        raise OrderNotVerified()
+    return found
+
+
+def sign_order_link(key: bytes, order_id: int, expires_at: datetime) -> str:
+    """A token naming an order until ``expires_at``: base64url(version, order id, expiry) + HMAC-SHA256."""
+    payload = struct.pack(">BQQ", _LINK_VERSION, order_id, int(expires_at.timestamp()))
+    signature = hmac.new(key, payload, hashlib.sha256).digest()[:20]
+    return base64.urlsafe_b64encode(payload + signature).decode().rstrip("=")
+
+
+def open_order_link(key: bytes, token: str, *, now: datetime) -> int:
+    """The order id a token names; raises InvalidOrderLink when forged, malformed or expired."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, TypeError) as error:
+        raise InvalidOrderLink() from error
+    if len(raw) != 17 + 20:
+        raise InvalidOrderLink()
+    payload, signature = raw[:17], raw[17:]
+    if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()[:20]):
+        raise InvalidOrderLink()
+    version, order_id, expires = struct.unpack(">BQQ", payload)
+    if version != _LINK_VERSION or expires < now.timestamp():
+        raise InvalidOrderLink()
+    return int(order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedParcel:
+    parcel: ParcelRecord
+    derivation: Derivation
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedOrder:
+    """What the verified order view shows: the order and each parcel's derived status and timeline."""
+
+    order: OrderRecord
+    merchant_name: str
+    parcels: tuple[VerifiedParcel, ...]
+
+
+async def verified_order(services: Services, *, order_id: int) -> VerifiedOrder:
+    """The order behind a verified link; raises InvalidOrderLink if it no longer exists."""
+
+    def read(connection: Connection) -> VerifiedOrder:
+        order = order_store.orders_by_id(connection, [order_id]).get(order_id)
+        if order is None:
+            raise InvalidOrderLink()
+        parcels = order_store.parcels_of_orders(connection, [order_id])[order_id]
+        events = scan_store.events_of(connection, [p.id for p in parcels])
+        name = order_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
+        return VerifiedOrder(
+            order=order,
+            merchant_name=name,
+            parcels=tuple(VerifiedParcel(p, derive(events.get(p.id, []))) for p in parcels),
+        )
+
+    return await services.db.read(read)
+
+
+_DECOY = OrderRecord(
+    id=0,
+    merchant_id=0,
+    order_number="",
+    placed_at=datetime(1970, 1, 1, tzinfo=UTC),
+    customer=Customer("", "decoy@invalid", None),
+    destination=Address("", "", "DECOY", "ZZ"),
+    promised_delivery_date=None,
+    created_at=datetime(1970, 1, 1, tzinfo=UTC),
+)

@@ -1,0 +1,1 @@
+"""Recording scans: the scan transaction and group commit."""

@@ -1,0 +1,1 @@
+"""Looking parcels up: public documents, the rendered-document cache, live streams."""

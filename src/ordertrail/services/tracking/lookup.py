@@ -1,0 +1,74 @@
+"""Looking up a parcel: the public tracking view and the short summary a scanner shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
+from ordertrail.domain.scanning.changes import EstimateSnapshot
+from ordertrail.domain.scanning.derivation import Derivation, derive
+from ordertrail.domain.tracking import tracking_number as tn
+from ordertrail.services.context import Services
+from ordertrail.services.estimating.update import snapshot
+from ordertrail.storage import hot
+from ordertrail.storage.orders import orders as order_store
+from ordertrail.storage.orders.orders import ParcelRecord
+from ordertrail.storage.scanning import events as scan_store
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingView:
+    """A parcel and its derived status and timeline."""
+
+    parcel: ParcelRecord
+    derivation: Derivation
+    estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
+
+
+def canonical_number(raw: str) -> str:
+    """Normalize a typed number. A malformed one is answered exactly like an unknown one (ParcelNotFound)."""
+    try:
+        return tn.normalize(raw)
+    except InvalidTrackingNumber as error:
+        raise ParcelNotFound() from error
+
+
+def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
+    """Read one parcel and derive its timeline; raises ParcelNotFound."""
+    parcel = order_store.parcels_by_tracking_number(connection, [number]).get(number)
+    if parcel is None:
+        raise ParcelNotFound()
+    events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
+    eta = parcel.eta
+    return TrackingView(parcel=parcel, derivation=derive(events), estimate=None if eta is None else snapshot(eta))
+
+
+async def track_parcel(services: Services, *, tracking_number: str) -> TrackingView:
+    """The tracking view of a parcel by a number as typed; raises ParcelNotFound for unknown or malformed."""
+    number = canonical_number(tracking_number)
+    return await services.db.read(lambda connection: tracking_view_tx(connection, number))
+
+
+async def tracking_version(services: Services, *, number: str) -> tuple[object, ...]:
+    """A cheap probe that changes whenever the parcel's public view may change; raises ParcelNotFound.
+
+    ``number`` is already canonical (``canonical_number``): this runs on every tracking lookup.
+    """
+    version = await hot.parcel_version(services.db, number)
+    if version is None:
+        raise ParcelNotFound()
+    return version
+
+
+async def parcel_by_number(services: Services, number: str) -> ParcelRecord:
+    """The parcel with a canonical number; raises ParcelNotFound."""
+
+    def read(connection: Connection) -> ParcelRecord | None:
+        return order_store.parcels_by_tracking_number(connection, [number]).get(number)
+
+    parcel = await services.db.read(read)
+    if parcel is None:
+        raise ParcelNotFound()
+    return parcel

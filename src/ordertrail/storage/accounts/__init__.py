@@ -1,0 +1,1 @@
+"""Merchants, API keys and pairing codes."""

@@ -1,0 +1,1 @@
+"""Lane statistics, parcels' estimate state and estimate revisions."""

@@ -1,0 +1,1 @@
+"""The outbox, webhook endpoints, notification preferences and unsubscribes."""

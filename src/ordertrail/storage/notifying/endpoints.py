@@ -1,0 +1,177 @@
+"""Notification settings of merchants, webhook endpoints, and unsubscribed customer addresses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ordertrail.domain.notifying.policy import Preferences
+from ordertrail.domain.scanning.status import Status
+from ordertrail.storage.tables import notification_preference, unsubscribe, webhook_endpoint
+from ordertrail.storage.types import new_id
+
+# Built once: this runs in every scan transaction.
+_PREFERENCES = select(notification_preference).where(
+    notification_preference.c.merchant_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def preferences_of(connection: Connection, merchant_ids: Sequence[int]) -> dict[int, Preferences]:
+    """Saved preferences of these merchants (merchants without a row use the defaults)."""
+    if not merchant_ids:
+        return {}
+    rows = connection.execute(_PREFERENCES, {"ids": list(merchant_ids)})
+    return {
+        r.merchant_id: Preferences(
+            customer_statuses=frozenset(Status(s) for s in json.loads(r.customer_statuses)), webhooks=r.webhooks
+        )
+        for r in rows
+    }
+
+
+def save_preferences(connection: Connection, merchant_id: int, preferences: Preferences, *, now: datetime) -> None:
+    values = {
+        "customer_statuses": json.dumps(sorted(s.value for s in preferences.customer_statuses)),
+        "webhooks": preferences.webhooks,
+        "updated_at": now,
+    }
+    result = connection.execute(
+        update(notification_preference).where(notification_preference.c.merchant_id == merchant_id).values(**values)
+    )
+    if result.rowcount == 0:
+        connection.execute(insert(notification_preference).values(merchant_id=merchant_id, **values))
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRecord:
+    """A webhook endpoint as stored (with its secrets: never shown after creation)."""
+
+    id: int
+    merchant_id: int
+    url: str
+    description: str | None
+    event_types: tuple[str, ...]
+    secret: str
+    previous_secret: str | None
+    previous_secret_expires_at: datetime | None
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+
+    def secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets to sign with: the current one, and during a rotation the previous one too."""
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
+            return (self.secret, self.previous_secret)
+        return (self.secret,)
+
+
+def _endpoint(row: Any) -> EndpointRecord:
+    return EndpointRecord(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        url=row.url,
+        description=row.description,
+        event_types=tuple(json.loads(row.event_types)),
+        secret=row.secret,
+        previous_secret=row.previous_secret,
+        previous_secret_expires_at=row.previous_secret_expires_at,
+        created_at=row.created_at,
+        disabled_at=row.disabled_at,
+        disabled_reason=row.disabled_reason,
+    )
+
+
+def insert_endpoint(
+    connection: Connection,
+    *,
+    merchant_id: int,
+    url: str,
+    description: str | None,
+    event_types: Sequence[str],
+    secret: str,
+    now: datetime,
+) -> int:
+    return new_id(
+        connection.execute(
+            insert(webhook_endpoint).values(
+                merchant_id=merchant_id,
+                url=url,
+                description=description,
+                event_types=json.dumps(list(event_types)),
+                secret=secret,
+                created_at=now,
+            )
+        )
+    )
+
+
+def endpoints(
+    connection: Connection, *, merchant_id: int | None, endpoint_id: int | None = None
+) -> list[EndpointRecord]:
+    """Live (not deleted) endpoints of a merchant (None: of all merchants), or the one with ``endpoint_id``."""
+    query = select(webhook_endpoint).where(webhook_endpoint.c.deleted_at.is_(None)).order_by(webhook_endpoint.c.id)
+    if merchant_id is not None:
+        query = query.where(webhook_endpoint.c.merchant_id == merchant_id)
+    if endpoint_id is not None:
+        query = query.where(webhook_endpoint.c.id == endpoint_id)
+    return [_endpoint(r) for r in connection.execute(query)]
+
+
+def active_endpoints_of(connection: Connection, merchant_ids: Sequence[int]) -> list[EndpointRecord]:
+    """Endpoints that should receive new messages: live and enabled."""
+    if not merchant_ids:
+        return []
+    rows = connection.execute(
+        select(webhook_endpoint).where(
+            webhook_endpoint.c.merchant_id.in_(merchant_ids),
+            webhook_endpoint.c.deleted_at.is_(None),
+            webhook_endpoint.c.disabled_at.is_(None),
+        )
+    )
+    return [_endpoint(r) for r in rows]
+
+
+def endpoint_by_id(connection: Connection, endpoint_id: int) -> EndpointRecord | None:
+    """Any endpoint, deleted or not (the worker needs the secret of whatever it is sending)."""
+    row = connection.execute(select(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id)).one_or_none()
+    return None if row is None else _endpoint(row)
+
+
+def endpoint_is_live(connection: Connection, endpoint_id: int) -> bool:
+    row = connection.execute(
+        select(webhook_endpoint.c.deleted_at, webhook_endpoint.c.disabled_at).where(
+            webhook_endpoint.c.id == endpoint_id
+        )
+    ).one_or_none()
+    return row is not None and row.deleted_at is None and row.disabled_at is None
+
+
+def update_endpoint(connection: Connection, endpoint_id: int, **values: Any) -> None:
+    connection.execute(update(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id).values(**values))
+
+
+def add_unsubscribe(connection: Connection, *, merchant_id: int, email: str, now: datetime) -> None:
+    """Record that ``email`` wants no more emails from the merchant (idempotent)."""
+    email = email.lower()
+    exists = connection.execute(
+        select(unsubscribe.c.id).where(unsubscribe.c.merchant_id == merchant_id, unsubscribe.c.email == email)
+    ).first()
+    if exists is None:
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(unsubscribe).values(merchant_id=merchant_id, email=email, created_at=now))
+        except IntegrityError:
+            pass  # recorded at the same moment by another request
+
+
+def is_unsubscribed(connection: Connection, *, merchant_id: int, email: str) -> bool:
+    row = connection.execute(
+        select(unsubscribe.c.id).where(unsubscribe.c.merchant_id == merchant_id, unsubscribe.c.email == email.lower())
+    ).first()
+    return row is not None

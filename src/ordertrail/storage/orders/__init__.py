@@ -1,0 +1,1 @@
+"""Orders and parcels (with the status projection), order lookup attempts."""

@@ -1,0 +1,1 @@
+"""Scan events (append-only), proofs of delivery, unmatched scans."""

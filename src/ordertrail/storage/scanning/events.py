@@ -1,0 +1,268 @@
+"""Scan events: append-only rows, read back as domain events; unmatched scans; proofs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from ordertrail.domain.scanning.events import Location, ScanEvent
+from ordertrail.domain.scanning.scans import Proof
+from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
+from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
+
+_EVENT_COLUMNS = (
+    scan_event.c.event_id,
+    scan_event.c.parcel_id,
+    scan_event.c.sequence,
+    scan_event.c.status,
+    scan_event.c.substatus,
+    scan_event.c.occurred_at,
+    scan_event.c.occurred_offset_minutes,
+    scan_event.c.recorded_at,
+    scan_event.c.facility,
+    scan_event.c.city,
+    scan_event.c.region,
+    scan_event.c.postal_code,
+    scan_event.c.country,
+    scan_event.c.lat,
+    scan_event.c.lon,
+    scan_event.c.note,
+    scan_event.c.reason,
+    scan_event.c.voids_event_id,
+)
+
+# Built once: statements on the ingest path are reused, so SQLAlchemy neither rebuilds nor re-keys them.
+_EVENTS_OF = (
+    select(*_EVENT_COLUMNS)
+    .where(scan_event.c.parcel_id.in_(bindparam("ids", expanding=True)))
+    .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
+)
+_SQLITE_EVENTS_OF = (  # the same query below Core; "{}" takes the placeholders of the ids
+    f"SELECT {', '.join(c.name for c in _EVENT_COLUMNS)} FROM scan_event"  # noqa: S608 (the table's names)
+    " WHERE parcel_id IN ({}) ORDER BY parcel_id, sequence"
+)
+_KNOWN_EVENTS = select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
+    scan_event.c.event_id.in_(bindparam("ids", expanding=True))
+)
+_KNOWN_UNMATCHED = select(
+    unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number
+).where(unmatched_scan.c.event_id.in_(bindparam("ids", expanding=True)), unmatched_scan.c.attached_at.is_(None))
+_INSERT_EVENT = insert(scan_event)
+
+_OFFSETS: dict[int, timezone] = {}
+
+
+def _zone(offset_minutes: int) -> timezone:
+    zone = _OFFSETS.get(offset_minutes)
+    if zone is None:
+        zone = _OFFSETS[offset_minutes] = timezone(timedelta(minutes=offset_minutes))
+    return zone
+
+
+def _as_read(value: datetime) -> datetime:
+    return value
+
+
+def offset_minutes(moment: datetime) -> int:
+    """The UTC offset of an aware datetime, in whole minutes."""
+    offset = moment.utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds() // 60)
+
+
+def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent:
+    # Unpacked in ``_EVENT_COLUMNS`` order: access by name on a Row cost as much as building the event, and
+    # replays (late scans, corrections, learning deliveries, tracking pages) read every event of a parcel.
+    (event_id, _, sequence, status, substatus, occurred_at, offset, recorded_at, facility, city, region, postal_code,
+     country, lat, lon, note, reason, voids_event_id) = row  # fmt: skip
+    return ScanEvent(
+        event_id,
+        sequence,
+        status,
+        instant(occurred_at).astimezone(_zone(offset)),
+        instant(recorded_at),
+        substatus,
+        Location(facility, city, region, postal_code, country, lat, lon),
+        note,
+        reason,
+        voids_event_id,
+    )
+
+
+def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, list[ScanEvent]]:
+    """All events of the given parcels, by parcel id, in sequence order."""
+    ids = list(parcel_ids)
+    found: dict[int, list[ScanEvent]] = defaultdict(list)
+    if not ids:
+        return found
+    if connection.dialect.name == "sqlite":  # every replay: below Core (sqlite_rows.py)
+        sql = _SQLITE_EVENTS_OF.format(", ".join("?" * len(ids)))
+        for row in fetch_rows(connection, sql, ids):
+            found[row[1]].append(_event(row, instant_of))  # row[1]: parcel_id
+        return found
+    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
+        found[row[1]].append(_event(row))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScan:
+    """What is kept of an event id already used: to answer a retry or spot a conflicting reuse."""
+
+    event_id: str
+    body_hash: str
+    parcel_id: int | None  # None while unmatched
+    tracking_number: str | None = None
+
+
+def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[str, StoredScan]:
+    """Stored scans (matched or not) among ``event_ids``."""
+    if not event_ids:
+        return {}
+    found: dict[str, StoredScan] = {}
+    for row in connection.execute(_KNOWN_EVENTS, {"ids": event_ids}):
+        found[row.event_id] = StoredScan(row.event_id, row.body_hash, row.parcel_id)
+    for row in connection.execute(_KNOWN_UNMATCHED, {"ids": event_ids}):
+        found.setdefault(row.event_id, StoredScan(row.event_id, row.body_hash, None, row.tracking_number))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended."""
+
+    parcel_id: int
+    event: ScanEvent
+    body_hash: str
+    api_key_id: int | None
+    proof: Proof | None = None
+
+
+def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> None:
+    """Append events (and their proofs) in one round trip each."""
+    if not new_events:
+        return
+    connection.execute(
+        _INSERT_EVENT,
+        [
+            {
+                "event_id": item.event.event_id,
+                "parcel_id": item.parcel_id,
+                "sequence": item.event.sequence,
+                "status": item.event.status,
+                "substatus": item.event.substatus,
+                "occurred_at": item.event.occurred_at,
+                "occurred_offset_minutes": offset_minutes(item.event.occurred_at),
+                "recorded_at": item.event.recorded_at,
+                "facility": item.event.location.facility,
+                "city": item.event.location.city,
+                "region": item.event.location.region,
+                "postal_code": item.event.location.postal_code,
+                "country": item.event.location.country,
+                "lat": item.event.location.lat,
+                "lon": item.event.location.lon,
+                "note": item.event.note,
+                "reason": item.event.reason,
+                "voids_event_id": item.event.voids_event_id,
+                "api_key_id": item.api_key_id,
+                "body_hash": item.body_hash,
+                "has_proof": item.proof is not None,
+            }
+            for item in new_events
+        ],
+    )
+    proofs = [
+        {
+            "event_id": item.event.event_id,
+            "recipient_name": item.proof.recipient_name,
+            "signature_png": item.proof.signature_png,
+            "photo_jpeg": item.proof.photo_jpeg,
+        }
+        for item in new_events
+        if item.proof is not None
+    ]
+    if proofs:
+        connection.execute(insert(scan_proof), proofs)
+
+
+def proofs_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, Proof]:
+    """Proofs of delivery of the given events."""
+    if not event_ids:
+        return {}
+    rows = connection.execute(select(scan_proof).where(scan_proof.c.event_id.in_(event_ids)))
+    return {
+        row.event_id: Proof(
+            recipient_name=row.recipient_name, signature_png=row.signature_png, photo_jpeg=row.photo_jpeg
+        )
+        for row in rows
+    }
+
+
+def keep_unmatched(
+    connection: Connection,
+    *,
+    event_id: str,
+    tracking_number: str,
+    payload: str,
+    body_hash: str,
+    api_key_id: int | None,
+    recorded_at: datetime,
+) -> None:
+    """Keep a scan of an unknown number."""
+    connection.execute(
+        insert(unmatched_scan).values(
+            event_id=event_id,
+            tracking_number=tracking_number,
+            payload=payload,
+            body_hash=body_hash,
+            api_key_id=api_key_id,
+            recorded_at=recorded_at,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A kept scan whose number no parcel has (yet)."""
+
+    event_id: str
+    tracking_number: str
+    payload: str
+    api_key_id: int | None
+    recorded_at: datetime
+
+
+def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> list[Unmatched]:
+    """Kept, not yet attached scans of the given numbers, oldest first."""
+    if not tracking_numbers:
+        return []
+    rows = connection.execute(
+        select(unmatched_scan)
+        .where(unmatched_scan.c.tracking_number.in_(tracking_numbers), unmatched_scan.c.attached_at.is_(None))
+        .order_by(unmatched_scan.c.id)
+    )
+    return [Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at) for r in rows]
+
+
+def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list[tuple[int, Unmatched]]:
+    """Unattached unmatched scans, oldest first, for admins."""
+    rows = connection.execute(
+        select(unmatched_scan)
+        .where(unmatched_scan.c.attached_at.is_(None), unmatched_scan.c.id > after_id)
+        .order_by(unmatched_scan.c.id)
+        .limit(limit)
+    )
+    return [(r.id, Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at)) for r in rows]
+
+
+def mark_attached(connection: Connection, event_ids: Sequence[str], *, at: datetime) -> None:
+    """Record that kept scans found their parcel."""
+    if event_ids:
+        connection.execute(
+            update(unmatched_scan).where(unmatched_scan.c.event_id.in_(event_ids)).values(attached_at=at)
+        )

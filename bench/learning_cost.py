@@ -32,8 +32,8 @@ from bench.run import prepared_store
 from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
 from ordertrail.domain.scanning.status import Status
+from ordertrail.services.estimating.learning import LEARN_BATCH, learn_tx
 from ordertrail.services.estimating.runtime import EtaRuntime
-from ordertrail.services.estimating.update import LEARN_BATCH, learn_tx
 from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.database import open_database
 

@@ -24,6 +24,7 @@ from ordertrail.api.app import create_app
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import DuplicateMerchant
 from ordertrail.services.accounts import keys as key_service
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
@@ -127,7 +128,7 @@ def make_key(run_services: Callable[..., Any]) -> Callable[..., str]:
         async def work(services: Services) -> str:
             if merchant is not None:
                 with contextlib.suppress(DuplicateMerchant):
-                    await key_service.create_merchant(services, name=merchant)
+                    await merchant_service.create_merchant(services, name=merchant)
             created = await key_service.create_key(
                 services,
                 role=Role(role),

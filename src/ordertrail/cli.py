@@ -26,15 +26,16 @@ from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EtaPolicy
 from ordertrail.domain.estimating.calendar import parse_holidays
 from ordertrail.labels import Layout
 from ordertrail.services.accounts import keys as key_service
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.accounts import pairing as pairing_service
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import runtime_for
-from ordertrail.services.estimating.update import run_sweeper
+from ordertrail.services.estimating.sweep import run_sweeper
 from ordertrail.services.orders import labels as label_service
 from ordertrail.settings import Settings
+from ordertrail.storage.accounts.merchants import list_merchants
 from ordertrail.storage.database import open_database
 from ordertrail.storage.migrate import upgrade
-from ordertrail.storage.orders.orders import list_merchants
 from ordertrail.storage.schema import StoreProblem, check_store
 
 T = TypeVar("T")
@@ -235,7 +236,7 @@ def db_upgrade() -> None:
 @merchants_app.command("create")
 def merchants_create(name: str) -> None:
     """Create a merchant."""
-    merchant_id = with_services(lambda services: key_service.create_merchant(services, name=name))
+    merchant_id = with_services(lambda services: merchant_service.create_merchant(services, name=name))
     typer.echo(f"created merchant {name!r} (id {merchant_id})")
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 from ordertrail.api.app import create_app
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.services.accounts import keys as key_service
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from ordertrail.storage.database import open_database
@@ -73,7 +74,7 @@ def make_keys(settings: Settings) -> dict[str, str]:
 
     async def work(services: Services) -> dict[str, str]:
         for shop in ("Shop A", "Shop B"):
-            await key_service.create_merchant(services, name=shop)
+            await merchant_service.create_merchant(services, name=shop)
         made = {
             "admin": await key_service.create_key(services, role=Role.ADMIN, name="ops"),
             "shop_a": await key_service.create_key(services, role=Role.MERCHANT, name="a", merchant="Shop A"),

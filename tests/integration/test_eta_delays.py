@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
 from ordertrail.api.app import create_app
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.clock import FakeClock
@@ -222,7 +223,7 @@ def _key(settings: Settings, role: str, merchant: str) -> str:
         db = open_database(settings.resolved_database_url)
         try:
             services = Services(db=db)
-            await key_service.create_merchant(services, name=merchant)
+            await merchant_service.create_merchant(services, name=merchant)
             created = await key_service.create_key(services, role=Role(role), name="k", merchant=merchant)
             return created.plaintext
         finally:

@@ -12,14 +12,15 @@ from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelS
 from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.accounts.keys import create_merchant
+from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
+from ordertrail.services.estimating.learning import learn
 from ordertrail.services.estimating.queries import estimate_history, flagged
-from ordertrail.services.estimating.update import learn, sweep
+from ordertrail.services.estimating.sweep import sweep
 from ordertrail.services.orders.placing import place_order
-from ordertrail.services.scanning.direct import record_scans
+from ordertrail.services.scanning.record import record_scans
 from ordertrail.storage.database import PostgresDatabase
-from ordertrail.storage.estimating.state import load_lane_stats
+from ordertrail.storage.estimating.lane_stats import load_lane_stats
 from ordertrail.storage.migrate import upgrade
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

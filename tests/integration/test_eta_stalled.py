@@ -114,7 +114,7 @@ def test_the_job_walks_every_parcel_on_its_way_in_chunks_and_skips_the_rest(
     client: TestClient, clock: FakeClock, make_key: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Chunks of two watched parcels, with delivered (unwatched) parcels and a recently scanned one in between.
-    monkeypatch.setattr("ordertrail.services.estimating.update.SWEEP_CHUNK", 2)
+    monkeypatch.setattr("ordertrail.services.estimating.sweep.SWEEP_CHUNK", 2)
     merchant, admin, scanner = make_key("merchant", merchant="Test Shop"), make_key("admin"), make_key("scanner")
     numbers = []
     for _ in range(7):

@@ -17,11 +17,11 @@ from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.accounts.keys import create_merchant
+from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
 from ordertrail.services.orders.placing import place_order
-from ordertrail.services.scanning.direct import record_scans
-from ordertrail.storage.orders import orders as order_store
+from ordertrail.services.scanning.record import record_scans
+from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_in_order_and_late_scans_keep_the_same_place_as_a_replay(run_services: C
             await record_scans(services, scans=batch, principal=SCANNER)
 
             def check(connection: Connection) -> None:
-                parcel = order_store.parcels_by_tracking_number(connection, [tn])[tn]
+                parcel = parcel_store.parcels_by_tracking_number(connection, [tn])[tn]
                 events = scan_store.events_of(connection, [parcel.id])[parcel.id]
                 visits = visits_of(derive(events))
                 assert parcel.eta is not None

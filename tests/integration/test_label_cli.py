@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from ordertrail.cli import app
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
-from ordertrail.services.accounts import keys as key_service
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.context import Services
 from ordertrail.services.orders.placing import place_order
 from ordertrail.settings import Settings
@@ -25,7 +25,7 @@ def _place_orders(settings: Settings) -> list[list[str]]:
     """Two orders of "Bench Shop" (two parcels, one parcel); their tracking numbers."""
 
     async def work(services: Services) -> list[list[str]]:
-        merchant_id = await key_service.create_merchant(services, name="Bench Shop")
+        merchant_id = await merchant_service.create_merchant(services, name="Bench Shop")
         numbers = []
         for order_number, parcels in (("CLI-1", 2), ("CLI-2", 1)):
             spec = OrderSpec(

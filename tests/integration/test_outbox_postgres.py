@@ -55,7 +55,7 @@ def test_concurrent_claims_are_disjoint_and_do_not_wait(pg_url: str) -> None:
         db = PostgresDatabase(pg_url)
         services = Services(db=db)
         try:
-            from ordertrail.services.accounts.keys import create_merchant
+            from ordertrail.services.accounts.merchants import create_merchant
 
             merchant_id = await create_merchant(services, name="PG Shop")
             await db.write(

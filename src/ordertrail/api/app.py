@@ -41,8 +41,8 @@ from ordertrail.realtime.redis_bus import RedisBus
 from ordertrail.secrets_file import secret_key
 from ordertrail.services.context import Services, system_clock
 from ordertrail.services.estimating.runtime import runtime_for
-from ordertrail.services.estimating.update import run_sweeper
-from ordertrail.services.scanning.record import ScanIngestor
+from ordertrail.services.estimating.sweep import run_sweeper
+from ordertrail.services.scanning.ingestor import ScanIngestor
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.live import publisher
 from ordertrail.services.tracking.public_context import PublicContext

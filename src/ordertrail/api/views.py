@@ -9,10 +9,11 @@ from ordertrail.domain.scanning.derivation import Derivation
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
 from ordertrail.domain.scanning.status import label
-from ordertrail.services.orders.placing import OrderView
+from ordertrail.services.orders.reading import OrderView
 from ordertrail.services.scanning.record import ScanResult
 from ordertrail.services.tracking.documents import public_event, public_tracking
-from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
+from ordertrail.storage.orders.orders import OrderRecord
+from ordertrail.storage.orders.parcels import ParcelRecord
 
 
 def private_event(event: ScanEvent, *, late: bool, effect: str | None, proof: Proof | None = None) -> dict[str, Any]:

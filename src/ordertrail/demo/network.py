@@ -21,14 +21,14 @@ from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.accounts.keys import create_merchant
+from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
+from ordertrail.services.estimating.learning import learn
 from ordertrail.services.estimating.runtime import EtaRuntime
-from ordertrail.services.estimating.update import learn
 from ordertrail.services.orders.placing import place_order
-from ordertrail.services.scanning.direct import record_scans
+from ordertrail.services.scanning.record import record_scans
+from ordertrail.storage.accounts.merchants import merchant_id_by_name
 from ordertrail.storage.notifying import endpoints as notification_store
-from ordertrail.storage.orders.orders import merchant_id_by_name
 
 WINDOW = timedelta(hours=1)  # scans of one simulated hour are recorded together, the clock at its end
 

@@ -20,11 +20,12 @@ from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelS
 from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.accounts.keys import CreatedKey, create_key, create_merchant
+from ordertrail.services.accounts.keys import CreatedKey, create_key
+from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
 from ordertrail.services.orders.placing import place_order
-from ordertrail.services.scanning.direct import record_scans
-from ordertrail.storage.orders.orders import merchant_id_by_name
+from ordertrail.services.scanning.record import record_scans
+from ordertrail.storage.accounts.merchants import merchant_id_by_name
 
 CET = timezone(timedelta(hours=1))
 GMT = timezone(timedelta(hours=0))

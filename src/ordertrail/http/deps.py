@@ -12,7 +12,7 @@ from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import Forbidden
 from ordertrail.services.accounts.keys import authenticate
 from ordertrail.services.context import Services
-from ordertrail.services.scanning.record import ScanIngestor
+from ordertrail.services.scanning.ingestor import ScanIngestor
 from ordertrail.settings import Settings
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from ordertrail.http.deps import AdminDep, ServicesDep, json_response
-from ordertrail.storage.scanning import events as scan_store
+from ordertrail.storage.scanning import unmatched as unmatched_store
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
@@ -21,7 +21,7 @@ async def list_unmatched(
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last id of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
-    rows = await services.db.read(lambda c: scan_store.list_unmatched(c, after_id=after, limit=limit))
+    rows = await services.db.read(lambda c: unmatched_store.list_unmatched(c, after_id=after, limit=limit))
     return json_response(
         {
             "unmatched_scans": [

@@ -12,7 +12,8 @@ from ordertrail.domain.errors import InvalidInput
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.context import Services
 from ordertrail.services.estimating import queries as estimate_queries
-from ordertrail.storage.estimating.state import FlaggedParcel, Revision
+from ordertrail.storage.estimating.queues import FlaggedParcel
+from ordertrail.storage.estimating.revisions import Revision
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"])
 

@@ -12,7 +12,8 @@ from ordertrail.api.notification_schemas import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
-from ordertrail.services.notifying import outbox as notification_service
+from ordertrail.services.accounts import merchants as merchant_service
+from ordertrail.services.notifying import preferences as preference_service
 
 router = APIRouter(tags=["notifications"])
 
@@ -30,16 +31,16 @@ def _settings_view(preferences: Preferences) -> dict[str, object]:
 async def get_settings(
     principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:
-    merchant_id = await notification_service.resolve_merchant(services, principal=principal, merchant=merchant)
-    return json_response(_settings_view(await notification_service.get_preferences(services, merchant_id=merchant_id)))
+    merchant_id = await merchant_service.resolve_merchant(services, principal=principal, merchant=merchant)
+    return json_response(_settings_view(await preference_service.get_preferences(services, merchant_id=merchant_id)))
 
 
 @router.put("/api/v1/notification-settings", summary="Change the merchant's notification settings")
 async def put_settings(
     body: NotificationSettingsIn, principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:
-    merchant_id = await notification_service.resolve_merchant(services, principal=principal, merchant=merchant)
-    saved = await notification_service.set_preferences(
+    merchant_id = await merchant_service.resolve_merchant(services, principal=principal, merchant=merchant)
+    saved = await preference_service.set_preferences(
         services,
         merchant_id=merchant_id,
         preferences=Preferences(customer_statuses=frozenset(body.customer_statuses), webhooks=body.webhooks),
@@ -71,7 +72,7 @@ async def unsubscribe_page(token: str, settings: SettingsDep) -> Response:
 
 @router.post("/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058): record it for this address")
 async def unsubscribe(token: str, services: ServicesDep, settings: SettingsDep) -> Response:
-    merchant_name = await notification_service.unsubscribe(services, key=settings.signing_key(), token=token)
+    merchant_name = await preference_service.unsubscribe(services, key=settings.signing_key(), token=token)
     return _page(
         "You are unsubscribed", f"<p>You will get no more emails about orders from {escape(merchant_name)}.</p>"
     )

@@ -16,8 +16,9 @@ from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.orders import placing as order_service
-from ordertrail.services.orders.placing import OrderView
-from ordertrail.storage.orders import orders as order_store
+from ordertrail.services.orders import reading as order_reading
+from ordertrail.services.orders.reading import OrderView
+from ordertrail.storage.accounts import merchants as merchant_store
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -33,7 +34,7 @@ async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, service
         name = body.merchant
 
         def find(connection: Connection) -> int | None:
-            return order_store.merchant_id_by_name(connection, name)
+            return merchant_store.merchant_id_by_name(connection, name)
 
         merchant_id = await services.db.read(find)
         if merchant_id is None:
@@ -44,7 +45,7 @@ async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, service
 
 @router.get("/orders/{order_number}", summary="One order with its parcels and their events")
 async def get_order(order_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
-    view = await order_service.get_order(services, principal=principal, order_number=order_number)
+    view = await order_reading.get_order(services, principal=principal, order_number=order_number)
     return json_response(_detail(view))
 
 
@@ -60,7 +61,7 @@ async def list_orders(
 ) -> Response:
     if placed_after is not None and placed_after.tzinfo is None:
         raise InvalidInput("placed_after needs a UTC offset.", field="placed_after")
-    page = await order_service.list_orders(
+    page = await order_reading.list_orders(
         services,
         principal=principal,
         status=status,

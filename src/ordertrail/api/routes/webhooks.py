@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from ordertrail.api.notification_schemas import ReplayIn, WebhookEndpointCreate
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.services.accounts.merchants import resolve_merchant
 from ordertrail.services.notifying import endpoints as endpoint_service
-from ordertrail.services.notifying.outbox import resolve_merchant
 from ordertrail.storage.notifying.endpoints import EndpointRecord
 from ordertrail.storage.notifying.outbox import LoggedAttempt
 

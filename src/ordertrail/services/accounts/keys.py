@@ -9,31 +9,15 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts import keys as key_rules
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import (
-    DuplicateMerchant,
     InvalidInput,
     KeyNotFound,
     MerchantNotFound,
     Unauthenticated,
 )
 from ordertrail.services.context import Services
-from ordertrail.storage import hot
 from ordertrail.storage.accounts import keys as key_store
+from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.accounts.keys import KeyRecord
-from ordertrail.storage.orders import orders as order_store
-
-
-async def create_merchant(services: Services, *, name: str) -> int:
-    """Create a merchant; raises DuplicateMerchant."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("A merchant needs a name.", field="name")
-
-    def transaction(connection: Connection) -> int:
-        if order_store.merchant_id_by_name(connection, name) is not None:
-            raise DuplicateMerchant(f"Merchant {name!r} already exists.", field="name")
-        return order_store.create_merchant(connection, name=name, at=services.clock())
-
-    return await services.db.write(transaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +45,7 @@ async def create_key(
     def transaction(connection: Connection) -> int:
         merchant_id = None
         if merchant:
-            merchant_id = order_store.merchant_id_by_name(connection, merchant)
+            merchant_id = merchant_store.merchant_id_by_name(connection, merchant)
             if merchant_id is None:
                 raise MerchantNotFound(f"No merchant {merchant!r}: create it first.", field="merchant")
         return key_store.insert_key(
@@ -106,7 +90,7 @@ async def authenticate(services: Services, *, authorization: str | None) -> Prin
     Looked up on every request, so a key created or revoked in another process counts at once.
     """
     key_hash = key_hash_of(authorization)
-    principal = await hot.principal_by_hash(services.db, key_hash)
+    principal = await key_store.principal_by_hash(services.db, key_hash)
     if principal is None:
         raise Unauthenticated("That API key is not valid (unknown or revoked).")
     return principal

@@ -6,12 +6,14 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import ParcelNotFound
+from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
-from ordertrail.services.orders.placing import merchant_scope
 from ordertrail.services.tracking.lookup import canonical_number
-from ordertrail.storage.estimating import state as estimate_store
-from ordertrail.storage.estimating.state import FlaggedParcel, Revision
-from ordertrail.storage.orders import orders as order_store
+from ordertrail.storage.estimating import queues as queue_store
+from ordertrail.storage.estimating import revisions as revision_store
+from ordertrail.storage.estimating.queues import FlaggedParcel
+from ordertrail.storage.estimating.revisions import Revision
+from ordertrail.storage.orders import parcels as parcel_store
 
 
 async def estimate_history(services: Services, *, principal: Principal, tracking_number: str) -> list[Revision]:
@@ -20,10 +22,10 @@ async def estimate_history(services: Services, *, principal: Principal, tracking
     number = canonical_number(tracking_number)
 
     def read(connection: Connection) -> list[Revision]:
-        found = order_store.parcels_by_tracking_number(connection, [number]).get(number)
+        found = parcel_store.parcels_by_tracking_number(connection, [number]).get(number)
         if found is None or (scope is not None and found.merchant_id != scope):
             raise ParcelNotFound()
-        return estimate_store.revisions_of(connection, found.id)
+        return revision_store.revisions_of(connection, found.id)
 
     return await services.db.read(read)
 
@@ -40,7 +42,7 @@ async def flagged(
     """Parcels by their stalled and delayed overlays, the caller's merchant only (admins: everyone's)."""
     scope = merchant_scope(principal)
     return await services.db.read(
-        lambda c: estimate_store.flagged_parcels(
+        lambda c: queue_store.flagged_parcels(
             c, merchant_id=scope, stalled=stalled, delayed=delayed, before_id=before_id, limit=limit
         )
     )

@@ -31,7 +31,7 @@ from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.estimating.revisions import STALL_QUANTILE, stall_wait
 from ordertrail.domain.estimating.stats import ELAPSED_CAP, LaneStats, band_of
-from ordertrail.storage.estimating import state as estimate_store
+from ordertrail.storage.estimating import lane_stats as lane_stat_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ class EtaRuntime:
     def stats(self, connection: Connection) -> LaneStats:
         """The lane statistics, reloaded from the store when older than ``refresh``."""
         if self._stats is None or time.monotonic() - self._loaded > self.config.refresh.total_seconds():
-            self._stats = estimate_store.load_lane_stats(connection)
+            self._stats = lane_stat_store.load_lane_stats(connection)
             self._loaded = time.monotonic()
             self._forget()
         return self._stats

@@ -11,19 +11,16 @@ parcels into the lane statistics in batches (``learn``), each once, then flags s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.estimator import Estimate
-from ordertrail.domain.estimating.journey import NO_ESTIMATE, StepVisit, hub_step, origin_facility, visits_of
-from ordertrail.domain.estimating.lanes import ANY, Lane
+from ordertrail.domain.estimating.journey import NO_ESTIMATE, hub_step, origin_facility, visits_of
+from ordertrail.domain.estimating.lanes import ANY
 from ordertrail.domain.estimating.revisions import (
     Reason,
     Window,
@@ -31,26 +28,24 @@ from ordertrail.domain.estimating.revisions import (
     promise_of,
     scan_reason,
 )
-from ordertrail.domain.estimating.stats import LaneStats, Tally
 from ordertrail.domain.notifying.policy import DelayChange
 from ordertrail.domain.scanning.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import Effect
-from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import EtaRuntime
-from ordertrail.services.notifying.outbox import enqueue_delay_notices, enqueue_stall_notices
+from ordertrail.services.notifying.outbox import enqueue_delay_notices
+from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.estimating import state as estimate_store
-from ordertrail.storage.estimating.state import EtaContext, EtaRow, Revision, changed_values, eta_state
-from ordertrail.storage.orders.orders import ParcelRecord
+from ordertrail.storage.estimating.revisions import Revision
+from ordertrail.storage.estimating.state import EtaContext, EtaRow, changed_values, eta_state
+from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
-
-log = logging.getLogger("ordertrail.estimates")
 
 
 @dataclass(slots=True)
-class _Pending:
+class PendingWrites:
     """What one transaction's estimate update writes besides the parcels' own state."""
 
     revisions: list[Revision] = field(default_factory=list)
@@ -114,7 +109,7 @@ def _estimate(
     replay = [pid for pid, group in by_parcel.items() if _needs_events(contexts[pid].row, group)]
     events = scan_store.events_of(connection, replay) if replay else {}
     stats = runtime.stats(connection)
-    pending = _Pending()
+    pending = PendingWrites()
     rows: dict[int, EtaRow] = {}
     changed: dict[int, dict[str, Any]] = {}
     for pid, group in by_parcel.items():
@@ -139,14 +134,14 @@ def _estimate(
             if found is not None and (found.earliest, found.latest) != (row.earliest, row.latest):
                 before = Window(row.earliest, row.latest) if row.earliest and row.latest else None
                 reason = scan_reason(last.status, before, Window(found.earliest, found.latest))
-                _revise(pending, row, context, found, reason, now)
+                revise(pending, row, context, found, reason, now)
             row.stall_after = max(newest, row.step_started_at) + runtime.stall_wait(stats, lane, row.step)
             row.watched = True
         estimate = snapshot(row)
         for change in group:
             change.estimate = estimate
         changed[pid] = changed_values(row, as_read)
-    _write(connection, pending, now)
+    write_pending(connection, pending, now)
     return rows, changed
 
 
@@ -208,8 +203,8 @@ def _no_estimate(row: EtaRow) -> None:
     row.watched = False
 
 
-def _revise(
-    pending: _Pending, row: EtaRow, context: EtaContext, found: Estimate, reason: Reason, now: datetime
+def revise(
+    pending: PendingWrites, row: EtaRow, context: EtaContext, found: Estimate, reason: Reason, now: datetime
 ) -> None:
     window = Window(found.earliest, found.latest)
     if row.promise is None:
@@ -259,192 +254,9 @@ def snapshot(row: EtaRow) -> EstimateSnapshot | None:
     )
 
 
-LEARN_BATCH = 500  # delivered parcels learned per transaction
-
-
-def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = LEARN_BATCH) -> int:
-    """Fold up to ``limit`` delivered parcels into the lane statistics, each exactly once; returns how many.
-
-    Off the scan's transaction on purpose: learning a delivery replays its events and rewrites its lane's
-    statistics, which cost a third of the server's time when every delivery scan did it (bench/estimates_ab.py
-    --mix journeys); in a batch, each lane's rows are read and written once for all its parcels.
-    """
-    pending = estimate_store.pending_deliveries(connection, limit=limit)
-    if not pending:
-        return 0
-    events = scan_store.events_of(connection, [p.parcel_id for p in pending])
-    deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
-    learned: dict[int, bool] = {}
-    for pid, already, country, area in pending:
-        stored = events.get(pid, [])
-        derivation = derive(stored)
-        if derivation.status is Status.DELIVERED and not already:  # a correction may have undone it
-            lane = runtime.lane(origin_facility(stored) or ANY, country, area)
-            deliveries.append((lane, visits_of(derivation), country))
-        learned[pid] = already or derivation.status is Status.DELIVERED
-    if deliveries:
-        _learn(connection, runtime, deliveries, now)
-    estimate_store.mark_learned(connection, learned)
-    return len(pending)
-
-
-async def learn(services: Services) -> int:
-    """Learn every delivered parcel not learned yet, in batches (the sweeper does this first on each pass)."""
-    runtime = services.estimates
-    if runtime is None:
-        return 0
-    learned = 0
-    now = services.clock()
-
-    def batch(connection: Connection) -> int:
-        return learn_tx(connection, runtime, now=now)
-
-    while True:
-        done = await services.db.write(batch)
-        learned += done
-        if done < LEARN_BATCH:
-            return learned
-
-
-def _learn(
-    connection: Connection,
-    runtime: EtaRuntime,
-    deliveries: Sequence[tuple[Lane, tuple[StepVisit, ...], str]],
-    now: datetime,
-) -> None:
-    """Add delivered parcels to the lane statistics: only the rows of their lanes are read and written."""
-    tallies: dict[Lane, Tally] = {}
-    for lane, visits, country in deliveries:
-        tally = tallies.get(lane)
-        if tally is None:
-            tally = tallies[lane] = Tally()
-        tally.count(visits, runtime.calendar(country))
-    keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
-    partial, counts = estimate_store.lane_stats_for_update(connection, keys)
-    existing = set(counts)
-    for lane, tally in tallies.items():
-        partial.add(lane, tally)
-        for _, key in lane.fallbacks():
-            counts[key] = counts.get(key, 0) + tally.parcels
-    counts = {key: counts.get(key, 0) for key in keys}
-    partial.parcels = counts.get("*", partial.parcels)
-    estimate_store.save_lane_stats(connection, partial, counts, existing, now=now)
-    runtime.learned(partial, keys)
-
-
-def _write(connection: Connection, pending: _Pending, now: datetime) -> None:
+def write_pending(connection: Connection, pending: PendingWrites, now: datetime) -> None:
     if pending.delays:
         orders = sorted({d.order_id for d in pending.delays})
         before = estimate_store.delayed_per_order(connection, orders)  # read before the new overlays are saved
         enqueue_delay_notices(connection, pending.delays, before, now=now)
-    estimate_store.add_revisions(connection, pending.revisions)
-
-
-# -- the periodic sweep: stalled and overdue parcels ----------------------------------------------------------
-
-
-SWEEP_CHUNK = 2000  # watched parcels tested per read
-SWEEP_BATCH = 500  # due parcels flagged and re-estimated per write transaction
-
-
-@dataclass(frozen=True, slots=True)
-class SweepResult:
-    stalled: list[str]  # tracking numbers flagged stalled
-    revised: int  # parcels whose estimate moved
-
-
-def sweep_tx(connection: Connection, runtime: EtaRuntime, parcel_ids: Sequence[int], *, now: datetime) -> SweepResult:
-    """Flag the parcels of ``parcel_ids`` still past their stall deadline, and re-estimate them and those
-    still past their window (a scan may have come since they were found)."""
-    stalled_ids, overdue_ids = estimate_store.still_due(
-        connection, parcel_ids, now=now, overdue_before=_overdue_before(now)
-    )
-    ids = [*stalled_ids, *overdue_ids]
-    if not ids:
-        return SweepResult([], 0)
-    stalled = set(stalled_ids)
-    contexts = estimate_store.eta_contexts(connection, ids)
-    stats: LaneStats = runtime.stats(connection)
-    pending = _Pending()
-    changed: list[EtaRow] = []
-    newly_stalled: list[EtaContext] = []
-    for pid in ids:
-        context = contexts[pid]
-        row = context.row
-        if row.step is None or row.step_started_at is None:
-            continue
-        reason = Reason.MISSED_STEP
-        if pid in stalled:
-            row.stalled_at = now
-            reason = Reason.STALLED
-            newly_stalled.append(context)
-        lane = Lane(row.origin or ANY, context.country, context.area)
-        found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
-        if found is not None:
-            window = Window(found.earliest, found.latest)
-            if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):
-                _revise(pending, row, context, found, reason, now)
-        if pid in stalled or row.estimated_at == now:
-            changed.append(row)
-    if newly_stalled:
-        enqueue_stall_notices(connection, newly_stalled, now=now)
-    _write(connection, pending, now)
-    estimate_store.save_eta_rows(connection, changed, now=now)  # bumps updated_at: cached pages are stale
-    return SweepResult([c.tracking_number for c in newly_stalled], len(pending.revisions))
-
-
-def _overdue_before(now: datetime) -> date:
-    """A parcel is re-estimated as overdue once its window's latest date is more than a day behind."""
-    return (now - timedelta(days=1)).date()
-
-
-async def sweep(services: Services) -> SweepResult:
-    """One pass of the stalled-parcel job (a no-op when estimates are off).
-
-    It walks the watched parcels (on their way, with an estimate) in chunks, reading, and then flags and
-    re-estimates the due ones in write transactions of ``SWEEP_BATCH``. A pass costs a read of every parcel on
-    its way; a scan, in exchange, moves no index entry for it (docs/eta.md, "Stalled parcels").
-    """
-    runtime = services.estimates
-    if runtime is None:
-        return SweepResult([], 0)
-    await learn(services)
-    now = services.clock()
-    overdue_before = _overdue_before(now)
-    due: list[int] = []
-    after: int | None = 0
-    while after is not None:
-
-        def chunk(connection: Connection, start: int = after) -> tuple[list[int], list[int], int | None]:
-            return estimate_store.due_watched(
-                connection, after_id=start, size=SWEEP_CHUNK, now=now, overdue_before=overdue_before
-            )
-
-        stalled, overdue, after = await services.db.read(chunk)
-        due += stalled + overdue
-        await asyncio.sleep(0)  # SQLite reads run on the event loop: let requests in between chunks
-    flagged: list[str] = []
-    revised = 0
-    for first in range(0, len(due), SWEEP_BATCH):
-        batch = due[first : first + SWEEP_BATCH]
-
-        def flag(connection: Connection, batch: list[int] = batch) -> SweepResult:
-            return sweep_tx(connection, runtime, batch, now=now)
-
-        # The delivery worker finds the outbox rows this writes on its next poll.
-        result = await services.db.write(flag)
-        flagged += result.stalled
-        revised += result.revised
-    runtime.last_sweep_at = now
-    return SweepResult(flagged, revised)
-
-
-async def run_sweeper(services: Services, *, interval: float, stop: asyncio.Event) -> None:
-    """Sweep every ``interval`` seconds until ``stop`` is set (the worker and ``serve`` run this)."""
-    while not stop.is_set():
-        try:
-            await sweep(services)
-        except Exception:  # the store is busy or away: try again next time
-            log.exception("stalled-parcel sweep failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+    revision_store.add_revisions(connection, pending.revisions)

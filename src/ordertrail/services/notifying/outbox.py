@@ -15,23 +15,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.accounts.keys import Principal
-from ordertrail.domain.errors import InvalidInput, InvalidUnsubscribeLink, MerchantNotFound
 from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.notifying.policy import (
     STALLED_EVENT,
     Channel,
     DelayChange,
     Notice,
-    Preferences,
     plan,
     plan_delays,
     plan_stalls,
     subscribed,
 )
-from ordertrail.domain.notifying.unsubscribe import read_token
 from ordertrail.domain.scanning.changes import ParcelChange
-from ordertrail.services.context import Services
+from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.estimating.state import EtaContext
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
@@ -57,7 +53,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
         connection, sorted({n.change.merchant_id for n in notices if n.channel is Channel.WEBHOOK})
     )
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
-    merchant_names = order_store.merchant_names(connection, merchant_ids)
+    merchant_names = merchant_store.merchant_names(connection, merchant_ids)
     messages: list[outbox_store.NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
@@ -154,7 +150,7 @@ def enqueue_delay_notices(
         return 0
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
-    names = order_store.merchant_names(connection, merchant_ids)
+    names = merchant_store.merchant_names(connection, merchant_ids)
     messages: list[outbox_store.NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
@@ -246,48 +242,3 @@ def _webhook_rows(
         for endpoint in endpoints
         if endpoint.merchant_id == merchant_id and subscribed(kind, endpoint.event_types)
     ]
-
-
-async def get_preferences(services: Services, *, merchant_id: int) -> Preferences:
-    found = await services.db.read(lambda c: notification_store.preferences_of(c, [merchant_id]))
-    return found.get(merchant_id, Preferences())
-
-
-async def set_preferences(services: Services, *, merchant_id: int, preferences: Preferences) -> Preferences:
-    await services.db.write(
-        lambda c: notification_store.save_preferences(c, merchant_id, preferences, now=services.clock())
-    )
-    return preferences
-
-
-async def resolve_merchant(services: Services, *, principal: Principal, merchant: str | None) -> int:
-    """The merchant a request acts for: a merchant key's own; an admin names one. Raises InvalidInput."""
-    if not principal.is_admin:
-        if principal.merchant_id is None:
-            raise InvalidInput("Only merchant and admin keys manage notifications.")
-        return principal.merchant_id
-    if merchant is None:
-        raise InvalidInput("An admin key must name the merchant.", field="merchant")
-    name = merchant
-    found = await services.db.read(lambda c: order_store.merchant_id_by_name(c, name))
-    if found is None:
-        raise MerchantNotFound(f"No merchant {merchant!r}.", field="merchant")
-    return found
-
-
-async def unsubscribe(services: Services, *, key: bytes, token: str) -> str:
-    """Record a one-click unsubscribe; returns the merchant's name. Raises InvalidUnsubscribeLink."""
-    subject = read_token(key, token)
-    if subject is None:
-        raise InvalidUnsubscribeLink(field="token")
-
-    def transaction(connection: Connection) -> str:
-        names = order_store.merchant_names(connection, [subject.merchant_id])
-        if subject.merchant_id not in names:
-            raise InvalidUnsubscribeLink(field="token")
-        notification_store.add_unsubscribe(
-            connection, merchant_id=subject.merchant_id, email=subject.email, now=services.clock()
-        )
-        return names[subject.merchant_id]
-
-    return await services.db.write(transaction)

@@ -21,9 +21,12 @@ from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVeri
 from ordertrail.domain.orders.order import Address, Customer
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.services.context import Services
+from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import lookups as attempt_store
 from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
+from ordertrail.storage.orders import parcels as parcel_store
+from ordertrail.storage.orders.orders import OrderRecord
+from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 MAX_FAILURES = 5
@@ -133,9 +136,9 @@ async def verified_order(services: Services, *, order_id: int) -> VerifiedOrder:
         order = order_store.orders_by_id(connection, [order_id]).get(order_id)
         if order is None:
             raise InvalidOrderLink()
-        parcels = order_store.parcels_of_orders(connection, [order_id])[order_id]
+        parcels = parcel_store.parcels_of_orders(connection, [order_id])[order_id]
         events = scan_store.events_of(connection, [p.id for p in parcels])
-        name = order_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
+        name = merchant_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
         return VerifiedOrder(
             order=order,
             merchant_name=name,

@@ -11,11 +11,14 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound, OrderNotFound, ParcelNotFound
 from ordertrail.labels import LabelData, Layout, render_labels, tracking_page_url
+from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
-from ordertrail.services.orders.placing import merchant_scope
 from ordertrail.services.tracking.lookup import canonical_number
+from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
+from ordertrail.storage.orders import parcels as parcel_store
+from ordertrail.storage.orders.orders import OrderRecord
+from ordertrail.storage.orders.parcels import ParcelRecord
 
 MAX_BULK_ORDERS: Final = 500
 _NAMED_IN_ERROR: Final = 20
@@ -37,8 +40,8 @@ def _label(order: OrderRecord, parcel: ParcelRecord, sender: str, public_base_ur
 
 
 def _labels_of_orders(connection: Connection, orders: Sequence[OrderRecord], public_base_url: str) -> list[LabelData]:
-    parcels = order_store.parcels_of_orders(connection, [o.id for o in orders])
-    senders = order_store.merchant_names(connection, sorted({o.merchant_id for o in orders}))
+    parcels = parcel_store.parcels_of_orders(connection, [o.id for o in orders])
+    senders = merchant_store.merchant_names(connection, sorted({o.merchant_id for o in orders}))
     return [_label(o, p, senders[o.merchant_id], public_base_url) for o in orders for p in parcels[o.id]]
 
 
@@ -50,11 +53,11 @@ async def parcel_label(
     number = canonical_number(tracking_number)
 
     def read(connection: Connection) -> LabelData:
-        parcel = order_store.parcels_by_tracking_number(connection, [number]).get(number)
+        parcel = parcel_store.parcels_by_tracking_number(connection, [number]).get(number)
         if parcel is None or (scope is not None and parcel.merchant_id != scope):
             raise ParcelNotFound()
         order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
-        sender = order_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
+        sender = merchant_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
         return _label(order, parcel, sender, public_base_url)
 
     return await services.db.read(read)
@@ -84,7 +87,7 @@ async def order_labels(
     def read(connection: Connection) -> list[LabelData]:
         merchant_id = scope
         if merchant is not None and scope is None:
-            merchant_id = order_store.merchant_id_by_name(connection, merchant)
+            merchant_id = merchant_store.merchant_id_by_name(connection, merchant)
             if merchant_id is None:
                 raise MerchantNotFound(f"No merchant {merchant!r}.", field="merchant")
         found: list[OrderRecord] = []

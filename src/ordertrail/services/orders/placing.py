@@ -4,54 +4,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import (
     DuplicateOrder,
     DuplicateTrackingNumber,
-    Forbidden,
     InvalidInput,
-    OrderNotFound,
 )
 from ordertrail.domain.orders.order import OrderSpec
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
-from ordertrail.domain.scanning.scans import Proof
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.domain.tracking import tracking_number as tn
+from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import EtaRuntime
 from ordertrail.services.estimating.update import update_estimates
 from ordertrail.services.notifying.outbox import enqueue_notifications
-from ordertrail.services.scanning.record import record_scans_tx, scan_from_json
+from ordertrail.services.orders.reading import OrderView, order_view_tx
+from ordertrail.services.scanning.kept import scan_from_json
+from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import OrderRecord, ParcelRecord
+from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
-
-
-@dataclass(frozen=True, slots=True)
-class OrderView:
-    """An order with its parcels, their events and (for private views) proofs of delivery."""
-
-    order: OrderRecord
-    merchant_name: str
-    parcels: tuple[ParcelRecord, ...]
-    events: dict[int, list[ScanEvent]]
-    proofs: dict[str, Proof]
-
-
-def merchant_scope(principal: Principal) -> int | None:
-    """The merchant whose data the caller may see; None means all (admins). Raises Forbidden for scanners."""
-    if principal.role is Role.ADMIN:
-        return None
-    if principal.role is Role.MERCHANT and principal.merchant_id is not None:
-        return principal.merchant_id
-    raise Forbidden("Only merchant and admin keys may read or place orders.")
+from ordertrail.storage.scanning import unmatched as unmatched_store
 
 
 async def place_order(
@@ -115,7 +95,7 @@ def place_order_tx(
     first_events: list[scan_store.NewEvent] = []
     changes: list[ParcelChange] = []
     for position, (parcel_spec, number) in enumerate(zip(spec.parcels, numbers, strict=True), start=1):
-        parcel_id = order_store.insert_parcel(
+        parcel_id = parcel_store.insert_parcel(
             connection,
             order_id=order_id,
             tracking_number=number,
@@ -148,10 +128,10 @@ def place_order_tx(
             )
         )
     scan_store.append_events(connection, first_events)
-    order_store.save_projections(
+    parcel_store.save_projections(
         connection,
         [
-            order_store.Projection(
+            parcel_store.Projection(
                 parcel_id=item.parcel_id,
                 status=Status.ORDER_PLACED.value,
                 substatus=None,
@@ -167,107 +147,28 @@ def place_order_tx(
     )
     update_estimates(connection, changes, now=now, runtime=estimates)  # the first estimate, filled in
     enqueue_notifications(connection, changes, now=now)  # before attaching kept scans: those enqueue their own
-    kept = scan_store.unmatched_for(connection, numbers)
+    kept = unmatched_store.unmatched_for(connection, numbers)
     if kept:
         # Mark them attached first, so the scan transaction no longer sees them as kept-unmatched.
-        scan_store.mark_attached(connection, [k.event_id for k in kept], at=now)
+        unmatched_store.mark_attached(connection, [k.event_id for k in kept], at=now)
         _, attached_changes = record_scans_tx(
             connection, [(scan_from_json(k.payload), k.api_key_id) for k in kept], now=now, estimates=estimates
         )
         changes.extend(attached_changes)
-    return _order_view(connection, order_store.orders_by_id(connection, [order_id])[order_id], private=True), changes
+    return order_view_tx(connection, order_store.orders_by_id(connection, [order_id])[order_id], private=True), changes
 
 
 def _tracking_numbers(connection: Connection, spec: OrderSpec, generate: Callable[[], str]) -> list[str]:
     given = [p.tracking_number for p in spec.parcels if p.tracking_number]
     if len(set(given)) != len(given):
         raise InvalidInput("Two parcels have the same tracking number.", field="parcels")
-    taken = order_store.tracking_numbers_in_use(connection, given)
+    taken = parcel_store.tracking_numbers_in_use(connection, given)
     if taken:
         raise DuplicateTrackingNumber(f"Tracking number {sorted(taken)[0]} is already in use.", field="parcels")
     numbers: list[str] = []
     for parcel_spec in spec.parcels:
         number = parcel_spec.tracking_number
-        while number is None or number in numbers or order_store.tracking_numbers_in_use(connection, [number]):
+        while number is None or number in numbers or parcel_store.tracking_numbers_in_use(connection, [number]):
             number = generate()
         numbers.append(number)
     return numbers
-
-
-def _order_view(connection: Connection, record: OrderRecord, *, private: bool) -> OrderView:
-    parcels = order_store.parcels_of_orders(connection, [record.id])[record.id]
-    events = scan_store.events_of(connection, [p.id for p in parcels])
-    proofs = scan_store.proofs_of(connection, [e.event_id for evs in events.values() for e in evs]) if private else {}
-    names = order_store.merchant_names(connection, [record.merchant_id])
-    return OrderView(
-        order=record,
-        merchant_name=names[record.merchant_id],
-        parcels=tuple(parcels),
-        events=dict(events),
-        proofs=proofs,
-    )
-
-
-async def get_order(services: Services, *, principal: Principal, order_number: str) -> OrderView:
-    """One order of the caller's merchant (admins: of any merchant); raises OrderNotFound."""
-    scope = merchant_scope(principal)
-
-    def read(connection: Connection) -> OrderView:
-        found = order_store.order_by_number(connection, merchant_id=scope, order_number=order_number)
-        if not found:
-            raise OrderNotFound(f"No order {order_number!r}.", field="order_number")
-        return _order_view(connection, found[0], private=True)
-
-    return await services.db.read(read)
-
-
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    """A page of orders, newest first, and the cursor of the next page (None on the last)."""
-
-    orders: tuple[tuple[OrderRecord, tuple[ParcelRecord, ...]], ...]
-    next_cursor: str | None
-
-
-async def list_orders(
-    services: Services,
-    *,
-    principal: Principal,
-    status: Status | None = None,
-    text: str | None = None,
-    placed_after: datetime | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> OrderPage:
-    """The caller's orders, filtered and cursor-paginated."""
-    scope = merchant_scope(principal)
-    before_id = _decode_cursor(cursor)
-
-    def read(connection: Connection) -> OrderPage:
-        records = order_store.list_orders(
-            connection,
-            merchant_id=scope,
-            status=status.value if status else None,
-            text=text,
-            placed_after=placed_after,
-            before_id=before_id,
-            limit=limit + 1,
-        )
-        page = records[:limit]
-        parcels = order_store.parcels_of_orders(connection, [r.id for r in page])
-        next_cursor = _encode_cursor(page[-1].id) if len(records) > limit else None
-        return OrderPage(tuple((r, tuple(parcels[r.id])) for r in page), next_cursor)
-
-    return await services.db.read(read)
-
-
-def _encode_cursor(order_id: int) -> str:
-    return f"o{order_id}"
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    if not (cursor.startswith("o") and cursor[1:].isdigit() and len(cursor) <= 19):
-        raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-    return int(cursor[1:])

@@ -16,8 +16,8 @@ from ordertrail.realtime.stream import LiveStream, decode_cursor
 from ordertrail.services.context import Listener, Services
 from ordertrail.services.tracking.documents import live_document, live_message
 from ordertrail.services.tracking.lookup import canonical_number, parcel_by_number
-from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import ParcelRecord
+from ordertrail.storage.orders import parcels as parcel_store
+from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 
@@ -39,7 +39,7 @@ def replay_tx(
     A parcel without a cursor starts at its newest event (nothing replayed). Each replayed message carries
     the status the parcel had right after that event, as the live message did.
     """
-    current = order_store.parcels_by_tracking_number(connection, [p.tracking_number for p in parcels])
+    current = parcel_store.parcels_by_tracking_number(connection, [p.tracking_number for p in parcels])
     cursor: dict[int, int] = {}
     wanted: list[ParcelRecord] = []
     for parcel in parcels:
@@ -125,7 +125,7 @@ async def order_stream(
     """The live stream of every parcel of an order; ids are composite (one sequence per parcel, in order)."""
 
     def read(connection: Connection) -> list[ParcelRecord]:
-        return order_store.parcels_of_orders(connection, [order_id])[order_id]
+        return parcel_store.parcels_of_orders(connection, [order_id])[order_id]
 
     parcels = await services.db.read(read)
     if not parcels:

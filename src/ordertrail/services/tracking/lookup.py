@@ -12,9 +12,8 @@ from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.update import snapshot
-from ordertrail.storage import hot
-from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import ParcelRecord
+from ordertrail.storage.orders import parcels as parcel_store
+from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 
@@ -37,7 +36,7 @@ def canonical_number(raw: str) -> str:
 
 def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     """Read one parcel and derive its timeline; raises ParcelNotFound."""
-    parcel = order_store.parcels_by_tracking_number(connection, [number]).get(number)
+    parcel = parcel_store.parcels_by_tracking_number(connection, [number]).get(number)
     if parcel is None:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
@@ -56,7 +55,7 @@ async def tracking_version(services: Services, *, number: str) -> tuple[object, 
 
     ``number`` is already canonical (``canonical_number``): this runs on every tracking lookup.
     """
-    version = await hot.parcel_version(services.db, number)
+    version = await parcel_store.parcel_version(services.db, number)
     if version is None:
         raise ParcelNotFound()
     return version
@@ -66,7 +65,7 @@ async def parcel_by_number(services: Services, number: str) -> ParcelRecord:
     """The parcel with a canonical number; raises ParcelNotFound."""
 
     def read(connection: Connection) -> ParcelRecord | None:
-        return order_store.parcels_by_tracking_number(connection, [number]).get(number)
+        return parcel_store.parcels_by_tracking_number(connection, [number]).get(number)
 
     parcel = await services.db.read(read)
     if parcel is None:

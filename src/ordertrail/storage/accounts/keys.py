@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.storage.database import Database
 from ordertrail.storage.tables import api_key, merchant
 from ordertrail.storage.types import new_id
 
@@ -94,3 +95,16 @@ def revoke_key(connection: Connection, key_id: int, *, at: datetime) -> bool:
         update(api_key).where(api_key.c.id == key_id, api_key.c.revoked_at.is_(None)).values(revoked_at=at)
     )
     return result.rowcount == 1
+
+
+# Literal SQL run by ``Database.fetch_one`` below SQLAlchemy's statement layer: it runs on every API request.
+_PRINCIPAL = "SELECT id, role, name, merchant_id, facility FROM api_key WHERE key_hash = ? AND revoked_at IS NULL"
+
+
+async def principal_by_hash(db: Database, key_hash: str) -> Principal | None:
+    """The live (not revoked) key with that hash."""
+    row = await db.fetch_one(_PRINCIPAL, (key_hash,))
+    if row is None:
+        return None
+    key_id, role, name, merchant_id, facility = row
+    return Principal(key_id=key_id, role=Role(role), name=name, merchant_id=merchant_id, facility=facility)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select
 
 from ordertrail.domain.scanning.events import Location, ScanEvent
 from ordertrail.domain.scanning.scans import Proof
@@ -201,68 +201,3 @@ def proofs_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, Pro
         )
         for row in rows
     }
-
-
-def keep_unmatched(
-    connection: Connection,
-    *,
-    event_id: str,
-    tracking_number: str,
-    payload: str,
-    body_hash: str,
-    api_key_id: int | None,
-    recorded_at: datetime,
-) -> None:
-    """Keep a scan of an unknown number."""
-    connection.execute(
-        insert(unmatched_scan).values(
-            event_id=event_id,
-            tracking_number=tracking_number,
-            payload=payload,
-            body_hash=body_hash,
-            api_key_id=api_key_id,
-            recorded_at=recorded_at,
-        )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Unmatched:
-    """A kept scan whose number no parcel has (yet)."""
-
-    event_id: str
-    tracking_number: str
-    payload: str
-    api_key_id: int | None
-    recorded_at: datetime
-
-
-def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> list[Unmatched]:
-    """Kept, not yet attached scans of the given numbers, oldest first."""
-    if not tracking_numbers:
-        return []
-    rows = connection.execute(
-        select(unmatched_scan)
-        .where(unmatched_scan.c.tracking_number.in_(tracking_numbers), unmatched_scan.c.attached_at.is_(None))
-        .order_by(unmatched_scan.c.id)
-    )
-    return [Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at) for r in rows]
-
-
-def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list[tuple[int, Unmatched]]:
-    """Unattached unmatched scans, oldest first, for admins."""
-    rows = connection.execute(
-        select(unmatched_scan)
-        .where(unmatched_scan.c.attached_at.is_(None), unmatched_scan.c.id > after_id)
-        .order_by(unmatched_scan.c.id)
-        .limit(limit)
-    )
-    return [(r.id, Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at)) for r in rows]
-
-
-def mark_attached(connection: Connection, event_ids: Sequence[str], *, at: datetime) -> None:
-    """Record that kept scans found their parcel."""
-    if event_ids:
-        connection.execute(
-            update(unmatched_scan).where(unmatched_scan.c.event_id.in_(event_ids)).values(attached_at=at)
-        )

@@ -1,0 +1,91 @@
+"""Learning delivered parcels into the lane statistics: a periodic batched job, off the scan's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.estimating.journey import StepVisit, origin_facility, visits_of
+from ordertrail.domain.estimating.lanes import ANY, Lane
+from ordertrail.domain.estimating.stats import Tally
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.status import Status
+from ordertrail.services.context import Services
+from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.storage.estimating import lane_stats as lane_stat_store
+from ordertrail.storage.estimating import queues as queue_store
+from ordertrail.storage.scanning import events as scan_store
+
+LEARN_BATCH = 500  # delivered parcels learned per transaction
+
+
+def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = LEARN_BATCH) -> int:
+    """Fold up to ``limit`` delivered parcels into the lane statistics, each exactly once; returns how many.
+
+    Off the scan's transaction on purpose: learning a delivery replays its events and rewrites its lane's
+    statistics, which cost a third of the server's time when every delivery scan did it (bench/estimates_ab.py
+    --mix journeys); in a batch, each lane's rows are read and written once for all its parcels.
+    """
+    pending = queue_store.pending_deliveries(connection, limit=limit)
+    if not pending:
+        return 0
+    events = scan_store.events_of(connection, [p.parcel_id for p in pending])
+    deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
+    learned: dict[int, bool] = {}
+    for pid, already, country, area in pending:
+        stored = events.get(pid, [])
+        derivation = derive(stored)
+        if derivation.status is Status.DELIVERED and not already:  # a correction may have undone it
+            lane = runtime.lane(origin_facility(stored) or ANY, country, area)
+            deliveries.append((lane, visits_of(derivation), country))
+        learned[pid] = already or derivation.status is Status.DELIVERED
+    if deliveries:
+        _learn(connection, runtime, deliveries, now)
+    queue_store.mark_learned(connection, learned)
+    return len(pending)
+
+
+async def learn(services: Services) -> int:
+    """Learn every delivered parcel not learned yet, in batches (the sweeper does this first on each pass)."""
+    runtime = services.estimates
+    if runtime is None:
+        return 0
+    learned = 0
+    now = services.clock()
+
+    def batch(connection: Connection) -> int:
+        return learn_tx(connection, runtime, now=now)
+
+    while True:
+        done = await services.db.write(batch)
+        learned += done
+        if done < LEARN_BATCH:
+            return learned
+
+
+def _learn(
+    connection: Connection,
+    runtime: EtaRuntime,
+    deliveries: Sequence[tuple[Lane, tuple[StepVisit, ...], str]],
+    now: datetime,
+) -> None:
+    """Add delivered parcels to the lane statistics: only the rows of their lanes are read and written."""
+    tallies: dict[Lane, Tally] = {}
+    for lane, visits, country in deliveries:
+        tally = tallies.get(lane)
+        if tally is None:
+            tally = tallies[lane] = Tally()
+        tally.count(visits, runtime.calendar(country))
+    keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
+    partial, counts = lane_stat_store.lane_stats_for_update(connection, keys)
+    existing = set(counts)
+    for lane, tally in tallies.items():
+        partial.add(lane, tally)
+        for _, key in lane.fallbacks():
+            counts[key] = counts.get(key, 0) + tally.parcels
+    counts = {key: counts.get(key, 0) for key in keys}
+    partial.parcels = counts.get("*", partial.parcels)
+    lane_stat_store.save_lane_stats(connection, partial, counts, existing, now=now)
+    runtime.learned(partial, keys)

@@ -1,0 +1,187 @@
+"""Group commit for scans: every scan write of a process goes through one ``ScanIngestor``.
+
+Requests that arrive while a commit is in flight are recorded together in the next transaction, so concurrent
+single scans share one disk flush, and a batch from an offline handheld takes the very same path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ordertrail.domain.accounts.keys import Role
+from ordertrail.domain.errors import Forbidden, Unauthenticated
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.services.context import Services
+from ordertrail.services.scanning.record import ScanResult, record_scans_tx, with_device_facility
+from ordertrail.storage.accounts import keys as key_store
+
+SCAN_ROLES = frozenset({Role.SCANNER, Role.ADMIN})
+
+
+INTEGRITY_RERUNS = 6
+
+
+logger = logging.getLogger("ordertrail.ingest")
+
+
+@dataclass
+class _Submission:
+    """One request's scans, the hash of the key it came with, and where its answer goes."""
+
+    scans: Sequence[ScanInput]
+    key_hash: str
+    future: asyncio.Future[list[ScanResult]]
+
+
+class ScanIngestor:
+    """Group commit for scans: one writer loop per process takes everything pending into one transaction.
+
+    The keys are checked in that same transaction (one query per group, not one read per request): a key
+    revoked by then records nothing, and the event loop never waits on the store before a scan is queued.
+    """
+
+    def __init__(self, services: Services, *, max_group: int = 4000, gather_s: float = 0.001) -> None:
+        self.services = services
+        self.max_group = max_group
+        self.gather_s = gather_s
+        self._pending: list[_Submission] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="ordertrail-scan-ingestor")
+
+    async def stop(self) -> None:
+        """Finish what is pending, then stop."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def record(self, scans: Sequence[ScanInput], *, key_hash: str) -> list[ScanResult]:
+        """Record scans sent with the key of that hash; returns after the commit, one result per scan.
+
+        Raises Unauthenticated (unknown or revoked key) or Forbidden (not a scanner or admin key).
+        """
+        if self._closing:
+            raise RuntimeError("the scan ingestor is stopping")
+        self.start()
+        future: asyncio.Future[list[ScanResult]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Submission(scans, key_hash, future))
+        self._wake.set()
+        return await future
+
+    def _take_group(self) -> list[_Submission]:
+        group: list[_Submission] = []
+        size = 0
+        while self._pending and (not group or size + len(self._pending[0].scans) <= self.max_group):
+            submission = self._pending.pop(0)
+            group.append(submission)
+            size += len(submission.scans)
+        return group
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                group = self._take_group()
+                await self._commit(group)
+                await self._gather(expected=len(group) + len(self._pending))
+            if self._closing:
+                return
+
+    async def _gather(self, *, expected: int) -> None:
+        """Under load, give the senders just answered a moment to send their next scans.
+
+        SQLite has one writer: while a group commits, the next one waits, so with N busy clients groups
+        alternate at about N/2. Waiting up to ``gather_s`` for the answered senders lets one flush serve all N.
+        Idle or lightly loaded (a group of one or two), nothing waits.
+        """
+        if self.gather_s <= 0 or expected < 4 or self._closing:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.gather_s
+        while len(self._pending) < expected and not self._closing:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), remaining)
+            except TimeoutError:
+                return
+
+    async def _write_racing_other_processes(
+        self, transaction: Callable[[Connection], tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]]
+    ) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
+        """Run the group's transaction; run it again when another process stored one of its event ids first.
+
+        Two API processes may record the same event id at once (a device retrying against another server).
+        The unique constraint lets one win; the other's transaction rolls back and, run again, sees the stored
+        scan and answers it as a duplicate. A group holds many ids, so under contention a rerun can meet
+        another id just being stored: a few reruns, a moment apart, settle it.
+        """
+        for attempt in range(1, INTEGRITY_RERUNS + 1):
+            try:
+                return await self.services.db.write(transaction)
+            except IntegrityError:
+                if attempt == INTEGRITY_RERUNS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.005 * attempt))
+        raise AssertionError("unreachable")
+
+    async def _commit(self, group: list[_Submission]) -> None:
+        def transaction(connection: Connection) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
+            principals = key_store.principals_by_hash(connection, list({s.key_hash for s in group}))
+            answers: dict[int, list[ScanResult] | Exception] = {}
+            accepted: list[tuple[int, Sequence[ScanInput]]] = []
+            items: list[tuple[ScanInput, int | None]] = []
+            for index, submission in enumerate(group):
+                principal = principals.get(submission.key_hash)
+                if principal is None:
+                    answers[index] = Unauthenticated("That API key is not valid (unknown or revoked).")
+                elif principal.role not in SCAN_ROLES:
+                    answers[index] = Forbidden("Posting scans needs a scanner or admin key.")
+                else:
+                    accepted.append((index, submission.scans))
+                    items.extend((with_device_facility(scan, principal), principal.key_id) for scan in submission.scans)
+            results, changes = record_scans_tx(
+                connection, items, now=self.services.clock(), estimates=self.services.estimates
+            )
+            offset = 0
+            for index, scans in accepted:
+                answers[index] = results[offset : offset + len(scans)]
+                offset += len(scans)
+            return answers, changes
+
+        try:
+            answers, changes = await self._write_racing_other_processes(transaction)
+        except Exception as error:  # the whole group failed: nothing was stored, every sender may retry
+            for submission in group:
+                if not submission.future.done():
+                    submission.future.set_exception(error)
+            return
+        for index, submission in enumerate(group):
+            if submission.future.done():
+                continue
+            answer = answers[index]
+            if isinstance(answer, Exception):
+                submission.future.set_exception(answer)
+            else:
+                submission.future.set_result(answer)
+        try:
+            await self.services.committed(changes)
+        except Exception:  # live updates are best effort: the scans are committed and answered
+            logger.exception("after-commit listener failed")

@@ -1,0 +1,58 @@
+"""Lane statistics: one JSON row per lane key (``lane_stat``), read whole or per key, written per key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from ordertrail.domain.estimating.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.estimating.stats import LaneStats
+from ordertrail.storage.tables import lane_stat
+
+
+def _merge_rows(stats: LaneStats, rows: Sequence[Any]) -> LaneStats:
+    for row in rows:
+        data = json.loads(row.data)
+        stats.ahead[row.key] = {s: DayHistogram(list(c), sum(c)) for s, c in data["ahead"].items()}
+        stats.waits[row.key] = {s: HourHistogram(list(c)) for s, c in data["waits"].items()}
+        if row.key == "*":
+            stats.parcels = row.parcels
+    return stats
+
+
+def load_lane_stats(connection: Connection) -> LaneStats:
+    """Everything learned so far."""
+    return _merge_rows(LaneStats(), list(connection.execute(select(lane_stat))))
+
+
+def lane_stats_for_update(connection: Connection, keys: Sequence[str]) -> tuple[LaneStats, dict[str, int]]:
+    """The statistics of these lane keys (rows locked until commit on PostgreSQL) and their parcel counts."""
+    query = select(lane_stat).where(lane_stat.c.key.in_(list(keys)))
+    if connection.dialect.name != "sqlite":
+        query = query.with_for_update()
+    rows = list(connection.execute(query))
+    return _merge_rows(LaneStats(), rows), {row.key: row.parcels for row in rows}
+
+
+def save_lane_stats(
+    connection: Connection, stats: LaneStats, counts: dict[str, int], existing: set[str], *, now: datetime
+) -> None:
+    """Write back the keys of ``counts`` (``existing``: those that already have a row)."""
+    for key, parcels in counts.items():
+        data = json.dumps(
+            {
+                "ahead": {s: h.counts for s, h in stats.ahead.get(key, {}).items()},
+                "waits": {s: h.counts for s, h in stats.waits.get(key, {}).items()},
+            },
+            separators=(",", ":"),
+        )
+        if key in existing:
+            connection.execute(
+                update(lane_stat).where(lane_stat.c.key == key).values(data=data, parcels=parcels, updated_at=now)
+            )
+        else:
+            connection.execute(insert(lane_stat).values(key=key, data=data, parcels=parcels, updated_at=now))

@@ -1,0 +1,159 @@
+"""The parcels the periodic jobs and people look at: due for the sweep, delivered and not yet learned,
+stalled and delayed lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, Connection, bindparam, select, update
+
+from ordertrail.storage.estimating.state import ETA_COLUMNS, EtaRow, destination, eta_row
+from ordertrail.storage.tables import LEARN_PENDING, WATCHED, order, parcel
+
+
+def due_watched(
+    connection: Connection, *, after_id: int, size: int, now: datetime, overdue_before: date
+) -> tuple[list[int], list[int], int | None]:
+    """The next ``size`` watched parcels after ``after_id``, tested: (stall deadline passed and not flagged yet,
+    window passed before ``overdue_before``, the id to continue after — None at the end).
+
+    The conditions are on columns every scan rewrites, so nothing indexes them: the partial index
+    ``ix_parcel_eta_watched`` bounds the chunk, the store tests each of its parcels and returns only the due ones.
+    """
+    end = connection.execute(
+        select(parcel.c.id).where(WATCHED, parcel.c.id > after_id).order_by(parcel.c.id).limit(1).offset(size - 1)
+    ).scalar()
+    is_stalled, is_due = _due(now, overdue_before)
+    query = select(parcel.c.id, is_stalled).where(WATCHED, parcel.c.id > after_id, is_due)
+    if end is not None:
+        query = query.where(parcel.c.id <= end)
+    stalled, overdue = _split(connection.execute(query.order_by(parcel.c.id)))
+    return stalled, overdue, None if end is None else int(end)
+
+
+_MARK_LEARNED = (
+    update(parcel)
+    .where(parcel.c.id == bindparam("b_id"))
+    .values(eta_learned=bindparam("b_learned"), eta_learn_pending=None)
+)
+
+
+def mark_learned(connection: Connection, learned: Mapping[int, bool]) -> None:
+    """Parcels taken by the learning job, no longer pending, with whether each is in the lane statistics."""
+    rows = [{"b_id": parcel_id, "b_learned": value} for parcel_id, value in learned.items()]
+    if rows:
+        connection.execute(_MARK_LEARNED, rows)
+
+
+class PendingDelivery(NamedTuple):
+    """A delivered parcel taken by the learning job: whether it is learned already, and its destination."""
+
+    parcel_id: int
+    learned: bool
+    country: str
+    area: str
+
+
+_PENDING_DELIVERIES = (
+    select(
+        parcel.c.id,
+        parcel.c.eta_learned,
+        parcel.c.eta_country,
+        parcel.c.eta_area,
+        order.c.destination_country,
+        order.c.destination_postal_code,
+    )
+    .join(order, order.c.id == parcel.c.order_id)
+    .where(LEARN_PENDING)
+    .order_by(parcel.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(of=parcel, skip_locked=True)
+)
+
+
+def pending_deliveries(connection: Connection, *, limit: int) -> list[PendingDelivery]:
+    """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
+    rows = connection.execute(_PENDING_DELIVERIES, {"limit": limit})
+    return [
+        PendingDelivery(parcel_id, bool(learned), *destination(country, area, ordered_to, postal_code))
+        for parcel_id, learned, country, area, ordered_to, postal_code in rows
+    ]
+
+
+def still_due(
+    connection: Connection, parcel_ids: Sequence[int], *, now: datetime, overdue_before: date
+) -> tuple[list[int], list[int]]:
+    """``due_among_watched`` again for parcels found due, locked for this transaction: a scan may have come since.
+
+    On PostgreSQL several sweepers take disjoint parcels (``SKIP LOCKED``).
+    """
+    if not parcel_ids:
+        return [], []
+    is_stalled, is_due = _due(now, overdue_before)
+    query = select(parcel.c.id, is_stalled).where(parcel.c.id.in_(list(parcel_ids)), WATCHED, is_due)
+    return _split(connection.execute(query.order_by(parcel.c.id).with_for_update(skip_locked=True)))
+
+
+def _due(now: datetime, overdue_before: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    stalled = (parcel.c.eta_stall_after <= now) & parcel.c.eta_stalled_at.is_(None)
+    return stalled, stalled | (parcel.c.eta_latest < overdue_before)
+
+
+def _split(rows: Iterable[Any]) -> tuple[list[int], list[int]]:
+    stalled: list[int] = []
+    overdue: list[int] = []
+    for parcel_id, is_stalled in rows:
+        (stalled if is_stalled else overdue).append(parcel_id)
+    return stalled, overdue
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedParcel:
+    """A parcel in the stalled or delayed list."""
+
+    id: int
+    tracking_number: str
+    order_number: str
+    status: str
+    last_event_at: datetime
+    eta: EtaRow
+
+
+def flagged_parcels(
+    connection: Connection,
+    *,
+    merchant_id: int | None,
+    stalled: bool | None,
+    delayed: bool | None,
+    before_id: int | None,
+    limit: int,
+) -> list[FlaggedParcel]:
+    """Parcels by their overlays, newest first (keyset by id)."""
+    query = (
+        select(
+            parcel.c.id,
+            parcel.c.tracking_number,
+            order.c.order_number,
+            parcel.c.status,
+            parcel.c.last_event_at,
+            *ETA_COLUMNS,
+        )
+        .join(order, order.c.id == parcel.c.order_id)
+        .order_by(parcel.c.id.desc())
+        .limit(limit)
+    )
+    if merchant_id is not None:
+        query = query.where(order.c.merchant_id == merchant_id)
+    if stalled is not None:
+        query = query.where(parcel.c.eta_stalled_at.is_not(None) if stalled else parcel.c.eta_stalled_at.is_(None))
+    if delayed is not None:
+        query = query.where(parcel.c.eta_delayed.is_(True) if delayed else parcel.c.eta_delayed.is_not(True))
+    if before_id is not None:
+        query = query.where(parcel.c.id < before_id)
+    return [
+        FlaggedParcel(r.id, r.tracking_number, r.order_number, r.status, r.last_event_at, eta_row(r.id, r[5:]))
+        for r in connection.execute(query)
+    ]

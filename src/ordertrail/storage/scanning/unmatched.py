@@ -1,0 +1,76 @@
+"""Scans of numbers no parcel has (yet): kept whole, attached when their parcel appears."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from ordertrail.storage.tables import unmatched_scan
+
+
+def keep_unmatched(
+    connection: Connection,
+    *,
+    event_id: str,
+    tracking_number: str,
+    payload: str,
+    body_hash: str,
+    api_key_id: int | None,
+    recorded_at: datetime,
+) -> None:
+    """Keep a scan of an unknown number."""
+    connection.execute(
+        insert(unmatched_scan).values(
+            event_id=event_id,
+            tracking_number=tracking_number,
+            payload=payload,
+            body_hash=body_hash,
+            api_key_id=api_key_id,
+            recorded_at=recorded_at,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A kept scan whose number no parcel has (yet)."""
+
+    event_id: str
+    tracking_number: str
+    payload: str
+    api_key_id: int | None
+    recorded_at: datetime
+
+
+def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> list[Unmatched]:
+    """Kept, not yet attached scans of the given numbers, oldest first."""
+    if not tracking_numbers:
+        return []
+    rows = connection.execute(
+        select(unmatched_scan)
+        .where(unmatched_scan.c.tracking_number.in_(tracking_numbers), unmatched_scan.c.attached_at.is_(None))
+        .order_by(unmatched_scan.c.id)
+    )
+    return [Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at) for r in rows]
+
+
+def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list[tuple[int, Unmatched]]:
+    """Unattached unmatched scans, oldest first, for admins."""
+    rows = connection.execute(
+        select(unmatched_scan)
+        .where(unmatched_scan.c.attached_at.is_(None), unmatched_scan.c.id > after_id)
+        .order_by(unmatched_scan.c.id)
+        .limit(limit)
+    )
+    return [(r.id, Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at)) for r in rows]
+
+
+def mark_attached(connection: Connection, event_ids: Sequence[str], *, at: datetime) -> None:
+    """Record that kept scans found their parcel."""
+    if event_ids:
+        connection.execute(
+            update(unmatched_scan).where(unmatched_scan.c.event_id.in_(event_ids)).values(attached_at=at)
+        )

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import DuplicateMerchant
 from ordertrail.services.accounts import keys as key_service

@@ -1,8 +1,8 @@
-"""The server's secret key (signed links): from ``ORDERTRAIL_SECRET_KEY``, or made once and kept in data_dir.
+"""A secret kept in a file: made once (atomically, mode 0600) and read by every later process.
 
-The embedded default needs no configuration: the first start writes a random key to ``data_dir/secret_key``
-(mode 0600) and every later start, and every worker process, reads the same one. Production sets
-``ORDERTRAIL_SECRET_KEY`` so all machines share it.
+The embedded default needs no configuration: the first start writes a random signing key to
+``data_dir/secret_key`` and every later start, and every worker process, reads the same one
+(``runtime.read_secret_key``). Production sets ``ORDERTRAIL_SECRET_KEY`` so all machines share it.
 """
 
 from __future__ import annotations
@@ -10,12 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # settings.py uses this module: no import cycle at run time
-    from ordertrail.settings import Settings
-
-FILE_NAME = "secret_key"
 
 
 def load_or_create(path: Path) -> bytes:
@@ -42,9 +36,3 @@ def load_or_create(path: Path) -> bytes:
         temporary.unlink()
     return path.read_text().strip().encode()
 
-
-def secret_key(settings: Settings) -> bytes:
-    """The configured key, or the one kept in data_dir."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    return load_or_create(settings.data_dir / FILE_NAME)

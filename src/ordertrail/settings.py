@@ -1,11 +1,14 @@
 """All configuration in one typed object, read from ``ORDERTRAIL_*`` environment variables.
 
 Validated at start-up and passed explicitly: nothing reads the environment or connects at import time.
-Tests build ``Settings(...)`` directly.
+Tests build ``Settings(...)`` directly. The fields are the environment's names (one flat list, documented field by
+field); each part of the program takes only its group of them: ``store``, ``http``, ``live``, ``notifying`` and
+``estimating``, typed views made by ``Settings``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -14,7 +17,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordertrail.domain.notifying.retries import DEFAULT_SCHEDULE, parse_schedule
-from ordertrail.secrets_file import load_or_create
 
 
 class Settings(BaseSettings):
@@ -174,12 +176,6 @@ class Settings(BaseSettings):
     def retry_schedule(self) -> tuple[timedelta, ...]:
         return parse_schedule(self.webhook_retry_delays)
 
-    def signing_key(self) -> bytes:
-        """The key that signs links: configured, or generated once into data_dir/secret_key."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value().encode()
-        return load_or_create(self.data_dir / "secret_key")
-
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:
@@ -214,3 +210,141 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    # -- the groups each part of the program takes ----------------------------------------------------------
+
+    @property
+    def store(self) -> StoreSettings:
+        return StoreSettings(
+            url=self.resolved_database_url,
+            embedded=self.embedded,
+            data_dir=self.data_dir,
+            sqlite_synchronous=self.sqlite_synchronous,
+            sqlite_busy_timeout_ms=self.sqlite_busy_timeout_ms,
+        )
+
+    @property
+    def http(self) -> HttpSettings:
+        return HttpSettings(
+            host=self.host,
+            port=self.port,
+            public_base_url=self.public_base_url,
+            forwarded_allow_ips=self.forwarded_allow_ips,
+            max_batch_scans=self.max_batch_scans,
+            max_body_bytes=self.max_body_bytes,
+            ingest_gather_s=self.ingest_gather_ms / 1000,
+            hot_paths=self.hot_paths,
+            decode_max_bytes=self.decode_max_bytes,
+            pairing_max_failures=self.pairing_max_failures,
+            bench_baseline_routes=self.bench_baseline_routes,
+        )
+
+    @property
+    def live(self) -> LiveSettings:
+        return LiveSettings(
+            public_rate_limit=self.public_rate_limit,
+            max_streams_per_address=self.max_streams_per_address,
+            queue_size=self.live_queue_size,
+            keepalive_s=self.sse_keepalive_s,
+            retry_ms=self.sse_retry_ms,
+            order_view_ttl=timedelta(seconds=self.order_view_ttl_s),
+            redis_url=self.redis_url,
+            poll_s=self.live_poll_s,
+            poll_always=self.live_poll_always,
+        )
+
+    @property
+    def notifying(self) -> NotifySettings:
+        return NotifySettings(
+            public_base_url=self.public_base_url,
+            smtp_url=self.smtp_url,
+            smtp_from=self.smtp_from,
+            retry_schedule=self.retry_schedule,
+            webhook_allow_private=self.webhook_allow_private,
+            webhook_timeout_s=self.webhook_timeout_seconds,
+            worker_in_process=self.worker_in_process,
+            worker_concurrency=self.worker_concurrency,
+            worker_lease=timedelta(seconds=self.worker_lease_seconds),
+            worker_poll=timedelta(seconds=self.worker_poll_seconds),
+        )
+
+    @property
+    def estimating(self) -> EstimateSettings:
+        return EstimateSettings(
+            enabled=self.estimates,
+            holidays=self.eta_holidays,
+            stalled_default=timedelta(hours=self.eta_stalled_default_hours),
+            sweep_seconds=self.eta_sweep_seconds,
+        )
+
+
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """Where the store is (``url``: the configured one, or the embedded SQLite file) and how SQLite keeps it."""
+
+    url: str
+    embedded: bool
+    data_dir: Path
+    sqlite_synchronous: Synchronous
+    sqlite_busy_timeout_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """How the HTTP server listens, what requests it accepts, and how hot paths run."""
+
+    host: str
+    port: int
+    public_base_url: str
+    forwarded_allow_ips: str
+    max_batch_scans: int
+    max_body_bytes: int
+    ingest_gather_s: float
+    hot_paths: bool
+    decode_max_bytes: int
+    pairing_max_failures: int
+    bench_baseline_routes: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """Public pages and live updates: their protections, stream buffers, and the bus between processes."""
+
+    public_rate_limit: str
+    max_streams_per_address: int
+    queue_size: int
+    keepalive_s: float
+    retry_ms: int
+    order_view_ttl: timedelta
+    redis_url: str | None
+    poll_s: float
+    poll_always: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """Emails and webhooks: the SMTP server, retries, webhook rules, and the delivery worker."""
+
+    public_base_url: str
+    smtp_url: str | None
+    smtp_from: str
+    retry_schedule: tuple[timedelta, ...]
+    webhook_allow_private: bool
+    webhook_timeout_s: float
+    worker_in_process: bool
+    worker_concurrency: int
+    worker_lease: timedelta
+    worker_poll: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateSettings:
+    """Delivery estimates: on or off, the extra non-delivery days, the stalled threshold, the sweep interval."""
+
+    enabled: bool
+    holidays: str
+    stalled_default: timedelta
+    sweep_seconds: float

@@ -16,7 +16,7 @@ import zxingcpp
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.services.accounts import keys as key_service
 from ordertrail.services.accounts import merchants as merchant_service

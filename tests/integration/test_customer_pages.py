@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.settings import Settings
 from tests.conftest import auth, scan_body
 

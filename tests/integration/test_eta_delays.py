@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body, wait_for

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from standardwebhooks import Webhook
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.clock import FakeClock

@@ -80,7 +80,7 @@ def test_metadata_stays_refused_when_private_addresses_are_allowed() -> None:
 
 
 def make_client(tmp_path: Path, *, allow_private: bool) -> TestClient:
-    from ordertrail.api.app import create_app
+    from ordertrail.app import create_app
 
     settings = Settings(
         data_dir=tmp_path / "data",

@@ -93,7 +93,7 @@ def test_guessing_pairing_codes_is_locked_out_even_for_a_right_code(
     tmp_path: Any, run_services: Callable[..., Any]
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", pairing_max_failures=3)
-    from ordertrail.api.app import create_app
+    from ordertrail.app import create_app
 
     with TestClient(create_app(settings)) as client:
         code = make_code(run_services)
@@ -161,7 +161,7 @@ def test_decode_is_for_scanner_keys_only(client: TestClient, make_key: Callable[
 
 
 def test_decode_refuses_other_types_garbage_and_big_frames(tmp_path: Any, make_key: Callable[..., str]) -> None:
-    from ordertrail.api.app import create_app
+    from ordertrail.app import create_app
 
     settings = Settings(data_dir=tmp_path / "data", decode_max_bytes=4096)
     key = make_key("scanner")

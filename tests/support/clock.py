@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import httpx
 import uvicorn
 
-from ordertrail.api.app import create_app
+from ordertrail.app import create_app
 from ordertrail.settings import Settings
 from tests.conftest import free_port, wait_for
 

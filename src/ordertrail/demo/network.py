@@ -28,7 +28,7 @@ from ordertrail.services.estimating.runtime import EtaRuntime
 from ordertrail.services.orders.placing import place_order
 from ordertrail.services.scanning.record import record_scans
 from ordertrail.storage.accounts.merchants import merchant_id_by_name
-from ordertrail.storage.notifying import endpoints as notification_store
+from ordertrail.storage.notifying import preferences as preference_store
 
 WINDOW = timedelta(hours=1)  # scans of one simulated hour are recorded together, the clock at its end
 
@@ -70,7 +70,7 @@ async def run_simulated_demo(
     assert merchant_id is not None
     quiet = Preferences(customer_statuses=frozenset(), webhooks=False)
     await services.db.write(
-        lambda c: notification_store.save_preferences(c, merchant_id, quiet, now=journeys[0].placed_at)
+        lambda c: preference_store.save_preferences(c, merchant_id, quiet, now=journeys[0].placed_at)
     )
     moment = [journeys[0].placed_at]
     # Estimates during the replay use the network's own calendar (its holidays), as a real deployment would.

@@ -1,45 +1,74 @@
-"""Typed dependencies for handlers: the services, the ingestor, and the caller's principal."""
+"""Typed dependencies for handlers: the parts of the server runtime, and the caller's principal.
+
+The server runtime (``runtime.ServerRuntime``) is built by the app's lifespan; ``runtime_of`` is the one place
+that finds it on the running app. Handlers declare what they need (``ServicesDep``, ``PublicDep``…); the hot
+paths, which run outside FastAPI's dependency injection, call the same accessors with their request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import orjson
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from ordertrail.adapters.failure_throttle import FailureThrottle
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import Forbidden
+from ordertrail.runtime import ServerRuntime
 from ordertrail.services.accounts.keys import authenticate
 from ordertrail.services.context import Services
 from ordertrail.services.scanning.ingestor import ScanIngestor
+from ordertrail.services.tracking.cache import TrackingCache
+from ordertrail.services.tracking.public_context import PublicContext
 from ordertrail.settings import Settings
 
 
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+def runtime_of(connection: HTTPConnection) -> ServerRuntime:
+    """The running server's runtime (set by the lifespan before the first request)."""
+    runtime: ServerRuntime = connection.app.state.runtime
+    return runtime
 
 
-def get_ingestor(request: Request) -> ScanIngestor:
-    ingestor: ScanIngestor = request.app.state.ingestor
-    return ingestor
+def get_services(connection: HTTPConnection) -> Services:
+    return runtime_of(connection).services
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def get_ingestor(connection: HTTPConnection) -> ScanIngestor:
+    return runtime_of(connection).ingestor
 
 
-async def get_principal(request: Request) -> Principal:
-    return await authenticate(get_services(request), authorization=request.headers.get("authorization"))
+def get_settings(connection: HTTPConnection) -> Settings:
+    return runtime_of(connection).settings
+
+
+def get_public(connection: HTTPConnection) -> PublicContext:
+    return runtime_of(connection).public
+
+
+def get_tracking_cache(connection: HTTPConnection) -> TrackingCache:
+    return runtime_of(connection).tracking_cache
+
+
+def get_pairing_throttle(connection: HTTPConnection) -> FailureThrottle:
+    return runtime_of(connection).pairing_throttle
+
+
+def get_secret_key(connection: HTTPConnection) -> bytes:
+    return runtime_of(connection).base.secret_key
+
+
+async def get_principal(connection: HTTPConnection) -> Principal:
+    return await authenticate(get_services(connection), authorization=connection.headers.get("authorization"))
 
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that admits only keys of the given roles."""
 
-    async def check(request: Request) -> Principal:
-        principal = await get_principal(request)
+    async def check(connection: HTTPConnection) -> Principal:
+        principal = await get_principal(connection)
         if principal.role not in roles:
             raise Forbidden(f"This needs a {' or '.join(r.value for r in roles)} key.")
         return principal
@@ -47,8 +76,12 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     return check
 
 
+RuntimeDep = Annotated[ServerRuntime, Depends(runtime_of)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PublicDep = Annotated[PublicContext, Depends(get_public)]
+SecretKeyDep = Annotated[bytes, Depends(get_secret_key)]
+PairingThrottleDep = Annotated[FailureThrottle, Depends(get_pairing_throttle)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 MerchantOrAdminDep = Annotated[Principal, Depends(require(Role.MERCHANT, Role.ADMIN))]

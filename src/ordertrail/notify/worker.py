@@ -18,7 +18,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from ordertrail.adapters.destinations import Resolver, system_resolver
 from ordertrail.domain.notifying.policy import Channel
@@ -28,7 +28,7 @@ from ordertrail.notify.webhooks import WebhookSender
 from ordertrail.services.context import Services
 from ordertrail.services.notifying import delivery
 from ordertrail.services.notifying.delivery import Disable
-from ordertrail.settings import Settings
+from ordertrail.settings import NotifySettings
 from ordertrail.storage.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 
 log = logging.getLogger("ordertrail.worker")
@@ -76,24 +76,23 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_settings(cls, services: Services, settings: Settings, *, resolver: Resolver = system_resolver) -> Worker:
+    def from_settings(
+        cls, services: Services, settings: NotifySettings, *, key: bytes, resolver: Resolver = system_resolver
+    ) -> Worker:
+        """A worker for the notification settings; ``key`` signs the unsubscribe links of its emails."""
         config = WorkerConfig(
             schedule=settings.retry_schedule,
             concurrency=settings.worker_concurrency,
-            lease=timedelta(seconds=settings.worker_lease_seconds),
-            poll=timedelta(seconds=settings.worker_poll_seconds),
+            lease=settings.worker_lease,
+            poll=settings.worker_poll,
         )
         return cls(
             services,
             config,
             webhooks=WebhookSender(
-                timeout_s=settings.webhook_timeout_seconds,
-                allow_private=settings.webhook_allow_private,
-                resolver=resolver,
+                timeout_s=settings.webhook_timeout_s, allow_private=settings.webhook_allow_private, resolver=resolver
             ),
-            renderer=EmailRenderer(
-                public_base_url=settings.public_base_url, sender=settings.smtp_from, key=settings.signing_key()
-            ),
+            renderer=EmailRenderer(public_base_url=settings.public_base_url, sender=settings.smtp_from, key=key),
             email=EmailSender(parse_smtp_url(settings.smtp_url)) if settings.smtp_url else None,
         )
 
@@ -213,7 +212,7 @@ class Worker:
         if endpoint is None or not live:
             self._outcomes.append(Outcome(message.id, DEAD, None, error="endpoint deleted or disabled"))
             return
-        at = datetime.now(UTC)
+        at = self.services.clock()
         result = await self.webhooks.send(endpoint, message)
         attempt = Attempt(
             outbox_id=message.id,
@@ -242,7 +241,7 @@ class Worker:
         if await delivery.is_unsubscribed(self.services, merchant_id=message.merchant_id, email=message.recipient):
             self._outcomes.append(Outcome(message.id, SKIPPED, None, error="the recipient unsubscribed"))
             return
-        at = datetime.now(UTC)
+        at = self.services.clock()
         started = time.monotonic()
         error: str | None = None
         permanent = False
@@ -268,9 +267,3 @@ class Worker:
             self._outcomes.append(Outcome(message.id, DEAD, attempt, error=error))
         else:
             self._outcomes.append(self._failed(message, attempt))
-
-
-async def run_worker(services: Services, settings: Settings, stop: asyncio.Event) -> None:
-    """Run one worker until ``stop`` is set (the ``ordertrail worker`` command)."""
-    worker = Worker.from_settings(services, settings)
-    await worker.run_until(stop)

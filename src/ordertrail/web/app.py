@@ -1,16 +1,14 @@
-"""How the pages join the application: routes, static files and the security headers.
+"""How the pages join the application: routes and static files.
 
-``ordertrail.api.app`` (the composition root) calls ``install`` and wraps the whole app with ``secure``; it is
-the only place outside this package that imports it.
+``ordertrail.app`` calls ``install``, and gives the security headers ``PRIVATE_PREFIXES``: the only place outside
+this package that imports it.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
 
-from ordertrail.http.security import SecurityHeaders
 from ordertrail.web import label_pages, order_pages, tracking_pages
 from ordertrail.web.deps import HERE
 
@@ -24,8 +22,3 @@ def install(app: FastAPI) -> None:
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)
-
-
-def secure(app: ASGIApp) -> ASGIApp:
-    """Wrap the whole application so every response carries the security headers."""
-    return SecurityHeaders(app, private_prefixes=PRIVATE_PREFIXES)

@@ -1,21 +1,16 @@
-"""What page handlers need from the running app: services, settings, the public context, the template engine.
-
-``get_services`` and ``client_address`` are the API's own, re-exported for the page modules.
-"""
+"""What page handlers need: the template engine, and the runtime's parts (``http/deps.py``) re-exported."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from ordertrail.http.client import client_address as client_address
-from ordertrail.http.deps import get_services as get_services
-from ordertrail.services.context import Services
-from ordertrail.services.tracking.public_context import PublicContext
+from ordertrail.http.deps import PublicDep as PublicDep
+from ordertrail.http.deps import ServicesDep as ServicesDep
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Environment(
@@ -26,17 +21,8 @@ TEMPLATES = Environment(
 )
 
 
-def get_public(request: Request) -> PublicContext:
-    context: PublicContext = request.app.state.public
-    return context
-
-
 def render(
     name: str, context: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
     """A page from ``templates/``, autoescaped."""
     return HTMLResponse(TEMPLATES.get_template(name).render(**context), status_code=status_code, headers=headers)
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
-PublicDep = Annotated[PublicContext, Depends(get_public)]

@@ -13,7 +13,7 @@ from ordertrail.adapters.decoding import decode_frame
 from ordertrail.adapters.failure_throttle import FailureThrottle
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import InvalidPairingCode, PayloadTooLarge, UnsupportedMediaType
-from ordertrail.http.deps import PrincipalDep, ServicesDep, SettingsDep, json_response, require
+from ordertrail.http.deps import PrincipalDep, ServicesDep, SettingsDep, get_pairing_throttle, json_response, require
 from ordertrail.services.accounts.pairing import exchange_pairing_code
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
@@ -28,8 +28,7 @@ class PairingExchangeIn(BaseModel):
 
 
 def _throttle(request: Request) -> FailureThrottle:
-    throttle: FailureThrottle = request.app.state.pairing_throttle
-    return throttle
+    return get_pairing_throttle(request)
 
 
 @router.post(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from starlette.responses import Response
 
-from ordertrail.api.schemas import ShortText, Strict
+from ordertrail.api.schemas.common import ShortText, Strict
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.labels import LabelData, Layout
 from ordertrail.services.orders import labels as label_service

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from ordertrail.api.sse import EventStreamResponse
 from ordertrail.http.client import client_address
-from ordertrail.http.deps import ServicesDep
+from ordertrail.http.deps import ServicesDep, get_public
 from ordertrail.realtime.stream import LiveStream
 from ordertrail.services.orders.access import open_order_link
 from ordertrail.services.tracking import live
@@ -32,8 +32,7 @@ STREAM_DOC = {
 
 
 def _public(request: Request) -> PublicContext:
-    context: PublicContext = request.app.state.public
-    return context
+    return get_public(request)
 
 
 async def _respond(request: Request, open_stream: Callable[[], Awaitable[LiveStream]]) -> Response:

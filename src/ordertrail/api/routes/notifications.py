@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
-from ordertrail.api.notification_schemas import NotificationSettingsIn
+from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
-from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.http.deps import MerchantOrAdminDep, SecretKeyDep, ServicesDep, json_response
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.notifying import preferences as preference_service
 
@@ -58,9 +58,9 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
 
 
 @router.get("/unsubscribe/{token}", include_in_schema=False)
-async def unsubscribe_page(token: str, settings: SettingsDep) -> Response:
+async def unsubscribe_page(token: str, key: SecretKeyDep) -> Response:
     """A confirmation page: a GET must not unsubscribe (link scanners follow links)."""
-    subject = read_token(settings.signing_key(), token)
+    subject = read_token(key, token)
     if subject is None:
         return _page("This link is not valid", "<p>The unsubscribe link is broken or incomplete.</p>", 404)
     return _page(
@@ -71,8 +71,8 @@ async def unsubscribe_page(token: str, settings: SettingsDep) -> Response:
 
 
 @router.post("/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058): record it for this address")
-async def unsubscribe(token: str, services: ServicesDep, settings: SettingsDep) -> Response:
-    merchant_name = await preference_service.unsubscribe(services, key=settings.signing_key(), token=token)
+async def unsubscribe(token: str, services: ServicesDep, key: SecretKeyDep) -> Response:
+    merchant_name = await preference_service.unsubscribe(services, key=key, token=token)
     return _page(
         "You are unsubscribed", f"<p>You will get no more emails about orders from {escape(merchant_name)}.</p>"
     )

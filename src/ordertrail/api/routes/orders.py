@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from ordertrail.api.schemas import OrderCreate
+from ordertrail.api.schemas.orders import OrderCreate
 from ordertrail.api.views import order_detail, order_summary
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound
 from ordertrail.domain.scanning.derivation import derive

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from ordertrail.api.schemas import ScanBatchIn, ScanIn
+from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
 from ordertrail.domain.scanning.scans import Outcome, ScanInput

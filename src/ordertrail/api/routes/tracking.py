@@ -9,10 +9,8 @@ from ordertrail.api.views import parcel_summary
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.http.client import client_address
-from ordertrail.http.deps import PrincipalDep, ServicesDep, get_services, json_response
-from ordertrail.services.tracking.cache import TrackingCache
+from ordertrail.http.deps import PrincipalDep, ServicesDep, get_public, get_services, get_tracking_cache, json_response
 from ordertrail.services.tracking.lookup import canonical_number, parcel_by_number
-from ordertrail.services.tracking.public_context import PublicContext
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 PREFIX = "/api/v1/tracking/"
@@ -20,10 +18,8 @@ PREFIX = "/api/v1/tracking/"
 
 async def tracking_response(request: Request, tracking_number: str) -> Response:
     """The public tracking document (also served by the hot-path router)."""
-    public: PublicContext = request.app.state.public
-    await public.throttle.check(client_address(request))
-    cache: TrackingCache = request.app.state.tracking_cache
-    body = await cache.document(get_services(request), tracking_number)
+    await get_public(request).throttle.check(client_address(request))
+    body = await get_tracking_cache(request).document(get_services(request), tracking_number)
     return Response(body, media_type="application/json")
 
 

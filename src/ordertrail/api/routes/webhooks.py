@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from ordertrail.api.notification_schemas import ReplayIn, WebhookEndpointCreate
+from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.services.accounts.merchants import resolve_merchant
 from ordertrail.services.notifying import endpoints as endpoint_service

@@ -147,13 +147,15 @@ class EtaRuntime:
             self._stats.parcels = partial.parcels
 
 
-def runtime_for(*, enabled: bool, holidays: str = "", stalled_default_hours: float = 48.0) -> EtaRuntime | None:
+def runtime_for(
+    *, enabled: bool, holidays: str = "", stalled_default: timedelta = timedelta(hours=48)
+) -> EtaRuntime | None:
     """The runtime for the configured settings (None when estimates are turned off)."""
     if not enabled:
         return None
     return EtaRuntime(
         EtaConfig(
             calendars=CalendarBook(holidays=parse_holidays(holidays)),
-            stalled_default=timedelta(hours=stalled_default_hours),
+            stalled_default=stalled_default,
         )
     )

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from ordertrail.services.context import Services
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
+from ordertrail.storage.notifying import preferences as preference_store
 from ordertrail.storage.notifying.endpoints import EndpointRecord
 from ordertrail.storage.notifying.outbox import Message, Outcome
 
@@ -76,4 +77,4 @@ async def endpoint_for(services: Services, *, endpoint_id: int) -> tuple[Endpoin
 
 
 async def is_unsubscribed(services: Services, *, merchant_id: int, email: str) -> bool:
-    return await services.db.read(lambda c: notification_store.is_unsubscribed(c, merchant_id=merchant_id, email=email))
+    return await services.db.read(lambda c: preference_store.is_unsubscribed(c, merchant_id=merchant_id, email=email))

@@ -31,6 +31,7 @@ from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.estimating.state import EtaContext
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
+from ordertrail.storage.notifying import preferences as preference_store
 from ordertrail.storage.notifying.endpoints import EndpointRecord
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders.orders import OrderRecord
@@ -46,7 +47,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
     if not changes:
         return 0
     merchant_ids = sorted({c.merchant_id for c in changes})
-    notices = plan(changes, notification_store.preferences_of(connection, merchant_ids))
+    notices = plan(changes, preference_store.preferences_of(connection, merchant_ids))
     if not notices:
         return 0
     endpoints = notification_store.active_endpoints_of(
@@ -145,7 +146,7 @@ def enqueue_delay_notices(
 ) -> int:
     """Outbox rows for delay overlays coming on or off (policy: ``plan_delays``), in the caller's transaction."""
     merchant_ids = sorted({c.merchant_id for c in changes})
-    notices = plan_delays(changes, delayed_before, notification_store.preferences_of(connection, merchant_ids))
+    notices = plan_delays(changes, delayed_before, preference_store.preferences_of(connection, merchant_ids))
     if not notices:
         return 0
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
@@ -196,7 +197,7 @@ def enqueue_delay_notices(
 def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext], *, now: datetime) -> int:
     """``parcel.stalled`` webhooks for newly stalled parcels (merchants only), in the caller's transaction."""
     merchant_ids = sorted({c.merchant_id for c in stalled})
-    wanted = plan_stalls([c.merchant_id for c in stalled], notification_store.preferences_of(connection, merchant_ids))
+    wanted = plan_stalls([c.merchant_id for c in stalled], preference_store.preferences_of(connection, merchant_ids))
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
     orders = order_store.orders_by_id(connection, sorted({c.order_id for c in stalled}))
     messages: list[outbox_store.NewMessage] = []

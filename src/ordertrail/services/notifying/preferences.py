@@ -11,17 +11,17 @@ from ordertrail.domain.notifying.policy import (
 from ordertrail.domain.notifying.unsubscribe import read_token
 from ordertrail.services.context import Services
 from ordertrail.storage.accounts import merchants as merchant_store
-from ordertrail.storage.notifying import endpoints as notification_store
+from ordertrail.storage.notifying import preferences as preference_store
 
 
 async def get_preferences(services: Services, *, merchant_id: int) -> Preferences:
-    found = await services.db.read(lambda c: notification_store.preferences_of(c, [merchant_id]))
+    found = await services.db.read(lambda c: preference_store.preferences_of(c, [merchant_id]))
     return found.get(merchant_id, Preferences())
 
 
 async def set_preferences(services: Services, *, merchant_id: int, preferences: Preferences) -> Preferences:
     await services.db.write(
-        lambda c: notification_store.save_preferences(c, merchant_id, preferences, now=services.clock())
+        lambda c: preference_store.save_preferences(c, merchant_id, preferences, now=services.clock())
     )
     return preferences
 
@@ -36,7 +36,7 @@ async def unsubscribe(services: Services, *, key: bytes, token: str) -> str:
         names = merchant_store.merchant_names(connection, [subject.merchant_id])
         if subject.merchant_id not in names:
             raise InvalidUnsubscribeLink(field="token")
-        notification_store.add_unsubscribe(
+        preference_store.add_unsubscribe(
             connection, merchant_id=subject.merchant_id, email=subject.email, now=services.clock()
         )
         return names[subject.merchant_id]

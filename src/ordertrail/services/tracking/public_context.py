@@ -11,7 +11,7 @@ from ordertrail.realtime.bus import EventBus
 
 @dataclass
 class PublicContext:
-    """Built by the composition root; pages and API routes reach it through ``app.state.public``."""
+    """Built by the composition root (``runtime.open_server``); handlers take it as ``PublicDep``."""
 
     bus: EventBus
     throttle: Throttle

@@ -1,26 +1,21 @@
-"""Request schemas (one per shape) and their conversion to domain inputs."""
+"""Request schemas of scan ingest, and their conversion to domain scans (with the body hash)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 import orjson
-from pydantic import AwareDatetime, Base64Bytes, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, Base64Bytes, Field, StringConstraints
 
+from ordertrail.api.schemas.common import Country, PostalCode, ShortText, Strict, Text
 from ordertrail.domain.errors import InvalidTrackingNumber
-from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.scanning.events import NOWHERE, Location
 from ordertrail.domain.scanning.scans import Proof, ScanInput
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.tracking import tracking_number as tn
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 ScanStatus = Literal[
     "processing",
     "packed",
@@ -37,79 +32,8 @@ ScanStatus = Literal[
     "correction",
 ]
 
+
 MAX_PROOF_BYTES = 2 * 1024 * 1024
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomerIn(Strict):
-    name: Text
-    email: EmailStr
-    phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9 ()./-]{4,40}$")]
-        | None
-    ) = None
-
-
-class AddressIn(Strict):
-    line1: Text
-    line2: Text | None = None
-    city: ShortText
-    region: ShortText | None = None
-    postal_code: PostalCode
-    country: Country = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
-
-
-class ParcelIn(Strict):
-    reference: ShortText | None = None
-    weight_grams: int | None = Field(None, ge=1, le=1_000_000)
-    tracking_number: str | None = Field(
-        None,
-        max_length=40,
-        description="Only for pre-printed labels: a valid, unused ordertrail tracking number.",
-    )
-
-
-class OrderCreate(Strict):
-    order_number: ShortText
-    placed_at: AwareDatetime | None = Field(None, description="When the shop took the order (default: now).")
-    customer: CustomerIn
-    destination: AddressIn
-    parcels: list[ParcelIn] = Field(default_factory=lambda: [ParcelIn()], min_length=1, max_length=100)
-    promised_delivery_date: date | None = None
-    merchant: ShortText | None = Field(None, description="Admin keys only: the merchant the order belongs to.")
-
-    def to_spec(self) -> OrderSpec:
-        parcels = []
-        for index, parcel in enumerate(self.parcels):
-            number = None
-            if parcel.tracking_number is not None:
-                try:
-                    number = tn.normalize(parcel.tracking_number)
-                except InvalidTrackingNumber as error:
-                    error.field = f"parcels.{index}.tracking_number"
-                    raise InvalidTrackingNumber(error.detail, field=error.field) from error
-            parcels.append(
-                ParcelSpec(reference=parcel.reference, weight_grams=parcel.weight_grams, tracking_number=number)
-            )
-        d = self.destination
-        return OrderSpec(
-            order_number=self.order_number,
-            customer=Customer(name=self.customer.name, email=str(self.customer.email), phone=self.customer.phone),
-            destination=Address(
-                line1=d.line1,
-                line2=d.line2,
-                city=d.city,
-                region=d.region,
-                postal_code=d.postal_code,
-                country=d.country,
-            ),
-            placed_at=self.placed_at,
-            promised_delivery_date=self.promised_delivery_date,
-            parcels=tuple(parcels),
-        )
 
 
 class LocationIn(Strict):
@@ -184,10 +108,3 @@ class ScanIn(Strict):
 
 class ScanBatchIn(Strict):
     scans: list[ScanIn] = Field(description="Up to 1,000 scans; each is recorded (or refused) on its own.")
-
-
-class KeyCreate(Strict):
-    role: Literal["admin", "merchant", "scanner"]
-    name: Text
-    merchant: ShortText | None = None
-    facility: Text | None = None

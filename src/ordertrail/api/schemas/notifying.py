@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from ordertrail.api.schemas.common import Strict
 from ordertrail.domain.scanning.status import Status
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WebhookEndpointCreate(_Strict):
+class WebhookEndpointCreate(Strict):
     url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)] = Field(
         description="Where to POST: https://… (checked: no loopback, private, link-local or metadata addresses)."
     )
@@ -26,12 +23,12 @@ class WebhookEndpointCreate(_Strict):
     )
 
 
-class ReplayIn(_Strict):
+class ReplayIn(Strict):
     message_ids: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
         None, max_length=1000, description="The dead messages to send again; omitted: all of them."
     )
 
 
-class NotificationSettingsIn(_Strict):
+class NotificationSettingsIn(Strict):
     customer_statuses: list[Status] = Field(description="Statuses that email the customer.")
     webhooks: bool = Field(True, description="Send webhooks to the merchant's endpoints.")

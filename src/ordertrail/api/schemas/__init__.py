@@ -1,0 +1,1 @@
+"""Request schemas, one module per capability; each converts to the domain's own input types."""

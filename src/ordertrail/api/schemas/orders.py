@@ -1,0 +1,81 @@
+"""Request schemas of order placement, and their conversion to domain order specs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+
+from ordertrail.api.schemas.common import Country, PostalCode, ShortText, Strict, Text
+from ordertrail.domain.errors import InvalidTrackingNumber
+from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
+from ordertrail.domain.tracking import tracking_number as tn
+
+
+class CustomerIn(Strict):
+    name: Text
+    email: EmailStr
+    phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9 ()./-]{4,40}$")]
+        | None
+    ) = None
+
+
+class AddressIn(Strict):
+    line1: Text
+    line2: Text | None = None
+    city: ShortText
+    region: ShortText | None = None
+    postal_code: PostalCode
+    country: Country = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
+
+
+class ParcelIn(Strict):
+    reference: ShortText | None = None
+    weight_grams: int | None = Field(None, ge=1, le=1_000_000)
+    tracking_number: str | None = Field(
+        None,
+        max_length=40,
+        description="Only for pre-printed labels: a valid, unused ordertrail tracking number.",
+    )
+
+
+class OrderCreate(Strict):
+    order_number: ShortText
+    placed_at: AwareDatetime | None = Field(None, description="When the shop took the order (default: now).")
+    customer: CustomerIn
+    destination: AddressIn
+    parcels: list[ParcelIn] = Field(default_factory=lambda: [ParcelIn()], min_length=1, max_length=100)
+    promised_delivery_date: date | None = None
+    merchant: ShortText | None = Field(None, description="Admin keys only: the merchant the order belongs to.")
+
+    def to_spec(self) -> OrderSpec:
+        parcels = []
+        for index, parcel in enumerate(self.parcels):
+            number = None
+            if parcel.tracking_number is not None:
+                try:
+                    number = tn.normalize(parcel.tracking_number)
+                except InvalidTrackingNumber as error:
+                    error.field = f"parcels.{index}.tracking_number"
+                    raise InvalidTrackingNumber(error.detail, field=error.field) from error
+            parcels.append(
+                ParcelSpec(reference=parcel.reference, weight_grams=parcel.weight_grams, tracking_number=number)
+            )
+        d = self.destination
+        return OrderSpec(
+            order_number=self.order_number,
+            customer=Customer(name=self.customer.name, email=str(self.customer.email), phone=self.customer.phone),
+            destination=Address(
+                line1=d.line1,
+                line2=d.line2,
+                city=d.city,
+                region=d.region,
+                postal_code=d.postal_code,
+                country=d.country,
+            ),
+            placed_at=self.placed_at,
+            promised_delivery_date=self.promised_delivery_date,
+            parcels=tuple(parcels),
+        )

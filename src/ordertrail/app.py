@@ -1,0 +1,114 @@
+"""The HTTP application: the API routes and the pages over one server runtime (``runtime.open_server``).
+
+``create_app(settings)`` builds the app; its lifespan opens the runtime, so nothing connects before the server
+starts. ``make_app`` is what ``ordertrail serve`` hands to uvicorn in every server process.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import orjson
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ordertrail.api import openapi
+from ordertrail.api.hot_paths import HotPaths
+from ordertrail.api.routes import (
+    admin,
+    devices,
+    estimates,
+    health,
+    labels,
+    live,
+    notifications,
+    orders,
+    scans,
+    tracking,
+    webhooks,
+)
+from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
+from ordertrail.http import problems
+from ordertrail.http.limits import BodySizeLimit
+from ordertrail.http.security import SecurityHeaders
+from ordertrail.runtime import open_server
+from ordertrail.services.context import system_clock
+from ordertrail.settings import Settings
+from ordertrail.web import app as web
+from ordertrail.web.station import routes as station
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clock) -> ASGIApp:
+    """The whole HTTP application for ``settings``. Nothing connects until the lifespan starts.
+
+    ``clock`` is the time every use case sees (tests move it to make parcels late or stalled).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_server(settings, clock=clock) as runtime:
+            app.state.runtime = runtime  # read only through http/deps.py
+            yield
+
+    app = FastAPI(
+        title="ordertrail",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    problems.install(app)
+    for module in (health, scans, orders, estimates, tracking, live, labels, admin, devices, webhooks, notifications):
+        app.include_router(module.router)
+    web.install(app)
+    station.install(app)
+    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
+    outer: ASGIApp = app
+    if settings.http.hot_paths:
+        outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
+    # Security headers go on every response, the hot paths' included.
+    outer = SecurityHeaders(
+        BodySizeLimit(outer, max_bytes=settings.http.max_body_bytes), private_prefixes=web.PRIVATE_PREFIXES
+    )
+    if settings.http.bench_baseline_routes:
+        outer = _with_baselines(outer)
+    return outer
+
+
+def make_app() -> ASGIApp:
+    """Build the app from ``ORDERTRAIL_*`` variables (uvicorn calls this in each server process)."""
+    app = create_app(Settings())
+    # Everything imported and built so far lives as long as the process. Frozen, the cyclic garbage collector
+    # stops walking it: under load a full collection runs about once a second, and took ~80 ms before this
+    # (a pause for every request in flight), ~24 ms after (docs/architecture.md).
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def _with_baselines(app: ASGIApp) -> ASGIApp:
+    """Bare Starlette routes in the same process, as the benchmarks' yardstick."""
+
+    async def bare_get(_: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    async def bare_post(request: Request) -> Response:
+        document = orjson.loads(await request.body())
+        return Response(orjson.dumps({"received": len(document)}), status_code=201, media_type="application/json")
+
+    bare = Starlette(routes=[Route("/__bench/get", bare_get), Route("/__bench/post", bare_post, methods=["POST"])])
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/__bench/"):
+            await bare(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return dispatch

@@ -1,0 +1,101 @@
+"""Running ordertrail: the HTTP server, the delivery worker, and the schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Annotated
+
+import typer
+
+from ordertrail.cli.common import check_redis, err, load_settings, prepare_store, with_services
+from ordertrail.cli.demo import demo_with_progress, print_demo
+from ordertrail.runtime import background_jobs, open_runtime
+from ordertrail.storage.migrate import upgrade
+
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default ORDERTRAIL_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ORDERTRAIL_PORT or 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port. Across processes live updates need ORDERTRAIL_REDIS_URL; on"
+            " SQLite each process has its own writer and SQLite serialises them.",
+        ),
+    ] = 1,
+    demo: Annotated[int, typer.Option(help="First create this many demo orders (0: none).")] = 0,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Run the HTTP server (upgrades the embedded store first; PostgreSQL needs `ordertrail db upgrade`)."""
+    import uvicorn
+
+    settings = load_settings()
+    if host:
+        os.environ["ORDERTRAIL_HOST"] = host
+    if port:
+        os.environ["ORDERTRAIL_PORT"] = str(port)
+    if "ORDERTRAIL_PUBLIC_BASE_URL" not in os.environ and (host or port):
+        # Links in demo output, emails and labels point at where this server actually listens.
+        shown = "localhost" if (host or settings.host) in ("127.0.0.1", "0.0.0.0") else (host or settings.host)  # noqa: S104
+        os.environ["ORDERTRAIL_PUBLIC_BASE_URL"] = f"http://{shown}:{port or settings.port}"
+    settings = load_settings()
+    prepare_store(settings)
+    check_redis(settings)
+    if workers > 1 and settings.redis_url is None:
+        # The processes cannot see each other's commits: their streams read the store every live_poll_s instead.
+        os.environ["ORDERTRAIL_LIVE_POLL_ALWAYS"] = "true"
+        err.print(
+            f"[yellow]note:[/yellow] {workers} processes without ORDERTRAIL_REDIS_URL: live streams get scans posted"
+            f" to other processes by reading the store every {settings.live_poll_s:g} s (set ORDERTRAIL_REDIS_URL"
+            " for instant updates).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if demo:
+        print_demo(with_services(lambda services: demo_with_progress(services, demo)), settings)
+    uvicorn.run(
+        "ordertrail.app:make_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=access_log,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
+
+
+def worker() -> None:
+    """Run a delivery worker (emails, webhooks) until SIGTERM or Ctrl-C; in-flight deliveries finish first."""
+    settings = load_settings()
+    prepare_store(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        # The stalled-parcel job runs alongside the deliveries (several workers may run it: claims are locked).
+        async with open_runtime(settings) as runtime, background_jobs(runtime, wake_on_commit=False) as jobs:
+            err.print(f"delivery worker {jobs.name} running; stop with Ctrl-C")
+            await stop.wait()
+
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured store (PostgreSQL: under an advisory lock, safe to run at once)."""
+    settings = load_settings()
+    prepare_store(settings, schema=False)
+    upgrade(settings.resolved_database_url)
+    typer.echo("schema is up to date")

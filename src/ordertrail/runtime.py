@@ -1,0 +1,180 @@
+"""The composition root: what a process runs, built from the settings in one place.
+
+Every entry point opens its runtime here and nowhere else: the HTTP server (``app.py``: ``open_server``), the
+``ordertrail worker`` command and every other CLI command (``open_runtime``, plus ``background_jobs`` for the
+worker). Nothing connects at import time; everything is closed in the reverse order it was opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from ordertrail.adapters.failure_throttle import FailureThrottle
+from ordertrail.adapters.rate_limits import StreamSlots, Throttle
+from ordertrail.notify.worker import Worker
+from ordertrail.realtime.bus import EventBus, InProcessBus
+from ordertrail.realtime.redis_bus import RedisBus
+from ordertrail.secrets_file import load_or_create
+from ordertrail.services.context import Services, system_clock
+from ordertrail.services.estimating.runtime import runtime_for
+from ordertrail.services.estimating.sweep import run_sweeper
+from ordertrail.services.scanning.ingestor import ScanIngestor
+from ordertrail.services.tracking.cache import TrackingCache
+from ordertrail.services.tracking.live import publisher
+from ordertrail.services.tracking.public_context import PublicContext
+from ordertrail.settings import LiveSettings, Settings
+from ordertrail.storage.database import open_database
+from ordertrail.storage.migrate import upgrade
+from ordertrail.storage.schema import require_current_schema
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (the file name, not a key)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What every process has: the settings, the use cases' ports (store, clock, estimates) and the signing key."""
+
+    settings: Settings
+    services: Services
+    secret_key: bytes  # signs links (order views, unsubscribe): read once, here
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRuntime:
+    """What an HTTP server process adds: live updates, group commit, the public protections and caches."""
+
+    base: Runtime
+    bus: EventBus
+    ingestor: ScanIngestor
+    public: PublicContext
+    tracking_cache: TrackingCache
+    pairing_throttle: FailureThrottle
+
+    @property
+    def settings(self) -> Settings:
+        return self.base.settings
+
+    @property
+    def services(self) -> Services:
+        return self.base.services
+
+
+def read_secret_key(settings: Settings) -> bytes:
+    """The configured key, or the one generated once into the data directory (the embedded default)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    return load_or_create(settings.data_dir / SECRET_KEY_FILE)
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = system_clock) -> AsyncIterator[Runtime]:
+    """The store (upgraded in place when embedded; PostgreSQL must already be at head), estimates and the key.
+
+    Raises StoreProblem when a PostgreSQL schema is not at this code's revision.
+    """
+    store = settings.store
+    if store.embedded:
+        await asyncio.to_thread(upgrade, store.url)
+    db = open_database(store.url, synchronous=store.sqlite_synchronous, busy_timeout_ms=store.sqlite_busy_timeout_ms)
+    try:
+        if not store.embedded:
+            await require_current_schema(db)  # PostgreSQL is upgraded by `ordertrail db upgrade`, never here
+        rules = settings.estimating
+        estimates = runtime_for(enabled=rules.enabled, holidays=rules.holidays, stalled_default=rules.stalled_default)
+        services = Services(db=db, clock=clock, estimates=estimates)
+        yield Runtime(settings, services, await asyncio.to_thread(read_secret_key, settings))
+    finally:
+        await db.close()
+
+
+def delivery_worker(runtime: Runtime) -> Worker:
+    """A delivery worker (emails, webhooks) over the runtime's store and clock."""
+    return Worker.from_settings(runtime.services, runtime.settings.notifying, key=runtime.secret_key)
+
+
+@asynccontextmanager
+async def background_jobs(runtime: Runtime, *, wake_on_commit: bool) -> AsyncIterator[Worker]:
+    """A running delivery worker and, with estimates on, the stalled-parcel sweep; stopped gracefully on exit.
+
+    ``wake_on_commit``: the worker shares the process with the writers (``serve``), so each commit that recorded
+    changes wakes it instead of it waiting for its next poll.
+    """
+    worker = delivery_worker(runtime)
+    if wake_on_commit:
+
+        async def wake(_: object) -> None:
+            worker.wake()
+
+        runtime.services.after_commit.append(wake)
+    worker.start()
+    stop = asyncio.Event()
+    sweeper = None
+    if runtime.services.estimates is not None:
+        interval = runtime.settings.estimating.sweep_seconds
+        sweeper = asyncio.create_task(
+            run_sweeper(runtime.services, interval=interval, stop=stop), name="ordertrail-sweeper"
+        )
+    try:
+        yield worker
+    finally:
+        stop.set()
+        if sweeper is not None:
+            await sweeper
+        await worker.stop()
+
+
+@asynccontextmanager
+async def open_server(
+    settings: Settings, *, clock: Callable[[], datetime] = system_clock
+) -> AsyncIterator[ServerRuntime]:
+    """Everything an HTTP server process runs: the runtime, the bus, the scan ingestor, the public context, and
+    (``worker_in_process``, the single-machine default) the delivery worker and sweep."""
+    async with open_runtime(settings, clock=clock) as base:
+        live = settings.live
+        bus = live_bus(live)
+        await bus.start()
+        base.services.after_commit.append(publisher(bus))  # committed changes go to the bus
+        public = PublicContext(
+            bus=bus,
+            throttle=Throttle(live.public_rate_limit),
+            streams=StreamSlots(live.max_streams_per_address),
+            secret_key=base.secret_key,
+            order_view_ttl=live.order_view_ttl,
+            retry_ms=live.retry_ms,
+        )
+        ingestor = ScanIngestor(base.services, gather_s=settings.http.ingest_gather_s)
+        ingestor.start()
+        server = ServerRuntime(
+            base=base,
+            bus=bus,
+            ingestor=ingestor,
+            public=public,
+            tracking_cache=TrackingCache(),
+            pairing_throttle=FailureThrottle(max_failures=settings.http.pairing_max_failures),
+        )
+        async with AsyncExitStack() as stack:
+            if settings.notifying.worker_in_process:
+                await stack.enter_async_context(background_jobs(base, wake_on_commit=True))
+            # Runs first on the way out: closing the bus ends every open stream, so the server can shut down.
+            stack.push_async_callback(_stop_taking_writes, bus, ingestor)
+            yield server
+
+
+async def _stop_taking_writes(bus: EventBus, ingestor: ScanIngestor) -> None:
+    """Close the bus and finish the scans already queued."""
+    await bus.close()
+    await ingestor.stop()
+
+
+def live_bus(live: LiveSettings) -> EventBus:
+    """Redis between processes when configured, else in-process (polling the store when several processes share
+    it without Redis)."""
+    if live.redis_url is not None:
+        return RedisBus(live.redis_url, queue_size=live.queue_size, keepalive_s=live.keepalive_s, poll_s=live.poll_s)
+    return InProcessBus(
+        queue_size=live.queue_size, keepalive_s=live.keepalive_s, poll_s=live.poll_s if live.poll_always else None
+    )

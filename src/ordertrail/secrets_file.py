@@ -35,4 +35,3 @@ def load_or_create(path: Path) -> bytes:
     finally:
         temporary.unlink()
     return path.read_text().strip().encode()
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from ordertrail.domain.orders.order import Order
 from ordertrail.domain.scanning.derivation import Derivation
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
@@ -12,7 +13,6 @@ from ordertrail.domain.scanning.status import label
 from ordertrail.services.orders.reading import OrderView
 from ordertrail.services.scanning.record import ScanResult
 from ordertrail.services.tracking.documents import public_event, public_tracking
-from ordertrail.storage.orders.orders import OrderRecord
 from ordertrail.storage.orders.parcels import ParcelRecord
 
 
@@ -96,7 +96,7 @@ def scan_result(result: ScanResult, *, with_event: bool = True) -> dict[str, Any
     return document
 
 
-def order_summary(order: OrderRecord, parcels: tuple[ParcelRecord, ...]) -> dict[str, Any]:
+def order_summary(order: Order, parcels: tuple[ParcelRecord, ...]) -> dict[str, Any]:
     return {
         "order_number": order.order_number,
         "placed_at": order.placed_at.isoformat(),

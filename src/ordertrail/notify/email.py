@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ordertrail.domain.notifying.outbox import Message
 from ordertrail.domain.notifying.unsubscribe import Unsubscription, make_token
 from ordertrail.domain.scanning.status import Status, label
-from ordertrail.storage.notifying.outbox import Message
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 

@@ -12,9 +12,9 @@ from standardwebhooks import Webhook
 
 from ordertrail.adapters.destinations import Destination, Resolver, check_destination, system_resolver
 from ordertrail.domain.errors import UnsafeWebhookUrl
+from ordertrail.domain.notifying.endpoints import Endpoint
+from ordertrail.domain.notifying.outbox import Message
 from ordertrail.domain.notifying.retries import parse_retry_after
-from ordertrail.storage.notifying.endpoints import EndpointRecord
-from ordertrail.storage.notifying.outbox import Message
 
 USER_AGENT = "ordertrail-webhooks/1"
 MAX_LOGGED_BODY = 1000
@@ -44,7 +44,7 @@ def signature_header(secrets: tuple[str, ...], message_id: str, at: datetime, bo
     return " ".join(Webhook(secret).sign(message_id, at, body) for secret in secrets)
 
 
-def signed_headers(endpoint: EndpointRecord, message: Message, *, at: datetime) -> dict[str, str]:
+def signed_headers(endpoint: Endpoint, message: Message, *, at: datetime) -> dict[str, str]:
     return {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
@@ -92,7 +92,7 @@ class WebhookSender:
     async def close(self) -> None:
         await self.client.aclose()
 
-    async def send(self, endpoint: EndpointRecord, message: Message) -> WebhookResult:
+    async def send(self, endpoint: Endpoint, message: Message) -> WebhookResult:
         """One attempt; never raises for network trouble (it is a result like any other)."""
         started = time.monotonic()
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ordertrail.adapters.destinations import Resolver, system_resolver
+from ordertrail.domain.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 from ordertrail.domain.notifying.policy import Channel
 from ordertrail.domain.notifying.retries import next_attempt
 from ordertrail.notify.email import EmailRenderer, EmailSender, PermanentEmailFailure, parse_smtp_url
@@ -29,7 +30,6 @@ from ordertrail.services.context import Services
 from ordertrail.services.notifying import delivery
 from ordertrail.services.notifying.delivery import Disable
 from ordertrail.settings import NotifySettings
-from ordertrail.storage.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 
 log = logging.getLogger("ordertrail.worker")
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from ordertrail.domain.errors import InvalidInput
+from ordertrail.domain.estimating.revisions import Revision
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.context import Services
 from ordertrail.services.estimating import queries as estimate_queries
 from ordertrail.storage.estimating.queues import FlaggedParcel
-from ordertrail.storage.estimating.revisions import Revision
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"])
 

@@ -8,18 +8,18 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
+from ordertrail.domain.notifying.endpoints import Endpoint
+from ordertrail.domain.notifying.outbox import LoggedAttempt
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.services.accounts.merchants import resolve_merchant
 from ordertrail.services.notifying import endpoints as endpoint_service
-from ordertrail.storage.notifying.endpoints import EndpointRecord
-from ordertrail.storage.notifying.outbox import LoggedAttempt
 
 router = APIRouter(prefix="/api/v1/webhook-endpoints", tags=["webhooks"])
 # Ids are 64-bit in the store: anything larger is simply not an endpoint (422, not an overflow).
 EndpointId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def endpoint_view(endpoint: EndpointRecord, secret: str | None = None) -> dict[str, Any]:
+def endpoint_view(endpoint: Endpoint, secret: str | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": endpoint.id,
         "url": endpoint.url,

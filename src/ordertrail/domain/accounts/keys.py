@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -67,3 +68,17 @@ def looks_like_key(text: str) -> bool:
     """Cheap syntactic check, done before any lookup."""
     parts = text.split("_", 2)
     return len(parts) == 3 and parts[0] == KEY_PREFIX and parts[1] in _ROLE_NAMES and len(parts[2]) >= 32
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A key as listed to admins: never the key itself."""
+
+    id: int
+    display_prefix: str
+    role: Role
+    name: str
+    merchant: str | None
+    facility: str | None
+    created_at: datetime
+    revoked_at: datetime | None

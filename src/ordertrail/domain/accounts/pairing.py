@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from ordertrail.domain.errors import InvalidPairingCode
@@ -40,3 +41,12 @@ def hash_code(code: str) -> str:
 def display(code: str) -> str:
     """Grouped to read aloud: ``ABCD-EFGH``."""
     return f"{code[:4]}-{code[4:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class PairingClaim:
+    """What a code was created for."""
+
+    id: int
+    name: str
+    facility: str | None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from ordertrail.domain.scanning.status import Status
 
@@ -92,3 +92,18 @@ def window_text(earliest: date, latest: date) -> str:
     if earliest == latest:
         return day(earliest, True)
     return f"{day(earliest, earliest.month != latest.month)} – {day(latest, True)}"
+
+
+class Revision(NamedTuple):
+    """One change of a parcel's estimate."""
+
+    parcel_id: int
+    earliest: date
+    latest: date
+    likely: date
+    confidence: float
+    basis: str
+    step: str
+    reason: str
+    delayed: bool
+    created_at: datetime

@@ -46,3 +46,17 @@ class OrderSpec:
     placed_at: datetime | None = None
     promised_delivery_date: date | None = None
     parcels: tuple[ParcelSpec, ...] = field(default_factory=lambda: (ParcelSpec(),))
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order as stored."""
+
+    id: int
+    merchant_id: int
+    order_number: str
+    placed_at: datetime
+    customer: Customer
+    destination: Address
+    promised_delivery_date: date | None
+    created_at: datetime

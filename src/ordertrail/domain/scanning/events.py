@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -43,3 +44,13 @@ class ScanEvent(NamedTuple):
     @property
     def is_correction(self) -> bool:
         return self.status == CORRECTION
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScan:
+    """What is kept of an event id already used: to answer a retry or spot a conflicting reuse."""
+
+    event_id: str
+    body_hash: str
+    parcel_id: int | None  # None while unmatched
+    tracking_number: str | None = None

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Final
 
 from ordertrail.domain.errors import FieldProblem
-from ordertrail.domain.scanning.events import NOWHERE, Location
+from ordertrail.domain.scanning.events import NOWHERE, Location, ScanEvent
 from ordertrail.domain.scanning.status import CORRECTION, REASON_REQUIRED, EventStatus, Status, reasons_for
 
 # Device clocks drift; anything further ahead than this is a wrong clock, not a scan.
@@ -73,3 +73,25 @@ def scan_problems(scan: ScanInput, *, now: datetime) -> list[FieldProblem]:
     if scan.substatus and not scan.substatus.startswith(status.value + "."):
         problems.append(FieldProblem("substatus", f"must start with '{status.value}.'"))
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class KeptScan:
+    """A kept scan whose number no parcel has (yet)."""
+
+    event_id: str
+    tracking_number: str
+    payload: str
+    api_key_id: int | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event about to be appended."""
+
+    parcel_id: int
+    event: ScanEvent
+    body_hash: str
+    api_key_id: int | None
+    proof: Proof | None = None

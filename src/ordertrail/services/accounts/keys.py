@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from ordertrail.domain.accounts import keys as key_rules
-from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.accounts.keys import ApiKey, Principal, Role
 from ordertrail.domain.errors import (
     InvalidInput,
     KeyNotFound,
@@ -17,7 +17,6 @@ from ordertrail.domain.errors import (
 from ordertrail.services.context import Services
 from ordertrail.storage.accounts import keys as key_store
 from ordertrail.storage.accounts import merchants as merchant_store
-from ordertrail.storage.accounts.keys import KeyRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +62,7 @@ async def create_key(
     return CreatedKey(id=key_id, plaintext=new.plaintext, role=role, name=name)
 
 
-async def list_keys(services: Services) -> list[KeyRecord]:
+async def list_keys(services: Services) -> list[ApiKey]:
     return await services.db.read(key_store.list_keys)
 
 

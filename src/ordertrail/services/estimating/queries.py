@@ -6,13 +6,13 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import ParcelNotFound
+from ordertrail.domain.estimating.revisions import Revision
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
 from ordertrail.services.tracking.lookup import canonical_number
 from ordertrail.storage.estimating import queues as queue_store
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.estimating.queues import FlaggedParcel
-from ordertrail.storage.estimating.revisions import Revision
 from ordertrail.storage.orders import parcels as parcel_store
 
 

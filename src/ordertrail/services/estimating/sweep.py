@@ -16,6 +16,7 @@ from ordertrail.domain.estimating.revisions import (
     Reason,
     Window,
 )
+from ordertrail.domain.estimating.state import EtaRow
 from ordertrail.domain.estimating.stats import LaneStats
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import learn
@@ -24,7 +25,7 @@ from ordertrail.services.estimating.update import PendingWrites, revise, write_p
 from ordertrail.services.notifying.outbox import enqueue_stall_notices
 from ordertrail.storage.estimating import queues as queue_store
 from ordertrail.storage.estimating import state as estimate_store
-from ordertrail.storage.estimating.state import EtaContext, EtaRow
+from ordertrail.storage.estimating.state import EtaContext
 
 log = logging.getLogger("ordertrail.estimates")
 

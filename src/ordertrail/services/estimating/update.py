@@ -23,11 +23,13 @@ from ordertrail.domain.estimating.journey import NO_ESTIMATE, hub_step, origin_f
 from ordertrail.domain.estimating.lanes import ANY
 from ordertrail.domain.estimating.revisions import (
     Reason,
+    Revision,
     Window,
     is_delayed,
     promise_of,
     scan_reason,
 )
+from ordertrail.domain.estimating.state import EtaRow
 from ordertrail.domain.notifying.policy import DelayChange
 from ordertrail.domain.scanning.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.scanning.derivation import derive
@@ -38,8 +40,7 @@ from ordertrail.services.estimating.runtime import EtaRuntime
 from ordertrail.services.notifying.outbox import enqueue_delay_notices
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.estimating import state as estimate_store
-from ordertrail.storage.estimating.revisions import Revision
-from ordertrail.storage.estimating.state import EtaContext, EtaRow, changed_values, eta_state
+from ordertrail.storage.estimating.state import EtaContext, changed_values, eta_state
 from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.notifying.endpoints import Endpoint
+from ordertrail.domain.notifying.outbox import Message, Outcome
 from ordertrail.services.context import Services
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
 from ordertrail.storage.notifying import preferences as preference_store
-from ordertrail.storage.notifying.endpoints import EndpointRecord
-from ordertrail.storage.notifying.outbox import Message, Outcome
 
 
 async def claim_due(
@@ -64,10 +64,10 @@ async def release(services: Services, *, worker: str, ids: Sequence[int]) -> Non
     await services.db.write(lambda c: outbox_store.release(c, worker=worker, ids=ids))
 
 
-async def endpoint_for(services: Services, *, endpoint_id: int) -> tuple[EndpointRecord | None, bool]:
+async def endpoint_for(services: Services, *, endpoint_id: int) -> tuple[Endpoint | None, bool]:
     """The endpoint a message goes to, and whether it still takes messages (not deleted or disabled)."""
 
-    def read(connection: Connection) -> tuple[EndpointRecord | None, bool]:
+    def read(connection: Connection) -> tuple[Endpoint | None, bool]:
         return (
             notification_store.endpoint_by_id(connection, endpoint_id),
             notification_store.endpoint_is_live(connection, endpoint_id),

@@ -14,12 +14,12 @@ from sqlalchemy import Connection
 from ordertrail.adapters.destinations import Resolver, check_destination, system_resolver
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, WebhookEndpointNotFound
+from ordertrail.domain.notifying.endpoints import Endpoint
+from ordertrail.domain.notifying.outbox import LoggedAttempt
 from ordertrail.domain.notifying.policy import EVENT_TYPES
 from ordertrail.services.context import Services
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
-from ordertrail.storage.notifying.endpoints import EndpointRecord
-from ordertrail.storage.notifying.outbox import LoggedAttempt
 
 # After a rotation, messages are signed with both secrets for this long, so receivers can switch over.
 ROTATION_OVERLAP: Final = timedelta(hours=24)
@@ -34,7 +34,7 @@ def new_secret() -> str:
 class EndpointWithSecret:
     """A just-created or just-rotated endpoint, with its secret (shown this once)."""
 
-    endpoint: EndpointRecord
+    endpoint: Endpoint
     secret: str
 
 
@@ -60,7 +60,7 @@ async def create_endpoint(
     await check_destination(url, allow_private=allow_private, resolver=resolver)
     secret = new_secret()
 
-    def transaction(connection: Connection) -> EndpointRecord:
+    def transaction(connection: Connection) -> Endpoint:
         endpoint_id = notification_store.insert_endpoint(
             connection,
             merchant_id=merchant_id,
@@ -79,20 +79,20 @@ def _scope(principal: Principal) -> int | None:
     return None if principal.is_admin else principal.merchant_id
 
 
-def _one(connection: Connection, principal: Principal, endpoint_id: int) -> EndpointRecord:
+def _one(connection: Connection, principal: Principal, endpoint_id: int) -> Endpoint:
     found = notification_store.endpoints(connection, merchant_id=_scope(principal), endpoint_id=endpoint_id)
     if not found:
         raise WebhookEndpointNotFound(f"No webhook endpoint {endpoint_id}.", field="endpoint_id")
     return found[0]
 
 
-async def list_endpoints(services: Services, *, principal: Principal, merchant_id: int | None) -> list[EndpointRecord]:
+async def list_endpoints(services: Services, *, principal: Principal, merchant_id: int | None) -> list[Endpoint]:
     """The caller's endpoints (admins: a named merchant's, or all)."""
     scope = _scope(principal) if not principal.is_admin else merchant_id
     return await services.db.read(lambda c: notification_store.endpoints(c, merchant_id=scope))
 
 
-async def get_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> EndpointRecord:
+async def get_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> Endpoint:
     return await services.db.read(lambda c: _one(c, principal, endpoint_id))
 
 
@@ -112,7 +112,7 @@ async def rotate_secret(services: Services, *, principal: Principal, endpoint_id
     """A new signing secret; the old one keeps signing alongside it for ``ROTATION_OVERLAP``."""
     secret = new_secret()
 
-    def transaction(connection: Connection) -> EndpointRecord:
+    def transaction(connection: Connection) -> Endpoint:
         endpoint = _one(connection, principal, endpoint_id)
         now = services.clock()
         notification_store.update_endpoint(

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.revisions import delay_text, window_text
+from ordertrail.domain.notifying.endpoints import Endpoint
+from ordertrail.domain.notifying.outbox import NewMessage
 from ordertrail.domain.notifying.policy import (
     STALLED_EVENT,
     Channel,
@@ -26,15 +28,14 @@ from ordertrail.domain.notifying.policy import (
     plan_stalls,
     subscribed,
 )
+from ordertrail.domain.orders.order import Order
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.estimating.state import EtaContext
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
 from ordertrail.storage.notifying import preferences as preference_store
-from ordertrail.storage.notifying.endpoints import EndpointRecord
 from ordertrail.storage.orders import orders as order_store
-from ordertrail.storage.orders.orders import OrderRecord
 
 
 def new_message_id() -> str:
@@ -55,7 +56,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
     )
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
     merchant_names = merchant_store.merchant_names(connection, merchant_ids)
-    messages: list[outbox_store.NewMessage] = []
+    messages: list[NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
         if notice.channel is Channel.WEBHOOK:
@@ -63,7 +64,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
             for endpoint in endpoints:
                 if endpoint.merchant_id == change.merchant_id and subscribed(notice.event_type, endpoint.event_types):
                     messages.append(
-                        outbox_store.NewMessage(
+                        NewMessage(
                             message_id=new_message_id(),
                             channel=Channel.WEBHOOK.value,
                             event_type=notice.event_type,
@@ -74,7 +75,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
                     )
         else:
             messages.append(
-                outbox_store.NewMessage(
+                NewMessage(
                     message_id=new_message_id(),
                     channel=Channel.EMAIL.value,
                     event_type=notice.event_type,
@@ -87,7 +88,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
     return len(messages)
 
 
-def webhook_body(notice: Notice, order: OrderRecord, *, now: datetime) -> str:
+def webhook_body(notice: Notice, order: Order, *, now: datetime) -> str:
     """The JSON body of a webhook (Standard Webhooks shape: type, timestamp, data)."""
     change, event = notice.change, notice.change.event
     document: dict[str, Any] = {
@@ -121,7 +122,7 @@ def webhook_body(notice: Notice, order: OrderRecord, *, now: datetime) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def email_context(notice: Notice, order: OrderRecord, merchant_name: str) -> dict[str, Any]:
+def email_context(notice: Notice, order: Order, merchant_name: str) -> dict[str, Any]:
     """What an email template needs, frozen at the time of the event (rendered by the worker)."""
     change = notice.change
     parcels = notice.order_changes or (change,)
@@ -152,7 +153,7 @@ def enqueue_delay_notices(
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
     names = merchant_store.merchant_names(connection, merchant_ids)
-    messages: list[outbox_store.NewMessage] = []
+    messages: list[NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
         window = {"earliest": change.earliest.isoformat(), "latest": change.latest.isoformat()}
@@ -181,7 +182,7 @@ def enqueue_delay_notices(
             "tracking_numbers": [change.tracking_number],
         }
         messages.append(
-            outbox_store.NewMessage(
+            NewMessage(
                 message_id=new_message_id(),
                 channel=Channel.EMAIL.value,
                 event_type=notice.event_type,
@@ -200,7 +201,7 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext],
     wanted = plan_stalls([c.merchant_id for c in stalled], preference_store.preferences_of(connection, merchant_ids))
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
     orders = order_store.orders_by_id(connection, sorted({c.order_id for c in stalled}))
-    messages: list[outbox_store.NewMessage] = []
+    messages: list[NewMessage] = []
     for context, send in zip(stalled, wanted, strict=True):
         row = context.row
         if not send or row is None:
@@ -219,7 +220,7 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext],
     return len(messages)
 
 
-def _overlay_body(kind: str, order: OrderRecord, tracking_number: str, *, now: datetime, **data: Any) -> str:
+def _overlay_body(kind: str, order: Order, tracking_number: str, *, now: datetime, **data: Any) -> str:
     document = {
         "type": kind,
         "timestamp": now.isoformat(),
@@ -228,11 +229,9 @@ def _overlay_body(kind: str, order: OrderRecord, tracking_number: str, *, now: d
     return json.dumps(document, separators=(",", ":"))
 
 
-def _webhook_rows(
-    endpoints: Sequence[EndpointRecord], merchant_id: int, kind: str, body: str
-) -> list[outbox_store.NewMessage]:
+def _webhook_rows(endpoints: Sequence[Endpoint], merchant_id: int, kind: str, body: str) -> list[NewMessage]:
     return [
-        outbox_store.NewMessage(
+        NewMessage(
             message_id=new_message_id(),
             channel=Channel.WEBHOOK.value,
             event_type=kind,

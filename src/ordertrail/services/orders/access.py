@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
-from ordertrail.domain.orders.order import Address, Customer
+from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.services.context import Services
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import lookups as attempt_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.orders import OrderRecord
 from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
@@ -48,7 +47,7 @@ def _digest(text: bytes) -> bytes:
     return hashlib.sha256(text).digest()
 
 
-def _matches(order: OrderRecord, verifier: bytes) -> bool:
+def _matches(order: Order, verifier: bytes) -> bool:
     given = _digest(verifier)
     email = hmac.compare_digest(given, _digest(_normal_verifier(order.customer.email)))
     postal = hmac.compare_digest(given, _digest(_normal_verifier(order.destination.postal_code)))
@@ -124,7 +123,7 @@ class VerifiedParcel:
 class VerifiedOrder:
     """What the verified order view shows: the order and each parcel's derived status and timeline."""
 
-    order: OrderRecord
+    order: Order
     merchant_name: str
     parcels: tuple[VerifiedParcel, ...]
 
@@ -148,7 +147,7 @@ async def verified_order(services: Services, *, order_id: int) -> VerifiedOrder:
     return await services.db.read(read)
 
 
-_DECOY = OrderRecord(
+_DECOY = Order(
     id=0,
     merchant_id=0,
     order_number="",

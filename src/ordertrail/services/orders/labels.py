@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound, OrderNotFound, ParcelNotFound
+from ordertrail.domain.orders.order import Order
 from ordertrail.labels import LabelData, Layout, render_labels, tracking_page_url
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
@@ -17,14 +18,13 @@ from ordertrail.services.tracking.lookup import canonical_number
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.orders import OrderRecord
 from ordertrail.storage.orders.parcels import ParcelRecord
 
 MAX_BULK_ORDERS: Final = 500
 _NAMED_IN_ERROR: Final = 20
 
 
-def _label(order: OrderRecord, parcel: ParcelRecord, sender: str, public_base_url: str) -> LabelData:
+def _label(order: Order, parcel: ParcelRecord, sender: str, public_base_url: str) -> LabelData:
     return LabelData(
         tracking_number=parcel.tracking_number,
         tracking_url=tracking_page_url(public_base_url, parcel.tracking_number),
@@ -39,7 +39,7 @@ def _label(order: OrderRecord, parcel: ParcelRecord, sender: str, public_base_ur
     )
 
 
-def _labels_of_orders(connection: Connection, orders: Sequence[OrderRecord], public_base_url: str) -> list[LabelData]:
+def _labels_of_orders(connection: Connection, orders: Sequence[Order], public_base_url: str) -> list[LabelData]:
     parcels = parcel_store.parcels_of_orders(connection, [o.id for o in orders])
     senders = merchant_store.merchant_names(connection, sorted({o.merchant_id for o in orders}))
     return [_label(o, p, senders[o.merchant_id], public_base_url) for o in orders for p in parcels[o.id]]
@@ -90,7 +90,7 @@ async def order_labels(
             merchant_id = merchant_store.merchant_id_by_name(connection, merchant)
             if merchant_id is None:
                 raise MerchantNotFound(f"No merchant {merchant!r}.", field="merchant")
-        found: list[OrderRecord] = []
+        found: list[Order] = []
         missing: list[str] = []
         for number in wanted:
             matches = order_store.order_by_number(connection, merchant_id=merchant_id, order_number=number)

@@ -17,6 +17,7 @@ from ordertrail.domain.errors import (
 from ordertrail.domain.orders.order import OrderSpec
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.scans import NewEvent
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.domain.tracking import tracking_number as tn
@@ -92,7 +93,7 @@ def place_order_tx(
         promised_delivery_date=spec.promised_delivery_date,
         at=now,
     )
-    first_events: list[scan_store.NewEvent] = []
+    first_events: list[NewEvent] = []
     changes: list[ParcelChange] = []
     for position, (parcel_spec, number) in enumerate(zip(spec.parcels, numbers, strict=True), start=1):
         parcel_id = parcel_store.insert_parcel(
@@ -111,7 +112,7 @@ def place_order_tx(
             occurred_at=placed_at,
             recorded_at=now,
         )
-        first_events.append(scan_store.NewEvent(parcel_id, event, body_hash="", api_key_id=None))
+        first_events.append(NewEvent(parcel_id, event, body_hash="", api_key_id=None))
         changes.append(
             ParcelChange(
                 parcel_id=parcel_id,

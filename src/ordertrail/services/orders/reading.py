@@ -12,6 +12,7 @@ from ordertrail.domain.errors import (
     InvalidInput,
     OrderNotFound,
 )
+from ordertrail.domain.orders.order import Order
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
 from ordertrail.domain.scanning.status import Status
@@ -20,7 +21,6 @@ from ordertrail.services.context import Services
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.orders import OrderRecord
 from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
@@ -29,14 +29,14 @@ from ordertrail.storage.scanning import events as scan_store
 class OrderView:
     """An order with its parcels, their events and (for private views) proofs of delivery."""
 
-    order: OrderRecord
+    order: Order
     merchant_name: str
     parcels: tuple[ParcelRecord, ...]
     events: dict[int, list[ScanEvent]]
     proofs: dict[str, Proof]
 
 
-def order_view_tx(connection: Connection, record: OrderRecord, *, private: bool) -> OrderView:
+def order_view_tx(connection: Connection, record: Order, *, private: bool) -> OrderView:
     parcels = parcel_store.parcels_of_orders(connection, [record.id])[record.id]
     events = scan_store.events_of(connection, [p.id for p in parcels])
     proofs = scan_store.proofs_of(connection, [e.event_id for evs in events.values() for e in evs]) if private else {}
@@ -67,7 +67,7 @@ async def get_order(services: Services, *, principal: Principal, order_number: s
 class OrderPage:
     """A page of orders, newest first, and the cursor of the next page (None on the last)."""
 
-    orders: tuple[tuple[OrderRecord, tuple[ParcelRecord, ...]], ...]
+    orders: tuple[tuple[Order, tuple[ParcelRecord, ...]], ...]
     next_cursor: str | None
 
 

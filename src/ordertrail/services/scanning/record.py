@@ -19,7 +19,7 @@ from ordertrail.domain.errors import FieldProblem
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.derivation import Derivation, ParcelState, TimelineEntry, derive
 from ordertrail.domain.scanning.events import ScanEvent
-from ordertrail.domain.scanning.scans import Outcome, ScanInput, scan_problems
+from ordertrail.domain.scanning.scans import NewEvent, Outcome, ScanInput, scan_problems
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.services.context import Services
@@ -130,7 +130,7 @@ def record_scans_tx(
     changes: list[ParcelChange] = []
     seen: dict[str, str] = {}  # event_id -> body hash, for repeats within this batch
     created: dict[str, tuple[ScanEvent, bool, Effect, ParcelState]] = {}  # event_id -> (event, late, effect, before)
-    new_rows: list[scan_store.NewEvent] = []
+    new_rows: list[NewEvent] = []
 
     def parcel_work(record: ParcelRecord) -> _ParcelWork:
         if record.tracking_number not in work:
@@ -192,7 +192,7 @@ def record_scans_tx(
         if (parcel.state.status, parcel.state.substatus) != (previous.status, previous.substatus):
             parcel.status_version += 1
         created[event.event_id] = (event, late, effect, previous)
-        new_rows.append(scan_store.NewEvent(record.id, event, scan.body_hash, key_id, scan.proof))
+        new_rows.append(NewEvent(record.id, event, scan.body_hash, key_id, scan.proof))
         changes.append(
             ParcelChange(
                 parcel_id=record.id,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.accounts.keys import ApiKey, Principal, Role
 from ordertrail.storage.database import Database
 from ordertrail.storage.tables import api_key, merchant
 from ordertrail.storage.types import new_id
@@ -54,28 +53,14 @@ def principals_by_hash(connection: Connection, key_hashes: Sequence[str]) -> dic
     }
 
 
-@dataclass(frozen=True, slots=True)
-class KeyRecord:
-    """A key as listed to admins: never the key itself."""
-
-    id: int
-    display_prefix: str
-    role: Role
-    name: str
-    merchant: str | None
-    facility: str | None
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-def list_keys(connection: Connection) -> list[KeyRecord]:
+def list_keys(connection: Connection) -> list[ApiKey]:
     rows = connection.execute(
         select(api_key, merchant.c.name.label("merchant_name"))
         .outerjoin(merchant, merchant.c.id == api_key.c.merchant_id)
         .order_by(api_key.c.id)
     )
     return [
-        KeyRecord(
+        ApiKey(
             id=r.id,
             display_prefix=r.display_prefix,
             role=Role(r.role),

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from ordertrail.domain.accounts.pairing import PairingClaim
 from ordertrail.storage.tables import pairing_code
 from ordertrail.storage.types import new_id
-
-
-@dataclass(frozen=True, slots=True)
-class PairingRecord:
-    """What a code was created for."""
-
-    id: int
-    name: str
-    facility: str | None
 
 
 def insert_code(
@@ -31,7 +22,7 @@ def insert_code(
     return new_id(result)
 
 
-def claim_code(connection: Connection, code_hash: str, *, at: datetime) -> PairingRecord | None:
+def claim_code(connection: Connection, code_hash: str, *, at: datetime) -> PairingClaim | None:
     """Mark a live (unused, unexpired) code as used; None when there is no such code."""
     row = connection.execute(
         select(pairing_code.c.id, pairing_code.c.name, pairing_code.c.facility).where(
@@ -48,7 +39,7 @@ def claim_code(connection: Connection, code_hash: str, *, at: datetime) -> Pairi
     )
     if claimed.rowcount != 1:
         return None
-    return PairingRecord(id=row.id, name=row.name, facility=row.facility)
+    return PairingClaim(id=row.id, name=row.name, facility=row.facility)
 
 
 def attach_key(connection: Connection, code_id: int, key_id: int) -> None:

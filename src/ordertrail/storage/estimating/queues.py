@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 
-from ordertrail.storage.estimating.state import ETA_COLUMNS, EtaRow, destination, eta_row
+from ordertrail.domain.estimating.state import EtaRow, PendingDelivery
+from ordertrail.storage.estimating.state import ETA_COLUMNS, destination, eta_row
 from ordertrail.storage.tables import LEARN_PENDING, WATCHED, order, parcel
 
 
@@ -46,15 +47,6 @@ def mark_learned(connection: Connection, learned: Mapping[int, bool]) -> None:
     rows = [{"b_id": parcel_id, "b_learned": value} for parcel_id, value in learned.items()]
     if rows:
         connection.execute(_MARK_LEARNED, rows)
-
-
-class PendingDelivery(NamedTuple):
-    """A delivered parcel taken by the learning job: whether it is learned already, and its destination."""
-
-    parcel_id: int
-    learned: bool
-    country: str
-    area: str
 
 
 _PENDING_DELIVERIES = (

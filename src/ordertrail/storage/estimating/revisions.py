@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, insert, select
 
+from ordertrail.domain.estimating.revisions import Revision
 from ordertrail.storage.sqlite_rows import execute_rows, row_maker
 from ordertrail.storage.tables import parcel_estimate
-
-
-class Revision(NamedTuple):
-    """One change of a parcel's estimate."""
-
-    parcel_id: int
-    earliest: date
-    latest: date
-    likely: date
-    confidence: float
-    basis: str
-    step: str
-    reason: str
-    delayed: bool
-    created_at: datetime
-
 
 _ADD_REVISION = insert(parcel_estimate)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from itertools import compress
 from operator import attrgetter, ne
@@ -12,38 +12,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from ordertrail.domain.estimating.lanes import postal_area
+from ordertrail.domain.estimating.state import EtaRow
 from ordertrail.storage.tables import order, parcel
-
-# -- a parcel's estimate state (the ``eta_*`` columns of ``parcel``) ------------------------------------------
-
-
-@dataclass(slots=True)
-class EtaRow:
-    """A parcel's estimate state (mutable: the estimate update edits it, then it is saved with the parcel)."""
-
-    parcel_id: int
-    origin: str | None = None
-    origin_at: datetime | None = None
-    step: str | None = None
-    step_started_at: datetime | None = None
-    hubs: int = 0
-    earliest: date | None = None
-    latest: date | None = None
-    likely: date | None = None
-    confidence: float | None = None
-    basis: str | None = None
-    estimated_at: datetime | None = None
-    promise: date | None = None
-    delayed: bool = False
-    delay_reason: str | None = None
-    stall_after: datetime | None = None
-    stalled_at: datetime | None = None
-    learned: bool = False
-    country: str = ""  # empty: never estimated (its lane's destination is not known here yet)
-    area: str = ""
-    watched: bool = False  # on its way with an estimate: the stalled-parcel sweep looks at it
-    learn_pending: bool = False  # delivered, not yet in the lane statistics: the learning job takes it
-
 
 _ROW_FIELDS = tuple(f.name for f in fields(EtaRow))[1:]  # without parcel_id
 ETA_COLUMNS = tuple(parcel.c[f"eta_{name}"] for name in _ROW_FIELDS)

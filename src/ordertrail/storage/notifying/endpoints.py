@@ -4,41 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.storage.tables import webhook_endpoint
 from ordertrail.storage.types import new_id
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointRecord:
-    """A webhook endpoint as stored (with its secrets: never shown after creation)."""
-
-    id: int
-    merchant_id: int
-    url: str
-    description: str | None
-    event_types: tuple[str, ...]
-    secret: str
-    previous_secret: str | None
-    previous_secret_expires_at: datetime | None
-    created_at: datetime
-    disabled_at: datetime | None
-    disabled_reason: str | None
-
-    def secrets(self, now: datetime) -> tuple[str, ...]:
-        """The secrets to sign with: the current one, and during a rotation the previous one too."""
-        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
-            return (self.secret, self.previous_secret)
-        return (self.secret,)
-
-
-def _endpoint(row: Any) -> EndpointRecord:
-    return EndpointRecord(
+def _endpoint(row: Any) -> Endpoint:
+    return Endpoint(
         id=row.id,
         merchant_id=row.merchant_id,
         url=row.url,
@@ -77,9 +54,7 @@ def insert_endpoint(
     )
 
 
-def endpoints(
-    connection: Connection, *, merchant_id: int | None, endpoint_id: int | None = None
-) -> list[EndpointRecord]:
+def endpoints(connection: Connection, *, merchant_id: int | None, endpoint_id: int | None = None) -> list[Endpoint]:
     """Live (not deleted) endpoints of a merchant (None: of all merchants), or the one with ``endpoint_id``."""
     query = select(webhook_endpoint).where(webhook_endpoint.c.deleted_at.is_(None)).order_by(webhook_endpoint.c.id)
     if merchant_id is not None:
@@ -89,7 +64,7 @@ def endpoints(
     return [_endpoint(r) for r in connection.execute(query)]
 
 
-def active_endpoints_of(connection: Connection, merchant_ids: Sequence[int]) -> list[EndpointRecord]:
+def active_endpoints_of(connection: Connection, merchant_ids: Sequence[int]) -> list[Endpoint]:
     """Endpoints that should receive new messages: live and enabled."""
     if not merchant_ids:
         return []
@@ -103,7 +78,7 @@ def active_endpoints_of(connection: Connection, merchant_ids: Sequence[int]) -> 
     return [_endpoint(r) for r in rows]
 
 
-def endpoint_by_id(connection: Connection, endpoint_id: int) -> EndpointRecord | None:
+def endpoint_by_id(connection: Connection, endpoint_id: int) -> Endpoint | None:
     """Any endpoint, deleted or not (the worker needs the secret of whatever it is sending)."""
     row = connection.execute(select(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id)).one_or_none()
     return None if row is None else _endpoint(row)

@@ -9,61 +9,13 @@ update after the send is fenced on ``claimed_by`` so a worker whose lease lapsed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, or_, select, update
 
+from ordertrail.domain.notifying.outbox import DEAD, PENDING, Attempt, LoggedAttempt, Message, NewMessage, Outcome
 from ordertrail.storage.tables import delivery_attempt, outbox
-
-PENDING = "pending"
-DELIVERED = "delivered"
-DEAD = "dead"
-SKIPPED = "skipped"
-
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    """An outbox row to write."""
-
-    message_id: str
-    channel: str
-    event_type: str
-    merchant_id: int
-    payload: str
-    endpoint_id: int | None = None
-    recipient: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A claimed outbox row."""
-
-    id: int
-    message_id: str
-    channel: str
-    event_type: str
-    merchant_id: int
-    endpoint_id: int | None
-    recipient: str | None
-    payload: str
-    attempts: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One delivery attempt, as logged."""
-
-    outbox_id: int
-    endpoint_id: int | None
-    attempted_at: datetime
-    status_code: int | None
-    duration_ms: int
-    response_body: str | None
-    error: str | None
-    succeeded: bool
 
 
 def add_messages(connection: Connection, messages: Sequence[NewMessage], *, now: datetime) -> None:
@@ -127,17 +79,6 @@ def claim(
     connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_by=worker, lease_until=lease_until))
     rows = connection.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
     return [_message(row) for row in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one claimed row after an attempt (or without one: ``attempt`` None)."""
-
-    outbox_id: int
-    state: str  # PENDING (retry at next_attempt_at), DELIVERED, DEAD or SKIPPED
-    attempt: Attempt | None
-    next_attempt_at: datetime | None = None
-    error: str | None = None
 
 
 # Built once: the worker records every outcome with it (building an UPDATE per outcome showed in profiles).
@@ -235,22 +176,6 @@ def replay_dead(connection: Connection, *, endpoint_id: int, message_ids: Sequen
         .values(state=PENDING, attempts=0, next_attempt_at=now, finished_at=None, claimed_by=None, lease_until=None)
     )
     return int(result.rowcount)
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedAttempt:
-    """A row of an endpoint's delivery log."""
-
-    id: int
-    message_id: str
-    event_type: str
-    attempted_at: datetime
-    status_code: int | None
-    duration_ms: int
-    response_body: str | None
-    error: str | None
-    succeeded: bool
-    message_state: str
 
 
 def attempts_of_endpoint(

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select
 
-from ordertrail.domain.orders.order import Address, Customer
+from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.storage.tables import order, parcel
 from ordertrail.storage.types import new_id
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    """An order as stored."""
-
-    id: int
-    merchant_id: int
-    order_number: str
-    placed_at: datetime
-    customer: Customer
-    destination: Address
-    promised_delivery_date: date | None
-    created_at: datetime
-
-
-def _order(row: Any) -> OrderRecord:
-    return OrderRecord(
+def _order(row: Any) -> Order:
+    return Order(
         id=row.id,
         merchant_id=row.merchant_id,
         order_number=row.order_number,
@@ -80,7 +65,7 @@ def insert_order(
     return new_id(result)
 
 
-def order_by_number(connection: Connection, *, merchant_id: int | None, order_number: str) -> list[OrderRecord]:
+def order_by_number(connection: Connection, *, merchant_id: int | None, order_number: str) -> list[Order]:
     """Orders with that number (one per merchant; all merchants when ``merchant_id`` is None)."""
     query = select(order).where(order.c.order_number == order_number)
     if merchant_id is not None:
@@ -88,7 +73,7 @@ def order_by_number(connection: Connection, *, merchant_id: int | None, order_nu
     return [_order(row) for row in connection.execute(query.order_by(order.c.id))]
 
 
-def orders_by_id(connection: Connection, ids: Sequence[int]) -> dict[int, OrderRecord]:
+def orders_by_id(connection: Connection, ids: Sequence[int]) -> dict[int, Order]:
     if not ids:
         return {}
     return {row.id: _order(row) for row in connection.execute(select(order).where(order.c.id.in_(ids)))}
@@ -103,7 +88,7 @@ def list_orders(
     placed_after: datetime | None,
     before_id: int | None,
     limit: int,
-) -> list[OrderRecord]:
+) -> list[Order]:
     """Newest first, keyset-paginated by id."""
     query = select(order)
     if merchant_id is not None:

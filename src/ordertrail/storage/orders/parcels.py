@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 
+from ordertrail.domain.estimating.state import EtaRow
 from ordertrail.storage.database import Database
-from ordertrail.storage.estimating.state import ETA_COLUMNS, EtaRow, eta_row
+from ordertrail.storage.estimating.state import ETA_COLUMNS, eta_row
 from ordertrail.storage.sqlite_rows import execute_rows, row_maker
 from ordertrail.storage.tables import order, parcel
 from ordertrail.storage.types import new_id

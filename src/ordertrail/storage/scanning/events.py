@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select
 
-from ordertrail.domain.scanning.events import Location, ScanEvent
-from ordertrail.domain.scanning.scans import Proof
+from ordertrail.domain.scanning.events import Location, ScanEvent, StoredScan
+from ordertrail.domain.scanning.scans import NewEvent, Proof
 from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
 from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
 
@@ -110,16 +109,6 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class StoredScan:
-    """What is kept of an event id already used: to answer a retry or spot a conflicting reuse."""
-
-    event_id: str
-    body_hash: str
-    parcel_id: int | None  # None while unmatched
-    tracking_number: str | None = None
-
-
 def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[str, StoredScan]:
     """Stored scans (matched or not) among ``event_ids``."""
     if not event_ids:
@@ -130,17 +119,6 @@ def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[st
     for row in connection.execute(_KNOWN_UNMATCHED, {"ids": event_ids}):
         found.setdefault(row.event_id, StoredScan(row.event_id, row.body_hash, None, row.tracking_number))
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class NewEvent:
-    """An event about to be appended."""
-
-    parcel_id: int
-    event: ScanEvent
-    body_hash: str
-    api_key_id: int | None
-    proof: Proof | None = None
 
 
 def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
+from ordertrail.domain.scanning.scans import KeptScan
 from ordertrail.storage.tables import unmatched_scan
 
 
@@ -34,18 +34,7 @@ def keep_unmatched(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Unmatched:
-    """A kept scan whose number no parcel has (yet)."""
-
-    event_id: str
-    tracking_number: str
-    payload: str
-    api_key_id: int | None
-    recorded_at: datetime
-
-
-def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> list[Unmatched]:
+def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> list[KeptScan]:
     """Kept, not yet attached scans of the given numbers, oldest first."""
     if not tracking_numbers:
         return []
@@ -54,10 +43,10 @@ def unmatched_for(connection: Connection, tracking_numbers: Sequence[str]) -> li
         .where(unmatched_scan.c.tracking_number.in_(tracking_numbers), unmatched_scan.c.attached_at.is_(None))
         .order_by(unmatched_scan.c.id)
     )
-    return [Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at) for r in rows]
+    return [KeptScan(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at) for r in rows]
 
 
-def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list[tuple[int, Unmatched]]:
+def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list[tuple[int, KeptScan]]:
     """Unattached unmatched scans, oldest first, for admins."""
     rows = connection.execute(
         select(unmatched_scan)
@@ -65,7 +54,7 @@ def list_unmatched(connection: Connection, *, after_id: int, limit: int) -> list
         .order_by(unmatched_scan.c.id)
         .limit(limit)
     )
-    return [(r.id, Unmatched(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at)) for r in rows]
+    return [(r.id, KeptScan(r.event_id, r.tracking_number, r.payload, r.api_key_id, r.recorded_at)) for r in rows]
 
 
 def mark_attached(connection: Connection, event_ids: Sequence[str], *, at: datetime) -> None:

@@ -1,0 +1,87 @@
+"""The outbox's vocabulary: messages to send, their states, delivery attempts and what became of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PENDING = "pending"
+
+
+DELIVERED = "delivered"
+
+
+DEAD = "dead"
+
+
+SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """An outbox row to write."""
+
+    message_id: str
+    channel: str
+    event_type: str
+    merchant_id: int
+    payload: str
+    endpoint_id: int | None = None
+    recipient: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A claimed outbox row."""
+
+    id: int
+    message_id: str
+    channel: str
+    event_type: str
+    merchant_id: int
+    endpoint_id: int | None
+    recipient: str | None
+    payload: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One delivery attempt, as logged."""
+
+    outbox_id: int
+    endpoint_id: int | None
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_body: str | None
+    error: str | None
+    succeeded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row after an attempt (or without one: ``attempt`` None)."""
+
+    outbox_id: int
+    state: str  # PENDING (retry at next_attempt_at), DELIVERED, DEAD or SKIPPED
+    attempt: Attempt | None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAttempt:
+    """A row of an endpoint's delivery log."""
+
+    id: int
+    message_id: str
+    event_type: str
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_body: str | None
+    error: str | None
+    succeeded: bool
+    message_state: str

@@ -70,10 +70,10 @@ def test_in_order_and_late_scans_keep_the_same_place_as_a_replay(run_services: C
                 parcel = parcel_store.parcels_by_tracking_number(connection, [tn])[tn]
                 events = scan_store.events_of(connection, [parcel.id])[parcel.id]
                 visits = visits_of(derive(events))
-                assert parcel.eta is not None
-                assert (parcel.eta.step, parcel.eta.step_started_at) == (visits[-1].step, visits[-1].started_at)
-                assert parcel.eta.hubs == sum(v.step.startswith("in_transit") for v in visits)
-                assert parcel.eta.origin == "Warehouse Leeds"
+                assert parcel.estimate is not None
+                assert (parcel.estimate.step, parcel.estimate.step_started_at) == (visits[-1].step, visits[-1].started_at)
+                assert parcel.estimate.hubs == sum(v.step.startswith("in_transit") for v in visits)
+                assert parcel.estimate.origin == "Warehouse Leeds"
 
             await services.db.read(check)
 

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from ordertrail.domain.orders.order import Order
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import Derivation
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
@@ -13,7 +14,6 @@ from ordertrail.domain.scanning.status import label
 from ordertrail.services.orders.reading import OrderView
 from ordertrail.services.scanning.record import ScanResult
 from ordertrail.services.tracking.documents import public_event, public_tracking
-from ordertrail.storage.orders.parcels import ParcelRecord
 
 
 def private_event(event: ScanEvent, *, late: bool, effect: str | None, proof: Proof | None = None) -> dict[str, Any]:
@@ -54,16 +54,16 @@ def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
-def parcel_summary(parcel: ParcelRecord) -> dict[str, Any]:
+def parcel_summary(parcel: Parcel) -> dict[str, Any]:
     """What a scanner shows after a scan: status and enough to put the parcel on the right shelf."""
     return {
         "tracking_number": parcel.tracking_number,
-        "status": parcel.status,
-        "status_label": label(parcel.status),
-        "substatus": parcel.substatus,
-        "status_version": parcel.status_version,
-        "status_changed_at": parcel.status_changed_at.isoformat(),
-        "last_sequence": parcel.last_sequence,
+        "status": parcel.state.status.value,
+        "status_label": label(parcel.state.status),
+        "substatus": parcel.state.substatus,
+        "status_version": parcel.state.status_version,
+        "status_changed_at": parcel.state.status_changed_at.isoformat(),
+        "last_sequence": parcel.state.last_sequence,
         "order_number": parcel.order_number,
         "position": parcel.position,
         "parcel_count": parcel.parcel_count,
@@ -96,7 +96,7 @@ def scan_result(result: ScanResult, *, with_event: bool = True) -> dict[str, Any
     return document
 
 
-def order_summary(order: Order, parcels: tuple[ParcelRecord, ...]) -> dict[str, Any]:
+def order_summary(order: Order, parcels: tuple[Parcel, ...]) -> dict[str, Any]:
     return {
         "order_number": order.order_number,
         "placed_at": order.placed_at.isoformat(),
@@ -120,11 +120,11 @@ def order_summary(order: Order, parcels: tuple[ParcelRecord, ...]) -> dict[str, 
                 "position": p.position,
                 "reference": p.reference,
                 "weight_grams": p.weight_grams,
-                "status": p.status,
-                "status_label": label(p.status),
-                "substatus": p.substatus,
-                "status_version": p.status_version,
-                "last_event_at": p.last_event_at.isoformat(),
+                "status": p.state.status.value,
+                "status_label": label(p.state.status),
+                "substatus": p.state.substatus,
+                "status_version": p.state.status_version,
+                "last_event_at": p.state.last_event_at.isoformat(),
             }
             for p in parcels
         ],

@@ -59,7 +59,7 @@ async def order_view(token: str, request: Request, services: ServicesDep, public
     for document, item in zip(parcels, order.parcels, strict=True):
         document["reference"] = item.parcel.reference
         document["position"] = item.parcel.position
-    after = "-".join(str(p.parcel.last_sequence) for p in order.parcels)
+    after = "-".join(str(p.parcel.state.last_sequence) for p in order.parcels)
     destination = order.order.destination
     return render(
         "order.html",

@@ -72,5 +72,5 @@ async def tracking_page(tracking_number: str, request: Request, services: Servic
     except ParcelNotFound:
         return not_found_page(tracking_number)
     parcel = parcel_context(view)
-    stream = f"/api/v1/tracking/{view.parcel.tracking_number}/events?after={view.parcel.last_sequence}"
+    stream = f"/api/v1/tracking/{view.parcel.tracking_number}/events?after={view.parcel.state.last_sequence}"
     return render("tracking.html", {"parcel": parcel, "stream_url": stream})

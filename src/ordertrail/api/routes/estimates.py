@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.estimating.revisions import Revision
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.context import Services
 from ordertrail.services.estimating import queries as estimate_queries
-from ordertrail.storage.estimating.queues import FlaggedParcel
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"])
 
@@ -32,13 +32,14 @@ def revision_view(revision: Revision) -> dict[str, Any]:
     }
 
 
-def flagged_view(found: FlaggedParcel) -> dict[str, Any]:
-    eta = found.eta
+def flagged_view(found: Parcel) -> dict[str, Any]:
+    eta = found.estimate
+    assert eta is not None  # parcel lists read the estimate state
     return {
         "tracking_number": found.tracking_number,
         "order_number": found.order_number,
-        "status": found.status,
-        "last_event_at": found.last_event_at.isoformat(),
+        "status": found.state.status.value,
+        "last_event_at": found.state.last_event_at.isoformat(),
         "step": eta.step,
         "stalled_at": eta.stalled_at.isoformat() if eta.stalled_at else None,
         "stall_after": eta.stall_after.isoformat() if eta.stall_after else None,

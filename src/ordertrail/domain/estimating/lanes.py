@@ -59,3 +59,13 @@ class Lane:
     def name(self) -> str:
         """The finest key, as shown in reports."""
         return self.fallbacks()[0][1]
+
+
+def lane_destination(
+    saved_country: str | None, saved_area: str | None, country: str, postal_code: str | None
+) -> tuple[str, str]:
+    """The destination part of a parcel's lane (country, area): as saved with its estimate state, else from
+    its order's address."""
+    if saved_country:
+        return saved_country, saved_area or ""
+    return country.upper(), postal_area(country, postal_code)

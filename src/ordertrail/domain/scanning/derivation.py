@@ -7,7 +7,7 @@ duplicated and out-of-order scans give the same answer whatever order they are s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -50,39 +50,6 @@ class TimelineEntry(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ParcelState:
-    """What replaying a parcel's events leaves behind: enough to apply one more event that happened later."""
-
-    status: Status
-    substatus: str | None
-    furthest_rank: int
-    latest_occurred_at: datetime  # of any event, applied or not
-    status_since: datetime  # when the event that set the current status happened
-
-    def advance(self, event: ScanEvent) -> tuple[ParcelState, Effect] | None:
-        """Apply an event that happened after every event the parcel has; None if it did not (replay all).
-
-        Equal to ``derive`` over all events plus this one, without reading them: the common case on ingest.
-        """
-        if event.status == CORRECTION or event.occurred_at <= self.latest_occurred_at:
-            return None
-        effect = judge(self.status, self.furthest_rank, STATUS_BY_VALUE[event.status])
-        if effect is not Effect.APPLIED:
-            return replace(self, latest_occurred_at=event.occurred_at), effect
-        status = STATUS_BY_VALUE[event.status]
-        return (
-            ParcelState(
-                status=status,
-                substatus=event.substatus,
-                furthest_rank=max(self.furthest_rank, RANK.get(status, self.furthest_rank)),
-                latest_occurred_at=event.occurred_at,
-                status_since=event.occurred_at,
-            ),
-            effect,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class Derivation:
     """The derived state of a parcel."""
 
@@ -91,13 +58,6 @@ class Derivation:
     furthest_rank: int
     last_applied: ScanEvent | None
     timeline: tuple[TimelineEntry, ...]
-
-    @property
-    def state(self) -> ParcelState:
-        latest = max((e.event.occurred_at for e in self.timeline if e.effect is not Effect.CORRECTION), default=None)
-        assert latest is not None, "a parcel always has its order_placed event"
-        since = self.last_applied.occurred_at if self.last_applied is not None else latest
-        return ParcelState(self.status, self.substatus, self.furthest_rank, latest, since)
 
     def reached_at(self) -> dict[Status, datetime | None]:
         """Each main milestone with the time the parcel first reached it (``None`` if never scanned)."""

@@ -7,12 +7,11 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.domain.estimating.revisions import Revision
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
 from ordertrail.services.tracking.lookup import canonical_number
-from ordertrail.storage.estimating import queues as queue_store
 from ordertrail.storage.estimating import revisions as revision_store
-from ordertrail.storage.estimating.queues import FlaggedParcel
 from ordertrail.storage.orders import parcels as parcel_store
 
 
@@ -38,11 +37,11 @@ async def flagged(
     delayed: bool | None,
     before_id: int | None,
     limit: int,
-) -> list[FlaggedParcel]:
+) -> list[Parcel]:
     """Parcels by their stalled and delayed overlays, the caller's merchant only (admins: everyone's)."""
     scope = merchant_scope(principal)
     return await services.db.read(
-        lambda c: queue_store.flagged_parcels(
+        lambda c: parcel_store.flagged_parcels(
             c, merchant_id=scope, stalled=stalled, delayed=delayed, before_id=before_id, limit=limit
         )
     )

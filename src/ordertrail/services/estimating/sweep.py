@@ -16,8 +16,9 @@ from ordertrail.domain.estimating.revisions import (
     Reason,
     Window,
 )
-from ordertrail.domain.estimating.state import EtaRow
+from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.estimating.stats import LaneStats
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import learn
 from ordertrail.services.estimating.runtime import EtaRuntime
@@ -25,7 +26,7 @@ from ordertrail.services.estimating.update import PendingWrites, revise, write_p
 from ordertrail.services.notifying.outbox import enqueue_stall_notices
 from ordertrail.storage.estimating import queues as queue_store
 from ordertrail.storage.estimating import state as estimate_store
-from ordertrail.storage.estimating.state import EtaContext
+from ordertrail.storage.orders import parcels as parcel_store
 
 log = logging.getLogger("ordertrail.estimates")
 
@@ -52,34 +53,35 @@ def sweep_tx(connection: Connection, runtime: EtaRuntime, parcel_ids: Sequence[i
     if not ids:
         return SweepResult([], 0)
     stalled = set(stalled_ids)
-    contexts = estimate_store.eta_contexts(connection, ids)
+    parcels = parcel_store.parcels_by_id(connection, ids)
     stats: LaneStats = runtime.stats(connection)
     pending = PendingWrites()
-    changed: list[EtaRow] = []
-    newly_stalled: list[EtaContext] = []
+    changed: list[EstimateState] = []
+    newly_stalled: list[Parcel] = []
     for pid in ids:
-        context = contexts[pid]
-        row = context.row
-        if row.step is None or row.step_started_at is None:
+        parcel = parcels[pid]
+        state = parcel.estimate
+        if state is None or state.step is None or state.step_started_at is None:
             continue
         reason = Reason.MISSED_STEP
         if pid in stalled:
-            row.stalled_at = now
+            state.stalled_at = now
             reason = Reason.STALLED
-            newly_stalled.append(context)
-        lane = Lane(row.origin or ANY, context.country, context.area)
-        found = runtime.estimate(stats, lane, row.step, row.step_started_at, context.country, now)
+            newly_stalled.append(parcel)
+        country, area = parcel.lane_destination()
+        found = runtime.estimate(stats, Lane(state.origin or ANY, country, area), state.step, state.step_started_at,
+                                 country, now)  # fmt: skip
         if found is not None:
             window = Window(found.earliest, found.latest)
-            if window != (Window(row.earliest, row.latest) if row.earliest and row.latest else None):
-                revise(pending, row, context, found, reason, now)
-        if pid in stalled or row.estimated_at == now:
-            changed.append(row)
+            if window != (Window(state.earliest, state.latest) if state.earliest and state.latest else None):
+                revise(pending, state, parcel, found, reason, now)
+        if pid in stalled or state.estimated_at == now:
+            changed.append(state)
     if newly_stalled:
         enqueue_stall_notices(connection, newly_stalled, now=now)
     write_pending(connection, pending, now)
-    estimate_store.save_eta_rows(connection, changed, now=now)  # bumps updated_at: cached pages are stale
-    return SweepResult([c.tracking_number for c in newly_stalled], len(pending.revisions))
+    estimate_store.save_estimates(connection, changed, now=now)  # bumps updated_at: cached pages are stale
+    return SweepResult([p.tracking_number for p in newly_stalled], len(pending.revisions))
 
 
 def _overdue_before(now: datetime) -> date:

@@ -29,9 +29,9 @@ from ordertrail.domain.notifying.policy import (
     subscribed,
 )
 from ordertrail.domain.orders.order import Order
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.storage.accounts import merchants as merchant_store
-from ordertrail.storage.estimating.state import EtaContext
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
 from ordertrail.storage.notifying import preferences as preference_store
@@ -195,27 +195,27 @@ def enqueue_delay_notices(
     return len(messages)
 
 
-def enqueue_stall_notices(connection: Connection, stalled: Sequence[EtaContext], *, now: datetime) -> int:
+def enqueue_stall_notices(connection: Connection, stalled: Sequence[Parcel], *, now: datetime) -> int:
     """``parcel.stalled`` webhooks for newly stalled parcels (merchants only), in the caller's transaction."""
-    merchant_ids = sorted({c.merchant_id for c in stalled})
-    wanted = plan_stalls([c.merchant_id for c in stalled], preference_store.preferences_of(connection, merchant_ids))
+    merchant_ids = sorted({p.merchant_id for p in stalled})
+    wanted = plan_stalls([p.merchant_id for p in stalled], preference_store.preferences_of(connection, merchant_ids))
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
-    orders = order_store.orders_by_id(connection, sorted({c.order_id for c in stalled}))
+    orders = order_store.orders_by_id(connection, sorted({p.order_id for p in stalled}))
     messages: list[NewMessage] = []
-    for context, send in zip(stalled, wanted, strict=True):
-        row = context.row
-        if not send or row is None:
+    for parcel, send in zip(stalled, wanted, strict=True):
+        state = parcel.estimate
+        if not send or state is None:
             continue
         body = _overlay_body(
             STALLED_EVENT,
-            orders[context.order_id],
-            context.tracking_number,
+            orders[parcel.order_id],
+            parcel.tracking_number,
             now=now,
-            step=row.step,
-            step_started_at=row.step_started_at.isoformat() if row.step_started_at else None,
-            stall_after=row.stall_after.isoformat() if row.stall_after else None,
+            step=state.step,
+            step_started_at=state.step_started_at.isoformat() if state.step_started_at else None,
+            stall_after=state.stall_after.isoformat() if state.stall_after else None,
         )
-        messages += _webhook_rows(endpoints, context.merchant_id, STALLED_EVENT, body)
+        messages += _webhook_rows(endpoints, parcel.merchant_id, STALLED_EVENT, body)
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 

@@ -19,13 +19,13 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
 from ordertrail.domain.orders.order import Address, Customer, Order
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.services.context import Services
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import lookups as attempt_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 MAX_FAILURES = 5
@@ -115,7 +115,7 @@ def open_order_link(key: bytes, token: str, *, now: datetime) -> int:
 
 @dataclass(frozen=True, slots=True)
 class VerifiedParcel:
-    parcel: ParcelRecord
+    parcel: Parcel
     derivation: Derivation
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound, OrderNotFound, ParcelNotFound
 from ordertrail.domain.orders.order import Order
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.labels import LabelData, Layout, render_labels, tracking_page_url
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
@@ -18,13 +19,12 @@ from ordertrail.services.tracking.lookup import canonical_number
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.parcels import ParcelRecord
 
 MAX_BULK_ORDERS: Final = 500
 _NAMED_IN_ERROR: Final = 20
 
 
-def _label(order: Order, parcel: ParcelRecord, sender: str, public_base_url: str) -> LabelData:
+def _label(order: Order, parcel: Parcel, sender: str, public_base_url: str) -> LabelData:
     return LabelData(
         tracking_number=parcel.tracking_number,
         tracking_url=tracking_page_url(public_base_url, parcel.tracking_number),

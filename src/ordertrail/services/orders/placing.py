@@ -15,23 +15,21 @@ from ordertrail.domain.errors import (
     InvalidInput,
 )
 from ordertrail.domain.orders.order import OrderSpec
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.parcel import ParcelState
 from ordertrail.domain.scanning.scans import NewEvent
 from ordertrail.domain.scanning.status import Status
-from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import EtaRuntime
-from ordertrail.services.estimating.update import update_estimates
-from ordertrail.services.notifying.outbox import enqueue_notifications
 from ordertrail.services.orders.reading import OrderView, order_view_tx
 from ordertrail.services.scanning.kept import scan_from_json
-from ordertrail.services.scanning.record import record_scans_tx
+from ordertrail.services.scanning.record import Appending, record_scans_tx
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.scanning import events as scan_store
 from ordertrail.storage.scanning import unmatched as unmatched_store
 
 
@@ -93,9 +91,9 @@ def place_order_tx(
         promised_delivery_date=spec.promised_delivery_date,
         at=now,
     )
-    first_events: list[NewEvent] = []
-    changes: list[ParcelChange] = []
+    appending = Appending(connection)
     for position, (parcel_spec, number) in enumerate(zip(spec.parcels, numbers, strict=True), start=1):
+        state = ParcelState.unborn(placed_at)
         parcel_id = parcel_store.insert_parcel(
             connection,
             order_id=order_id,
@@ -103,51 +101,26 @@ def place_order_tx(
             position=position,
             reference=parcel_spec.reference,
             weight_grams=parcel_spec.weight_grams,
+            state=state,
             at=now,
         )
+        parcel = Parcel(
+            parcel_id, order_id, number, position, len(spec.parcels), parcel_spec.reference,
+            parcel_spec.weight_grams, merchant_id, spec.order_number, spec.destination.city,
+            spec.destination.region, spec.destination.postal_code, spec.destination.country,
+            spec.promised_delivery_date, state,
+        )  # fmt: skip
         event = ScanEvent(
             event_id=str(uuid.uuid4()),
-            sequence=1,
+            sequence=appending.log(parcel).next_sequence,
             status=Status.ORDER_PLACED,
             occurred_at=placed_at,
             recorded_at=now,
         )
-        first_events.append(NewEvent(parcel_id, event, body_hash="", api_key_id=None))
-        changes.append(
-            ParcelChange(
-                parcel_id=parcel_id,
-                order_id=order_id,
-                merchant_id=merchant_id,
-                tracking_number=number,
-                event=event,
-                effect=Effect.APPLIED,
-                late=False,
-                previous_status=Status.ORDER_PLACED.value,
-                status=Status.ORDER_PLACED.value,
-                substatus=None,
-                status_version=0,
-            )
-        )
-    scan_store.append_events(connection, first_events)
-    parcel_store.save_projections(
-        connection,
-        [
-            parcel_store.Projection(
-                parcel_id=item.parcel_id,
-                status=Status.ORDER_PLACED.value,
-                substatus=None,
-                furthest_rank=0,
-                last_sequence=1,
-                status_version=0,
-                status_changed_at=placed_at,
-                last_event_at=placed_at,
-                updated_at=now,
-            )
-            for item in first_events
-        ],
-    )
-    update_estimates(connection, changes, now=now, runtime=estimates)  # the first estimate, filled in
-    enqueue_notifications(connection, changes, now=now)  # before attaching kept scans: those enqueue their own
+        appending.append(parcel, event, NewEvent(parcel_id, event, body_hash="", api_key_id=None))
+    # The first estimate is filled in, and the confirmation written before kept scans attach (they enqueue their own).
+    appending.commit(now=now, estimates=estimates)
+    changes = appending.changes
     kept = unmatched_store.unmatched_for(connection, numbers)
     if kept:
         # Mark them attached first, so the scan transaction no longer sees them as kept-unmatched.

@@ -13,6 +13,7 @@ from ordertrail.domain.errors import (
     OrderNotFound,
 )
 from ordertrail.domain.orders.order import Order
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
 from ordertrail.domain.scanning.status import Status
@@ -21,7 +22,6 @@ from ordertrail.services.context import Services
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 
@@ -31,7 +31,7 @@ class OrderView:
 
     order: Order
     merchant_name: str
-    parcels: tuple[ParcelRecord, ...]
+    parcels: tuple[Parcel, ...]
     events: dict[int, list[ScanEvent]]
     proofs: dict[str, Proof]
 
@@ -67,7 +67,7 @@ async def get_order(services: Services, *, principal: Principal, order_number: s
 class OrderPage:
     """A page of orders, newest first, and the cursor of the next page (None on the last)."""
 
-    orders: tuple[tuple[Order, tuple[ParcelRecord, ...]], ...]
+    orders: tuple[tuple[Order, tuple[Parcel, ...]], ...]
     next_cursor: str | None
 
 

@@ -91,7 +91,7 @@ def public_tracking(view: TrackingView) -> dict[str, Any]:
         "estimated_delivery": estimate_document(view.estimate),
         "delay": delay_document(view.estimate),
         "notice": current_notice(derivation),
-        "last_sequence": view.parcel.last_sequence,
+        "last_sequence": view.parcel.state.last_sequence,
         "events": [public_event(entry) for entry in derivation.timeline if entry.public],
     }
 

@@ -8,6 +8,7 @@ import orjson
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidInput, OrderNotFound
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.realtime.bus import EventBus, Subscription
@@ -17,7 +18,6 @@ from ordertrail.services.context import Listener, Services
 from ordertrail.services.tracking.documents import live_document, live_message
 from ordertrail.services.tracking.lookup import canonical_number, parcel_by_number
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 
@@ -32,7 +32,7 @@ def publisher(bus: EventBus) -> Listener:
 
 
 def replay_tx(
-    connection: Connection, parcels: Sequence[ParcelRecord], after: dict[int, int | None]
+    connection: Connection, parcels: Sequence[Parcel], after: dict[int, int | None]
 ) -> tuple[list[LiveMessage], dict[int, int]]:
     """Messages of every event after each parcel's cursor, in sequence order, and the cursors to go on from.
 
@@ -41,9 +41,9 @@ def replay_tx(
     """
     current = parcel_store.parcels_by_tracking_number(connection, [p.tracking_number for p in parcels])
     cursor: dict[int, int] = {}
-    wanted: list[ParcelRecord] = []
+    wanted: list[Parcel] = []
     for parcel in parcels:
-        last = current[parcel.tracking_number].last_sequence
+        last = current[parcel.tracking_number].state.last_sequence
         start = after.get(parcel.id)
         cursor[parcel.id] = last if start is None else min(start, last)
         if cursor[parcel.id] < last:
@@ -72,7 +72,7 @@ def replay_tx(
 async def _open(
     services: Services,
     subscription: Subscription,
-    parcels: Sequence[ParcelRecord],
+    parcels: Sequence[Parcel],
     after: dict[int, int | None],
     *,
     composite: bool,
@@ -124,7 +124,7 @@ async def order_stream(
 ) -> LiveStream:
     """The live stream of every parcel of an order; ids are composite (one sequence per parcel, in order)."""
 
-    def read(connection: Connection) -> list[ParcelRecord]:
+    def read(connection: Connection) -> list[Parcel]:
         return parcel_store.parcels_of_orders(connection, [order_id])[order_id]
 
     parcels = await services.db.read(read)

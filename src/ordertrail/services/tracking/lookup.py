@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import EstimateSnapshot
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.context import Services
-from ordertrail.services.estimating.update import snapshot
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.orders.parcels import ParcelRecord
 from ordertrail.storage.scanning import events as scan_store
 
 
@@ -21,7 +20,7 @@ from ordertrail.storage.scanning import events as scan_store
 class TrackingView:
     """A parcel and its derived status and timeline."""
 
-    parcel: ParcelRecord
+    parcel: Parcel
     derivation: Derivation
     estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
 
@@ -40,8 +39,8 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     if parcel is None:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-    eta = parcel.eta
-    return TrackingView(parcel=parcel, derivation=derive(events), estimate=None if eta is None else snapshot(eta))
+    estimate = parcel.estimate
+    return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot())
 
 
 async def track_parcel(services: Services, *, tracking_number: str) -> TrackingView:
@@ -61,10 +60,10 @@ async def tracking_version(services: Services, *, number: str) -> tuple[object, 
     return version
 
 
-async def parcel_by_number(services: Services, number: str) -> ParcelRecord:
+async def parcel_by_number(services: Services, number: str) -> Parcel:
     """The parcel with a canonical number; raises ParcelNotFound."""
 
-    def read(connection: Connection) -> ParcelRecord | None:
+    def read(connection: Connection) -> Parcel | None:
         return parcel_store.parcels_by_tracking_number(connection, [number]).get(number)
 
     parcel = await services.db.read(read)

@@ -1,17 +1,15 @@
-"""The parcels the periodic jobs and people look at: due for the sweep, delivered and not yet learned,
-stalled and delayed lists."""
+"""The parcels the periodic jobs take: watched parcels due for the sweep, delivered parcels not yet learned."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select, update
 
-from ordertrail.domain.estimating.state import EtaRow, PendingDelivery
-from ordertrail.storage.estimating.state import ETA_COLUMNS, destination, eta_row
+from ordertrail.domain.estimating.lanes import lane_destination
+from ordertrail.domain.estimating.state import PendingDelivery
 from ordertrail.storage.tables import LEARN_PENDING, WATCHED, order, parcel
 
 
@@ -70,7 +68,7 @@ def pending_deliveries(connection: Connection, *, limit: int) -> list[PendingDel
     """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
     rows = connection.execute(_PENDING_DELIVERIES, {"limit": limit})
     return [
-        PendingDelivery(parcel_id, bool(learned), *destination(country, area, ordered_to, postal_code))
+        PendingDelivery(parcel_id, bool(learned), *lane_destination(country, area, ordered_to, postal_code))
         for parcel_id, learned, country, area, ordered_to, postal_code in rows
     ]
 
@@ -100,52 +98,3 @@ def _split(rows: Iterable[Any]) -> tuple[list[int], list[int]]:
     for parcel_id, is_stalled in rows:
         (stalled if is_stalled else overdue).append(parcel_id)
     return stalled, overdue
-
-
-@dataclass(frozen=True, slots=True)
-class FlaggedParcel:
-    """A parcel in the stalled or delayed list."""
-
-    id: int
-    tracking_number: str
-    order_number: str
-    status: str
-    last_event_at: datetime
-    eta: EtaRow
-
-
-def flagged_parcels(
-    connection: Connection,
-    *,
-    merchant_id: int | None,
-    stalled: bool | None,
-    delayed: bool | None,
-    before_id: int | None,
-    limit: int,
-) -> list[FlaggedParcel]:
-    """Parcels by their overlays, newest first (keyset by id)."""
-    query = (
-        select(
-            parcel.c.id,
-            parcel.c.tracking_number,
-            order.c.order_number,
-            parcel.c.status,
-            parcel.c.last_event_at,
-            *ETA_COLUMNS,
-        )
-        .join(order, order.c.id == parcel.c.order_id)
-        .order_by(parcel.c.id.desc())
-        .limit(limit)
-    )
-    if merchant_id is not None:
-        query = query.where(order.c.merchant_id == merchant_id)
-    if stalled is not None:
-        query = query.where(parcel.c.eta_stalled_at.is_not(None) if stalled else parcel.c.eta_stalled_at.is_(None))
-    if delayed is not None:
-        query = query.where(parcel.c.eta_delayed.is_(True) if delayed else parcel.c.eta_delayed.is_not(True))
-    if before_id is not None:
-        query = query.where(parcel.c.id < before_id)
-    return [
-        FlaggedParcel(r.id, r.tracking_number, r.order_number, r.status, r.last_event_at, eta_row(r.id, r[5:]))
-        for r in connection.execute(query)
-    ]

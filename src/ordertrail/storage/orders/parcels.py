@@ -1,55 +1,38 @@
-"""Parcels with their status projection (and estimate state), read with the facts of their order."""
+"""Parcels: rows mapped to and from ``Parcel`` (with its ``ParcelState`` and ``EstimateState``), read with the
+facts of their order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
 
-from ordertrail.domain.estimating.state import EtaRow
+from ordertrail.domain.estimating.state import EstimateState
+from ordertrail.domain.orders.parcel import Parcel
+from ordertrail.domain.scanning.parcel import ParcelState
+from ordertrail.domain.scanning.status import STATUS_BY_VALUE
 from ordertrail.storage.database import Database
-from ordertrail.storage.estimating.state import ETA_COLUMNS, eta_row
+from ordertrail.storage.estimating.state import ETA_COLUMNS, changed_values, estimate_state
 from ordertrail.storage.sqlite_rows import execute_rows, row_maker
 from ordertrail.storage.tables import order, parcel
 from ordertrail.storage.types import new_id
 
-
-@dataclass(frozen=True, slots=True)
-class ParcelRecord:
-    """A parcel with its status projection and the facts about its order a scanner or page needs."""
-
-    id: int
-    order_id: int
-    tracking_number: str
-    position: int
-    parcel_count: int
-    reference: str | None
-    weight_grams: int | None
-    status: str
-    substatus: str | None
-    furthest_rank: int
-    last_sequence: int
-    status_version: int
-    status_changed_at: datetime
-    last_event_at: datetime  # the latest occurred_at of any of its events
-    merchant_id: int
-    order_number: str
-    destination_city: str
-    destination_region: str | None
-    destination_country: str
-    promised_delivery_date: date | None
-    eta: EtaRow | None = None  # its delivery estimate state (services/estimates.py)
-
-
 _parcel_count = (
     select(func.count()).where(parcel.c.order_id == order.c.id).correlate(order).scalar_subquery().label("parcel_count")
 )
-
-
-# Columns in ParcelRecord's field order, so a row becomes a record positionally (this runs for every scan).
+_STATE_COLUMNS = (
+    parcel.c.status,
+    parcel.c.substatus,
+    parcel.c.furthest_rank,
+    parcel.c.last_sequence,
+    parcel.c.status_version,
+    parcel.c.status_changed_at,
+    parcel.c.last_event_at,
+)
+# Columns in Parcel's field order, then its state's, then its estimate's: a row becomes a parcel positionally
+# (this runs for every scan).
 _PARCEL_QUERY = select(
     parcel.c.id,
     parcel.c.order_id,
@@ -58,60 +41,81 @@ _PARCEL_QUERY = select(
     _parcel_count,
     parcel.c.reference,
     parcel.c.weight_grams,
-    parcel.c.status,
-    parcel.c.substatus,
-    parcel.c.furthest_rank,
-    parcel.c.last_sequence,
-    parcel.c.status_version,
-    parcel.c.status_changed_at,
-    parcel.c.last_event_at,
     order.c.merchant_id,
     order.c.order_number,
     order.c.destination_city,
     order.c.destination_region,
+    order.c.destination_postal_code,
     order.c.destination_country,
     order.c.promised_delivery_date,
+    *_STATE_COLUMNS,
     *ETA_COLUMNS,
 ).join(order, order.c.id == parcel.c.order_id)
-
+_STATE_AT = len(_PARCEL_QUERY.selected_columns) - len(ETA_COLUMNS) - len(_STATE_COLUMNS)
+_ETA_AT = _STATE_AT + len(_STATE_COLUMNS)
 
 _PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
-
-
 # Locked in id order: two transactions locking overlapping sets of parcels then wait, never deadlock.
 _PARCELS_LOCKED = _PARCELS.order_by(parcel.c.id).with_for_update(of=parcel)
+_PARCELS_BY_ID = _PARCEL_QUERY.where(parcel.c.id.in_(bindparam("ids", expanding=True)))
 
 
-# The estimate state (eta_* columns) closes every parcel row read here, after ParcelRecord's other fields.
-_ETA_AT = len(_PARCEL_QUERY.selected_columns) - len(ETA_COLUMNS)
-
-
-def _parcel(row: Any) -> ParcelRecord:
-    values = (*row[:_ETA_AT], eta_row(row[0], row[_ETA_AT:]))  # positional, in field order: this runs per scan
-    return ParcelRecord(*values)
+def _parcel(row: Any) -> Parcel:
+    status, *state = row[_STATE_AT:_ETA_AT]
+    estimate = estimate_state(row[0], row[_ETA_AT:])
+    return Parcel._make((*row[:_STATE_AT], ParcelState(STATUS_BY_VALUE[status], *state), estimate))
 
 
 def parcels_by_tracking_number(
     connection: Connection, tracking_numbers: Sequence[str], *, for_update: bool = False
-) -> dict[str, ParcelRecord]:
+) -> dict[str, Parcel]:
     """Parcels by number; ``for_update`` locks their rows until commit (PostgreSQL; SQLite locks the file)."""
     if not tracking_numbers:
         return {}
     query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
-    records = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
-    return {record.tracking_number: record for record in records}
+    found = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
+    return {p.tracking_number: p for p in found}
 
 
-def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[int, list[ParcelRecord]]:
+def parcels_by_id(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, Parcel]:
+    """Parcels by id."""
+    if not parcel_ids:
+        return {}
+    return {p.id: p for p in map(_parcel, connection.execute(_PARCELS_BY_ID, {"ids": list(parcel_ids)}))}
+
+
+def parcels_of_orders(connection: Connection, order_ids: Sequence[int]) -> dict[int, list[Parcel]]:
     """Parcels of the given orders, by order id, in position order."""
-    found: dict[int, list[ParcelRecord]] = {order_id: [] for order_id in order_ids}
+    found: dict[int, list[Parcel]] = {order_id: [] for order_id in order_ids}
     if not order_ids:
         return found
     rows = connection.execute(_PARCEL_QUERY.where(parcel.c.order_id.in_(order_ids)).order_by(parcel.c.position))
     for row in rows:
-        record = _parcel(row)
-        found[record.order_id].append(record)
+        made = _parcel(row)
+        found[made.order_id].append(made)
     return found
+
+
+def flagged_parcels(
+    connection: Connection,
+    *,
+    merchant_id: int | None,
+    stalled: bool | None,
+    delayed: bool | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Parcel]:
+    """Parcels by their estimate overlays, newest first (keyset by id)."""
+    query = _PARCEL_QUERY.order_by(parcel.c.id.desc()).limit(limit)
+    if merchant_id is not None:
+        query = query.where(order.c.merchant_id == merchant_id)
+    if stalled is not None:
+        query = query.where(parcel.c.eta_stalled_at.is_not(None) if stalled else parcel.c.eta_stalled_at.is_(None))
+    if delayed is not None:
+        query = query.where(parcel.c.eta_delayed.is_(True) if delayed else parcel.c.eta_delayed.is_not(True))
+    if before_id is not None:
+        query = query.where(parcel.c.id < before_id)
+    return [_parcel(row) for row in connection.execute(query)]
 
 
 def tracking_numbers_in_use(connection: Connection, tracking_numbers: Sequence[str]) -> set[str]:
@@ -127,8 +131,10 @@ def insert_parcel(
     position: int,
     reference: str | None,
     weight_grams: int | None,
+    state: ParcelState,
     at: datetime,
 ) -> int:
+    """A new parcel row in ``state`` (``ParcelState.unborn``: before its first event); returns its id."""
     result = connection.execute(
         insert(parcel).values(
             order_id=order_id,
@@ -136,102 +142,92 @@ def insert_parcel(
             position=position,
             reference=reference,
             weight_grams=weight_grams,
-            status="order_placed",
-            substatus=None,
-            furthest_rank=0,
-            last_sequence=0,
-            status_version=0,
-            status_changed_at=at,
-            last_event_at=at,
+            status=state.status.value,
+            substatus=state.substatus,
+            furthest_rank=state.furthest_rank,
+            last_sequence=state.last_sequence,
+            status_version=state.status_version,
+            status_changed_at=state.status_changed_at,
+            last_event_at=state.last_event_at,
             updated_at=at,
         )
     )
     return new_id(result)
 
 
-@dataclass(frozen=True, slots=True)
-class Projection:
-    """The new projection of a parcel after its events changed."""
+class SavedState(NamedTuple):
+    """A parcel's state to save, and its estimate state with its values as read (None: write all of them)."""
 
     parcel_id: int
-    status: str
-    substatus: str | None
-    furthest_rank: int
-    last_sequence: int
-    status_version: int
-    status_changed_at: datetime
-    last_event_at: datetime
-    updated_at: datetime
-    # The estimate columns to save with it (one UPDATE of the row): ``changed_values`` of its EtaRow.
-    eta: Mapping[str, Any] | None = None
+    state: ParcelState
+    estimate: EstimateState | None = None
+    estimate_as_read: tuple[Any, ...] | None = None
 
 
-def save_projections(connection: Connection, projections: Sequence[Projection]) -> None:
-    """Update the status projection (and changed estimate columns) of several parcels, one round trip per kind."""
-    kinds: dict[tuple[str, ...], list[Projection]] = {}
-    for p in projections:
-        kinds.setdefault(tuple(p.eta) if p.eta else (), []).append(p)
+class _Update(NamedTuple):
+    saved: SavedState
+    eta: dict[str, Any]  # the estimate columns that changed, by bind name
+
+
+def save_states(connection: Connection, saved: Sequence[SavedState], *, now: datetime) -> None:
+    """Update parcels' status projection and the estimate columns that changed, one round trip per column set."""
+    kinds: dict[tuple[str, ...], list[_Update]] = {}
+    for item in saved:
+        eta = {} if item.estimate is None else changed_values(item.estimate, item.estimate_as_read)
+        kinds.setdefault(tuple(eta), []).append(_Update(item, eta))
     if connection.dialect.name == "sqlite":  # every scan: below Core (sqlite_rows.py)
         for names, group in kinds.items():
-            sql, make = _sqlite_projection(names)
-            execute_rows(connection, sql, [make(p) for p in group])
+            sql, make = _sqlite_update(names)
+            execute_rows(connection, sql, [make(u, now) for u in group])
         return
     for names, group in kinds.items():
-        params = _projection_params(group)
-        if names:
-            for values, p in zip(params, group, strict=True):
-                assert p.eta is not None
-                values.update(p.eta)
-        connection.execute(_save_projection(names), params)
+        connection.execute(_core_update(names), [{**_state_params(u.saved, now), **u.eta} for u in group])
 
 
 _PROJECTION_COLUMNS = (
     "status", "substatus", "furthest_rank", "last_sequence", "status_version", "status_changed_at",
     "last_event_at", "updated_at",
 )  # fmt: skip
+_SQLITE_UPDATES: dict[tuple[str, ...], tuple[str, Callable[[_Update, datetime], tuple[Any, ...]]]] = {}
 
 
-_SQLITE_PROJECTIONS: dict[tuple[str, ...], tuple[str, Callable[[Projection], tuple[Any, ...]]]] = {}
-
-
-def _sqlite_projection(names: tuple[str, ...]) -> tuple[str, Callable[[Projection], tuple[Any, ...]]]:
+def _sqlite_update(names: tuple[str, ...]) -> tuple[str, Callable[[_Update, datetime], tuple[Any, ...]]]:
     """The SQLite UPDATE that also sets these estimate columns (``b_eta_*`` names), and its row maker."""
-    found = _SQLITE_PROJECTIONS.get(names)
+    found = _SQLITE_UPDATES.get(names)
     if found is None:
-        if len(_SQLITE_PROJECTIONS) > 512:  # a handful of sets occur in practice; never grow without bound
-            _SQLITE_PROJECTIONS.clear()
+        if len(_SQLITE_UPDATES) > 512:  # a handful of sets occur in practice; never grow without bound
+            _SQLITE_UPDATES.clear()
         columns = [*_PROJECTION_COLUMNS, *(name.removeprefix("b_") for name in names)]
         sql = f"UPDATE parcel SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"  # noqa: S608 (table's names)
         row = row_maker([parcel.c[c] for c in [*columns, "id"]])
 
-        def make(p: Projection) -> tuple[Any, ...]:
+        def make(u: _Update, now: datetime) -> tuple[Any, ...]:
+            s = u.saved.state
             return row(
-                (p.status, p.substatus, p.furthest_rank, p.last_sequence, p.status_version, p.status_changed_at,
-                 p.last_event_at, p.updated_at, *(p.eta.values() if p.eta else ()), p.parcel_id)
+                (s.status.value, s.substatus, s.furthest_rank, s.last_sequence, s.status_version,
+                 s.status_changed_at, s.last_event_at, now, *u.eta.values(), u.saved.parcel_id)
             )  # fmt: skip
 
-        found = _SQLITE_PROJECTIONS[names] = (sql, make)
+        found = _SQLITE_UPDATES[names] = (sql, make)
     return found
 
 
-def _projection_params(projections: Sequence[Projection]) -> list[dict[str, Any]]:
-    return [
-        {
-            "b_id": p.parcel_id,
-            "b_status": p.status,
-            "b_substatus": p.substatus,
-            "b_furthest_rank": p.furthest_rank,
-            "b_last_sequence": p.last_sequence,
-            "b_status_version": p.status_version,
-            "b_status_changed_at": p.status_changed_at,
-            "b_last_event_at": p.last_event_at,
-            "b_updated_at": p.updated_at,
-        }
-        for p in projections
-    ]
+def _state_params(saved: SavedState, now: datetime) -> dict[str, Any]:
+    s = saved.state
+    return {
+        "b_id": saved.parcel_id,
+        "b_status": s.status.value,
+        "b_substatus": s.substatus,
+        "b_furthest_rank": s.furthest_rank,
+        "b_last_sequence": s.last_sequence,
+        "b_status_version": s.status_version,
+        "b_status_changed_at": s.status_changed_at,
+        "b_last_event_at": s.last_event_at,
+        "b_updated_at": now,
+    }
 
 
-_SAVE_PROJECTION = (
+_SAVE_STATE = (
     update(parcel)
     .where(parcel.c.id == bindparam("b_id"))
     .values(
@@ -245,27 +241,23 @@ _SAVE_PROJECTION = (
         updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
     )
 )
-
-
 _ETA_BINDS = {f"b_{c.name}": (c.name, bindparam(f"b_{c.name}", type_=c.type)) for c in ETA_COLUMNS}
+_CORE_UPDATES: dict[tuple[str, ...], Update] = {(): _SAVE_STATE}
 
 
-_SAVE_PROJECTIONS: dict[tuple[str, ...], Update] = {(): _SAVE_PROJECTION}
-
-
-def _save_projection(names: tuple[str, ...]) -> Update:
-    """The projection UPDATE that also sets these estimate columns (``b_eta_*`` names; built once per set)."""
-    found = _SAVE_PROJECTIONS.get(names)
+def _core_update(names: tuple[str, ...]) -> Update:
+    """The state UPDATE that also sets these estimate columns (``b_eta_*`` names; built once per set)."""
+    found = _CORE_UPDATES.get(names)
     if found is None:
-        if len(_SAVE_PROJECTIONS) > 512:  # a handful of sets occur in practice; never grow without bound
-            _SAVE_PROJECTIONS.clear()
-            _SAVE_PROJECTIONS[()] = _SAVE_PROJECTION
-        found = _SAVE_PROJECTIONS[names] = _SAVE_PROJECTION.values(dict(_ETA_BINDS[n] for n in names))
+        if len(_CORE_UPDATES) > 512:  # a handful of sets occur in practice; never grow without bound
+            _CORE_UPDATES.clear()
+            _CORE_UPDATES[()] = _SAVE_STATE
+        found = _CORE_UPDATES[names] = _SAVE_STATE.values(dict(_ETA_BINDS[n] for n in names))
     return found
 
 
 # Literal SQL run by ``Database.fetch_one`` below SQLAlchemy's statement layer: it runs on every tracking lookup.
-# Changes whenever anything public about the parcel changes: a new event or a new projection.
+# Changes whenever anything public about the parcel changes: a new event or a new state.
 _PARCEL_VERSION = "SELECT id, last_sequence, status_version, updated_at FROM parcel WHERE tracking_number = ?"
 
 

@@ -24,7 +24,7 @@ from bench.run import prepared_store
 from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.database import open_database
 
@@ -59,7 +59,7 @@ async def main() -> None:
     args = parser.parse_args()
     folder, numbers = prepared_store(args.parcels)
     db = open_database(f"sqlite:///{folder / 'ordertrail.db'}", synchronous="FULL")
-    runtime = EtaRuntime()
+    runtime = EstimateRuntime()
     timings: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
     try:
         # Every parcel measured has had a scan with estimates on before (as when estimates were always on).

@@ -33,7 +33,7 @@ from ordertrail.domain.scanning.events import Location
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.estimating.learning import LEARN_BATCH, learn_tx
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.database import open_database
 
@@ -72,7 +72,7 @@ async def main() -> None:
     folder, numbers = prepared_store(args.parcels)
     chosen = numbers[: args.deliveries]
     db = open_database(f"sqlite:///{folder / 'ordertrail.db'}", synchronous="FULL")
-    runtime = EtaRuntime()
+    runtime = EstimateRuntime()
     ingest_cpu: list[float] = []
     learn_cpu: list[float] = []
     try:

@@ -39,7 +39,7 @@ from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit
 from ordertrail.http.security import SecurityHeaders
 from ordertrail.runtime import open_server
-from ordertrail.services.context import system_clock
+from ordertrail.services.ports import system_clock
 from ordertrail.settings import Settings
 from ordertrail.web import app as web
 from ordertrail.web.station import routes as station

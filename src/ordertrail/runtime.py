@@ -19,9 +19,10 @@ from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.realtime.redis_bus import RedisBus
 from ordertrail.secrets_file import load_or_create
-from ordertrail.services.context import Services, system_clock
+from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import runtime_for
 from ordertrail.services.estimating.sweep import run_sweeper
+from ordertrail.services.ports import system_clock
 from ordertrail.services.scanning.ingestor import ScanIngestor
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.live import publisher

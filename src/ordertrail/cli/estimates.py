@@ -13,7 +13,7 @@ from ordertrail.cli.common import err, load_settings, with_services
 from ordertrail.demo.backtest import markdown, run_backtest
 from ordertrail.demo.history import delivered_journeys
 from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
-from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EtaPolicy
+from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EstimatePolicy
 from ordertrail.domain.estimating.calendar import parse_holidays
 
 eta_app = typer.Typer(help="Delivery estimates.", no_args_is_help=True)
@@ -39,7 +39,7 @@ def eta_backtest(
     ] = False,
 ) -> None:
     """Replay delivered parcels in time order and print how well the estimates were calibrated."""
-    policy = EtaPolicy(coverage=coverage, min_samples=min_samples)
+    policy = EstimatePolicy(coverage=coverage, min_samples=min_samples)
     if from_store:
         settings = load_settings()
         journeys = with_services(delivered_journeys)

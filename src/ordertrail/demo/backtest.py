@@ -16,7 +16,7 @@ from typing import Final
 
 from ordertrail.demo.simulation import SimulatedParcel
 from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar
-from ordertrail.domain.estimating.estimator import DEFAULT_POLICY, EtaPolicy, estimate
+from ordertrail.domain.estimating.estimator import DEFAULT_POLICY, EstimatePolicy, estimate
 from ordertrail.domain.estimating.journey import step_visits
 from ordertrail.domain.estimating.stats import LaneStats
 
@@ -87,7 +87,7 @@ def run_backtest(
     *,
     held_out: int,
     calendars: CalendarBook,
-    policy: EtaPolicy = DEFAULT_POLICY,
+    policy: EstimatePolicy = DEFAULT_POLICY,
     progress: Callable[[int], None] = lambda _: None,
 ) -> BacktestReport:
     """Replay ``parcels``; the ``held_out`` placed last are estimated, all are learned from once delivered."""
@@ -128,7 +128,7 @@ def _score(
     now: datetime,
     days_out: int,
     calendar: DeliveryCalendar,
-    policy: EtaPolicy,
+    policy: EstimatePolicy,
 ) -> None:
     result = estimate(report.stats, parcel.lane, parcel.events, calendar, now, policy=policy)
     if result is None:

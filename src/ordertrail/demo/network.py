@@ -24,7 +24,7 @@ from ordertrail.domain.scanning.status import Status
 from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import learn
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.orders.placing import place_order
 from ordertrail.services.scanning.record import record_scans
 from ordertrail.storage.accounts.merchants import merchant_id_by_name
@@ -76,7 +76,7 @@ async def run_simulated_demo(
     # Estimates during the replay use the network's own calendar (its holidays), as a real deployment would.
     runtime = services.estimates
     if runtime is not None:
-        runtime = EtaRuntime(dataclasses.replace(runtime.config, calendars=SIMULATED_CALENDARS))
+        runtime = EstimateRuntime(dataclasses.replace(runtime.config, calendars=SIMULATED_CALENDARS))
     simulated = replace(services, clock=lambda: moment[0], after_commit=[], estimates=runtime)
     admin = Principal(key_id=None, role=Role.ADMIN, name="simulated demo")
     scanner = Principal(key_id=None, role=Role.SCANNER, name="simulated network")

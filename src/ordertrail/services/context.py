@@ -1,32 +1,24 @@
-"""What every use case needs: the store, the clock, and who to tell after a commit."""
+"""What the use cases that record events need besides the store and the clock: who to tell after a commit, and
+the process's estimate runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ordertrail.domain.scanning.changes import ParcelChange
-from ordertrail.services.estimating.runtime import EtaRuntime
-from ordertrail.storage.database import Database
-
-Listener = Callable[[Sequence[ParcelChange]], Awaitable[None]]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
+from ordertrail.services.estimating.runtime import EstimateRuntime
+from ordertrail.services.ports import Listener, Ports
 
 
 @dataclass
-class Services:
-    """The ports the use cases run against. Built once by the composition root (``create_app`` or the CLI)."""
+class Services(Ports):
+    """The ports the use cases run against. Built once by the composition root (``runtime.py``)."""
 
-    db: Database
-    clock: Callable[[], datetime] = system_clock
     # Called after each commit that recorded events (live updates); never inside the transaction.
     after_commit: list[Listener] = field(default_factory=list)
-    # Delivery estimates (services/estimates.py); None turns them off (ORDERTRAIL_ESTIMATES=false).
-    estimates: EtaRuntime | None = field(default_factory=EtaRuntime)
+    # Delivery estimates (services/estimating/); None turns them off (ORDERTRAIL_ESTIMATES=false).
+    estimates: EstimateRuntime | None = field(default_factory=EstimateRuntime)
 
     async def committed(self, changes: Sequence[ParcelChange]) -> None:
         if changes:

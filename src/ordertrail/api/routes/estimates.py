@@ -33,22 +33,26 @@ def revision_view(revision: Revision) -> dict[str, Any]:
 
 
 def flagged_view(found: Parcel) -> dict[str, Any]:
-    eta = found.estimate
-    assert eta is not None  # parcel lists read the estimate state
+    state = found.estimate
+    assert state is not None  # parcel lists read the estimate state
     return {
         "tracking_number": found.tracking_number,
         "order_number": found.order_number,
         "status": found.state.status.value,
         "last_event_at": found.state.last_event_at.isoformat(),
-        "step": eta.step,
-        "stalled_at": eta.stalled_at.isoformat() if eta.stalled_at else None,
-        "stall_after": eta.stall_after.isoformat() if eta.stall_after else None,
-        "delayed": eta.delayed,
-        "delay_reason": eta.delay_reason,
-        "promised_delivery_date": eta.promise.isoformat() if eta.promise else None,
+        "step": state.step,
+        "stalled_at": state.stalled_at.isoformat() if state.stalled_at else None,
+        "stall_after": state.stall_after.isoformat() if state.stall_after else None,
+        "delayed": state.delayed,
+        "delay_reason": state.delay_reason,
+        "promised_delivery_date": state.promise.isoformat() if state.promise else None,
         "estimated_delivery": None
-        if eta.earliest is None or eta.latest is None
-        else {"earliest": eta.earliest.isoformat(), "latest": eta.latest.isoformat(), "confidence": eta.confidence},
+        if state.earliest is None or state.latest is None
+        else {
+            "earliest": state.earliest.isoformat(),
+            "latest": state.latest.isoformat(),
+            "confidence": state.confidence,
+        },
     }
 
 

@@ -37,18 +37,19 @@ def endpoint_view(endpoint: Endpoint, secret: str | None = None) -> dict[str, An
     return view
 
 
-def attempt_view(attempt: LoggedAttempt) -> dict[str, Any]:
+def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
+    attempt = logged.attempt
     return {
-        "id": attempt.id,
-        "message_id": attempt.message_id,
-        "event_type": attempt.event_type,
+        "id": logged.id,
+        "message_id": logged.message_id,
+        "event_type": logged.event_type,
         "attempted_at": attempt.attempted_at.isoformat(),
         "status_code": attempt.status_code,
         "duration_ms": attempt.duration_ms,
         "response_body": attempt.response_body,
         "error": attempt.error,
         "succeeded": attempt.succeeded,
-        "message_state": attempt.message_state,
+        "message_state": logged.message_state,
     }
 
 

@@ -2,7 +2,13 @@
 
 from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar, zone_for
 from ordertrail.domain.estimating.defaults import DefaultsBook, ServiceDefaults
-from ordertrail.domain.estimating.estimator import DEFAULT_POLICY, Estimate, EtaPolicy, estimate, estimate_from_visits
+from ordertrail.domain.estimating.estimator import (
+    DEFAULT_POLICY,
+    Estimate,
+    EstimatePolicy,
+    estimate,
+    estimate_from_visits,
+)
 from ordertrail.domain.estimating.journey import StepVisit, origin_facility, step_visits, visits_of
 from ordertrail.domain.estimating.lanes import Lane, LaneLevel
 from ordertrail.domain.estimating.stats import LaneStats
@@ -13,7 +19,7 @@ __all__ = [
     "DefaultsBook",
     "DeliveryCalendar",
     "Estimate",
-    "EtaPolicy",
+    "EstimatePolicy",
     "Lane",
     "LaneLevel",
     "LaneStats",

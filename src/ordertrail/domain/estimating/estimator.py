@@ -19,7 +19,7 @@ DEFAULT_BASIS: Final = "default"
 
 
 @dataclass(frozen=True, slots=True)
-class EtaPolicy:
+class EstimatePolicy:
     """How estimates are made: window coverage, how much history is enough, when today's rounds end."""
 
     # The window holds at least this share of comparable past outcomes. 0.85 was chosen on the simulated network
@@ -30,7 +30,7 @@ class EtaPolicy:
     defaults: DefaultsBook = field(default_factory=DefaultsBook)
 
 
-DEFAULT_POLICY: Final = EtaPolicy()
+DEFAULT_POLICY: Final = EstimatePolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def _median(probabilities: list[float]) -> int:
     return len(probabilities) - 1
 
 
-def earliest_offset(calendar: DeliveryCalendar, now: datetime, policy: EtaPolicy) -> int:
+def earliest_offset(calendar: DeliveryCalendar, now: datetime, policy: EstimatePolicy) -> int:
     """0 while a delivery can still happen today (a delivery day before the last round), else 1."""
     local = now.astimezone(calendar.zone)
     return 0 if calendar.is_delivery_day(local.date()) and local.hour < policy.last_delivery_hour else 1
@@ -93,7 +93,7 @@ def estimate(
     now: datetime,
     *,
     service_level: str = "standard",
-    policy: EtaPolicy = DEFAULT_POLICY,
+    policy: EstimatePolicy = DEFAULT_POLICY,
 ) -> Estimate | None:
     """The delivery window of a parcel as known at ``now`` (events after ``now`` are ignored).
 
@@ -111,7 +111,7 @@ def estimate_from_visits(
     now: datetime,
     *,
     service_level: str = "standard",
-    policy: EtaPolicy = DEFAULT_POLICY,
+    policy: EstimatePolicy = DEFAULT_POLICY,
 ) -> Estimate | None:
     """``estimate`` for a parcel whose steps up to ``now`` are already known (see ``journey.visits_of``)."""
     current = visits[-1] if visits else StepVisit(Status.ORDER_PLACED.value, now)
@@ -150,7 +150,7 @@ def _default_estimate(
     now: datetime,
     at_least: int,
     service_level: str,
-    policy: EtaPolicy,
+    policy: EstimatePolicy,
 ) -> Estimate:
     """Configured days per step, counted from the start of the current step, never before today allows."""
     defaults = policy.defaults.for_level(service_level)

@@ -73,15 +73,10 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class LoggedAttempt:
-    """A row of an endpoint's delivery log."""
+    """A row of an endpoint's delivery log: the attempt, and the message it was for."""
 
     id: int
     message_id: str
     event_type: str
-    attempted_at: datetime
-    status_code: int | None
-    duration_ms: int
-    response_body: str | None
-    error: str | None
-    succeeded: bool
     message_state: str
+    attempt: Attempt

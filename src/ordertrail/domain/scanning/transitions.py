@@ -18,6 +18,19 @@ def _after(status: Status) -> frozenset[Status]:
     return frozenset(MAIN_MILESTONES[RANK[status] + 1 :])
 
 
+# Where a parcel held up on its way (a failed attempt, a problem) may go next: back on its way, or held up again.
+_ONWARD: Final = frozenset(
+    {
+        S.IN_TRANSIT,
+        S.OUT_FOR_DELIVERY,
+        S.DELIVERED,
+        S.DELIVERY_ATTEMPTED,
+        S.AVAILABLE_FOR_PICKUP,
+        S.EXCEPTION,
+        S.RETURNING,
+    }
+)
+
 # status -> the statuses a later event may move it to.
 TRANSITIONS: Final[dict[Status, frozenset[Status]]] = {
     S.ORDER_PLACED: _after(S.ORDER_PLACED) | {S.EXCEPTION, S.CANCELLED},
@@ -29,34 +42,10 @@ TRANSITIONS: Final[dict[Status, frozenset[Status]]] = {
     S.OUT_FOR_DELIVERY: frozenset(
         {S.DELIVERED, S.DELIVERY_ATTEMPTED, S.AVAILABLE_FOR_PICKUP, S.EXCEPTION, S.RETURNING}
     ),
-    S.DELIVERY_ATTEMPTED: frozenset(
-        {
-            S.IN_TRANSIT,
-            S.OUT_FOR_DELIVERY,
-            S.DELIVERED,
-            S.DELIVERY_ATTEMPTED,
-            S.AVAILABLE_FOR_PICKUP,
-            S.EXCEPTION,
-            S.RETURNING,
-        }
-    ),
+    S.DELIVERY_ATTEMPTED: _ONWARD,
     S.AVAILABLE_FOR_PICKUP: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.EXCEPTION, S.RETURNING}),
-    S.EXCEPTION: frozenset(
-        {
-            S.PROCESSING,
-            S.PACKED,
-            S.DISPATCHED,
-            S.IN_TRANSIT,
-            S.OUT_FOR_DELIVERY,
-            S.DELIVERED,
-            S.DELIVERY_ATTEMPTED,
-            S.AVAILABLE_FOR_PICKUP,
-            S.EXCEPTION,
-            S.RETURNING,
-            S.RETURNED,
-            S.CANCELLED,
-        }
-    ),
+    # A resolved problem may also put the parcel back before dispatch, or end its journey.
+    S.EXCEPTION: _ONWARD | {S.PROCESSING, S.PACKED, S.DISPATCHED, S.RETURNED, S.CANCELLED},
     S.RETURNING: frozenset({S.RETURNING, S.RETURNED, S.EXCEPTION}),
     S.DELIVERED: frozenset(),
     S.RETURNED: frozenset(),

@@ -14,7 +14,7 @@ from ordertrail.domain.errors import (
     MerchantNotFound,
     Unauthenticated,
 )
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import keys as key_store
 from ordertrail.storage.accounts import merchants as merchant_store
 
@@ -30,7 +30,7 @@ class CreatedKey:
 
 
 async def create_key(
-    services: Services, *, role: Role, name: str, merchant: str | None = None, facility: str | None = None
+    services: Ports, *, role: Role, name: str, merchant: str | None = None, facility: str | None = None
 ) -> CreatedKey:
     """Create an API key; a merchant key names its merchant, a scanner key may be bound to a facility."""
     if role is Role.MERCHANT and not merchant:
@@ -62,11 +62,11 @@ async def create_key(
     return CreatedKey(id=key_id, plaintext=new.plaintext, role=role, name=name)
 
 
-async def list_keys(services: Services) -> list[ApiKey]:
+async def list_keys(services: Ports) -> list[ApiKey]:
     return await services.db.read(key_store.list_keys)
 
 
-async def revoke_key(services: Services, *, key_id: int) -> None:
+async def revoke_key(services: Ports, *, key_id: int) -> None:
     """Revoke a key at once; raises KeyNotFound."""
     revoked = await services.db.write(lambda c: key_store.revoke_key(c, key_id, at=services.clock()))
     if not revoked:
@@ -83,7 +83,7 @@ def key_hash_of(authorization: str | None) -> str:
     return key_rules.hash_key(token)
 
 
-async def authenticate(services: Services, *, authorization: str | None) -> Principal:
+async def authenticate(services: Ports, *, authorization: str | None) -> Principal:
     """The principal of an ``Authorization: Bearer`` header; raises Unauthenticated.
 
     Looked up on every request, so a key created or revoked in another process counts at once.

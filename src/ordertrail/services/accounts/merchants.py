@@ -11,7 +11,7 @@ from ordertrail.domain.errors import (
     InvalidInput,
     MerchantNotFound,
 )
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
 
 
@@ -24,7 +24,7 @@ def merchant_scope(principal: Principal) -> int | None:
     raise Forbidden("Only merchant and admin keys may read or place orders.")
 
 
-async def create_merchant(services: Services, *, name: str) -> int:
+async def create_merchant(services: Ports, *, name: str) -> int:
     """Create a merchant; raises DuplicateMerchant."""
     name = name.strip()
     if not name:
@@ -38,7 +38,7 @@ async def create_merchant(services: Services, *, name: str) -> int:
     return await services.db.write(transaction)
 
 
-async def resolve_merchant(services: Services, *, principal: Principal, merchant: str | None) -> int:
+async def resolve_merchant(services: Ports, *, principal: Principal, merchant: str | None) -> int:
     """The merchant a request acts for: a merchant key's own; an admin names one. Raises InvalidInput."""
     if not principal.is_admin:
         if principal.merchant_id is None:

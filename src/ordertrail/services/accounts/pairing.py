@@ -12,7 +12,7 @@ from ordertrail.domain.accounts import pairing as pairing_rules
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import InvalidInput, InvalidPairingCode
 from ordertrail.services.accounts.keys import CreatedKey
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import keys as key_store
 from ordertrail.storage.accounts import pairing as pairing_store
 
@@ -42,7 +42,7 @@ class PairedDevice:
 
 
 async def create_pairing_code(
-    services: Services, *, name: str, facility: str | None = None, minutes: int = 10
+    services: Ports, *, name: str, facility: str | None = None, minutes: int = 10
 ) -> PairingCode:
     """Create a one-time code for a device called ``name``; raises InvalidInput."""
     name = name.strip()
@@ -69,7 +69,7 @@ async def create_pairing_code(
     return PairingCode(code=code, name=name, facility=facility, expires_at=expires_at)
 
 
-async def exchange_pairing_code(services: Services, *, code: str) -> PairedDevice:
+async def exchange_pairing_code(services: Ports, *, code: str) -> PairedDevice:
     """Use a code (once) to create the device's scanner key; raises InvalidPairingCode."""
     code_hash = pairing_rules.hash_code(pairing_rules.normalize(code))
     new = key_rules.new_key(Role.SCANNER)

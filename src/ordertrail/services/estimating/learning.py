@@ -13,7 +13,7 @@ from ordertrail.domain.estimating.stats import Tally
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.context import Services
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.storage.estimating import lane_stats as lane_stat_store
 from ordertrail.storage.estimating import queues as queue_store
 from ordertrail.storage.scanning import events as scan_store
@@ -21,7 +21,7 @@ from ordertrail.storage.scanning import events as scan_store
 LEARN_BATCH = 500  # delivered parcels learned per transaction
 
 
-def learn_tx(connection: Connection, runtime: EtaRuntime, *, now: datetime, limit: int = LEARN_BATCH) -> int:
+def learn_tx(connection: Connection, runtime: EstimateRuntime, *, now: datetime, limit: int = LEARN_BATCH) -> int:
     """Fold up to ``limit`` delivered parcels into the lane statistics, each exactly once; returns how many.
 
     Off the scan's transaction on purpose: learning a delivery replays its events and rewrites its lane's
@@ -67,7 +67,7 @@ async def learn(services: Services) -> int:
 
 def _learn(
     connection: Connection,
-    runtime: EtaRuntime,
+    runtime: EstimateRuntime,
     deliveries: Sequence[tuple[Lane, tuple[StepVisit, ...], str]],
     now: datetime,
 ) -> None:

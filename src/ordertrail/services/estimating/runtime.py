@@ -23,7 +23,7 @@ from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar
 from ordertrail.domain.estimating.estimator import (
     DEFAULT_POLICY,
     Estimate,
-    EtaPolicy,
+    EstimatePolicy,
     earliest_offset,
     estimate_from_visits,
 )
@@ -35,20 +35,20 @@ from ordertrail.storage.estimating import lane_stats as lane_stat_store
 
 
 @dataclass(frozen=True, slots=True)
-class EtaConfig:
+class EstimateConfig:
     """How estimates are made and when parcels count as stalled."""
 
-    policy: EtaPolicy = DEFAULT_POLICY
+    policy: EstimatePolicy = DEFAULT_POLICY
     calendars: CalendarBook = field(default_factory=CalendarBook)
     stalled_default: timedelta = timedelta(hours=48)  # the threshold where a lane has no history of the step
     refresh: timedelta = timedelta(seconds=60)
 
 
-class EtaRuntime:
+class EstimateRuntime:
     """Per-process estimate state: configuration, calendars by country, the cached lane statistics."""
 
-    def __init__(self, config: EtaConfig | None = None) -> None:
-        self.config = config or EtaConfig()
+    def __init__(self, config: EstimateConfig | None = None) -> None:
+        self.config = config or EstimateConfig()
         self._stats: LaneStats | None = None
         self._loaded = 0.0
         self._calendars: dict[str, DeliveryCalendar] = {}
@@ -149,12 +149,12 @@ class EtaRuntime:
 
 def runtime_for(
     *, enabled: bool, holidays: str = "", stalled_default: timedelta = timedelta(hours=48)
-) -> EtaRuntime | None:
+) -> EstimateRuntime | None:
     """The runtime for the configured settings (None when estimates are turned off)."""
     if not enabled:
         return None
-    return EtaRuntime(
-        EtaConfig(
+    return EstimateRuntime(
+        EstimateConfig(
             calendars=CalendarBook(holidays=parse_holidays(holidays)),
             stalled_default=stalled_default,
         )

@@ -21,7 +21,7 @@ from ordertrail.domain.estimating.stats import LaneStats
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import learn
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.estimating.update import PendingWrites, revise, write_pending
 from ordertrail.services.notifying.outbox import enqueue_stall_notices
 from ordertrail.storage.estimating import queues as queue_store
@@ -43,7 +43,9 @@ class SweepResult:
     revised: int  # parcels whose estimate moved
 
 
-def sweep_tx(connection: Connection, runtime: EtaRuntime, parcel_ids: Sequence[int], *, now: datetime) -> SweepResult:
+def sweep_tx(
+    connection: Connection, runtime: EstimateRuntime, parcel_ids: Sequence[int], *, now: datetime
+) -> SweepResult:
     """Flag the parcels of ``parcel_ids`` still past their stall deadline, and re-estimate them and those
     still past their window (a scan may have come since they were found)."""
     stalled_ids, overdue_ids = queue_store.still_due(

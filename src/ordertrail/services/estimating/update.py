@@ -25,7 +25,7 @@ from ordertrail.domain.notifying.policy import DelayChange
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.status import Status
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.notifying.outbox import enqueue_delay_notices
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.estimating import state as estimate_store
@@ -54,7 +54,7 @@ def estimate_changes(
     parcels: Mapping[int, Parcel],
     *,
     now: datetime,
-    runtime: EtaRuntime | None,
+    runtime: EstimateRuntime | None,
 ) -> dict[int, Estimated]:
     """Re-estimate every parcel ``changes`` touched (``parcels``: as the transaction read or created them).
 

@@ -10,14 +10,14 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import Message, Outcome
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
 from ordertrail.storage.notifying import preferences as preference_store
 
 
 async def claim_due(
-    services: Services, *, worker: str, lease: timedelta, limit: int, channels: Sequence[str]
+    services: Ports, *, worker: str, lease: timedelta, limit: int, channels: Sequence[str]
 ) -> list[Message]:
     """Lease up to ``limit`` due messages to ``worker``."""
 
@@ -30,7 +30,7 @@ async def claim_due(
     return await services.db.write(transaction)
 
 
-async def next_due(services: Services, *, channels: Sequence[str]) -> datetime | None:
+async def next_due(services: Ports, *, channels: Sequence[str]) -> datetime | None:
     return await services.db.read(lambda c: outbox_store.next_due(c, channels=channels))
 
 
@@ -43,7 +43,7 @@ class Disable:
 
 
 async def record_outcomes(
-    services: Services, *, worker: str, outcomes: Sequence[Outcome], disable: Sequence[Disable] = ()
+    services: Ports, *, worker: str, outcomes: Sequence[Outcome], disable: Sequence[Disable] = ()
 ) -> int:
     """Record outcomes of ``worker``'s claims in one transaction; returns how many it still held."""
 
@@ -60,11 +60,11 @@ async def record_outcomes(
     return await services.db.write(transaction)
 
 
-async def release(services: Services, *, worker: str, ids: Sequence[int]) -> None:
+async def release(services: Ports, *, worker: str, ids: Sequence[int]) -> None:
     await services.db.write(lambda c: outbox_store.release(c, worker=worker, ids=ids))
 
 
-async def endpoint_for(services: Services, *, endpoint_id: int) -> tuple[Endpoint | None, bool]:
+async def endpoint_for(services: Ports, *, endpoint_id: int) -> tuple[Endpoint | None, bool]:
     """The endpoint a message goes to, and whether it still takes messages (not deleted or disabled)."""
 
     def read(connection: Connection) -> tuple[Endpoint | None, bool]:
@@ -76,5 +76,5 @@ async def endpoint_for(services: Services, *, endpoint_id: int) -> tuple[Endpoin
     return await services.db.read(read)
 
 
-async def is_unsubscribed(services: Services, *, merchant_id: int, email: str) -> bool:
+async def is_unsubscribed(services: Ports, *, merchant_id: int, email: str) -> bool:
     return await services.db.read(lambda c: preference_store.is_unsubscribed(c, merchant_id=merchant_id, email=email))

@@ -17,7 +17,7 @@ from ordertrail.domain.errors import InvalidInput, WebhookEndpointNotFound
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
 from ordertrail.domain.notifying.policy import EVENT_TYPES
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
 
@@ -46,7 +46,7 @@ def _check_event_types(event_types: Sequence[str]) -> tuple[str, ...]:
 
 
 async def create_endpoint(
-    services: Services,
+    services: Ports,
     *,
     merchant_id: int,
     url: str,
@@ -86,17 +86,17 @@ def _one(connection: Connection, principal: Principal, endpoint_id: int) -> Endp
     return found[0]
 
 
-async def list_endpoints(services: Services, *, principal: Principal, merchant_id: int | None) -> list[Endpoint]:
+async def list_endpoints(services: Ports, *, principal: Principal, merchant_id: int | None) -> list[Endpoint]:
     """The caller's endpoints (admins: a named merchant's, or all)."""
     scope = _scope(principal) if not principal.is_admin else merchant_id
     return await services.db.read(lambda c: notification_store.endpoints(c, merchant_id=scope))
 
 
-async def get_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> Endpoint:
+async def get_endpoint(services: Ports, *, principal: Principal, endpoint_id: int) -> Endpoint:
     return await services.db.read(lambda c: _one(c, principal, endpoint_id))
 
 
-async def delete_endpoint(services: Services, *, principal: Principal, endpoint_id: int) -> None:
+async def delete_endpoint(services: Ports, *, principal: Principal, endpoint_id: int) -> None:
     """Delete an endpoint; its undelivered messages are held as dead. Raises WebhookEndpointNotFound."""
 
     def transaction(connection: Connection) -> None:
@@ -108,7 +108,7 @@ async def delete_endpoint(services: Services, *, principal: Principal, endpoint_
     await services.db.write(transaction)
 
 
-async def rotate_secret(services: Services, *, principal: Principal, endpoint_id: int) -> EndpointWithSecret:
+async def rotate_secret(services: Ports, *, principal: Principal, endpoint_id: int) -> EndpointWithSecret:
     """A new signing secret; the old one keeps signing alongside it for ``ROTATION_OVERLAP``."""
     secret = new_secret()
 
@@ -128,7 +128,7 @@ async def rotate_secret(services: Services, *, principal: Principal, endpoint_id
 
 
 async def deliveries(
-    services: Services, *, principal: Principal, endpoint_id: int, before: int | None, limit: int
+    services: Ports, *, principal: Principal, endpoint_id: int, before: int | None, limit: int
 ) -> list[LoggedAttempt]:
     """An endpoint's delivery log, newest attempt first."""
 
@@ -139,9 +139,7 @@ async def deliveries(
     return await services.db.read(read)
 
 
-async def replay(
-    services: Services, *, principal: Principal, endpoint_id: int, message_ids: Sequence[str] | None
-) -> int:
+async def replay(services: Ports, *, principal: Principal, endpoint_id: int, message_ids: Sequence[str] | None) -> int:
     """Send an endpoint's dead messages (all, or those named) again; re-enables a disabled endpoint."""
 
     def transaction(connection: Connection) -> int:

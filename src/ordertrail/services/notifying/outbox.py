@@ -74,16 +74,8 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
                         )
                     )
         else:
-            messages.append(
-                NewMessage(
-                    message_id=new_message_id(),
-                    channel=Channel.EMAIL.value,
-                    event_type=notice.event_type,
-                    merchant_id=change.merchant_id,
-                    recipient=order.customer.email,
-                    payload=json.dumps(email_context(notice, order, merchant_names[change.merchant_id])),
-                )
-            )
+            context = email_context(notice, order, merchant_names[change.merchant_id])
+            messages.append(_email_row(notice.event_type, change.merchant_id, order.customer.email, context))
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 
@@ -181,16 +173,7 @@ def enqueue_delay_notices(
             "tracking_number": change.tracking_number,
             "tracking_numbers": [change.tracking_number],
         }
-        messages.append(
-            NewMessage(
-                message_id=new_message_id(),
-                channel=Channel.EMAIL.value,
-                event_type=notice.event_type,
-                merchant_id=change.merchant_id,
-                recipient=order.customer.email,
-                payload=json.dumps(context),
-            )
-        )
+        messages.append(_email_row(notice.event_type, change.merchant_id, order.customer.email, context))
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 
@@ -218,6 +201,18 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[Parcel], *, 
         messages += _webhook_rows(endpoints, parcel.merchant_id, STALLED_EVENT, body)
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
+
+
+def _email_row(kind: str, merchant_id: int, recipient: str, context: dict[str, Any]) -> NewMessage:
+    """An email to the order's customer; the worker renders ``context`` with the template of ``kind``."""
+    return NewMessage(
+        message_id=new_message_id(),
+        channel=Channel.EMAIL.value,
+        event_type=kind,
+        merchant_id=merchant_id,
+        recipient=recipient,
+        payload=json.dumps(context),
+    )
 
 
 def _overlay_body(kind: str, order: Order, tracking_number: str, *, now: datetime, **data: Any) -> str:

@@ -24,7 +24,7 @@ from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.orders.reading import OrderView, order_view_tx
 from ordertrail.services.scanning.kept import scan_from_json
 from ordertrail.services.scanning.record import Appending, record_scans_tx
@@ -70,7 +70,7 @@ def place_order_tx(
     spec: OrderSpec,
     now: datetime,
     generate: Callable[[], str],
-    estimates: EtaRuntime | None = None,
+    estimates: EstimateRuntime | None = None,
 ) -> tuple[OrderView, list[ParcelChange]]:
     """Insert the order, its parcels and their first events; attach any scans kept for those numbers."""
     existing = order_store.order_by_number(connection, merchant_id=merchant_id, order_number=spec.order_number)

@@ -23,7 +23,7 @@ from ordertrail.domain.scanning.scans import NewEvent, Outcome, ScanInput, scan_
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.services.context import Services
-from ordertrail.services.estimating.runtime import EtaRuntime
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.estimating.update import estimate_changes
 from ordertrail.services.notifying.outbox import enqueue_notifications
 from ordertrail.services.scanning.kept import scan_to_json
@@ -98,7 +98,7 @@ class Appending:
         )
         return appended
 
-    def commit(self, *, now: datetime, estimates: EtaRuntime | None) -> dict[int, Parcel]:
+    def commit(self, *, now: datetime, estimates: EstimateRuntime | None) -> dict[int, Parcel]:
         """Write what was appended: the events, the estimates, the parcels' new state and the outbox rows (all in
         the caller's transaction). Returns every parcel as this transaction leaves it."""
         scan_store.append_events(self.connection, self.rows)
@@ -133,7 +133,7 @@ def record_scans_tx(
     items: Sequence[tuple[ScanInput, int | None]],
     *,
     now: datetime,
-    estimates: EtaRuntime | None = None,
+    estimates: EstimateRuntime | None = None,
 ) -> tuple[list[ScanResult], list[ParcelChange]]:
     """Record scans (each with the id of the key that sent it) in the caller's transaction.
 

@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import orjson
 
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.services.tracking.documents import public_tracking
 from ordertrail.services.tracking.lookup import canonical_number, track_parcel, tracking_version
 
@@ -23,7 +23,7 @@ class TrackingCache:
         self.capacity = capacity
         self._entries: OrderedDict[str, tuple[tuple[object, ...], bytes]] = OrderedDict()
 
-    async def document(self, services: Services, raw_number: str) -> bytes:
+    async def document(self, services: Ports, raw_number: str) -> bytes:
         """The public tracking JSON of a parcel; raises ParcelNotFound (also for malformed numbers)."""
         number = canonical_number(raw_number)
         version = await tracking_version(services, number=number)

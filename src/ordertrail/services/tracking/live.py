@@ -14,7 +14,7 @@ from ordertrail.domain.scanning.derivation import derive
 from ordertrail.realtime.bus import EventBus, Subscription
 from ordertrail.realtime.messages import LiveMessage
 from ordertrail.realtime.stream import LiveStream, decode_cursor
-from ordertrail.services.context import Listener, Services
+from ordertrail.services.ports import Listener, Ports
 from ordertrail.services.tracking.documents import live_document, live_message
 from ordertrail.services.tracking.lookup import canonical_number, parcel_by_number
 from ordertrail.storage.orders import parcels as parcel_store
@@ -70,7 +70,7 @@ def replay_tx(
 
 
 async def _open(
-    services: Services,
+    services: Ports,
     subscription: Subscription,
     parcels: Sequence[Parcel],
     after: dict[int, int | None],
@@ -110,7 +110,7 @@ def _sequence(last_event_id: str | None) -> int | None:
 
 
 async def parcel_stream(
-    services: Services, bus: EventBus, *, tracking_number: str, last_event_id: str | None, retry_ms: int = 2000
+    services: Ports, bus: EventBus, *, tracking_number: str, last_event_id: str | None, retry_ms: int = 2000
 ) -> LiveStream:
     """The live stream of one parcel from ``last_event_id`` (its sequence); raises ParcelNotFound."""
     after = _sequence(last_event_id)
@@ -120,7 +120,7 @@ async def parcel_stream(
 
 
 async def order_stream(
-    services: Services, bus: EventBus, *, order_id: int, last_event_id: str | None, retry_ms: int = 2000
+    services: Ports, bus: EventBus, *, order_id: int, last_event_id: str | None, retry_ms: int = 2000
 ) -> LiveStream:
     """The live stream of every parcel of an order; ids are composite (one sequence per parcel, in order)."""
 

@@ -11,7 +11,7 @@ from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import EstimateSnapshot
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
-from ordertrail.services.context import Services
+from ordertrail.services.ports import Ports
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 
@@ -43,13 +43,13 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot())
 
 
-async def track_parcel(services: Services, *, tracking_number: str) -> TrackingView:
+async def track_parcel(services: Ports, *, tracking_number: str) -> TrackingView:
     """The tracking view of a parcel by a number as typed; raises ParcelNotFound for unknown or malformed."""
     number = canonical_number(tracking_number)
     return await services.db.read(lambda connection: tracking_view_tx(connection, number))
 
 
-async def tracking_version(services: Services, *, number: str) -> tuple[object, ...]:
+async def tracking_version(services: Ports, *, number: str) -> tuple[object, ...]:
     """A cheap probe that changes whenever the parcel's public view may change; raises ParcelNotFound.
 
     ``number`` is already canonical (``canonical_number``): this runs on every tracking lookup.
@@ -60,7 +60,7 @@ async def tracking_version(services: Services, *, number: str) -> tuple[object, 
     return version
 
 
-async def parcel_by_number(services: Services, number: str) -> Parcel:
+async def parcel_by_number(services: Ports, number: str) -> Parcel:
     """The parcel with a canonical number; raises ParcelNotFound."""
 
     def read(connection: Connection) -> Parcel | None:

@@ -196,13 +196,17 @@ def attempts_of_endpoint(
             id=r.id,
             message_id=r.message_id,
             event_type=r.event_type,
-            attempted_at=r.attempted_at,
-            status_code=r.status_code,
-            duration_ms=r.duration_ms,
-            response_body=r.response_body,
-            error=r.error,
-            succeeded=r.succeeded,
             message_state=r.state,
+            attempt=Attempt(
+                outbox_id=r.outbox_id,
+                endpoint_id=r.endpoint_id,
+                attempted_at=r.attempted_at,
+                status_code=r.status_code,
+                duration_ms=r.duration_ms,
+                response_body=r.response_body,
+                error=r.error,
+                succeeded=r.succeeded,
+            ),
         )
         for r in connection.execute(query)
     ]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ordertrail.domain.estimating import CalendarBook, Lane, LaneStats, estimate, step_visits
 from ordertrail.domain.estimating.stats import SNAPSHOT_TIMES, Tally, situation
-from tests.unit.eta_factories import journey
+from tests.unit.estimating.factories import journey
 
 BERLIN = CalendarBook().for_destination("DE")
 LANE = Lane.of("Warehouse A", "DE", "10115")

@@ -71,7 +71,10 @@ def test_in_order_and_late_scans_keep_the_same_place_as_a_replay(run_services: C
                 events = scan_store.events_of(connection, [parcel.id])[parcel.id]
                 visits = visits_of(derive(events))
                 assert parcel.estimate is not None
-                assert (parcel.estimate.step, parcel.estimate.step_started_at) == (visits[-1].step, visits[-1].started_at)
+                assert (parcel.estimate.step, parcel.estimate.step_started_at) == (
+                    visits[-1].step,
+                    visits[-1].started_at,
+                )
                 assert parcel.estimate.hubs == sum(v.step.startswith("in_transit") for v in visits)
                 assert parcel.estimate.origin == "Warehouse Leeds"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ordertrail.domain.estimating import (
     CalendarBook,
-    EtaPolicy,
+    EstimatePolicy,
     Lane,
     LaneLevel,
     LaneStats,
@@ -22,7 +22,7 @@ from ordertrail.domain.estimating import (
 from ordertrail.domain.estimating.defaults import STANDARD, DefaultsBook
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import MAIN_MILESTONES, Status
-from tests.unit.eta_factories import MAIN_PATH, journey
+from tests.unit.estimating.factories import MAIN_PATH, journey
 
 BOOK = CalendarBook(holidays={"DE": frozenset({date(2026, 4, 3), date(2026, 4, 6)})})
 BERLIN = BOOK.for_destination("DE")
@@ -77,7 +77,7 @@ def test_thin_lanes_fall_back_from_fine_to_coarse_then_to_defaults() -> None:
     now = events[-1].occurred_at + timedelta(hours=1)
 
     def basis(lane: Lane, min_samples: int = 30) -> str:
-        found = estimate(stats, lane, events, BERLIN, now, policy=EtaPolicy(min_samples=min_samples))
+        found = estimate(stats, lane, events, BERLIN, now, policy=EstimatePolicy(min_samples=min_samples))
         assert found is not None
         return found.basis
 
@@ -142,7 +142,7 @@ def test_every_window_is_ordered_on_delivery_days_and_not_in_the_past(
         stats.learn_delivered(journey_lane, step_visits(events), BERLIN)
     events = journey(MONDAY_9 + timedelta(days=70), parcel_gaps, tag="x")[:seen]
     now = events[-1].occurred_at + timedelta(hours=wait_hours)
-    policy = EtaPolicy(coverage=coverage, min_samples=min_samples)
+    policy = EstimatePolicy(coverage=coverage, min_samples=min_samples)
     result = estimate(stats, lane, events, BERLIN, now, policy=policy)
     assert result is not None
     local_now = now.astimezone(BERLIN.zone)

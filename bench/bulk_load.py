@@ -108,7 +108,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                 )
                 last = at
                 at = at + timedelta(hours=rng.uniform(1, 12))
-            # The estimate state a parcel has when estimates were on from the start (services/estimates.py).
+            # The estimate state a parcel has when estimates were on from the start (domain/estimating/state.py).
             day1, day2 = now.date().toordinal() + 1, now.date().toordinal() + 2  # dates are day numbers on SQLite
             # On schedule: the stalled-parcel sweep finds nothing to flag during a benchmark (bench/run.py rebuilds
             # a cached store built on an earlier day, when windows and deadlines would have passed).

@@ -1,4 +1,4 @@
-"""Where a webhook may go: URL checks and name resolution against the SSRF rules of domain/addresses.py.
+"""Where a webhook may go: URL checks and name resolution against the SSRF rules of domain/notifying/addresses.py.
 
 Checked when an endpoint is registered and again before every send (a name may resolve elsewhere by then).
 The sender then connects to the address checked here, never to a second lookup of the name.

@@ -27,7 +27,7 @@ SUBJECTS: Final[dict[str, str]] = {
     Status.DELIVERED: "Your parcel from {merchant_name} has been delivered",
     Status.DELIVERY_ATTEMPTED: "We missed you: delivery of your parcel from {merchant_name} was attempted",
     Status.EXCEPTION: "A problem with your parcel from {merchant_name}",
-    # The delay overlay (one email per order, see domain/notifications.py plan_delays).
+    # The delay overlay (one email per order, see domain/notifying/policy.py plan_delays).
     "delayed": "Your order {order_number} from {merchant_name} is running late",
     "delay_cleared": "Your order {order_number} from {merchant_name} is back on schedule",
 }

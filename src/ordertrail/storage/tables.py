@@ -92,10 +92,10 @@ parcel = Table(
     Column("status_changed_at", UTCDateTime, nullable=False),
     Column("last_event_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    # Its delivery estimate state (migration 0005, services/estimates.py), on the row every scan already rewrites.
+    # Its delivery estimate state (migration 0005, domain/estimating/state.py), on the row every scan already rewrites.
     Column("eta_origin", String(200), nullable=True),  # the facility of its first located scan
     Column("eta_origin_at", UTCDateTime, nullable=True),
-    Column("eta_step", String(32), nullable=True),  # e.g. in_transit.2 (domain/eta/journey.py)
+    Column("eta_step", String(32), nullable=True),  # e.g. in_transit.2 (domain/estimating/journey.py)
     Column("eta_step_started_at", UTCDateTime, nullable=True),
     Column("eta_hubs", SmallInteger, nullable=True),  # hub scans applied so far
     Column("eta_earliest", LocalDate, nullable=True),  # the current estimate (None: none, or no longer on its way)
@@ -117,7 +117,7 @@ parcel = Table(
     # On its way with an estimate (migration 0006): what the stalled-parcel sweep walks. It changes when a parcel
     # gets its first estimate and when it is delivered, returned or cancelled, not on ordinary scans.
     Column("eta_watched", Boolean, nullable=True),
-    # Delivered, and not yet in the lane statistics: the learning job (services/estimates.learn) folds such
+    # Delivered, and not yet in the lane statistics: the learning job (services/estimating/learning.py) folds such
     # parcels in, in batches, off the scan's transaction (migration 0006).
     Column("eta_learn_pending", Boolean, nullable=True),
 )

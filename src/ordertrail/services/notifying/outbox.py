@@ -1,7 +1,7 @@
 """Turning committed parcel changes into outbox rows (in the same transaction), and notification settings.
 
 ``enqueue_notifications`` runs inside the write transaction of the scan or order that caused the changes, so a
-notification exists if and only if its event does. The pure policy (domain/notifications.py) decides who hears
+notification exists if and only if its event does. The pure policy (domain/notifying/policy.py) decides who hears
 about what; this module only looks up who that is and writes the rows.
 """
 

@@ -46,7 +46,7 @@ STORE_FORMAT = 4  # bump when bench/bulk_load.py changes what it writes: cached 
 
 
 def start_server(
-    data_dir: Path, port: int, database_url: str | None = None, *, estimates: bool = True
+    data_dir: Path, port: int, database_url: str | None = None, *, estimates: bool = True, binary: Path | None = None
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -59,7 +59,7 @@ def start_server(
         "ORDERTRAIL_SQLITE_SYNCHRONOUS": "FULL",
     }
     process = subprocess.Popen(
-        [str(BIN / "ordertrail"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        [str(binary or BIN / "ordertrail"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -95,11 +95,12 @@ def scan_script_for(numbers: list[str], scanner_key: str) -> str:
     return wrk.SCAN_SCRIPT % {"numbers": wrk.lua_list(numbers), "path": "/api/v1/scans", "token": scanner_key}
 
 
-def cli(data_dir: Path, *args: str, database_url: str | None = None) -> str:
+def cli(data_dir: Path, *args: str, database_url: str | None = None, binary: Path | None = None) -> str:
     env = {**os.environ, "ORDERTRAIL_DATA_DIR": str(data_dir)}
     if database_url:
         env["ORDERTRAIL_DATABASE_URL"] = database_url
-    result = subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, check=True)
+    command = [str(binary or BIN / "ordertrail"), *args]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[-1]
 
 

@@ -169,6 +169,7 @@ def test_offline_scans_survive_a_reload_and_are_stored_once_when_back_online(
 
     page.reload()  # still offline: the service worker serves the page, IndexedDB still holds the queue
     expect(page.locator("#station")).to_be_visible()
+    expect(page.locator("#net")).to_have_attribute("data-state", "offline")
     expect(page.locator("#waiting-count")).to_have_text("5")
     expect(page.locator("#recent [data-outcome=pending]")).to_have_count(5)
     assert all(

@@ -55,7 +55,7 @@ export class Sender {
           this.timer = setTimeout(() => { this.timer = null; this.kick(); }, delay);
           return;
         }
-        if (outcome === "auth") return;
+        if (outcome === "auth" || outcome === "offline") return; // the 'online' event or the next kick resumes
         if (outcome === "more") this.again = true;
       } while (this.again && !this.stopped);
       this.onState({ state: "idle" });
@@ -64,12 +64,19 @@ export class Sender {
     }
   }
 
-  // "done" (queue empty), "more" (sent a batch, maybe more waiting), "retry" or "auth".
+  // "done" (queue empty), "more" (sent a batch, maybe more waiting), "retry", "auth" or "offline".
   async sendOnce() {
     const items = await store.queued(this.batch);
     if (items.length === 0) {
       this.failures = 0;
       return "done";
+    }
+    // navigator.onLine false means surely offline (true only means "maybe"): wait for the 'online' event
+    // rather than spend retries and grow the backoff. It also keeps a page that a service worker served
+    // while offline from sending through the worker's network, which the browser's offline mode may not cover.
+    if (navigator.onLine === false) {
+      this.onState({ state: "offline" });
+      return "offline";
     }
     this.onState({ state: "sending" });
     let response;

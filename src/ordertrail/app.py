@@ -41,6 +41,7 @@ from ordertrail.http.security import SecurityHeaders
 from ordertrail.runtime import open_server
 from ordertrail.services.ports import system_clock
 from ordertrail.settings import Settings
+from ordertrail.web import api_docs
 from ordertrail.web import app as web
 from ordertrail.web.station import routes as station
 
@@ -60,22 +61,28 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     app = FastAPI(
         title="ordertrail",
         lifespan=lifespan,
-        docs_url="/docs",
         openapi_url="/openapi.json",
+        docs_url=None,  # /docs and /redoc come from web.api_docs: served from the package, no CDN
         redoc_url=None,
+        # Operation ids are the handlers' names (create_order, post_scan_batch): good method names in generated
+        # clients, instead of FastAPI's path-derived ones.
+        generate_unique_id_function=lambda route: route.name,
     )
     problems.install(app)
     for module in (health, scans, orders, estimates, tracking, live, labels, admin, devices, webhooks, notifications):
         app.include_router(module.router)
     web.install(app)
+    api_docs.install(app)
     station.install(app)
-    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn})
+    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn}, server_url=settings.public_base_url)
     outer: ASGIApp = app
     if settings.http.hot_paths:
         outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
     # Security headers go on every response, the hot paths' included.
     outer = SecurityHeaders(
-        BodySizeLimit(outer, max_bytes=settings.http.max_body_bytes), private_prefixes=web.PRIVATE_PREFIXES
+        BodySizeLimit(outer, max_bytes=settings.http.max_body_bytes),
+        private_prefixes=web.PRIVATE_PREFIXES,
+        docs_paths=api_docs.PATHS,
     )
     if settings.http.bench_baseline_routes:
         outer = _with_baselines(outer)

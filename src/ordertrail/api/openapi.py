@@ -13,8 +13,12 @@ from ordertrail import __version__
 REF = "#/components/schemas/{model}"
 
 
-def install(app: FastAPI, body_models: dict[str, type[BaseModel]]) -> None:
-    """Generate the document once; fill in ``x-body-model`` request bodies from ``body_models``."""
+def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url: str) -> None:
+    """Generate the document once; fill in ``x-body-model`` request bodies from ``body_models``.
+
+    ``server_url`` (``ORDERTRAIL_PUBLIC_BASE_URL``) is the document's one server: generated clients and the docs'
+    "Try it out" call the address the service is published at.
+    """
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -24,6 +28,7 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]]) -> None:
             version=__version__,
             description="Scan ingest, order and parcel tracking. Errors are application/problem+json (RFC 9457).",
             routes=app.routes,
+            servers=[{"url": server_url.rstrip("/")}],
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for path in document.get("paths", {}).values():

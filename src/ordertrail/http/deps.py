@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import Depends
+from fastapi import Depends, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
@@ -60,17 +61,33 @@ def get_secret_key(connection: HTTPConnection) -> bytes:
     return runtime_of(connection).base.secret_key
 
 
-async def get_principal(connection: HTTPConnection) -> Principal:
+# Declared so the OpenAPI document names the bearer scheme on every route that needs a key (and Swagger UI
+# offers "Authorize"); the header itself is read and checked by ``authenticate``, with our own 401 answers.
+API_KEY = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An ordertrail API key, sent as `Authorization: Bearer <key>` (`ordertrail keys create`).",
+)
+ApiKeyHeader = Annotated[HTTPAuthorizationCredentials | None, Security(API_KEY)]
+
+
+async def get_principal(connection: HTTPConnection, _: ApiKeyHeader) -> Principal:
+    return await _principal_of(connection)
+
+
+async def _principal_of(connection: HTTPConnection) -> Principal:
     return await authenticate(get_services(connection), authorization=connection.headers.get("authorization"))
 
 
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that admits only keys of the given roles."""
+    names = " or ".join(r.value for r in roles)
+    needed = f"This needs {'an' if names[0] in 'aeiou' else 'a'} {names} key."
 
-    async def check(connection: HTTPConnection) -> Principal:
-        principal = await get_principal(connection)
+    async def check(connection: HTTPConnection, _: ApiKeyHeader) -> Principal:
+        principal = await _principal_of(connection)
         if principal.role not in roles:
-            raise Forbidden(f"This needs a {' or '.join(r.value for r in roles)} key.")
+            raise Forbidden(needed)
         return principal
 
     return check

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Security
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -13,11 +13,12 @@ from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
-from ordertrail.http.deps import get_ingestor, get_settings, json_response
+from ordertrail.http.deps import API_KEY, get_ingestor, get_settings, json_response
 from ordertrail.http.problems import field_problems, from_error, invalid
 from ordertrail.services.accounts.keys import key_hash_of
 
-router = APIRouter(prefix="/api/v1", tags=["scans"])
+# The ingest transaction checks the key itself; the dependency only declares the scheme in the document.
+router = APIRouter(prefix="/api/v1", tags=["scans"], dependencies=[Security(API_KEY)])
 
 # Hand-parsed bodies still appear in the OpenAPI document: app.py fills these in from the schemas.
 SCAN_BODY = {"x-body-model": "ScanIn"}

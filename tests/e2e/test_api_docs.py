@@ -1,0 +1,89 @@
+"""The interactive API docs in a real Chromium with no way out to the internet: Swagger UI at /docs takes an API
+key and runs a request; ReDoc at /redoc renders the same document; neither page asks for anything from another
+host, and neither breaks the app's content security policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Route, expect
+
+from tests.conftest import ServerProcess, start_server
+from tests.support.browser import page_problems, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None) -> Iterator[ServerProcess]:
+    running = start_server(tmp_path_factory.mktemp("api-docs") / "data", database_url=module_database_url)
+    try:
+        assert running.cli("merchants", "create", "Docs Shop").returncode == 0
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def offline(browser: Browser, server: ServerProcess) -> Iterator[tuple[BrowserContext, list[str]]]:
+    """A browser context that reaches the server under test and nothing else (every other request is refused
+    and noted)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+
+    def only_the_server(route: Route) -> None:
+        if route.request.url.startswith(server.base_url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_the_server)
+    yield context, elsewhere
+    context.close()
+
+
+def key(server: ServerProcess) -> str:
+    result = server.cli("keys", "create", "--role", "merchant", "--name", "docs reader", "--merchant", "Docs Shop")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_swagger_ui_offline_takes_a_key_and_runs_a_request(
+    offline: tuple[BrowserContext, list[str]], server: ServerProcess
+) -> None:
+    context, elsewhere = offline
+    page = context.new_page()
+    problems = page_problems(page)
+    page.goto(f"{server.base_url}/docs")
+    expect(page.locator(".information-container .title")).to_contain_text("ordertrail")
+
+    page.get_by_role("button", name="Authorize").first.click()
+    page.locator(".auth-container input").fill(key(server))
+    page.locator(".auth-btn-wrapper .authorize").click()
+    page.locator(".auth-btn-wrapper").get_by_role("button", name="Close").click()
+
+    whoami = page.locator('.opblock[id$="whoami"]').first
+    whoami.locator(".opblock-summary").click()
+    whoami.get_by_role("button", name="Execute").click()
+    response = whoami.locator(".responses-table.live-responses-table")
+    expect(response.locator("tbody .response-col_status").first).to_have_text("200")
+    expect(response).to_contain_text("docs reader")
+    response.scroll_into_view_if_needed()
+    screenshot(page, "api-docs-swagger.png", full_page=False)
+    assert elsewhere == []
+    assert problems == []
+
+
+def test_redoc_offline_renders_the_document(offline: tuple[BrowserContext, list[str]], server: ServerProcess) -> None:
+    context, elsewhere = offline
+    page = context.new_page()
+    problems = page_problems(page)
+    page.goto(f"{server.base_url}/redoc")
+    expect(page.locator("h1").first).to_contain_text("ordertrail")
+    expect(page.get_by_text("/api/v1/scans/batch").first).to_be_attached()
+    screenshot(page, "api-docs-redoc.png", full_page=False)
+    assert elsewhere == []
+    assert problems == []

@@ -84,3 +84,42 @@ def test_labels_command_defaults_to_labels_pdf_and_reports_unknown_orders(tmp_pa
     other = CliRunner().invoke(app, ["labels", "CLI-1", "--merchant", "Someone Else"], env=env)
     assert other.exit_code == 1
     assert "No merchant 'Someone Else'." in other.output
+
+
+def test_labels_command_names_the_merchant_flag_and_writes_into_a_directory(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = Settings(data_dir=data_dir)
+    _place_orders(settings)
+
+    async def second_shop_uses_the_same_number(services: Services) -> None:
+        merchant_id = await merchant_service.create_merchant(services, name="Other Shop")
+        spec = OrderSpec(
+            order_number="CLI-1",
+            customer=Customer(name="Ada Byron", email="ada@example.com"),
+            destination=Address(line1="1 Main St", city="Leeds", postal_code="LS1 1AA", country="GB"),
+            parcels=(ParcelSpec(weight_grams=300),),
+        )
+        await place_order(services, principal=OPERATOR, spec=spec, merchant_id=merchant_id)
+
+    async def main() -> None:
+        db = open_database(settings.resolved_database_url)
+        try:
+            await second_shop_uses_the_same_number(Services(db=db))
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+    env = {"ORDERTRAIL_DATA_DIR": str(data_dir)}
+    out = tmp_path / "prints"
+    out.mkdir()
+    both = CliRunner().invoke(app, ["labels", "CLI-1", "-o", str(out)], env=env)
+    assert both.exit_code == 1
+    assert "Several merchants have an order 'CLI-1'" in both.output
+    assert "--merchant" in both.output
+    assert list(out.iterdir()) == []
+
+    one = CliRunner().invoke(app, ["labels", "CLI-1", "--merchant", "Other Shop", "-o", str(out)], env=env)
+    assert one.exit_code == 0, one.output
+    assert f"wrote 1 label to {out / 'labels.pdf'}" in one.output
+    assert pdf_info((out / "labels.pdf").read_bytes(), tmp_path)["pages"] == 1

@@ -22,13 +22,19 @@ async def demo_with_progress(services: Services, orders: int) -> DemoResult:
 
 
 def print_demo(result: DemoResult, settings: Settings) -> None:
-    typer.echo(f"demo: {result.merchant}, {len(result.tracking_numbers)} parcels, {result.scans} scans")
+    if result.existing:
+        typer.echo(f"demo: {result.merchant} is already in this store; no orders added (new keys below)")
+    else:
+        typer.echo(f"demo: {result.merchant}, {len(result.tracking_numbers)} parcels, {result.scans} scans")
     for key in result.keys:
         typer.echo(f"  {key.role.value:<8} key: {key.plaintext}")
+    if result.existing:
+        typer.echo("  (keys from earlier runs still work; these are new, as keys are stored hashed)")
     base = settings.public_base_url.rstrip("/")
-    typer.echo("try these tracking numbers (live page, then JSON):")
-    for number in result.tracking_numbers[:5]:
-        typer.echo(f"  {base}/t/{number}   {base}/api/v1/tracking/{number}")
+    typer.echo("parcels to try (live page; JSON at /api/v1/tracking/NUMBER):")
+    width = max((len(s.what) for s in result.suggestions), default=0)
+    for suggestion in result.suggestions:
+        typer.echo(f"  {suggestion.what:<{width}}  {base}/t/{suggestion.tracking_number}")
     typer.echo(f"lookup forms: {base}/   scanner station: {base}/scan   labels: {base}/labels   API: {base}/docs")
 
 

@@ -11,9 +11,10 @@ import hashlib
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
+from ordertrail.demo.showcase import Suggestion, suggestions
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import DuplicateMerchant
 from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
@@ -95,8 +96,10 @@ class DemoResult:
 
     merchant: str
     keys: list[CreatedKey] = field(default_factory=list)
-    tracking_numbers: list[str] = field(default_factory=list)
+    tracking_numbers: list[str] = field(default_factory=list)  # the parcels made by this run
     scans: int = 0
+    existing: bool = False  # the demo merchant was there already: nothing was added
+    suggestions: list[Suggestion] = field(default_factory=list)  # a parcel for each state worth seeing
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +112,10 @@ class _Step:
     note: str | None = None
 
 
-def _lifecycle(rng: random.Random, placed_at: datetime, destination_hub: Hub) -> Iterator[_Step]:
-    """A plausible journey for one parcel, possibly with a failed attempt or a problem on the way."""
+def _lifecycle(
+    rng: random.Random, placed_at: datetime, destination_hub: Hub, *, troubled: bool = False
+) -> Iterator[_Step]:
+    """A plausible journey for one parcel, possibly (``troubled``: surely) with a problem and a failed attempt."""
     at = placed_at
 
     def later(lo_hours: float, hi_hours: float) -> datetime:
@@ -124,16 +129,33 @@ def _lifecycle(rng: random.Random, placed_at: datetime, destination_hub: Hub) ->
     route = [h for h in rng.sample(HUBS[:5], k=rng.randint(0, 2)) if h != destination_hub] + [destination_hub]
     for hub in route:
         yield _Step(Status.IN_TRANSIT, hub, later(3, 14), substatus="in_transit.arrived_at_hub")
-    if rng.random() < 0.08:
+    if troubled or rng.random() < 0.08:
         reason = rng.choice(("damaged", "weather", "misrouted", "customs_hold"))
         yield _Step(Status.EXCEPTION, destination_hub, later(1, 6), reason=reason)
         yield _Step(Status.IN_TRANSIT, destination_hub, later(8, 30), substatus="in_transit.arrived_at_hub")
     yield _Step(Status.OUT_FOR_DELIVERY, destination_hub, later(6, 16))
-    if rng.random() < 0.15:
+    if troubled or rng.random() < 0.15:
         reason = rng.choice(("nobody_home", "access_problem", "business_closed"))
         yield _Step(Status.DELIVERY_ATTEMPTED, destination_hub, later(1, 6), reason=reason)
         yield _Step(Status.OUT_FOR_DELIVERY, destination_hub, later(16, 24))
     yield _Step(Status.DELIVERED, destination_hub, later(0.5, 6))
+
+
+# The first demo orders stop at these steps, just before now, so every demo has a parcel out for delivery, one
+# with a problem and one after a failed attempt (chance alone leaves some demos without them).
+SHOWCASE_ENDINGS = (Status.OUT_FOR_DELIVERY, Status.EXCEPTION, Status.DELIVERY_ATTEMPTED)
+
+
+def _journey(rng: random.Random, now: datetime, hub: Hub, index: int) -> tuple[datetime, list[_Step]]:
+    """When order ``index`` was placed, and the steps of its journey that have happened by ``now``."""
+    placed_at = now - timedelta(hours=rng.uniform(2, 24 * 6))
+    if index >= len(SHOWCASE_ENDINGS):
+        return placed_at, [step for step in _lifecycle(rng, placed_at, hub) if step.at <= now]
+    ending = SHOWCASE_ENDINGS[index]
+    steps = list(_lifecycle(rng, placed_at, hub, troubled=True))
+    steps = steps[: next(i for i, step in enumerate(steps) if step.status is ending) + 1]
+    shift = now - timedelta(minutes=rng.uniform(10, 50)) - steps[-1].at
+    return placed_at + shift, [replace(step, at=step.at + shift) for step in steps]
 
 
 def _scan(number: str, step: _Step) -> ScanInput:
@@ -166,29 +188,37 @@ async def run_demo(
     merchant: str = "Demo Shop",
     progress: Callable[[int], None] = lambda _: None,
 ) -> DemoResult:
-    """Create (or reuse) the demo merchant and its keys, then ``orders`` orders with moving parcels."""
+    """Create the demo merchant, then ``orders`` orders with moving parcels; fresh keys either way.
+
+    If the demo merchant exists already (a second ``serve --demo``), no orders are added: the store keeps the
+    demo it has, and the new keys (keys are stored hashed, so earlier ones cannot be shown again; they still
+    work) let the person try it at once.
+    """
     rng = random.Random(seed)
     result = DemoResult(merchant=merchant)
     try:
         await create_merchant(services, name=merchant)
-        result.keys = [
-            await create_key(services, role=Role.ADMIN, name="demo admin"),
-            await create_key(services, role=Role.MERCHANT, name="demo merchant", merchant=merchant),
-            await create_key(services, role=Role.SCANNER, name="demo scanner"),
-        ]
     except DuplicateMerchant:
-        pass
+        result.existing = True
+    result.keys = [
+        await create_key(services, role=Role.ADMIN, name="demo admin"),
+        await create_key(services, role=Role.MERCHANT, name="demo merchant", merchant=merchant),
+        await create_key(services, role=Role.SCANNER, name="demo scanner"),
+    ]
+    merchant_id = await _merchant_id(services, merchant)
+    if result.existing:
+        result.suggestions = await suggestions(services, merchant_id)
+        return result
     admin = Principal(key_id=None, role=Role.ADMIN, name="demo")
     scanner_key = next((k.id for k in result.keys if k.role is Role.SCANNER), None)
     scanner = Principal(key_id=scanner_key, role=Role.SCANNER, name="demo scanner")
-    merchant_id = await _merchant_id(services, merchant)
     now = services.clock()
     run_tag = f"{now:%y%m%d%H%M%S}"
     pending: list[ScanInput] = []
     for index in range(orders):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         city, region, postal_code, country, hub = rng.choice(DESTINATIONS)
-        placed_at = now - timedelta(hours=rng.uniform(2, 24 * 6))
+        placed_at, journey = _journey(rng, now, hub, index)
         parcel_count = rng.choices((1, 2, 3), weights=(75, 20, 5))[0]
         spec = OrderSpec(
             order_number=f"DEMO-{run_tag}-{index + 1:05d}",
@@ -206,12 +236,11 @@ async def run_demo(
             parcels=tuple(ParcelSpec(weight_grams=rng.randint(200, 12000)) for _ in range(parcel_count)),
         )
         view = await place_order(services, principal=admin, spec=spec, merchant_id=merchant_id)
-        for parcel in view.parcels:
+        for position, parcel in enumerate(view.parcels):
             result.tracking_numbers.append(parcel.tracking_number)
-            for step in _lifecycle(rng, placed_at, hub):
-                if step.at > now:
-                    break
-                pending.append(_scan(parcel.tracking_number, step))
+            if position:  # an order's other parcels travel on their own
+                journey = [step for step in _lifecycle(rng, placed_at, hub) if step.at <= now]
+            pending.extend(_scan(parcel.tracking_number, step) for step in journey)
         if len(pending) >= 500:
             await record_scans(services, scans=pending, principal=scanner)
             result.scans += len(pending)
@@ -220,6 +249,7 @@ async def run_demo(
     if pending:
         await record_scans(services, scans=pending, principal=scanner)
         result.scans += len(pending)
+    result.suggestions = await suggestions(services, merchant_id)
     return result
 
 

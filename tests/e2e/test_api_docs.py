@@ -14,6 +14,8 @@ from tests.conftest import ServerProcess, start_server
 from tests.support.browser import page_problems, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The viewers are megabytes of script: on a loaded machine rendering takes longer than expect's 5 s default.
+RENDERED = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def test_swagger_ui_offline_takes_a_key_and_runs_a_request(
     page = context.new_page()
     problems = page_problems(page)
     page.goto(f"{server.base_url}/docs")
-    expect(page.locator(".information-container .title")).to_contain_text("ordertrail")
+    expect(page.locator(".information-container .title")).to_contain_text("ordertrail", timeout=RENDERED)
 
     page.get_by_role("button", name="Authorize").first.click()
     page.locator(".auth-container input").fill(key(server))
@@ -69,8 +71,8 @@ def test_swagger_ui_offline_takes_a_key_and_runs_a_request(
     whoami.locator(".opblock-summary").click()
     whoami.get_by_role("button", name="Execute").click()
     response = whoami.locator(".responses-table.live-responses-table")
-    expect(response.locator("tbody .response-col_status").first).to_have_text("200")
-    expect(response).to_contain_text("docs reader")
+    expect(response.locator("tbody .response-col_status").first).to_have_text("200", timeout=RENDERED)
+    expect(response).to_contain_text("docs reader", timeout=RENDERED)
     response.scroll_into_view_if_needed()
     screenshot(page, "api-docs-swagger.png", full_page=False)
     assert elsewhere == []
@@ -82,8 +84,8 @@ def test_redoc_offline_renders_the_document(offline: tuple[BrowserContext, list[
     page = context.new_page()
     problems = page_problems(page)
     page.goto(f"{server.base_url}/redoc")
-    expect(page.locator("h1").first).to_contain_text("ordertrail")
-    expect(page.get_by_text("/api/v1/scans/batch").first).to_be_attached()
+    expect(page.locator("h1").first).to_contain_text("ordertrail", timeout=RENDERED)
+    expect(page.get_by_text("/api/v1/scans/batch").first).to_be_attached(timeout=RENDERED)
     screenshot(page, "api-docs-redoc.png", full_page=False)
     assert elsewhere == []
     assert problems == []

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         description="Allow webhook endpoints on loopback and private addresses (development and tests). "
         "Link-local and cloud metadata addresses stay refused.",
     )
+    webhook_ports: str = Field(
+        "80,443",
+        description="Ports webhook URLs may name, comma-separated, or '*' for any (development, tests). "
+        "A port elsewhere reaches services that were never meant to take requests (Redis on 6379, …).",
+    )
     webhook_timeout_seconds: float = Field(15.0, gt=0, le=60, description="Most time one webhook attempt may take.")
     worker_in_process: bool = Field(
         True, description="`ordertrail serve` runs a delivery worker in its own process (the embedded default)."
@@ -171,6 +176,12 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("smtp://", "smtps://")):
             raise ValueError("must start with smtp:// or smtps://")
         return value
+
+    @field_validator("webhook_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        parse_ports(value)
+        return value.strip()
 
     @property
     def retry_schedule(self) -> tuple[timedelta, ...]:
@@ -261,6 +272,7 @@ class Settings(BaseSettings):
             smtp_from=self.smtp_from,
             retry_schedule=self.retry_schedule,
             webhook_allow_private=self.webhook_allow_private,
+            webhook_ports=parse_ports(self.webhook_ports),
             webhook_timeout_s=self.webhook_timeout_seconds,
             worker_in_process=self.worker_in_process,
             worker_concurrency=self.worker_concurrency,
@@ -279,6 +291,19 @@ class Settings(BaseSettings):
 
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+def parse_ports(value: str) -> frozenset[int] | None:
+    """``80,443`` as a set of ports, ``*`` as None (any); raises ValueError."""
+    if value.strip() == "*":
+        return None
+    try:
+        ports = frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError as error:
+        raise ValueError("must be ports like '80,443', or '*'") from error
+    if not ports or any(not 1 <= port <= 65535 for port in ports):
+        raise ValueError("must be ports between 1 and 65535 like '80,443', or '*'")
+    return ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +358,7 @@ class NotifySettings:
     smtp_from: str
     retry_schedule: tuple[timedelta, ...]
     webhook_allow_private: bool
+    webhook_ports: frozenset[int] | None  # None: any port but 0
     webhook_timeout_s: float
     worker_in_process: bool
     worker_concurrency: int

@@ -60,13 +60,15 @@ def port_refusal(port: int, *, allowed: frozenset[int] | None) -> str | None:
 def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
     """Why ``address`` may not receive webhooks, or None when it may (judging an IPv6 form by what it embeds)."""
     if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
+            return _plain_refusal(address.ipv4_mapped, allow_private=allow_private)
         if address in _NAT64_LOCAL:
             return None if allow_private else "a local-use NAT64 address (it leads into the network)"
         for inner in embedded_ipv4(address):
             why = _plain_refusal(inner, allow_private=allow_private)
             if why is not None:
                 return f"{why} inside an IPv6 address ({inner})"
-        if address.ipv4_mapped is not None or (address in _COMPATIBLE and int(address) > 1):
+        if address in _COMPATIBLE and int(address) > 1:
             return None  # judged entirely by the IPv4 address it is
         if embedded_ipv4(address):
             return None  # a transition form around a public IPv4 address

@@ -13,8 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordertrail.adapters.failure_throttle import FailureThrottle
-from ordertrail.adapters.rate_limits import StreamSlots, Throttle
+from ordertrail.domain.errors import RateLimited
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.realtime.redis_bus import RedisBus
@@ -22,13 +21,20 @@ from ordertrail.secrets_file import load_or_create
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import runtime_for
 from ordertrail.services.estimating.sweep import run_sweeper
+from ordertrail.services.limits.counters import Counters, MemoryCounters
+from ordertrail.services.limits.lockouts import Lockout
+from ordertrail.services.limits.rates import RateLimit
+from ordertrail.services.limits.redis_counters import RedisCounters
+from ordertrail.services.limits.store_counters import StoreCounters
+from ordertrail.services.limits.streams import StreamSlots
+from ordertrail.services.orders.access import lookup_lockout
 from ordertrail.services.ports import system_clock
 from ordertrail.services.scanning.ingestor import ScanIngestor
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.live import publisher
 from ordertrail.services.tracking.public_context import PublicContext
-from ordertrail.settings import LiveSettings, Settings
-from ordertrail.storage.database import open_database
+from ordertrail.settings import LimitSettings, LiveSettings, Settings
+from ordertrail.storage.database import Database, open_database
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.schema import require_current_schema
 
@@ -53,7 +59,8 @@ class ServerRuntime:
     ingestor: ScanIngestor
     public: PublicContext
     tracking_cache: TrackingCache
-    pairing_throttle: FailureThrottle
+    pairing_lockout: Lockout
+    counters: Counters  # of every limit above: memory, the store or Redis (settings.limits.backend)
 
     @property
     def settings(self) -> Settings:
@@ -139,10 +146,17 @@ async def open_server(
         bus = live_bus(live)
         await bus.start()
         base.services.after_commit.append(publisher(bus))  # committed changes go to the bus
+        limits = settings.limits
+        counters = limit_counters(limits, base.services.db)
         public = PublicContext(
             bus=bus,
-            throttle=Throttle(live.public_rate_limit),
-            streams=StreamSlots(live.max_streams_per_address),
+            throttle=RateLimit(counters, limits.public_rate_limit),
+            streams=StreamSlots(counters, limits.max_streams_per_address),
+            order_lookups=lookup_lockout(
+                counters,
+                per_client=limits.order_lookup_max_failures,
+                per_order=limits.order_lookup_max_failures_per_order,
+            ),
             secret_key=base.secret_key,
             order_view_ttl=live.order_view_ttl,
             retry_ms=live.retry_ms,
@@ -155,9 +169,11 @@ async def open_server(
             ingestor=ingestor,
             public=public,
             tracking_cache=TrackingCache(),
-            pairing_throttle=FailureThrottle(max_failures=settings.http.pairing_max_failures),
+            pairing_lockout=pairing_lockout(counters, limits.pairing_max_failures),
+            counters=counters,
         )
         async with AsyncExitStack() as stack:
+            stack.push_async_callback(counters.close)  # runs last: requests still finishing may count
             if settings.notifying.worker_in_process:
                 await stack.enter_async_context(background_jobs(base, wake_on_commit=True))
             # Runs first on the way out: closing the bus ends every open stream, so the server can shut down.
@@ -169,6 +185,27 @@ async def _stop_taking_writes(bus: EventBus, ingestor: ScanIngestor) -> None:
     """Close the bus and finish the scans already queued."""
     await bus.close()
     await ingestor.stop()
+
+
+def limit_counters(limits: LimitSettings, db: Database) -> Counters:
+    """Where the limits count: Redis (every machine), the store (every process on it), or this process."""
+    if limits.backend == "redis":
+        assert limits.redis_url is not None  # the settings refuse the redis backend without a URL
+        return RedisCounters(limits.redis_url)
+    if limits.backend == "store":
+        return StoreCounters(db)
+    return MemoryCounters()
+
+
+def pairing_lockout(counters: Counters, per_client: int) -> Lockout:
+    """Failed pairing-code exchanges: per client address, and 20 times as many from everyone together."""
+
+    def locked(retry_after_s: int) -> RateLimited:
+        return RateLimited(retry_after_s, "Too many wrong pairing codes: wait, then try again.")
+
+    return Lockout(
+        counters, name="pairing", per_client=per_client, per_scope=per_client * 20, window_s=900.0, locked=locked
+    )
 
 
 def live_bus(live: LiveSettings) -> EventBus:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordertrail.domain.notifying.retries import DEFAULT_SCHEDULE, parse_schedule
@@ -42,9 +42,11 @@ class Settings(BaseSettings):
         "http://localhost:8000", description="How customers reach this server (links in labels, emails)."
     )
     forwarded_allow_ips: str = Field(
-        "127.0.0.1",
-        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto `ordertrail serve` trusts "
-        "(comma-separated, or '*'): the client address then comes from the proxy's header.",
+        "",
+        description="Addresses of the reverse proxies whose X-Forwarded-For/-Proto `ordertrail serve` trusts "
+        "(comma-separated IPs or networks, e.g. '10.0.0.5' or '10.0.0.0/24'): the client address then comes "
+        "from that proxy's header. Unset: no proxy is trusted and the header is ignored (anyone can write it; "
+        "trusting it lets a client pick a new address, and a new rate-limit budget, for every request).",
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
@@ -61,7 +63,28 @@ class Settings(BaseSettings):
         3 * 1024 * 1024, ge=1024, description="Largest camera frame POST /api/v1/decode accepts (scanner station)."
     )
     pairing_max_failures: int = Field(
-        10, ge=1, description="Failed pairing-code exchanges allowed per client address in 15 minutes."
+        10,
+        ge=1,
+        description="Failed pairing-code exchanges allowed per client address in 15 minutes (20 times as many "
+        "from all addresses together).",
+    )
+    order_lookup_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Wrong order-number + email/postal-code tries per order and client address in 15 minutes.",
+    )
+    order_lookup_max_failures_per_order: int = Field(
+        50,
+        ge=1,
+        description="Wrong tries per order from all addresses together in 15 minutes (a ceiling against many "
+        "addresses guessing one order; reaching it locks the order for its customer too).",
+    )
+    limit_backend: Literal["auto", "memory", "store", "redis"] = Field(
+        "auto",
+        description="Where the counters of rate limits, lockouts and stream caps live: 'redis' (every process on "
+        "every machine; needs ORDERTRAIL_REDIS_URL), 'store' (the limit_counter table: every process on the "
+        "store), 'memory' (this process only). 'auto': redis when ORDERTRAIL_REDIS_URL is set, else the store on "
+        "PostgreSQL or with `serve --workers N`, else memory.",
     )
     secret_key: SecretStr | None = Field(
         None,
@@ -120,6 +143,11 @@ class Settings(BaseSettings):
         description="Allow webhook endpoints on loopback and private addresses (development and tests). "
         "Link-local and cloud metadata addresses stay refused.",
     )
+    webhook_ports: str = Field(
+        "80,443",
+        description="Ports webhook URLs may name, comma-separated, or '*' for any (development, tests). "
+        "A port elsewhere reaches services that were never meant to take requests (Redis on 6379, …).",
+    )
     webhook_timeout_seconds: float = Field(15.0, gt=0, le=60, description="Most time one webhook attempt may take.")
     worker_in_process: bool = Field(
         True, description="`ordertrail serve` runs a delivery worker in its own process (the embedded default)."
@@ -172,6 +200,12 @@ class Settings(BaseSettings):
             raise ValueError("must start with smtp:// or smtps://")
         return value
 
+    @field_validator("webhook_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        parse_ports(value)
+        return value.strip()
+
     @property
     def retry_schedule(self) -> tuple[timedelta, ...]:
         return parse_schedule(self.webhook_retry_delays)
@@ -201,6 +235,26 @@ class Settings(BaseSettings):
             except ValueError as error:
                 raise ValueError("must be like '120/minute' or '0'") from error
         return value.strip()
+
+    @model_validator(mode="after")
+    def _redis_limits_need_redis(self) -> Settings:
+        if self.limit_backend == "redis" and self.redis_url is None:
+            raise ValueError(
+                "ORDERTRAIL_LIMIT_BACKEND=redis needs ORDERTRAIL_REDIS_URL (the Redis server that holds the counters);"
+                " set it, or use 'store' or 'auto'"
+            )
+        return self
+
+    @property
+    def resolved_limit_backend(self) -> Literal["memory", "store", "redis"]:
+        """Where the limit counters live, with 'auto' decided (see ``limit_backend``)."""
+        if self.limit_backend != "auto":
+            return self.limit_backend
+        if self.redis_url is not None:
+            return "redis"
+        if not self.embedded or self.live_poll_always:
+            return "store"
+        return "memory"
 
     @property
     def resolved_database_url(self) -> str:
@@ -240,6 +294,18 @@ class Settings(BaseSettings):
         )
 
     @property
+    def limits(self) -> LimitSettings:
+        return LimitSettings(
+            backend=self.resolved_limit_backend,
+            redis_url=self.redis_url,
+            public_rate_limit=self.public_rate_limit,
+            max_streams_per_address=self.max_streams_per_address,
+            pairing_max_failures=self.pairing_max_failures,
+            order_lookup_max_failures=self.order_lookup_max_failures,
+            order_lookup_max_failures_per_order=self.order_lookup_max_failures_per_order,
+        )
+
+    @property
     def live(self) -> LiveSettings:
         return LiveSettings(
             public_rate_limit=self.public_rate_limit,
@@ -261,6 +327,7 @@ class Settings(BaseSettings):
             smtp_from=self.smtp_from,
             retry_schedule=self.retry_schedule,
             webhook_allow_private=self.webhook_allow_private,
+            webhook_ports=parse_ports(self.webhook_ports),
             webhook_timeout_s=self.webhook_timeout_seconds,
             worker_in_process=self.worker_in_process,
             worker_concurrency=self.worker_concurrency,
@@ -279,6 +346,19 @@ class Settings(BaseSettings):
 
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+def parse_ports(value: str) -> frozenset[int] | None:
+    """``80,443`` as a set of ports, ``*`` as None (any); raises ValueError."""
+    if value.strip() == "*":
+        return None
+    try:
+        ports = frozenset(int(part) for part in value.split(",") if part.strip())
+    except ValueError as error:
+        raise ValueError("must be ports like '80,443', or '*'") from error
+    if not ports or any(not 1 <= port <= 65535 for port in ports):
+        raise ValueError("must be ports between 1 and 65535 like '80,443', or '*'")
+    return ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +390,19 @@ class HttpSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitSettings:
+    """The protections of public endpoints, and where their counters live (docs/deploy.md, "Limits")."""
+
+    backend: Literal["memory", "store", "redis"]
+    redis_url: str | None
+    public_rate_limit: str
+    max_streams_per_address: int
+    pairing_max_failures: int
+    order_lookup_max_failures: int
+    order_lookup_max_failures_per_order: int
+
+
+@dataclass(frozen=True, slots=True)
 class LiveSettings:
     """Public pages and live updates: their protections, stream buffers, and the bus between processes."""
 
@@ -333,6 +426,7 @@ class NotifySettings:
     smtp_from: str
     retry_schedule: tuple[timedelta, ...]
     webhook_allow_private: bool
+    webhook_ports: frozenset[int] | None  # None: any port but 0
     webhook_timeout_s: float
     worker_in_process: bool
     worker_concurrency: int

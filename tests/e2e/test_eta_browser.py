@@ -35,6 +35,7 @@ def test_late_hub_scan_moves_the_date_and_shows_the_delay_without_reload(
         data_dir=tmp_path / "data",
         smtp_url=smtp_server.url,
         webhook_allow_private=True,
+        webhook_ports="*",  # and on its own port
         worker_poll_seconds=0.05,
         public_rate_limit="0",
         eta_sweep_seconds=3600,

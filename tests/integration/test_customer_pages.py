@@ -109,12 +109,19 @@ def test_public_lookups_are_rate_limited_per_address(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as limited:
         answers = [limited.get("/api/v1/tracking/OT0000000000X") for _ in range(3)]
         assert [a.status_code for a in answers] == [404, 404, 404]
-        for path in ("/api/v1/tracking/OT0000000000X", "/t/OT0000000000X", "/api/v1/tracking/OT0000000000X/events"):
+        for path in ("/api/v1/tracking/OT0000000000X", "/api/v1/tracking/OT0000000000X/events"):
             refused = limited.get(path)
             assert refused.status_code == 429
             assert refused.headers["content-type"] == "application/problem+json"
             assert 0 < int(refused.headers["retry-after"]) <= 60
             assert refused.json()["status"] == 429
+        # A person at a page gets a page: what happened and when to try again.
+        for page in (limited.get("/t/OT0000000000X"), limited.post("/track/order", data={"order_number": "1"})):
+            assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+            wait = int(page.headers["retry-after"])
+            assert 0 < wait <= 60
+            assert "Too many requests" in page.text
+            assert re.search(rf"try again in {wait} seconds?</strong> \(after \d\d:\d\d:\d\d UTC\)", page.text)
 
 
 def test_zero_turns_the_rate_limit_off(tmp_path: Path) -> None:

@@ -103,6 +103,8 @@ CANARIES = {
     "note": "zyxw-note-leave-behind-bins",
     "facility": "Zyxw Secret Depot 4",
     "order": f"ZYXW-ORDER-{uuid.uuid4().hex[:8]}",
+    # What a driver may type as the reason of a status that has no reason codes: stored, never public.
+    "reason": "zyxw-reason left with Mrs Canaryneighbour at no 12",
 }
 
 
@@ -128,7 +130,9 @@ def test_personal_data_never_appears_on_the_public_page_or_stream(
     }
     assert (
         http.post(
-            "/api/v1/scans", json=scan_body(number, "dispatched", at=at, **private_scan), headers=auth(scanner)
+            "/api/v1/scans",
+            json=scan_body(number, "dispatched", at=at, reason=CANARIES["reason"], **private_scan),
+            headers=auth(scanner),
         ).status_code
         == 201
     )
@@ -141,6 +145,8 @@ def test_personal_data_never_appears_on_the_public_page_or_stream(
         assert http.post("/api/v1/scans", json=live_scan, headers=auth(scanner)).status_code == 201
         seen.append(orjson.dumps(next(stream)[1]).decode())  # and a live one
     assert "Bristol" in seen[0] and "Problem with delivery" in seen[-1]
+    # Reason codes and their labels are what the public documents carry.
+    assert '"reason":"address_problem"' in seen[-1] and "zyxw" not in seen[-1].lower()
     for text in seen:
         for what, canary in CANARIES.items():
             assert canary.lower() not in text.lower(), f"{what} leaked"
@@ -151,7 +157,7 @@ def test_personal_data_never_appears_on_the_public_page_or_stream(
         follow_redirects=True,
     )
     assert opened.status_code == 200 and CANARIES["order"] in opened.text
-    for what in ("name", "email", "phone", "line1", "note", "facility"):
+    for what in ("name", "email", "phone", "line1", "note", "facility", "reason"):
         assert CANARIES[what].lower() not in opened.text.lower(), f"{what} leaked on the order view"
 
 

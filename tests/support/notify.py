@@ -24,6 +24,7 @@ from tests.conftest import free_port, wait_for
 class _Mailbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as received: what a mail provider's filters read
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -31,6 +32,7 @@ class _Mailbox:
         assert isinstance(message, EmailMessage)
         with self.lock:
             self.messages.append(message)
+            self.raw.append(bytes(envelope.content))
         return "250 Message accepted"
 
 
@@ -49,6 +51,11 @@ class SmtpServer:
     def messages(self) -> list[EmailMessage]:
         with self.mailbox.lock:
             return list(self.mailbox.messages)
+
+    @property
+    def raw_messages(self) -> list[bytes]:
+        with self.mailbox.lock:
+            return list(self.mailbox.raw)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if str(m["To"]).lower() == address.lower()]

@@ -1,4 +1,4 @@
-"""Pure rules behind the station: pairing codes, the failure throttle, and the station's mode table."""
+"""Pure rules behind the station: pairing codes and its mode table (the pairing lockout: tests/unit/limits)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import random
 
 import pytest
 
-from ordertrail.adapters.failure_throttle import FailureThrottle
 from ordertrail.domain.accounts import pairing
-from ordertrail.domain.errors import InvalidPairingCode, RateLimited
+from ordertrail.domain.errors import InvalidPairingCode
 from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, REASON_REQUIRED, Status
 from ordertrail.domain.scanning.transitions import RANK, Effect, judge
 from ordertrail.web.station.vocabulary import ATTEMPT_REASON_LABELS, EXCEPTION_REASON_LABELS, MODES, station_config
@@ -34,41 +33,6 @@ def test_malformed_pairing_codes_are_refused(raw: str) -> None:
 def test_pairing_codes_are_stored_as_hashes() -> None:
     assert pairing.hash_code("ABCDEFGH") != pairing.hash_code("ABCDEFGJ")
     assert len(pairing.hash_code("ABCDEFGH")) == 64 and "ABCDEFGH" not in pairing.hash_code("ABCDEFGH")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_the_throttle_locks_a_client_out_for_the_rest_of_the_window() -> None:
-    clock = Clock()
-    throttle = FailureThrottle(max_failures=3, window_s=60, clock=clock)
-    for _ in range(3):
-        throttle.check("a")
-        throttle.failed("a")
-    with pytest.raises(RateLimited) as locked:
-        throttle.check("a")
-    assert locked.value.retry_after_s == 60
-    throttle.check("b")  # others are not affected
-    clock.now += 30
-    with pytest.raises(RateLimited) as still:
-        throttle.check("a")
-    assert still.value.retry_after_s == 30
-    clock.now += 31
-    throttle.check("a")
-
-
-def test_the_throttle_caps_failures_from_everyone_together() -> None:
-    clock = Clock()
-    throttle = FailureThrottle(max_failures=3, window_s=60, max_total=5, clock=clock)
-    for client in "abcde":
-        throttle.failed(client)
-    with pytest.raises(RateLimited):
-        throttle.check("f")
 
 
 def test_every_reason_code_has_a_label_and_no_label_is_made_up() -> None:

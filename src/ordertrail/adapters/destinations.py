@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ordertrail.domain.errors import UnsafeWebhookUrl
-from ordertrail.domain.notifying.addresses import IPAddress, refusal
+from ordertrail.domain.notifying.addresses import WEB_PORTS, IPAddress, port_refusal, refusal
 
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
@@ -49,12 +49,26 @@ def parse_url(url: str) -> tuple[str, str, int]:
         raise UnsafeWebhookUrl("The URL has no host.", field="url")
     if parts.username or parts.password:
         raise UnsafeWebhookUrl("Webhook URLs may not carry credentials.", field="url")
+    if port == 0:
+        return parts.scheme, parts.hostname, 0  # refused by the port rule, not silently the default
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-async def check_destination(url: str, *, allow_private: bool, resolver: Resolver = system_resolver) -> Destination:
-    """Resolve ``url``'s host and check every address it has; raises UnsafeWebhookUrl."""
+async def check_destination(
+    url: str,
+    *,
+    allow_private: bool,
+    resolver: Resolver = system_resolver,
+    ports: frozenset[int] | None = WEB_PORTS,
+) -> Destination:
+    """Resolve ``url``'s host and check its port and every address it has; raises UnsafeWebhookUrl.
+
+    ``ports``: the ports webhooks may go to (None: any but 0).
+    """
     scheme, host, port = parse_url(url)
+    why_port = port_refusal(port, allowed=ports)
+    if why_port is not None:
+        raise UnsafeWebhookUrl(f"Webhooks may not be sent to {host}: {why_port}.", field="url")
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
@@ -70,3 +84,14 @@ async def check_destination(url: str, *, allow_private: bool, resolver: Resolver
             shown = host if str(address) == host else f"{host} ({address})"
             raise UnsafeWebhookUrl(f"Webhooks may not be sent to {shown}: it is {why}.", field="url")
     return Destination(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
+
+
+def connected_refusal(peer: object, *, allow_private: bool) -> str | None:
+    """Why the address a connection actually reached (a socket's peer name) may not receive webhooks."""
+    if not isinstance(peer, tuple) or not peer:
+        return "an address that could not be checked"
+    try:
+        address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+    except ValueError:
+        return "an address that could not be checked"
+    return refusal(address, allow_private=allow_private)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -26,7 +26,7 @@ class EventStreamResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, stream: LiveStream, *, on_close: Callable[[], None] | None = None) -> None:
+    def __init__(self, stream: LiveStream, *, on_close: Callable[[], Awaitable[None]] | None = None) -> None:
         # Not Response.__init__: it would announce Content-Length: 0.
         self.status_code = 200
         self.background = None
@@ -59,4 +59,4 @@ class EventStreamResponse(Response):
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             if self.on_close is not None:
-                self.on_close()
+                await self.on_close()

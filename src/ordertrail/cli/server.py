@@ -49,6 +49,9 @@ def serve(
     if workers > 1 and settings.redis_url is None:
         # The processes cannot see each other's commits: their streams read the store every live_poll_s instead.
         os.environ["ORDERTRAIL_LIVE_POLL_ALWAYS"] = "true"
+        if settings.limit_backend == "auto":
+            # Counters in each process's memory would multiply every limit by the process count.
+            os.environ["ORDERTRAIL_LIMIT_BACKEND"] = "store"
         err.print(
             f"[yellow]note:[/yellow] {workers} processes without ORDERTRAIL_REDIS_URL: live streams get scans posted"
             f" to other processes by reading the store every {settings.live_poll_s:g} s (set ORDERTRAIL_REDIS_URL"
@@ -69,8 +72,10 @@ def serve(
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=10,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # X-Forwarded-For is believed only from the proxies ORDERTRAIL_FORWARDED_ALLOW_IPS names (none by default):
+        # from anyone else it is a client choosing its own address, and its own rate-limit budget.
+        proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=settings.forwarded_allow_ips.strip() or None,
     )
 
 

@@ -15,12 +15,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from ordertrail.adapters.failure_throttle import FailureThrottle
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import Forbidden
 from ordertrail.runtime import ServerRuntime
 from ordertrail.services.accounts.keys import authenticate
 from ordertrail.services.context import Services
+from ordertrail.services.limits.lockouts import Lockout
 from ordertrail.services.scanning.ingestor import ScanIngestor
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.public_context import PublicContext
@@ -53,8 +53,8 @@ def get_tracking_cache(connection: HTTPConnection) -> TrackingCache:
     return runtime_of(connection).tracking_cache
 
 
-def get_pairing_throttle(connection: HTTPConnection) -> FailureThrottle:
-    return runtime_of(connection).pairing_throttle
+def get_pairing_lockout(connection: HTTPConnection) -> Lockout:
+    return runtime_of(connection).pairing_lockout
 
 
 def get_secret_key(connection: HTTPConnection) -> bytes:
@@ -98,7 +98,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PublicDep = Annotated[PublicContext, Depends(get_public)]
 SecretKeyDep = Annotated[bytes, Depends(get_secret_key)]
-PairingThrottleDep = Annotated[FailureThrottle, Depends(get_pairing_throttle)]
+PairingLockoutDep = Annotated[Lockout, Depends(get_pairing_lockout)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 MerchantOrAdminDep = Annotated[Principal, Depends(require(Role.MERCHANT, Role.ADMIN))]

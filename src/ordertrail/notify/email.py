@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
+from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Final
@@ -70,6 +72,40 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
+class UriListHeader(UnstructuredHeader, BaseHeader):
+    """``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 2369, RFC 8058), written exactly as given.
+
+    The default policy turns a long header with no spaces (one https URL) into an RFC 2047 encoded word; mail
+    providers read these headers as a plain list of ``<URI>``s, and one-click unsubscribe silently fails on the
+    encoded form. So they are folded only after the commas between URIs, never encoded.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        linesep = policy.linesep
+        items = [item.strip() for item in str(self).split(",")]
+        lines = [f"{self.name}: {items[0]}"]
+        width = policy.max_line_length or 998
+        for item in items[1:]:
+            if len(lines[-1]) + len(item) + 2 <= width:
+                lines[-1] += f", {item}"
+            else:
+                lines[-1] += ","
+                lines.append(f" {item}")
+        return linesep.join(lines) + linesep
+
+
+def _email_policy() -> EmailPolicy[EmailMessage]:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", UriListHeader)
+    registry.map_to_type("list-unsubscribe-post", UriListHeader)
+    policy = default_policy.clone(header_factory=registry)
+    assert isinstance(policy, EmailPolicy)
+    return policy
+
+
+EMAIL_POLICY: Final = _email_policy()
+
+
 class PermanentEmailFailure(Exception):
     """The server refused the message for good (a 5xx reply): retrying will not help."""
 
@@ -111,7 +147,7 @@ class EmailRenderer:
             "unsubscribe_link": unsubscribe,
         }
         subject = SUBJECTS.get(status, GENERIC_SUBJECT).format(**context)
-        email = EmailMessage()
+        email = EmailMessage(policy=EMAIL_POLICY)
         display, address = parseaddr(self.sender)
         username, _, domain = address.partition("@")
         email["From"] = Address(

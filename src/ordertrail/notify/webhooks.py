@@ -1,4 +1,9 @@
-"""Sending one webhook: Standard Webhooks signatures, SSRF checks at send time, bounded timeouts, no redirects."""
+"""Sending one webhook: Standard Webhooks signatures, SSRF checks at send time, bounded timeouts, no redirects.
+
+A response is read only as far as its first ``MAX_READ_BYTES`` and the connection is then closed: a receiver
+answering with gigabytes costs the worker 64 KiB, not the whole body (and 32 concurrent deliveries cannot
+exhaust its memory).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,26 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from standardwebhooks import Webhook
 
-from ordertrail.adapters.destinations import Destination, Resolver, check_destination, system_resolver
+from ordertrail.adapters.destinations import (
+    Destination,
+    Resolver,
+    check_destination,
+    connected_refusal,
+    system_resolver,
+)
 from ordertrail.domain.errors import UnsafeWebhookUrl
+from ordertrail.domain.notifying.addresses import WEB_PORTS
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import Message
 from ordertrail.domain.notifying.retries import parse_retry_after
 
 USER_AGENT = "ordertrail-webhooks/1"
 MAX_LOGGED_BODY = 1000
+MAX_READ_BYTES = 64 * 1024
+
+
+class _RefusedPeer(Exception):
+    """The connection reached an address the rules refuse (raised from the connect trace, before sending)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,8 @@ def signed_headers(endpoint: Endpoint, message: Message, *, at: datetime) -> dic
     return {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
+        # Raw bytes only: a compressed answer could expand without bound before the read limit applies.
+        "accept-encoding": "identity",
         "webhook-id": message.message_id,
         "webhook-timestamp": str(int(at.timestamp())),
         "webhook-signature": signature_header(endpoint.secrets(at), message.message_id, at, message.payload),
@@ -78,10 +97,12 @@ class WebhookSender:
         timeout_s: float = 15.0,
         allow_private: bool = False,
         resolver: Resolver = system_resolver,
+        ports: frozenset[int] | None = WEB_PORTS,
     ) -> None:
         self.timeout_s = timeout_s
         self.allow_private = allow_private
         self.resolver = resolver
+        self.ports = ports
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
             follow_redirects=False,  # a redirect could lead anywhere, including inside the network
@@ -101,23 +122,31 @@ class WebhookSender:
 
         try:
             destination = await check_destination(
-                endpoint.url, allow_private=self.allow_private, resolver=self.resolver
+                endpoint.url, allow_private=self.allow_private, resolver=self.resolver, ports=self.ports
             )
         except UnsafeWebhookUrl as error:
             return WebhookResult(None, took(), None, f"refused: {error.detail}")
         now = datetime.now(UTC)
         url, host_header, extensions = _pinned(destination)
         headers = {**signed_headers(endpoint, message, at=now), **host_header}
+        traced: dict[str, object] = {**extensions, "trace": self._check_peer}
+        request = self.client.build_request(
+            "POST", url, content=message.payload.encode(), headers=headers, extensions=traced
+        )
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self.client.post(
-                    url, content=message.payload.encode(), headers=headers, extensions=extensions
-                )
+                response = await self.client.send(request, stream=True)
+                try:
+                    prefix = await _read_prefix(response, MAX_READ_BYTES)
+                finally:
+                    await response.aclose()  # closes the connection when the body was not read to its end
         except TimeoutError:
             return WebhookResult(None, took(), None, f"timed out after {self.timeout_s:g}s")
+        except _RefusedPeer as error:
+            return WebhookResult(None, took(), None, f"refused: {error}")
         except httpx.HTTPError as error:
             return WebhookResult(None, took(), None, f"{type(error).__name__}: {error}"[:500])
-        body = response.text[:MAX_LOGGED_BODY]
+        body = prefix.decode(response.encoding or "utf-8", errors="replace")[:MAX_LOGGED_BODY]
         retry_after = None
         if response.status_code in (429, 503):
             retry_after = parse_retry_after(response.headers.get("retry-after"), now=datetime.now(UTC))
@@ -127,3 +156,24 @@ class WebhookSender:
         elif not response.is_success:
             error_text = f"HTTP {response.status_code}"
         return WebhookResult(response.status_code, took(), body, error_text, retry_after)
+
+    async def _check_peer(self, event: str, info: dict[str, object]) -> None:
+        """On every new connection, check the address it actually reached (not only the one resolved)."""
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        peer = get_extra_info("server_addr") if get_extra_info is not None else None
+        why = connected_refusal(peer, allow_private=self.allow_private)
+        if why is not None:
+            raise _RefusedPeer(f"the connection reached {peer[0] if isinstance(peer, tuple) else peer}: it is {why}")
+
+
+async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
+    """At most ``limit`` bytes of the body, as sent (the rest is never read)."""
+    data = bytearray()
+    async for chunk in response.aiter_raw():
+        data += chunk[: limit - len(data)]
+        if len(data) >= limit:
+            break
+    return bytes(data)

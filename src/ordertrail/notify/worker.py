@@ -90,7 +90,10 @@ class Worker:
             services,
             config,
             webhooks=WebhookSender(
-                timeout_s=settings.webhook_timeout_s, allow_private=settings.webhook_allow_private, resolver=resolver
+                timeout_s=settings.webhook_timeout_s,
+                allow_private=settings.webhook_allow_private,
+                resolver=resolver,
+                ports=settings.webhook_ports,
             ),
             renderer=EmailRenderer(public_base_url=settings.public_base_url, sender=settings.smtp_from, key=key),
             email=EmailSender(parse_smtp_url(settings.smtp_url)) if settings.smtp_url else None,

@@ -174,16 +174,6 @@ unmatched_scan = Table(
     Column("attached_at", UTCDateTime, nullable=True),
 )
 
-# Failed attempts to open an order by order number + email or postal code: an order locks after too many.
-# Keyed by the number as typed (normalised), so unknown numbers lock exactly like real ones.
-order_lookup_attempt = Table(
-    "order_lookup_attempt",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("order_number", String(100), nullable=False),
-    Column("attempted_at", UTCDateTime, nullable=False),
-)
-
 Index("ix_order_merchant_id_id", order.c.merchant_id, order.c.id)
 
 # One-time codes that pair a device: exchanged once for a new scanner key. Only the code's hash is kept.
@@ -281,8 +271,6 @@ unsubscribe = Table(
 Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
 Index("ix_delivery_attempt_endpoint_id_id", delivery_attempt.c.endpoint_id, delivery_attempt.c.id)
 
-Index("ix_order_lookup_attempt_number_at", order_lookup_attempt.c.order_number, order_lookup_attempt.c.attempted_at)
-
 # -- delivery estimates (migration 0005) ---------------------------------------------------------------------
 
 # Lane statistics, one row per lane key (every fallback level): JSON histograms, updated one delivery at a time.
@@ -320,3 +308,17 @@ LEARN_PENDING = parcel.c.eta_learn_pending.is_(True)
 Index("ix_parcel_eta_watched", parcel.c.id, sqlite_where=WATCHED, postgresql_where=WATCHED)
 Index("ix_parcel_eta_stalled", parcel.c.id, sqlite_where=STALLED, postgresql_where=STALLED)
 Index("ix_parcel_eta_learn_pending", parcel.c.id, sqlite_where=LEARN_PENDING, postgresql_where=LEARN_PENDING)
+
+# -- shared limits (migration 0007) --------------------------------------------------------------------------
+
+# Counters of rate limits, failure lockouts and stream slots when several processes share the store without
+# Redis: one row per key, changed in one INSERT … ON CONFLICT DO UPDATE … RETURNING (atomic on both backends).
+# ``resets_at`` is when the key's window ends (epoch seconds); rows long past it are deleted now and then.
+limit_counter = Table(
+    "limit_counter",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("resets_at", Float, nullable=False),
+)
+Index("ix_limit_counter_resets_at", limit_counter.c.resets_at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from ordertrail.web import label_pages, order_pages, tracking_pages
+from ordertrail.web import label_pages, limits, order_pages, tracking_pages
 from ordertrail.web.deps import HERE
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
@@ -22,3 +22,4 @@ def install(app: FastAPI) -> None:
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)
+    limits.install(app)

@@ -29,9 +29,12 @@ async def open_order(
     verifier: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
     """Check the details and go to the order's view; failures answer the same whatever went wrong."""
-    await public.throttle.check(client_address(request))
+    client = client_address(request)
+    await public.throttle.check(client)
     try:
-        order_id = await verify_order(services, order_number=order_number, verifier=verifier)
+        order_id = await verify_order(
+            services, lockout=public.order_lookups, client=client, order_number=order_number, verifier=verifier
+        )
     except OrderNotVerified as error:
         return lookup_page(order_error=error.detail, order_number=order_number, status_code=404)
     except OrderLocked as error:

@@ -36,6 +36,7 @@ def settings(tmp_path: Path, smtp_server: SmtpServer) -> Settings:
         public_base_url="https://track.example.com",
         smtp_url=smtp_server.url,
         webhook_allow_private=True,
+        webhook_ports="*",  # and on its own port
         webhook_retry_delays="50ms,50ms",
         worker_poll_seconds=0.05,
         eta_sweep_seconds=3600,  # the stalled job stays out of these stories (see test_eta_stalled.py)

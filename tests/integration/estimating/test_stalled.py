@@ -32,6 +32,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         webhook_allow_private=True,
+        webhook_ports="*",  # and on its own port
         worker_poll_seconds=0.05,
         eta_stalled_default_hours=48,
         eta_sweep_seconds=0.05,  # the job runs all the time; the clock decides what is stalled

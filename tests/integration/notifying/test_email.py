@@ -82,6 +82,15 @@ def test_lifecycle_emails_with_subjects_links_and_unsubscribe_headers(
         assert "Test Shop" in plain and "Test Shop" in html
         assert f"https://track.example.com/t/{first}" in plain
         assert f'href="https://track.example.com/t/{first}"' in html
+    for raw in smtp_server.raw_messages:
+        # The header as sent, before any parsing could decode it: one plain <URI>, no RFC 2047 encoded word,
+        # and a URL that carries no part of the customer's address.
+        headers = raw.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n", "\n")
+        unsubscribe = re.search(r"^List-Unsubscribe: (.*)$", headers, re.MULTILINE)
+        assert unsubscribe is not None, headers
+        assert re.fullmatch(r"<https://track\.example\.com/unsubscribe/[\w-]+>", unsubscribe.group(1)), headers
+        assert "=?" not in unsubscribe.group(1) and "ada" not in unsubscribe.group(1).lower()
+        assert re.search(r"^List-Unsubscribe-Post: List-Unsubscribe=One-Click$", headers, re.MULTILINE), headers
     # One confirmation for the whole order, linking both parcels.
     confirmation = text_of(messages[0], "plain")
     assert f"https://track.example.com/t/{second}" in confirmation

@@ -24,6 +24,7 @@ def settings(tmp_path: Path, smtp_server: SmtpServer) -> Settings:
         public_base_url="http://testserver",
         smtp_url=smtp_server.url,
         webhook_allow_private=True,
+        webhook_ports="*",  # and on its own port
         webhook_retry_delays="50ms",
     )
 

@@ -30,9 +30,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.mark.parametrize(
     ("url", "why"),
     [
-        ("http://127.0.0.1:8080/hooks", "loopback"),
+        ("http://127.0.0.1/hooks", "loopback"),
         ("http://[::1]/hooks", "loopback"),
-        ("http://localhost:9000/hooks", "loopback"),  # a name that resolves to loopback
+        ("http://localhost/hooks", "loopback"),  # a name that resolves to loopback
         ("https://10.1.2.3/hooks", "private"),
         ("https://172.16.5.4/hooks", "private"),
         ("https://192.168.0.10/hooks", "private"),
@@ -44,6 +44,8 @@ def settings(tmp_path: Path) -> Settings:
         ("http://0.0.0.0/", "unicast"),
         ("ftp://example.com/", "https://"),
         ("https://user:pw@example.com/", "credentials"),
+        ("http://[2002:a9fe:a9fe::]/", "metadata"),  # 6to4 around 169.254.169.254
+        ("http://93.184.216.34:6379/", "port 6379"),
     ],
 )
 def test_registration_refuses_internal_urls(
@@ -55,6 +57,55 @@ def test_registration_refuses_internal_urls(
     problem = response.json()
     assert problem["errors"][0]["field"] == "url"
     assert why in problem["detail"]
+
+
+TRANSITION_FORMS_AND_PORTS = [
+    # IPv6 transition forms are judged by the IPv4 address they embed.
+    ("http://[2002:7f00:1::]/", "loopback"),  # 6to4 around 127.0.0.1
+    ("http://[2002:a9fe:a9fe::]/", "metadata"),  # 6to4 around 169.254.169.254
+    ("http://[2002:a00:1::]/", "private"),  # 6to4 around 10.0.0.1
+    ("http://[64:ff9b::7f00:1]/", "loopback"),  # NAT64 well-known prefix around 127.0.0.1
+    ("http://[64:ff9b::a9fe:a9fe]/", "metadata"),
+    ("http://[64:ff9b::c0a8:1]/", "private"),  # NAT64 around 192.168.0.1
+    ("http://[64:ff9b:1::a00:1]/", "NAT64"),  # local-use NAT64: the operator's own network
+    ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "loopback"),  # Teredo, client ~0x80fffffe = 127.0.0.1
+    ("http://[2001:0:4136:e378:8000:63bf:5601:5601]/", "metadata"),  # Teredo client 169.254.169.254
+    ("http://[2001:0:4136:e378::f5ff:fffe]/", "private"),  # Teredo client 10.0.0.1
+    ("http://[::ffff:169.254.169.254]/", "metadata"),  # IPv4-mapped
+    ("http://[::7f00:1]/", "loopback"),  # IPv4-compatible ::127.0.0.1
+    ("http://[::a00:1]/", "private"),  # IPv4-compatible ::10.0.0.1
+    # Ports: 80 and 443 only, unless ORDERTRAIL_WEBHOOK_PORTS allows others.
+    ("http://93.184.216.34:0/", "port 0"),
+    ("http://93.184.216.34:6379/", "port 6379"),
+    ("https://93.184.216.34:8443/", "port 8443"),
+    ("http://[2606:2800:220:1::1]:22/", "port 22"),
+]
+
+
+@pytest.mark.parametrize(("url", "why"), TRANSITION_FORMS_AND_PORTS)
+def test_embedded_private_addresses_and_other_ports_are_refused(url: str, why: str) -> None:
+    with pytest.raises(UnsafeWebhookUrl, match=why):
+        asyncio.run(check_destination(url, allow_private=False))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://93.184.216.34/", "https://93.184.216.34/", "http://[2002:5db8:d822::1]/", "http://[64:ff9b::5db8:d822]/"],
+)
+def test_public_addresses_on_web_ports_are_accepted(url: str) -> None:
+    # Transition forms around a public IPv4 address are as good as the address itself.
+    found = asyncio.run(check_destination(url, allow_private=False))
+    assert found.port in (80, 443)
+
+
+def test_other_ports_only_when_the_setting_allows_them() -> None:
+    url = "https://93.184.216.34:8443/in"
+    assert asyncio.run(check_destination(url, allow_private=False, ports=frozenset({443, 8443}))).port == 8443
+    assert asyncio.run(check_destination(url, allow_private=False, ports=None)).port == 8443
+    with pytest.raises(UnsafeWebhookUrl, match="port 0"):
+        asyncio.run(check_destination("http://93.184.216.34:0/", allow_private=False, ports=None))
+    with pytest.raises(ValueError, match="ports"):
+        Settings(webhook_ports="80,http")
 
 
 def test_a_name_resolving_to_a_private_address_is_refused() -> None:
@@ -86,6 +137,7 @@ def make_client(tmp_path: Path, *, allow_private: bool) -> TestClient:
         data_dir=tmp_path / "data",
         public_base_url="http://testserver",
         webhook_allow_private=allow_private,
+        webhook_ports="*",  # the receivers listen on ports of their own
         webhook_retry_delays="50ms",
     )
     return TestClient(create_app(settings))

@@ -28,6 +28,7 @@ def settings(tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         public_base_url="http://testserver",
         webhook_allow_private=True,  # the receiver listens on 127.0.0.1
+        webhook_ports="*",  # and on its own port
         webhook_retry_delays="50ms,50ms,50ms,50ms",
     )
 

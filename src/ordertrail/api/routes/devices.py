@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from ordertrail.adapters.decoding import decode_frame
-from ordertrail.adapters.failure_throttle import FailureThrottle
 from ordertrail.domain.accounts.keys import Principal, Role
-from ordertrail.domain.errors import InvalidPairingCode, PayloadTooLarge, UnsupportedMediaType
-from ordertrail.http.deps import PrincipalDep, ServicesDep, SettingsDep, get_pairing_throttle, json_response, require
+from ordertrail.domain.errors import PayloadTooLarge, UnsupportedMediaType
+from ordertrail.http.client import client_address
+from ordertrail.http.deps import PairingLockoutDep, PrincipalDep, ServicesDep, SettingsDep, json_response, require
 from ordertrail.services.accounts.pairing import exchange_pairing_code
 
 router = APIRouter(prefix="/api/v1", tags=["devices"])
@@ -27,25 +27,19 @@ class PairingExchangeIn(BaseModel):
     code: str = Field(max_length=32, description="The code `ordertrail keys pair` printed, e.g. ABCD-EFGH.")
 
 
-def _throttle(request: Request) -> FailureThrottle:
-    return get_pairing_throttle(request)
-
-
 @router.post(
     "/pairing/exchange",
     status_code=201,
     summary="Exchange a one-time pairing code for a new scanner key (shown once)",
     responses={401: {"description": "Unknown, used or expired code"}, 429: {"description": "Too many wrong codes"}},
 )
-async def exchange(body: PairingExchangeIn, request: Request, services: ServicesDep) -> Response:
-    throttle = _throttle(request)
-    client = request.client.host if request.client else "unknown"
-    throttle.check(client)
-    try:
-        paired = await exchange_pairing_code(services, code=body.code)
-    except InvalidPairingCode:
-        throttle.failed(client)
-        raise
+async def exchange(
+    body: PairingExchangeIn, request: Request, services: ServicesDep, lockout: PairingLockoutDep
+) -> Response:
+    # Counted before the code is tried: parallel guesses from several processes cannot pass the limit.
+    reservation = await lockout.reserve(client_address(request))
+    paired = await exchange_pairing_code(services, code=body.code)  # a wrong code keeps its count
+    await reservation.succeeded()
     return json_response(
         {
             "key": paired.key.plaintext,

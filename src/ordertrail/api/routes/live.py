@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -40,14 +39,17 @@ async def _respond(request: Request, open_stream: Callable[[], Awaitable[LiveStr
     context = _public(request)
     address = client_address(request)
     await context.throttle.check(address)
-    slot = ExitStack()
-    slot.enter_context(context.streams.hold(address))
+    await context.streams.acquire(address)
+
+    async def release() -> None:
+        await context.streams.release(address)
+
     try:
         stream = await open_stream()
     except BaseException:
-        slot.close()
+        await release()
         raise
-    return EventStreamResponse(stream, on_close=slot.close)
+    return EventStreamResponse(stream, on_close=release)
 
 
 @router.get(

@@ -65,6 +65,7 @@ async def create_endpoint(
         event_types=body.event_types,
         description=body.description,
         allow_private=settings.webhook_allow_private,
+        ports=settings.notifying.webhook_ports,
     )
     return json_response(
         endpoint_view(created.endpoint, created.secret),

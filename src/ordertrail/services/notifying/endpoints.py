@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from ordertrail.adapters.destinations import Resolver, check_destination, system_resolver
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, WebhookEndpointNotFound
+from ordertrail.domain.notifying.addresses import WEB_PORTS
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
 from ordertrail.domain.notifying.policy import EVENT_TYPES
@@ -54,10 +55,11 @@ async def create_endpoint(
     description: str | None,
     allow_private: bool,
     resolver: Resolver = system_resolver,
+    ports: frozenset[int] | None = WEB_PORTS,
 ) -> EndpointWithSecret:
     """Register an endpoint after checking where its URL leads; raises UnsafeWebhookUrl."""
     types = _check_event_types(event_types)
-    await check_destination(url, allow_private=allow_private, resolver=resolver)
+    await check_destination(url, allow_private=allow_private, resolver=resolver, ports=ports)
     secret = new_secret()
 
     def transaction(connection: Connection) -> Endpoint:

@@ -1,8 +1,10 @@
 """Opening an order without an account: order number plus email or postal code, or a signed expiring link.
 
 Verification compares in constant time and answers an unknown order and a wrong verifier identically
-(OrderNotVerified). Failed attempts are counted per order number as typed, known or not, and five within
-fifteen minutes lock that number (OrderLocked, with the seconds until it opens again).
+(OrderNotVerified). Tries are counted before they are evaluated (services/limits/lockouts.py) per merchant and
+order number and client address (5 in fifteen minutes by default), and per merchant and order number from all
+addresses (50): past either the order is locked for that client, or for everyone (OrderLocked, with the seconds
+until it opens again). An unknown number is counted under no merchant, and locks exactly like a real one.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import math
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,15 +23,27 @@ from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.services.context import Services
+from ordertrail.services.limits.counters import Counters
+from ordertrail.services.limits.lockouts import Lockout
 from ordertrail.storage.accounts import merchants as merchant_store
-from ordertrail.storage.orders import lookups as attempt_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 
-MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 _LINK_VERSION = 1
+
+
+def lookup_lockout(counters: Counters, *, per_client: int = 5, per_order: int = 50) -> Lockout:
+    """The lockout of order lookups (built by the composition root from the settings)."""
+    return Lockout(
+        counters,
+        name="order",
+        per_client=per_client,
+        per_scope=per_order,
+        window_s=WINDOW.total_seconds(),
+        locked=OrderLocked,
+    )
 
 
 def _normal_number(order_number: str) -> str:
@@ -54,38 +67,40 @@ def _matches(order: Order, verifier: bytes) -> bool:
     return email | postal  # both always compared: no short-circuit
 
 
-def verify_tx(connection: Connection, *, order_number: str, verifier: str, now: datetime) -> int | None:
-    """The id of the order matching number and verifier, or None (the failure is recorded); raises OrderLocked.
+def _scope(merchant_id: int | None, number: str) -> str:
+    # Hashed: order numbers are up to 100 characters and counter keys stay short (and hold no order number).
+    return f"{merchant_id if merchant_id is not None else '-'}:{hashlib.sha256(number.encode()).hexdigest()[:32]}"
 
-    A failure is returned, not raised, so that its record commits with the transaction.
-    """
-    number = _normal_number(order_number)
-    failures = attempt_store.failures_since(connection, number, now - WINDOW)
-    if len(failures) >= MAX_FAILURES:
-        opens_at = failures[-MAX_FAILURES] + WINDOW
-        raise OrderLocked(max(1, math.ceil((opens_at - now).total_seconds())))
+
+def _matching(candidates: list[Order], verifier: str) -> int | None:
     given = _normal_verifier(verifier)
-    candidates = order_store.order_by_number(connection, merchant_id=None, order_number=number) if number else []
     found: int | None = None
     for candidate in candidates or [_DECOY]:  # the decoy keeps an unknown number as slow as a known one
         if _matches(candidate, given) and given and candidate is not _DECOY:
             found = candidate.id
-    if found is None:
-        attempt_store.record_failure(connection, number, now)
-        attempt_store.forget_failures_before(connection, now - 4 * WINDOW)
     return found
 
 
-async def verify_order(services: Services, *, order_number: str, verifier: str) -> int:
-    """Check order number + email or postal code; returns the order id. Raises OrderLocked or OrderNotVerified."""
-    now = services.clock()
-    # A write even when it succeeds: the failure count is read and bumped in one transaction, so parallel
-    # guesses cannot slip past the limit.
-    found = await services.db.write(
-        lambda connection: verify_tx(connection, order_number=order_number, verifier=verifier, now=now)
+async def verify_order(services: Services, *, lockout: Lockout, client: str, order_number: str, verifier: str) -> int:
+    """Check order number + email or postal code; returns the order id. Raises OrderLocked or OrderNotVerified.
+
+    The try is counted (for every shop using that number) before the verifier is compared: that is one atomic
+    step per counter, so parallel guesses from several processes cannot slip past the limit.
+    """
+    number = _normal_number(order_number)
+    candidates = (
+        await services.db.read(
+            lambda connection: order_store.order_by_number(connection, merchant_id=None, order_number=number)
+        )
+        if number
+        else []
     )
+    merchants: list[int | None] = [*sorted({candidate.merchant_id for candidate in candidates})] or [None]
+    reservation = await lockout.reserve(client, [_scope(merchant, number) for merchant in merchants])
+    found = _matching(candidates, verifier)
     if found is None:
         raise OrderNotVerified()
+    await reservation.succeeded()
     return found
 
 

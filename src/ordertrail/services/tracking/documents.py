@@ -1,8 +1,10 @@
 """The public face of a parcel: what anyone holding its tracking number may see.
 
-Only status, times (each event's own offset) and city-level places: never names, addresses, postal codes,
-notes, facilities or order numbers. The JSON API, the tracking page and the live streams all build on these
-functions, so the line is drawn in one place.
+Only status, times (each event's own offset), city-level places and reason codes with their customer-facing
+labels: never names, addresses, postal codes, notes, facilities, order numbers, or what a scanner typed as a
+reason (a status without reason codes takes any text there, and a driver may write the recipient's name).
+The JSON API, the tracking page and the live streams all build on these functions, so the line is drawn in
+one place.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.scanning.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.scanning.derivation import Derivation, TimelineEntry
 from ordertrail.domain.scanning.events import Location, ScanEvent
-from ordertrail.domain.scanning.status import MAIN_MILESTONES, label
+from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, MAIN_MILESTONES, Status, label
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.domain.tracking.customer_texts import notice_for
 from ordertrail.realtime.messages import LiveMessage
@@ -40,6 +42,15 @@ def place_text(where: Location) -> str | None:
     return ", ".join(parts) or None
 
 
+def public_reason(status: str, reason: str | None) -> str | None:
+    """The event's reason if it is one of the codes of its status, else None (free text is never public)."""
+    if status == Status.EXCEPTION and reason in EXCEPTION_REASONS:
+        return reason
+    if status == Status.DELIVERY_ATTEMPTED and reason in ATTEMPT_REASONS:
+        return reason
+    return None
+
+
 def notice_document(status: str, reason: str | None) -> dict[str, str] | None:
     notice = notice_for(status, reason)
     return None if notice is None else {"happened": notice.happened, "next": notice.next}
@@ -53,7 +64,7 @@ def public_event(entry: TimelineEntry) -> dict[str, Any]:
         "status": event.status,
         "status_label": label(event.status),
         "substatus": event.substatus,
-        "reason": event.reason,
+        "reason": public_reason(event.status, event.reason),
         "occurred_at": event.occurred_at.isoformat(),
         "occurred_local": local_time_text(event.occurred_at),
         "location": {"city": where.city, "region": where.region, "country": where.country},
@@ -65,9 +76,10 @@ def public_event(entry: TimelineEntry) -> dict[str, Any]:
 
 def _detail(event: ScanEvent) -> str | None:
     """What a problem event means, in plain words (exceptions and failed attempts only)."""
-    if event.reason is None:
+    reason = public_reason(event.status, event.reason)
+    if reason is None:
         return None
-    notice = notice_for(event.status, event.reason)
+    notice = notice_for(event.status, reason)
     return None if notice is None else notice.happened
 
 

@@ -1,0 +1,1 @@
+"""The store-backed counters of rate limits, lockouts and stream slots (``limit_counter``)."""

@@ -38,6 +38,7 @@ from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit
 from ordertrail.http.security import SecurityHeaders
+from ordertrail.http.stopping import on_stop_signal
 from ordertrail.runtime import open_server
 from ordertrail.services.ports import system_clock
 from ordertrail.settings import Settings
@@ -56,7 +57,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_server(settings, clock=clock) as runtime:
             app.state.runtime = runtime  # read only through http/deps.py
-            yield
+            # On SIGTERM the streams end at once (uvicorn would wait for them up to its grace period, then
+            # cancel them mid-body); requests in flight finish as usual.
+            with on_stop_signal(runtime.bus.drain):
+                yield
 
     app = FastAPI(
         title="ordertrail",

@@ -123,3 +123,26 @@ async def test_a_resync_tick_reads_the_store_and_sends_each_event_once() -> None
     await bus.publish([message(1, 4), message(1, 5)])  # the bus delivering what the store already gave
     assert await anext(frames) == message(1, 5).frame
     await bus.close()
+
+
+async def test_draining_ends_open_streams_and_streams_opened_later_after_their_replay() -> None:
+    bus = InProcessBus()
+    open_one = bus.subscribe_parcel(1)
+    frames = LiveStream(open_one, [message(1, 2)], {1: 1}).frames()
+    assert [await anext(frames), await anext(frames)] == [b"retry: 3000\n\n", message(1, 2).frame]
+    waiting = asyncio.ensure_future(anext(frames))  # the stream waits for its next message
+    bus.drain()
+    assert open_one.closed is Closed.SHUTDOWN
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(waiting, timeout=5)
+    # A stream that opens while the server stops still gets what it missed from the store, then ends.
+    late = bus.subscribe_parcel(1)
+    assert late.closed is Closed.SHUTDOWN and bus.subscriber_count == 0
+    frames = await _frames(LiveStream(late, [message(1, 2), message(1, 3)], {1: 1}))
+    assert frames[1:] == [message(1, 2).frame, message(1, 3).frame]
+    await bus.publish([message(1, 4)])  # what commits meanwhile is published to no one, without error
+    await bus.close()
+
+
+async def _frames(stream: LiveStream) -> list[bytes]:
+    return [frame async for frame in stream.frames()]

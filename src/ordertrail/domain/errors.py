@@ -135,3 +135,11 @@ class OrderLocked(RateLimited):
 
 class TooManyStreams(RateLimited):
     """Too many live streams from this address: close some first."""
+
+
+class StoreFull(OrdertrailError):
+    """The store is out of disk space: nothing was stored. Try again later."""
+
+    def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

@@ -25,6 +25,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.OrdertrailError], int]] = [
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
     (errors.RateLimited, 429),
+    (errors.StoreFull, 507),
 ]
 
 TITLES = {
@@ -40,6 +41,7 @@ TITLES = {
     429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
+    507: "Insufficient storage",
 }
 
 PROBLEM_JSON = "application/problem+json"
@@ -83,7 +85,7 @@ def error_type(error: errors.OrdertrailError) -> str:
 def from_error(error: errors.OrdertrailError) -> Response:
     status = status_of(error)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, errors.RateLimited):
+    if isinstance(error, errors.RateLimited | errors.StoreFull):
         headers = {"Retry-After": str(error.retry_after_s)}
     problems = error.problems if isinstance(error, errors.InvalidInput) else []
     if not problems and error.field:

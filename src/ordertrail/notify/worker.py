@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ordertrail.adapters.destinations import Resolver, system_resolver
+from ordertrail.domain.errors import StoreFull
 from ordertrail.domain.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 from ordertrail.domain.notifying.policy import Channel
 from ordertrail.domain.notifying.retries import next_attempt
@@ -131,6 +132,9 @@ class Worker:
             try:
                 await self._flush()
                 waited = await self._fill()
+            except StoreFull:  # a known condition, reported by /readyz: one line per poll, not a traceback
+                log.warning("delivery worker %s: the store's disk is full, retrying", self.name)
+                waited = self.config.poll
             except Exception:  # the store is unreachable or busy: keep the worker alive and try again
                 log.exception("delivery worker %s: store error, retrying", self.name)
                 waited = self.config.poll

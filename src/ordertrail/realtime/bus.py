@@ -124,6 +124,11 @@ class EventBus(Protocol):
 
     def subscribe_order(self, order_id: int) -> Subscription: ...
 
+    def drain(self) -> None:
+        """End every open stream now, and every one opened from now on (the server is stopping; clients resume
+        elsewhere with ``Last-Event-ID``). Publishing still works for what commits meanwhile."""
+        ...
+
     def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
         """Whether a message about this parcel could reach a subscriber (if not, publishers need not render it)."""
         ...
@@ -141,9 +146,15 @@ class Hub:
         self._topics: dict[str, set[Subscription]] = {}
         self._all: set[Subscription] = set()
         self._ticker: asyncio.Task[None] | None = None
+        self.draining = False
 
     def subscribe(self, *topics: str) -> Subscription:
         subscription = Subscription(self, topics, self.queue_size)
+        if self.draining:
+            # Closed from the start: the stream sends what the store has, then ends, and the client comes back
+            # (to another server) with Last-Event-ID.
+            subscription.close(Closed.SHUTDOWN)
+            return subscription
         for topic in topics:
             self._topics.setdefault(topic, set()).add(subscription)
         self._all.add(subscription)
@@ -192,14 +203,19 @@ class Hub:
             for subscription in tuple(self._all):
                 subscription.offer(None)
 
+    def drain(self) -> None:
+        """Close every subscription, and every later one at once (see ``EventBus.drain``)."""
+        self.draining = True
+        for subscription in tuple(self._all):
+            subscription.close(Closed.SHUTDOWN)
+
     async def close(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
-        for subscription in tuple(self._all):
-            subscription.close(Closed.SHUTDOWN)
+        self.drain()
 
 
 class InProcessBus:
@@ -239,6 +255,9 @@ class InProcessBus:
 
     def subscribe_order(self, order_id: int) -> Subscription:
         return self.hub.subscribe(order_topic(order_id))
+
+    def drain(self) -> None:
+        self.hub.drain()
 
     def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
         return self.hub.has_subscribers(parcel_id, order_id)  # this process is the only one

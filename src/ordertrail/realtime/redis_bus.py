@@ -106,6 +106,9 @@ class RedisBus:
     def subscribe_order(self, order_id: int) -> Subscription:
         return self.hub.subscribe(order_topic(order_id))
 
+    def drain(self) -> None:
+        self.hub.drain()  # this process's streams; the other processes drain their own
+
     def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
         return True  # other processes' subscribers are not known here
 

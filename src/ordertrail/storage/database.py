@@ -23,14 +23,21 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ordertrail.storage.failures import WriteHealth, is_disk_full
+
 T = TypeVar("T")
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 
 class Database(Protocol):
-    """Where repository code runs. ``write`` returns only after its transaction has committed."""
+    """Where repository code runs. ``write`` returns only after its transaction has committed.
+
+    ``write`` raises StoreFull when the disk is full (nothing of the transaction is stored); ``health`` keeps
+    when that last happened, for ``/readyz``.
+    """
 
     dialect: str
+    health: WriteHealth
 
     async def read(self, fn: Callable[[Connection], T]) -> T: ...
 
@@ -94,6 +101,7 @@ class SQLiteDatabase:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ordertrail-sqlite-writer")
         self.busy_timeout_ms = busy_timeout_ms
         self._hot: sqlite3.Connection | None = None
+        self.health = WriteHealth()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         with self.read_engine.begin() as connection:
@@ -114,8 +122,13 @@ class SQLiteDatabase:
 
     def write_now(self, fn: Callable[[Connection], T]) -> T:
         """Run ``fn`` in a write transaction on the calling thread (CLI tools, migrations)."""
-        with self.write_engine.begin() as connection:
-            return fn(connection)
+        try:
+            with self.write_engine.begin() as connection:
+                return fn(connection)
+        except DBAPIError as error:
+            if is_disk_full(error):
+                raise self.health.failed() from error
+            raise
 
     async def close(self) -> None:
         if self._hot is not None:
@@ -142,6 +155,7 @@ class PostgresDatabase:
         self.read_engine: AsyncEngine = create_async_engine(sqlalchemy_url(url), pool_size=pool_size, max_overflow=5)
         self._hot: Any = None  # asyncpg.Pool, created on first use
         self._hot_lock = asyncio.Lock()
+        self.health = WriteHealth()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         try:
@@ -160,6 +174,8 @@ class PostgresDatabase:
                 async with self.engine.begin() as connection:
                     return await connection.run_sync(fn)
             except DBAPIError as error:
+                if is_disk_full(error):
+                    raise self.health.failed() from error
                 # PostgreSQL aborted the transaction to break a deadlock (or a serialisation conflict): nothing
                 # of it was stored, so running it again is safe, and usually succeeds at once.
                 if attempt == _RETRIES or getattr(error.orig, "sqlstate", None) not in _TRANSIENT:
@@ -216,4 +232,9 @@ async def ping(database: Database) -> None:
     await database.read(lambda connection: connection.execute(text("SELECT 1")).scalar_one())
 
 
-__all__ = ["Database", "PostgresDatabase", "SQLiteDatabase", "open_database", "ping"]
+def write_problem(database: Database) -> str | None:
+    """Why the store cannot take writes now (its disk is full), or None."""
+    return database.health.problem(sqlite_path=database.path if isinstance(database, SQLiteDatabase) else None)
+
+
+__all__ = ["Database", "PostgresDatabase", "SQLiteDatabase", "open_database", "ping", "write_problem"]

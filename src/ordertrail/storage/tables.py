@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ordertrail.storage.types import BigId, LocalDate, UTCDateTime
@@ -240,6 +241,9 @@ outbox = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
+    # Messages with one key (one recipient, one parcel or order) are delivered one at a time in id order
+    # (migration 0009); NULL: no ordering.
+    Column("ordering_key", String(64), nullable=True),
 )
 
 # Every delivery attempt, for the per-endpoint delivery log.
@@ -269,6 +273,14 @@ unsubscribe = Table(
 
 # The worker's claim query: due pending rows, oldest due first.
 Index("ix_outbox_state_next_attempt_at", outbox.c.state, outbox.c.next_attempt_at)
+# The claim's "nothing earlier with this key is still pending" test (migration 0009).
+Index(
+    "ix_outbox_ordering_key_pending",
+    outbox.c.ordering_key,
+    outbox.c.id,
+    sqlite_where=text("state = 'pending'"),
+    postgresql_where=text("state = 'pending'"),
+)
 Index("ix_delivery_attempt_endpoint_id_id", delivery_attempt.c.endpoint_id, delivery_attempt.c.id)
 
 # -- delivery estimates (migration 0005) ---------------------------------------------------------------------

@@ -7,7 +7,10 @@ from starlette.responses import Response
 
 from ordertrail.http.deps import ServicesDep, json_response, runtime_of
 from ordertrail.http.problems import problem
-from ordertrail.storage.database import ping
+from ordertrail.storage.database import ping, write_problem
+from ordertrail.storage.failures import RETRY_AFTER_S
+
+STORE_FULL_TYPE = "urn:ordertrail:error:store-full"
 
 router = APIRouter(tags=["health"])
 
@@ -17,12 +20,17 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="The store is reachable (and how live updates travel)")
+@router.get("/readyz", summary="The store is reachable and writable (and how live updates travel)")
 async def readyz(request: Request, services: ServicesDep) -> Response:
     try:
         await ping(services.db)
     except Exception:
-        return problem(503, "The store is not reachable.")
+        return problem(503, "The store is not reachable.", extra={"store": "unreachable"})
+    full = write_problem(services.db)
+    if full is not None:
+        # Not ready for traffic that writes; it clears by itself once space is free (storage/failures.py).
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return problem(503, full, type_=STORE_FULL_TYPE, headers=headers, extra={"store": "unwritable"})
     # Redis being down does not make the process unready (streams read the store instead): it is only reported.
     healthy = getattr(runtime_of(request).bus, "healthy", None)
     live = "in-process" if healthy is None else ("redis" if healthy else "polling the store (redis unavailable)")

@@ -28,6 +28,21 @@ class NewMessage:
     payload: str
     endpoint_id: int | None = None
     recipient: str | None = None
+    ordering_key: str | None = None  # see ordering_key(): delivered after every earlier row of the same key
+
+
+def ordering_key(*, order_id: int, parcel_id: int | None = None, endpoint_id: int | None = None) -> str:
+    """The queue a message waits in: a recipient hears about one parcel in the order of the events.
+
+    A webhook endpoint's queue is per parcel. The customer's emails queue per order: the confirmation lists
+    every parcel of the order and a delay email speaks for the order, so a notice about any parcel of it must
+    not overtake them. The worker takes a message only when no earlier one of its key is still pending (sent,
+    skipped or given up as dead all release it).
+    """
+    if endpoint_id is not None:
+        assert parcel_id is not None
+        return f"webhook:{endpoint_id}:parcel:{parcel_id}"
+    return f"email:order:{order_id}"
 
 
 @dataclass(frozen=True, slots=True)

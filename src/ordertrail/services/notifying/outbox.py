@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.notifying.endpoints import Endpoint
-from ordertrail.domain.notifying.outbox import NewMessage
+from ordertrail.domain.notifying.outbox import NewMessage, ordering_key
 from ordertrail.domain.notifying.policy import (
     STALLED_EVENT,
     Channel,
@@ -71,11 +71,14 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
                             merchant_id=change.merchant_id,
                             endpoint_id=endpoint.id,
                             payload=body,
+                            ordering_key=ordering_key(
+                                order_id=order.id, parcel_id=change.parcel_id, endpoint_id=endpoint.id
+                            ),
                         )
                     )
         else:
             context = email_context(notice, order, merchant_names[change.merchant_id])
-            messages.append(_email_row(notice.event_type, change.merchant_id, order.customer.email, context))
+            messages.append(_email_row(notice.event_type, order, change.merchant_id, context))
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 
@@ -159,7 +162,7 @@ def enqueue_delay_notices(
                 estimated_delivery=window,
                 promised_delivery_date=change.promise.isoformat(),
             )
-            messages += _webhook_rows(endpoints, change.merchant_id, notice.event_type, body)
+            messages += _webhook_rows(endpoints, change.merchant_id, change.parcel_id, order, notice.event_type, body)
             continue
         context = {
             "status": "delayed" if change.delayed else "delay_cleared",
@@ -173,7 +176,7 @@ def enqueue_delay_notices(
             "tracking_number": change.tracking_number,
             "tracking_numbers": [change.tracking_number],
         }
-        messages.append(_email_row(notice.event_type, change.merchant_id, order.customer.email, context))
+        messages.append(_email_row(notice.event_type, order, change.merchant_id, context))
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 
@@ -189,29 +192,31 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[Parcel], *, 
         state = parcel.estimate
         if not send or state is None:
             continue
+        order = orders[parcel.order_id]
         body = _overlay_body(
             STALLED_EVENT,
-            orders[parcel.order_id],
+            order,
             parcel.tracking_number,
             now=now,
             step=state.step,
             step_started_at=state.step_started_at.isoformat() if state.step_started_at else None,
             stall_after=state.stall_after.isoformat() if state.stall_after else None,
         )
-        messages += _webhook_rows(endpoints, parcel.merchant_id, STALLED_EVENT, body)
+        messages += _webhook_rows(endpoints, parcel.merchant_id, parcel.id, order, STALLED_EVENT, body)
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 
 
-def _email_row(kind: str, merchant_id: int, recipient: str, context: dict[str, Any]) -> NewMessage:
+def _email_row(kind: str, order: Order, merchant_id: int, context: dict[str, Any]) -> NewMessage:
     """An email to the order's customer; the worker renders ``context`` with the template of ``kind``."""
     return NewMessage(
         message_id=new_message_id(),
         channel=Channel.EMAIL.value,
         event_type=kind,
         merchant_id=merchant_id,
-        recipient=recipient,
+        recipient=order.customer.email,
         payload=json.dumps(context),
+        ordering_key=ordering_key(order_id=order.id),
     )
 
 
@@ -224,7 +229,9 @@ def _overlay_body(kind: str, order: Order, tracking_number: str, *, now: datetim
     return json.dumps(document, separators=(",", ":"))
 
 
-def _webhook_rows(endpoints: Sequence[Endpoint], merchant_id: int, kind: str, body: str) -> list[NewMessage]:
+def _webhook_rows(
+    endpoints: Sequence[Endpoint], merchant_id: int, parcel_id: int, order: Order, kind: str, body: str
+) -> list[NewMessage]:
     return [
         NewMessage(
             message_id=new_message_id(),
@@ -233,6 +240,7 @@ def _webhook_rows(endpoints: Sequence[Endpoint], merchant_id: int, kind: str, bo
             merchant_id=merchant_id,
             endpoint_id=endpoint.id,
             payload=body,
+            ordering_key=ordering_key(order_id=order.id, parcel_id=parcel_id, endpoint_id=endpoint.id),
         )
         for endpoint in endpoints
         if endpoint.merchant_id == merchant_id and subscribed(kind, endpoint.event_types)

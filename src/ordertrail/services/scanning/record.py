@@ -102,6 +102,9 @@ class Appending:
         """Write what was appended: the events, the estimates, the parcels' new state and the outbox rows (all in
         the caller's transaction). Returns every parcel as this transaction leaves it."""
         scan_store.append_events(self.connection, self.rows)
+        # The events' own notices first, then the estimates' delay notices: outbox ids are the delivery order
+        # of each recipient's queue, so an order late at once says "confirmed" before "running late".
+        enqueue_notifications(self.connection, self.changes, now=now)  # the outbox rows commit with the events
         estimated = estimate_changes(self.connection, self.changes, self.parcels, now=now, runtime=estimates)
         saved: list[SavedState] = []
         final: dict[int, Parcel] = {}
@@ -117,7 +120,6 @@ class Appending:
                 saved.append(SavedState(pid, log.state, found.state, found.as_read))
                 final[pid] = parcel._replace(state=log.state, estimate=found.state)
         parcel_store.save_states(self.connection, saved, now=now)
-        enqueue_notifications(self.connection, self.changes, now=now)  # the outbox rows commit with the events
         return final
 
 

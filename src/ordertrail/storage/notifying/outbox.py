@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, insert, or_, select, update
 
 from ordertrail.domain.notifying.outbox import DEAD, PENDING, Attempt, LoggedAttempt, Message, NewMessage, Outcome
 from ordertrail.storage.tables import delivery_attempt, outbox
@@ -36,6 +36,7 @@ def add_messages(connection: Connection, messages: Sequence[NewMessage], *, now:
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
+                "ordering_key": m.ordering_key,
             }
             for m in messages
         ],
@@ -57,10 +58,23 @@ def _message(row: Any) -> Message:
     )
 
 
+_earlier = outbox.alias("earlier")
+# A row waits while an earlier row of its ordering key is still pending (in flight, or waiting for a retry):
+# so the head of each key goes out alone, and the next only once it was delivered, skipped or given up.
+_AT_HEAD = ~exists(
+    select(_earlier.c.id).where(
+        _earlier.c.ordering_key == outbox.c.ordering_key,
+        _earlier.c.state == PENDING,
+        _earlier.c.id < outbox.c.id,
+    )
+)
+
+
 def claim(
     connection: Connection, *, worker: str, now: datetime, lease_until: datetime, limit: int, channels: Sequence[str]
 ) -> list[Message]:
-    """Take up to ``limit`` due rows (unclaimed, or whose lease ran out) for ``worker``."""
+    """Take up to ``limit`` due rows (unclaimed, or whose lease ran out) for ``worker``, each at the head of its
+    ordering key."""
     due = (
         select(outbox.c.id)
         .where(
@@ -68,6 +82,7 @@ def claim(
             outbox.c.next_attempt_at <= now,
             outbox.c.channel.in_(channels),
             or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+            or_(outbox.c.ordering_key.is_(None), _AT_HEAD),
         )
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
@@ -149,9 +164,14 @@ def release(connection: Connection, *, worker: str, ids: Sequence[int]) -> None:
 
 
 def next_due(connection: Connection, *, channels: Sequence[str]) -> datetime | None:
-    """When the earliest pending row falls due (ignoring leases)."""
+    """When the earliest pending row that could be claimed falls due (ignoring leases; a row held back by an
+    earlier one of its key is not due: the earlier one's outcome wakes the worker)."""
     value: datetime | None = connection.execute(
-        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.state == PENDING, outbox.c.channel.in_(channels))
+        select(func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.state == PENDING,
+            outbox.c.channel.in_(channels),
+            or_(outbox.c.ordering_key.is_(None), _AT_HEAD),
+        )
     ).scalar_one()
     return value
 

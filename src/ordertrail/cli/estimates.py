@@ -13,8 +13,8 @@ from ordertrail.cli.common import err, load_settings, with_services
 from ordertrail.demo.backtest import markdown, run_backtest
 from ordertrail.demo.history import delivered_journeys
 from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
-from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EstimatePolicy
-from ordertrail.domain.estimating.calendar import parse_holidays
+from ordertrail.domain.estimating import DEFAULT_POLICY, EstimatePolicy
+from ordertrail.services.estimating.calendars import calendar_book
 
 eta_app = typer.Typer(help="Delivery estimates.", no_args_is_help=True)
 
@@ -46,7 +46,10 @@ def eta_backtest(
         if len(journeys) <= held_out:
             err.print(f"[red]error:[/red] the store has {len(journeys)} delivered parcels; more than {held_out} needed")
             raise typer.Exit(1)
-        calendars = CalendarBook(holidays=parse_holidays(settings.eta_holidays))
+        rules = settings.estimating
+        calendars = calendar_book(
+            holidays=rules.holidays, removed=rules.holidays_removed, official=rules.official_holidays
+        )
         source = f"store ({len(journeys)} delivered parcels)"
     else:
         journeys = simulate(parcels=parcels + held_out, seed=seed, per_day=per_day)

@@ -17,7 +17,7 @@ from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
-from ordertrail.domain.estimating.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.estimating.histograms import MAX_DAYS, DayHistogram, HourHistogram
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane, LaneLevel
 
@@ -99,8 +99,10 @@ def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list
     day: date = calendar.local_date(visits[0].started_at)
     seen: list[Seen] = []
     index, last = 0, len(starts) - 1  # the visit under way: moments only move forward
+    ahead = calendar.delivery_days_between(day, delivered_on)  # then one less after each delivery day passed
+    one_day = timedelta(days=1)
     while day <= delivered_on:
-        slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
+        slot = ahead if ahead < MAX_DAYS else MAX_DAYS  # DayHistogram.slot, inline: this runs per parcel-day
         for band, moment in enumerate(_snapshot_moments(zone, day)):
             if moment < placed or moment >= delivered:
                 continue
@@ -109,7 +111,9 @@ def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list
             specific, pooled = _situations(visits[index].step, band, int((moment - starts[index]) // 86400))
             seen.append((specific, slot))
             seen.append((pooled, slot))
-        day += timedelta(days=1)
+        day += one_day
+        if calendar.is_delivery_day(day):
+            ahead -= 1
     return seen
 
 

@@ -78,6 +78,11 @@ def _learn(
         if tally is None:
             tally = tallies[lane] = Tally()
         tally.count(visits, runtime.calendar(country))
+    save_tallies(connection, runtime, tallies, now)
+
+
+def save_tallies(connection: Connection, runtime: EstimateRuntime, tallies: dict[Lane, Tally], now: datetime) -> None:
+    """Add counted lanes to the stored statistics (each lane key's row read and written once) and to the cache."""
     keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
     partial, counts = lane_stat_store.lane_stats_for_update(connection, keys)
     existing = set(counts)

@@ -113,6 +113,10 @@ def eta_backtest(
     min_samples: Annotated[
         int, typer.Option(min=1, help="Observations a lane level needs before it is used.")
     ] = DEFAULT_POLICY.min_samples,
+    half_life: Annotated[
+        float,
+        typer.Option(min=0, help="Recency: a delivery this many days older weighs half as much (0: all alike)."),
+    ] = DEFAULT_POLICY.half_life_days or 0.0,
     stats_out: Annotated[Path | None, typer.Option(help="Write the learned lane statistics here (JSON).")] = None,
     from_store: Annotated[
         bool, typer.Option(help="Replay the store's delivered parcels (e.g. from `demo --simulated`) instead.")
@@ -123,7 +127,7 @@ def eta_backtest(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write every table as JSON here.")] = None,
 ) -> None:
     """Replay delivered parcels in time order and print how well the estimates were calibrated."""
-    policy = EstimatePolicy(coverage=coverage, min_samples=min_samples)
+    policy = EstimatePolicy(coverage=coverage, min_samples=min_samples, half_life_days=half_life or None)
     journeys: Sequence[Journey]
     if history is not None:
         settings = load_settings()
@@ -151,7 +155,8 @@ def eta_backtest(
             policy=policy,
             progress=lambda done: progress.update(task, completed=done),
         )
-    typer.echo(f"{source}; window coverage {coverage:.2f}, min samples {min_samples}")
+    decay = f", half-life {half_life:g} days" if half_life else ""
+    typer.echo(f"{source}; window coverage {coverage:.2f}, min samples {min_samples}{decay}")
     typer.echo(markdown(report))
     if stats_out is not None:
         stats_out.write_text(json.dumps(report.stats.to_dict()))

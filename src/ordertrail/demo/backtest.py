@@ -18,6 +18,7 @@ from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar
 from ordertrail.domain.estimating.estimator import DEFAULT_POLICY, Estimate, EstimatePolicy, estimate
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane
+from ordertrail.domain.estimating.stats import recency_weight
 from ordertrail.domain.scanning.events import ScanEvent
 
 __all__ = ["ALL", "HORIZONS", "BacktestReport", "Journey", "Tally", "horizon", "markdown", "run_backtest", "tables"]
@@ -89,7 +90,8 @@ def run_backtest(
         if calendar is None:
             calendar = calendar_of[where] = calendars.for_destination(parcel.country, region=parcel.region)
         if kind == _LEARN:
-            report.stats.learn_delivered(parcel.lane, visits.get(index) or parcel.visits(), calendar)
+            weight = recency_weight(parcel.delivered_at, policy.half_life_days)
+            report.stats.learn_delivered(parcel.lane, visits.get(index) or parcel.visits(), calendar, weight)
             done += 1
             if done % 500 == 0:
                 progress(done)

@@ -89,7 +89,14 @@ def test_import_history_learns_lane_statistics_and_reports_bad_rows(
     assert "learned 60 delivered parcels" in result.output
     url = settings.resolved_database_url
     learned = {r["key"]: r["parcels"] for r in rows(url, select(lane_stat.c.key, lane_stat.c.parcels))}
-    assert learned == {"*": 60, "*>DE": 60, "Warehouse Leipzig>DE": 60, "Warehouse Leipzig>DE-10": 60}
+    # Every level of both axes: the warehouse, its region (Saxony), any origin; Berlin's area, region, Germany.
+    assert learned == {
+        key: 60
+        for key in (
+            "Warehouse Leipzig>DE-10", "region:DE-SN>DE-10", "Warehouse Leipzig>DE:BE", "region:DE-SN>DE:BE",
+            "*>DE-10", "Warehouse Leipzig>DE", "*>DE:BE", "region:DE-SN>DE", "*>DE", "*",
+        )
+    }  # fmt: skip
 
 
 def test_a_file_that_cannot_be_read_changes_nothing(

@@ -204,7 +204,7 @@ def _take(parcels: dict[str, _Gathering], cells: tuple[str, ...], line: int) -> 
         gathered.promised = promised or gathered.promised
     parcels[name] = gathered
     if facility and (gathered.origin is None or moment < gathered.origin[0]):
-        gathered.origin = (moment, facility, region or None)
+        gathered.origin = (moment, facility, f"{location.country or ANY}-{region}" if region else None)
     gathered.events.append(ScanEvent(str(line), line, status, moment, moment, None, location))
 
 
@@ -245,11 +245,15 @@ def _finish(result: HistoryRead, name: str, gathered: _Gathering) -> None:
     if len(visits) < 2:
         result.bad_rows.append(BadRow(gathered.first_line, f"parcel {name!r} has only its delivery: nothing to learn"))
         return
-    origin = gathered.origin[1] if gathered.origin else None
+    origin, origin_region = (gathered.origin[1], gathered.origin[2]) if gathered.origin else (ANY, None)
+    if origin_region is not None and origin_region.startswith(f"{ANY}-"):  # the scan named no country
+        origin_region = f"{gathered.country}-{origin_region[2:]}"
     result.parcels.append(
         HistoryParcel(
             tracking_number=name,
-            lane=Lane.of(origin or ANY, gathered.country, gathered.postal_code),
+            lane=Lane.of(
+                origin, gathered.country, gathered.postal_code, origin_region=origin_region, region=gathered.region
+            ),
             country=gathered.country,
             region=gathered.region,
             placed_at=visits[0].started_at,

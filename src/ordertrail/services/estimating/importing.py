@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.history import HistoryParcel
 from ordertrail.domain.estimating.lanes import Lane
-from ordertrail.domain.estimating.stats import Tally
+from ordertrail.domain.estimating.stats import Tally, recency_weight
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import save_tallies
 from ordertrail.services.estimating.runtime import EstimateRuntime
@@ -28,11 +28,13 @@ def tally_history(
     returns the tallies and how many parcels taught something."""
     tallies: dict[Lane, Tally] = {}
     learned = 0
+    half_life = runtime.config.policy.half_life_days
     for done, parcel in enumerate(parcels, 1):
         tally = tallies.get(parcel.lane)
         if tally is None:
             tally = tallies[parcel.lane] = Tally()
-        learned += tally.count(parcel.visits(), runtime.calendar(parcel.country, parcel.region))
+        weight = recency_weight(parcel.delivered_at, half_life)
+        learned += tally.count(parcel.visits(), runtime.calendar(parcel.country, parcel.region), weight)
         if done % PROGRESS_EVERY == 0:
             progress(done)
     progress(len(parcels))

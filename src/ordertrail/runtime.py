@@ -92,7 +92,13 @@ async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = sy
         if not store.embedded:
             await require_current_schema(db)  # PostgreSQL is upgraded by `ordertrail db upgrade`, never here
         rules = settings.estimating
-        estimates = runtime_for(enabled=rules.enabled, holidays=rules.holidays, stalled_default=rules.stalled_default)
+        estimates = runtime_for(
+            enabled=rules.enabled,
+            holidays=rules.holidays,
+            holidays_removed=rules.holidays_removed,
+            official_holidays=rules.official_holidays,
+            stalled_default=rules.stalled_default,
+        )
         services = Services(db=db, clock=clock, estimates=estimates)
         yield Runtime(settings, services, await asyncio.to_thread(read_secret_key, settings))
     finally:

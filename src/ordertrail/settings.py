@@ -168,6 +168,14 @@ class Settings(BaseSettings):
         "",
         description="Non-delivery days per destination country besides weekends, e.g. 'DE:2026-12-25,FR:2026-07-14'.",
     )
+    eta_official_holidays: bool = Field(
+        True,
+        description="Take every country's (and region's) public holidays from the holidays package (docs/eta.md).",
+    )
+    eta_holidays_removed: str = Field(
+        "",
+        description="Public holidays that are delivery days after all, e.g. 'GB:2026-12-26' (same form as above).",
+    )
     eta_stalled_default_hours: float = Field(
         48.0, gt=0, description="A parcel is stalled after this long without a scan where its lane has no history."
     )
@@ -175,7 +183,7 @@ class Settings(BaseSettings):
         60.0, gt=0, description="How often the stalled-parcel job runs (in the worker, and in serve's own worker)."
     )
 
-    @field_validator("eta_holidays")
+    @field_validator("eta_holidays", "eta_holidays_removed")
     @classmethod
     def _holidays(cls, value: str) -> str:
         from ordertrail.domain.errors import InvalidInput
@@ -340,6 +348,8 @@ class Settings(BaseSettings):
         return EstimateSettings(
             enabled=self.estimates,
             holidays=self.eta_holidays,
+            holidays_removed=self.eta_holidays_removed,
+            official_holidays=self.eta_official_holidays,
             stalled_default=timedelta(hours=self.eta_stalled_default_hours),
             sweep_seconds=self.eta_sweep_seconds,
         )
@@ -436,9 +446,11 @@ class NotifySettings:
 
 @dataclass(frozen=True, slots=True)
 class EstimateSettings:
-    """Delivery estimates: on or off, the extra non-delivery days, the stalled threshold, the sweep interval."""
+    """Delivery estimates: on or off, the calendars' days, the stalled threshold, the sweep interval."""
 
     enabled: bool
     holidays: str
+    holidays_removed: str
+    official_holidays: bool
     stalled_default: timedelta
     sweep_seconds: float

@@ -65,4 +65,7 @@ def demo(
 
     made = with_services(work)
     typer.echo(f"simulated network seed {seed}: {made.parcels} parcels, {made.scans} scans ({made.merchant})")
-    typer.echo(f"its holidays, for `serve` and `eta backtest --from-store`: ORDERTRAIL_ETA_HOLIDAYS={HOLIDAYS_SETTING}")
+    typer.echo(
+        "its holidays, for `serve` and `eta backtest --from-store`: ORDERTRAIL_ETA_OFFICIAL_HOLIDAYS=false "
+        f"ORDERTRAIL_ETA_HOLIDAYS={HOLIDAYS_SETTING}"
+    )

@@ -19,7 +19,14 @@ def delivered_journeys_tx(connection: Connection) -> list[SimulatedParcel]:
     """Every delivered parcel with its events and lane, in the order they were placed."""
     rows = list(
         connection.execute(
-            select(parcel.c.id, parcel.c.tracking_number, order.c.destination_country, order.c.destination_postal_code)
+            select(
+                parcel.c.id,
+                parcel.c.tracking_number,
+                order.c.destination_country,
+                order.c.destination_postal_code,
+                order.c.destination_region,
+                order.c.promised_delivery_date,
+            )
             .join(order, order.c.id == parcel.c.order_id)
             .where(parcel.c.status == Status.DELIVERED.value)
             .order_by(parcel.c.id)
@@ -42,6 +49,8 @@ def delivered_journeys_tx(connection: Connection) -> list[SimulatedParcel]:
                     placed_at=visits[0].started_at,
                     delivered_at=visits[-1].started_at,
                     events=tuple(stored),
+                    region=row.destination_region,
+                    promised=row.promised_delivery_date,
                 )
             )
     journeys.sort(key=lambda j: j.placed_at)

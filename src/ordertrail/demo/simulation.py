@@ -17,6 +17,7 @@ from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar, holidays_from
+from ordertrail.domain.estimating.journey import StepVisit, step_visits
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.scanning.events import Location, ScanEvent
 from ordertrail.domain.scanning.status import Status
@@ -106,6 +107,12 @@ class SimulatedParcel:
     placed_at: datetime
     delivered_at: datetime
     events: tuple[ScanEvent, ...]
+    region: str | None = None  # the destination's region (its calendar's zone and holidays), when known
+    promised: date | None = None  # the shop's promised delivery date, when known
+
+    def visits(self) -> tuple[StepVisit, ...]:
+        """The parcel's steps (replayed from its events)."""
+        return step_visits(self.events)
 
 
 @dataclass(frozen=True, slots=True)

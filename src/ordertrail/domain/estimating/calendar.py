@@ -1,7 +1,10 @@
 """The delivery calendar: which local dates a destination receives deliveries, and counting in delivery days.
 
-Dates are always local to the destination. A country maps to a default IANA time zone; a destination may
-name its own zone (the United States, Russia, Australia... span several).
+Dates are always local to the destination. Every country maps to an IANA time zone, and the regions of countries
+spanning several (the United States, Brazil, Mexico, Russia, Australia...) to theirs (``zones.py``); a
+destination may also name its zone. Holidays come from an official source per country and region (the
+``holidays`` package, injected by the services: the domain stays standard library only), plus and minus the
+configured days.
 """
 
 from __future__ import annotations
@@ -10,46 +13,24 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from ordertrail.domain.errors import InvalidInput
+from ordertrail.domain.estimating.zones import COUNTRY_ZONES, zone_name
 
-# Country (ISO 3166-1 alpha-2) -> the zone used when the destination does not name one.
-DEFAULT_ZONES: Final[Mapping[str, str]] = {
-    "AT": "Europe/Vienna",
-    "BE": "Europe/Brussels",
-    "CH": "Europe/Zurich",
-    "CZ": "Europe/Prague",
-    "DE": "Europe/Berlin",
-    "DK": "Europe/Copenhagen",
-    "ES": "Europe/Madrid",
-    "FI": "Europe/Helsinki",
-    "FR": "Europe/Paris",
-    "GB": "Europe/London",
-    "IE": "Europe/Dublin",
-    "IT": "Europe/Rome",
-    "LU": "Europe/Luxembourg",
-    "NL": "Europe/Amsterdam",
-    "NO": "Europe/Oslo",
-    "PL": "Europe/Warsaw",
-    "PT": "Europe/Lisbon",
-    "SE": "Europe/Stockholm",
-    "US": "America/New_York",
-    "CA": "America/Toronto",
-    "AU": "Australia/Sydney",
-    "JP": "Asia/Tokyo",
-}
+# Country (ISO 3166-1 alpha-2) -> the zone used when the destination names neither a zone nor a known region.
+DEFAULT_ZONES: Final[Mapping[str, str]] = COUNTRY_ZONES
 FALLBACK_ZONE: Final = "UTC"
 SATURDAY_SUNDAY: Final = frozenset({5, 6})
 
 
-def zone_for(country: str, zone: str | None = None) -> ZoneInfo:
-    """The destination's zone: the one given, else the country's default, else UTC.
+def zone_for(country: str, zone: str | None = None, region: str | None = None) -> ZoneInfo:
+    """The destination's zone: the one given, else its region's, else the country's, else UTC.
 
     Raises InvalidInput naming ``zone`` when it is not a known IANA zone.
     """
-    name = zone or DEFAULT_ZONES.get(country.upper(), FALLBACK_ZONE)
+    name = zone or zone_name(country, region) or FALLBACK_ZONE
     try:
         return ZoneInfo(name)
     except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
@@ -121,21 +102,43 @@ class DeliveryCalendar:
         return day
 
 
+class HolidaySource(Protocol):
+    """Official public holidays of a country, or of one of its regions (ISO 3166-2 code without the prefix)."""
+
+    def days(self, country: str, region: str | None) -> frozenset[date]: ...
+
+    def subdivision(self, country: str, region: str | None) -> str | None:
+        """The source's code of a region given by code or name (None when it does not know it)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarBook:
-    """The configured calendars: non-delivery weekdays and holidays per country, default zones."""
+    """The configured calendars: non-delivery weekdays, official holidays plus and minus configured days, zones.
+
+    A destination's holidays are its official ones (``official``: its region's where it names a region the
+    source knows, which include the national ones), then the configured ``holidays`` added and the configured
+    ``removed`` days taken away (a carrier that delivers on a public holiday).
+    """
 
     weekend: frozenset[int] = SATURDAY_SUNDAY
     holidays: Mapping[str, frozenset[date]] = field(default_factory=dict)
     weekend_by_country: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    removed: Mapping[str, frozenset[date]] = field(default_factory=dict)
+    official: HolidaySource | None = None
 
-    def for_destination(self, country: str, zone: str | None = None) -> DeliveryCalendar:
-        """The calendar of a destination in ``country`` (optionally in an explicitly named zone)."""
+    def for_destination(self, country: str, zone: str | None = None, region: str | None = None) -> DeliveryCalendar:
+        """The calendar of a destination in ``country`` (optionally in a region, or an explicitly named zone)."""
         code = country.upper()
+        if self.official is not None:
+            region = self.official.subdivision(code, region) or region  # "California" -> "CA", for the zone too
+        days = set(self.official.days(code, region)) if self.official is not None else set()
+        days |= self.holidays.get(code, frozenset())
+        days -= self.removed.get(code, frozenset())
         return DeliveryCalendar(
-            zone=zone_for(code, zone),
+            zone=zone_for(code, zone, region),
             weekend=self.weekend_by_country.get(code, self.weekend),
-            holidays=tuple(self.holidays.get(code, frozenset())),
+            holidays=tuple(days),
         )
 
 

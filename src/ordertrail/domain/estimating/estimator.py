@@ -27,6 +27,8 @@ class EstimatePolicy:
     coverage: float = 0.85
     min_samples: int = 30  # fewer observations than this on a lane level: fall back to a coarser one
     last_delivery_hour: int = 20  # from this local hour on, nothing more is delivered today
+    # Recency: a delivery this many days older weighs half as much (``stats.recency_weight``); None: all alike.
+    half_life_days: float | None = None
     defaults: DefaultsBook = field(default_factory=DefaultsBook)
 
 

@@ -64,9 +64,13 @@ class HourHistogram:
 
 @dataclass(slots=True)
 class DayHistogram:
-    """Whole delivery days ahead: ``counts[r]`` parcels were delivered ``r`` delivery days later."""
+    """Whole delivery days ahead: ``counts[r]`` is the weight of parcels delivered ``r`` delivery days later.
 
-    counts: list[int] = field(default_factory=lambda: [0] * (MAX_DAYS + 1))
+    Without recency weighting each parcel weighs 1 and the counts are whole numbers; ``total`` is always the
+    number of observations (how much history there is), whatever they weigh.
+    """
+
+    counts: list[float] = field(default_factory=lambda: [0] * (MAX_DAYS + 1))
     total: int = 0
 
     def add(self, days: int) -> None:
@@ -78,15 +82,16 @@ class DayHistogram:
         """Where an outcome of ``days`` delivery days ahead is counted."""
         return min(max(days, 0), MAX_DAYS)
 
-    def add_at(self, slot: int, times: int = 1) -> None:
-        """Count ``times`` outcomes in ``slot`` (see ``slot``): learning counts a batch, then adds."""
-        self.counts[slot] += times
+    def add_at(self, slot: int, times: int = 1, mass: float | None = None) -> None:
+        """Count ``times`` outcomes in ``slot`` (see ``slot``) weighing ``mass`` together (``times`` if not given):
+        learning counts a batch, then adds."""
+        self.counts[slot] += times if mass is None else mass
         self.total += times
 
     def distribution(self, at_least: int = 0) -> list[float]:
         """Probabilities per day, conditioned on ``days >= at_least`` (all mass on ``at_least`` if none is left)."""
         start = min(max(at_least, 0), MAX_DAYS)
-        kept = [0] * start + self.counts[start:]
+        kept = [0.0] * start + self.counts[start:]
         mass = sum(kept)
         if mass == 0:
             result = [0.0] * (MAX_DAYS + 1)

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
+
+from ordertrail.domain.estimating.zones import region_code
 
 ANY: Final = "*"
 
 
 class LaneLevel(StrEnum):
-    """How specific a lane key is, finest first."""
+    """How specific a lane key is: origin (facility, region, any) by destination (postal area, region, country)."""
 
-    LANE = "lane"  # origin facility -> destination postal area -> destination country
+    LANE = "lane"  # origin facility -> destination postal area
+    REGION_AREA = "origin_region>area"  # origin region -> destination postal area
+    FACILITY_REGION = "facility>region"  # origin facility -> destination region
+    REGION_REGION = "region>region"  # origin region -> destination region
+    AREA = "area"  # any origin -> destination postal area
     ORIGIN_COUNTRY = "origin_country"  # origin facility -> destination country
-    COUNTRY = "country"  # anything -> destination country
+    REGION = "region"  # any origin -> destination region
+    REGION_COUNTRY = "region>country"  # origin region -> destination country
+    COUNTRY = "country"  # any origin -> destination country
     NETWORK = "network"  # the whole network
 
 
@@ -35,30 +44,78 @@ def postal_area(country: str, postal_code: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Lane:
-    """The route of a parcel: the facility it left from and where it goes."""
+    """The route of a parcel: the facility it left from (and that facility's region) and where it goes (postal
+    area and region). Regions are optional: without them a lane has the four keys it always had, plus the
+    destination area from any origin."""
 
     origin: str
     country: str
     area: str = ANY
+    origin_region: str | None = None  # "US-CA": the origin's country and region
+    region: str | None = None  # the destination's region, as ``zones.region_code`` writes it
 
     @classmethod
-    def of(cls, origin: str | None, country: str, postal_code: str | None) -> Lane:
+    def of(
+        cls,
+        origin: str | None,
+        country: str,
+        postal_code: str | None,
+        *,
+        origin_region: str | None = None,
+        region: str | None = None,
+    ) -> Lane:
         """The lane of a parcel from ``origin`` to a destination address."""
-        return cls(origin=origin or ANY, country=country.upper(), area=postal_area(country, postal_code))
+        return cls(
+            origin=origin or ANY,
+            country=country.upper(),
+            area=postal_area(country, postal_code),
+            origin_region=origin_region.strip().upper() if origin_region and origin_region.strip() else None,
+            region=region_code(country, region),
+        )
 
     def fallbacks(self) -> tuple[tuple[LaneLevel, str], ...]:
-        """The lane's keys from finest to coarsest: the fallback order of every lookup."""
-        return (
-            (LaneLevel.LANE, f"{self.origin}>{self.country}-{self.area}"),
-            (LaneLevel.ORIGIN_COUNTRY, f"{self.origin}>{self.country}"),
-            (LaneLevel.COUNTRY, f"{ANY}>{self.country}"),
-            (LaneLevel.NETWORK, ANY),
-        )
+        """The lane's keys from finest to coarsest: the fallback order of every lookup (see ``_fallbacks``)."""
+        return _fallbacks(self)
 
     @property
     def name(self) -> str:
         """The finest key, as shown in reports."""
         return self.fallbacks()[0][1]
+
+
+@lru_cache(maxsize=65_536)  # every estimate and every learned parcel walks its lane's keys
+def _fallbacks(lane: Lane) -> tuple[tuple[LaneLevel, str], ...]:
+    """Both axes backed off together, by how much detail each key keeps, destination detail first on ties:
+    a real shop's origins are sparse (thousands of sellers), and the destination area carries most of the
+    signal, so a sparse origin falls back to its region, then to any origin, before the destination is
+    coarsened. Keys whose parts are unknown (no region) are left out."""
+    origin = lane.origin
+    region = f"region:{lane.origin_region}" if lane.origin_region and origin != ANY else None
+    area = f"{lane.country}-{lane.area}"
+    to_region = f"{lane.country}:{lane.region}" if lane.region else None
+    country = lane.country
+    wanted = (
+        (LaneLevel.LANE, origin, area),
+        (LaneLevel.REGION_AREA, region, area),
+        (LaneLevel.FACILITY_REGION, origin, to_region),
+        (LaneLevel.REGION_REGION, region, to_region),
+        (LaneLevel.AREA, ANY, area),
+        (LaneLevel.ORIGIN_COUNTRY, origin, country),
+        (LaneLevel.REGION, ANY, to_region),
+        (LaneLevel.REGION_COUNTRY, region, country),
+        (LaneLevel.COUNTRY, ANY, country),
+    )
+    keys: list[tuple[LaneLevel, str]] = []
+    seen: set[str] = set()
+    for level, source, target in wanted:
+        if source is None or target is None:
+            continue
+        key = f"{source}>{target}"
+        if key not in seen:
+            seen.add(key)
+            keys.append((level, key))
+    keys.append((LaneLevel.NETWORK, ANY))
+    return tuple(keys)
 
 
 def lane_destination(

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
-from ordertrail.domain.estimating.histograms import DayHistogram, HourHistogram
+from ordertrail.domain.estimating.histograms import MAX_DAYS, DayHistogram, HourHistogram
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane, LaneLevel
 
@@ -26,7 +26,7 @@ BAND_HOURS: Final = 6  # the local day is cut into four bands: night, morning, a
 SNAPSHOT_TIMES: Final = tuple(time(hour=h + BAND_HOURS // 2) for h in range(0, 24, BAND_HOURS))
 ELAPSED_CAP: Final = 2  # "2" means two or more days spent in the step
 ANY_ELAPSED: Final = "*"
-FORMAT: Final = 1
+FORMAT: Final = 2  # 2: observations per situation kept beside the (recency-weighted) counts
 
 
 def band_of(local: datetime) -> int:
@@ -58,25 +58,48 @@ class Found:
 Seen = tuple[str, int]  # a step or a situation, and the bin of its histogram that one parcel counts in
 
 
+# Recency: a delivery weighs 2 ** (days since EPOCH / half-life) ("forward decay"): relative to each other, a
+# delivery half-life days older weighs half as much, and nothing stored has to be rewritten as time passes (the
+# histograms' shape is all an estimate reads). Floats hold the growing weights for about a thousand half-lives.
+EPOCH: Final = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def recency_weight(delivered_at: datetime, half_life_days: float | None) -> float:
+    """The weight of a delivery at ``delivered_at``: 1 without decay (``None`` or 0)."""
+    if not half_life_days:
+        return 1.0
+    return float(2.0 ** ((delivered_at - EPOCH).total_seconds() / 86400 / half_life_days))
+
+
 @dataclass(slots=True)
 class Tally:
     """What delivered parcels of one lane teach, counted before it is added to the statistics.
 
     A parcel counts in the same bins at every fallback level of its lane, so learning a batch counts each
     lane's parcels once (``Counter.update`` runs in C) and then adds to each level's histograms once per bin,
-    instead of a hundred histogram additions per parcel.
+    instead of a hundred histogram additions per parcel. ``ahead`` counts observations (how much history a
+    situation has); ``mass`` their recency weights, kept only once a parcel weighs other than 1.
     """
 
     waits: Counter[Seen] = field(default_factory=Counter)
     ahead: Counter[Seen] = field(default_factory=Counter)
+    mass: dict[Seen, float] | None = None
     parcels: int = 0
 
-    def count(self, visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> bool:
-        """Count one delivered parcel (``visits`` end with its delivery); False if it has nothing to teach."""
+    def count(self, visits: Sequence[StepVisit], calendar: DeliveryCalendar, weight: float = 1.0) -> bool:
+        """Count one delivered parcel (``visits`` end with its delivery) with its recency ``weight``; False if it
+        has nothing to teach."""
         if len(visits) < 2:
             return False
         self.waits.update(_waits_seen(visits))
-        self.ahead.update(_ahead_seen(visits, calendar))
+        seen = _ahead_seen(visits, calendar)
+        if weight != 1.0 and self.mass is None:
+            self.mass = {key: float(times) for key, times in self.ahead.items()}  # the earlier parcels weighed 1
+        self.ahead.update(seen)
+        if self.mass is not None:
+            mass = self.mass
+            for key in seen:
+                mass[key] = mass.get(key, 0.0) + weight
         self.parcels += 1
         return True
 
@@ -99,8 +122,10 @@ def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list
     day: date = calendar.local_date(visits[0].started_at)
     seen: list[Seen] = []
     index, last = 0, len(starts) - 1  # the visit under way: moments only move forward
+    ahead = calendar.delivery_days_between(day, delivered_on)  # then one less after each delivery day passed
+    one_day = timedelta(days=1)
     while day <= delivered_on:
-        slot = DayHistogram.slot(calendar.delivery_days_between(day, delivered_on))
+        slot = ahead if ahead < MAX_DAYS else MAX_DAYS  # DayHistogram.slot, inline: this runs per parcel-day
         for band, moment in enumerate(_snapshot_moments(zone, day)):
             if moment < placed or moment >= delivered:
                 continue
@@ -109,7 +134,9 @@ def _ahead_seen(visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> list
             specific, pooled = _situations(visits[index].step, band, int((moment - starts[index]) // 86400))
             seen.append((specific, slot))
             seen.append((pooled, slot))
-        day += timedelta(days=1)
+        day += one_day
+        if calendar.is_delivery_day(day):
+            ahead -= 1
     return seen
 
 
@@ -131,6 +158,16 @@ def _add_counts(table: dict[str, H], counts: Counter[Seen], new: Callable[[], H]
         histogram.add_at(index, times)
 
 
+def _add_weighted(table: dict[str, DayHistogram], counts: Counter[Seen], mass: dict[Seen, float]) -> None:
+    """``_add_counts`` for recency-weighted outcomes: observations and their weights."""
+    for seen, times in counts.items():
+        name, index = seen
+        histogram = table.get(name)
+        if histogram is None:
+            histogram = table[name] = DayHistogram()
+        histogram.add_at(index, times, mass[seen])
+
+
 @dataclass(slots=True)
 class LaneStats:
     """Everything learned so far. Mutable on purpose: updated in place as each parcel is delivered."""
@@ -139,10 +176,12 @@ class LaneStats:
     waits: dict[str, dict[str, HourHistogram]] = field(default_factory=dict)
     parcels: int = 0
 
-    def learn_delivered(self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar) -> None:
-        """Learn from one delivered parcel (``visits`` end with its delivery)."""
+    def learn_delivered(
+        self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar, weight: float = 1.0
+    ) -> None:
+        """Learn from one delivered parcel (``visits`` end with its delivery), with its recency ``weight``."""
         tally = Tally()
-        if tally.count(visits, calendar):
+        if tally.count(visits, calendar, weight):
             self.add(lane, tally)
 
     def add(self, lane: Lane, tally: Tally) -> None:
@@ -151,7 +190,10 @@ class LaneStats:
             return
         for _, key in lane.fallbacks():
             _add_counts(self.waits.setdefault(key, {}), tally.waits, HourHistogram)
-            _add_counts(self.ahead.setdefault(key, {}), tally.ahead, DayHistogram)
+            if tally.mass is None:
+                _add_counts(self.ahead.setdefault(key, {}), tally.ahead, DayHistogram)
+            else:
+                _add_weighted(self.ahead.setdefault(key, {}), tally.ahead, tally.mass)
         self.parcels += tally.parcels
 
     def find_ahead(self, lane: Lane, name: str, min_samples: int) -> Found | None:
@@ -176,16 +218,21 @@ class LaneStats:
             "format": FORMAT,
             "parcels": self.parcels,
             "ahead": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.ahead.items()},
+            "ahead_n": {k: {s: h.total for s, h in t.items()} for k, t in self.ahead.items()},
             "waits": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.waits.items()},
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LaneStats:
         """Rebuild statistics saved with ``to_dict``."""
-        if data.get("format") != FORMAT:
+        if data.get("format") not in (1, FORMAT):
             raise ValueError(f"unknown lane statistics format {data.get('format')!r}")
+        totals = data.get("ahead_n", {})  # format 1 had no weights: observations = the sum of the counts
         ahead = {
-            key: {name: DayHistogram(list(counts), sum(counts)) for name, counts in table.items()}
+            key: {
+                name: DayHistogram(list(counts), int(totals.get(key, {}).get(name, sum(counts))))
+                for name, counts in table.items()
+            }
             for key, table in data["ahead"].items()
         }
         waits = {

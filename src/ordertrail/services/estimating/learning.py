@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.journey import StepVisit, origin_facility, visits_of
 from ordertrail.domain.estimating.lanes import ANY, Lane
-from ordertrail.domain.estimating.stats import Tally
+from ordertrail.domain.estimating.stats import Tally, recency_weight
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.context import Services
@@ -73,11 +73,17 @@ def _learn(
 ) -> None:
     """Add delivered parcels to the lane statistics: only the rows of their lanes are read and written."""
     tallies: dict[Lane, Tally] = {}
+    half_life = runtime.config.policy.half_life_days
     for lane, visits, country in deliveries:
         tally = tallies.get(lane)
         if tally is None:
             tally = tallies[lane] = Tally()
-        tally.count(visits, runtime.calendar(country))
+        tally.count(visits, runtime.calendar(country), recency_weight(visits[-1].started_at, half_life))
+    save_tallies(connection, runtime, tallies, now)
+
+
+def save_tallies(connection: Connection, runtime: EstimateRuntime, tallies: dict[Lane, Tally], now: datetime) -> None:
+    """Add counted lanes to the stored statistics (each lane key's row read and written once) and to the cache."""
     keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
     partial, counts = lane_stat_store.lane_stats_for_update(connection, keys)
     existing = set(counts)

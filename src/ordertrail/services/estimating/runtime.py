@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar, parse_holidays
+from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar
 from ordertrail.domain.estimating.estimator import (
     DEFAULT_POLICY,
     Estimate,
@@ -31,6 +31,7 @@ from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.estimating.revisions import STALL_QUANTILE, stall_wait
 from ordertrail.domain.estimating.stats import ELAPSED_CAP, LaneStats, band_of
+from ordertrail.services.estimating.calendars import calendar_book
 from ordertrail.storage.estimating import lane_stats as lane_stat_store
 
 
@@ -61,10 +62,12 @@ class EstimateRuntime:
         self._moment_at: datetime | None = None
         self._moments: dict[str, tuple[DeliveryCalendar, tuple[object, ...]]] = {}
 
-    def calendar(self, country: str) -> DeliveryCalendar:
-        found = self._calendars.get(country)
+    def calendar(self, country: str, region: str | None = None) -> DeliveryCalendar:
+        """The calendar of a destination country (of its region, given one), made once per process."""
+        key = f"{country}-{region}" if region else country
+        found = self._calendars.get(key)
         if found is None:
-            found = self._calendars[country] = self.config.calendars.for_destination(country)
+            found = self._calendars[key] = self.config.calendars.for_destination(country, region=region)
         return found
 
     def stats(self, connection: Connection) -> LaneStats:
@@ -148,14 +151,19 @@ class EstimateRuntime:
 
 
 def runtime_for(
-    *, enabled: bool, holidays: str = "", stalled_default: timedelta = timedelta(hours=48)
+    *,
+    enabled: bool,
+    holidays: str = "",
+    holidays_removed: str = "",
+    official_holidays: bool = True,
+    stalled_default: timedelta = timedelta(hours=48),
 ) -> EstimateRuntime | None:
     """The runtime for the configured settings (None when estimates are turned off)."""
     if not enabled:
         return None
     return EstimateRuntime(
         EstimateConfig(
-            calendars=CalendarBook(holidays=parse_holidays(holidays)),
+            calendars=calendar_book(holidays=holidays, removed=holidays_removed, official=official_holidays),
             stalled_default=stalled_default,
         )
     )

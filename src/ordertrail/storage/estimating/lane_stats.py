@@ -17,7 +17,8 @@ from ordertrail.storage.tables import lane_stat
 def _merge_rows(stats: LaneStats, rows: Sequence[Any]) -> LaneStats:
     for row in rows:
         data = json.loads(row.data)
-        stats.ahead[row.key] = {s: DayHistogram(list(c), sum(c)) for s, c in data["ahead"].items()}
+        totals = data.get("n", {})  # observations per situation; rows written before weights: the sums
+        stats.ahead[row.key] = {s: DayHistogram(list(c), int(totals.get(s, sum(c)))) for s, c in data["ahead"].items()}
         stats.waits[row.key] = {s: HourHistogram(list(c)) for s, c in data["waits"].items()}
         if row.key == "*":
             stats.parcels = row.parcels
@@ -46,6 +47,7 @@ def save_lane_stats(
         data = json.dumps(
             {
                 "ahead": {s: h.counts for s, h in stats.ahead.get(key, {}).items()},
+                "n": {s: h.total for s, h in stats.ahead.get(key, {}).items()},
                 "waits": {s: h.counts for s, h in stats.waits.get(key, {}).items()},
             },
             separators=(",", ":"),

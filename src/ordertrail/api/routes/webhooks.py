@@ -108,7 +108,9 @@ async def deliveries(
     endpoint_id: EndpointId,
     principal: MerchantOrAdminDep,
     services: ServicesDep,
-    before: Annotated[int | None, Query(ge=1, description="Cursor: the last id of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Cursor: the last id of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     found = await endpoint_service.deliveries(

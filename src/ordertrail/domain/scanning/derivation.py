@@ -28,9 +28,22 @@ _LIFECYCLE_ORDER: dict[str, int] = {
 }
 
 
-def order_key(event: ScanEvent) -> tuple[datetime, int, datetime, str]:
-    """The deterministic replay order: when it happened, then lifecycle order, arrival, and event id."""
-    return (event.occurred_at, _LIFECYCLE_ORDER[event.status], event.recorded_at, event.event_id)
+def order_key(event: ScanEvent) -> tuple[bool, datetime, int, datetime, str]:
+    """The deterministic replay order: ``order_placed`` first, then when it happened, lifecycle order, arrival
+    and event id.
+
+    ``order_placed`` opens every parcel's log even when a scan is dated before it (a shop clock behind the
+    carrier's, or the same second given without its fraction): otherwise that scan would move the parcel before
+    it exists, the "Order placed" step would vanish, and the notifications would follow a different story than
+    the status.
+    """
+    return (
+        event.status != Status.ORDER_PLACED,
+        event.occurred_at,
+        _LIFECYCLE_ORDER[event.status],
+        event.recorded_at,
+        event.event_id,
+    )
 
 
 class TimelineEntry(NamedTuple):

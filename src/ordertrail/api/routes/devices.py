@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ordertrail.adapters.decoding import decode_frame
 from ordertrail.adapters.failure_throttle import FailureThrottle
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import InvalidPairingCode, PayloadTooLarge, UnsupportedMediaType
 from ordertrail.http.deps import PrincipalDep, ServicesDep, SettingsDep, get_pairing_throttle, json_response, require
@@ -36,6 +37,7 @@ def _throttle(request: Request) -> FailureThrottle:
     status_code=201,
     summary="Exchange a one-time pairing code for a new scanner key (shown once)",
     responses={401: {"description": "Unknown, used or expired code"}, 429: {"description": "Too many wrong codes"}},
+    dependencies=[JSON_BODY],
 )
 async def exchange(body: PairingExchangeIn, request: Request, services: ServicesDep) -> Response:
     throttle = _throttle(request)

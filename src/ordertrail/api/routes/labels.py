@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.schemas.common import OrderNumberRef, ShortText, Strict, plain
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.labels import LabelData, Layout
@@ -95,6 +96,7 @@ async def order_labels(
     summary="The shipping labels of many orders in one PDF (at most 500 orders)",
     response_class=Response,
     responses={**_PDF, 404: {"description": "Some order numbers are unknown; the problem names them"}},
+    dependencies=[JSON_BODY],
 )
 async def bulk_labels(
     body: LabelsBulkIn, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
@@ -35,7 +36,9 @@ async def get_settings(
     return json_response(_settings_view(await preference_service.get_preferences(services, merchant_id=merchant_id)))
 
 
-@router.put("/api/v1/notification-settings", summary="Change the merchant's notification settings")
+@router.put(
+    "/api/v1/notification-settings", summary="Change the merchant's notification settings", dependencies=[JSON_BODY]
+)
 async def put_settings(
     body: NotificationSettingsIn, principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.schemas.common import OrderNumberRef, plain
 from ordertrail.api.schemas.orders import OrderCreate
 from ordertrail.api.views import order_detail, order_summary
@@ -31,7 +32,9 @@ def _detail(view: OrderView) -> dict[str, object]:
     return order_detail(view, {p.id: derive(view.events.get(p.id, [])) for p in view.parcels})
 
 
-@router.post("/orders", status_code=201, summary="Place an order; each parcel gets a tracking number")
+@router.post(
+    "/orders", status_code=201, summary="Place an order; each parcel gets a tracking number", dependencies=[JSON_BODY]
+)
 async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     merchant_id = None
     if body.merchant is not None and principal.is_admin:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
@@ -53,7 +54,12 @@ def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, summary="Register an endpoint; the response carries its secret, shown once")
+@router.post(
+    "",
+    status_code=201,
+    summary="Register an endpoint; the response carries its secret, shown once",
+    dependencies=[JSON_BODY],
+)
 async def create_endpoint(
     body: WebhookEndpointCreate, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
 ) -> Response:
@@ -124,7 +130,9 @@ async def deliveries(
     )
 
 
-@router.post("/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)")
+@router.post(
+    "/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)", dependencies=[JSON_BODY]
+)
 async def replay(
     endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep, body: ReplayIn | None = None
 ) -> Response:

@@ -53,6 +53,8 @@ def instant_problem(value: datetime, *, now: datetime | None = None) -> str | No
 
     Without ``now`` only the lower bound (and a year the stores can convert) is checked.
     """
+    if now is None and 2000 < value.year < 9999 and value.tzinfo is not None:
+        return None  # the common case, on the hot path: no offset can move it out of range or overflow
     offset = value.utcoffset()
     if offset is None:
         return "needs a UTC offset"

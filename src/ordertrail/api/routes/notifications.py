@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
@@ -18,7 +19,7 @@ from ordertrail.services.notifying import preferences as preference_service
 
 router = APIRouter(tags=["notifications"])
 
-MerchantQuery = Annotated[str | None, Query(max_length=100, description="Admin keys: the merchant.")]
+MerchantQuery = Annotated[Annotated[str, plain] | None, Query(max_length=100, description="Admin keys: the merchant.")]
 
 
 def _settings_view(preferences: Preferences) -> dict[str, object]:

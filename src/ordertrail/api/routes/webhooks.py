@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
@@ -83,7 +84,7 @@ async def create_endpoint(
 async def list_endpoints(
     principal: MerchantOrAdminDep,
     services: ServicesDep,
-    merchant: Annotated[str | None, Query(max_length=100)] = None,
+    merchant: Annotated[Annotated[str, plain] | None, Query(max_length=100)] = None,
 ) -> Response:
     merchant_id = await resolve_merchant(services, principal=principal, merchant=merchant) if merchant else None
     found = await endpoint_service.list_endpoints(services, principal=principal, merchant_id=merchant_id)

@@ -278,3 +278,20 @@ def test_refused_orders_change_nothing(client: TestClient, shop: dict[str, str])
             == 422
         )
     assert client.get("/api/v1/orders", headers=merchant).json()["orders"] == []
+
+
+def test_the_order_lookup_form_takes_control_characters_as_a_failed_attempt(
+    client: TestClient, make_order: Callable[..., dict[str, Any]]
+) -> None:
+    make_order(order_number="LOOK-1")
+    form = {"order_number": "LOOK-1\u0000", "verifier": "nobody@example.com"}
+    response = client.post("/track/order", data=form, follow_redirects=False)
+    assert response.status_code == 404, response.text[:300]
+    right = client.post(
+        "/track/order", data={"order_number": "LOOK\u00001", "verifier": "ada@example.com"}, follow_redirects=False
+    )
+    assert right.status_code == 404  # the control character is dropped, not the rest: LOOK1 is another number
+    opened = client.post(
+        "/track/order", data={"order_number": "LOOK-1\u0007", "verifier": "ada@example.com"}, follow_redirects=False
+    )
+    assert opened.status_code == 303, opened.text[:300]

@@ -98,6 +98,11 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return f"must not contain control characters ({name})"
 
 
+def without_controls(value: str) -> str:
+    """``value`` without the characters ``text_problem`` refuses: for text typed into a form and only looked up."""
+    return _CONTROL.sub("", value)
+
+
 def order_number_problem(value: str) -> str | None:
     """Why ``value`` is not an order number: letters and digits (any script), ``- _ . #`` and inner spaces, first a
     letter or digit.

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import orjson
-from pydantic import Base64Bytes, Field, StringConstraints
+from pydantic import Base64Bytes, Field, StringConstraints, WithJsonSchema
 
 from ordertrail.api.schemas.common import Country, Instant, Note, PostalCode, ShortText, Strict, Text, plain
 from ordertrail.domain.errors import InvalidTrackingNumber
@@ -35,7 +35,20 @@ ScanStatus = Literal[
 
 # Decoded size (pydantic checks the length of the decoded bytes): 2 MiB each, as documented.
 MAX_PROOF_BYTES = 2 * 1024 * 1024
-_PROOF_DOC = "Base64; at most 2 MiB (2,097,152 bytes) once decoded."
+# In the schema, the limit of the base64 text that decodes to at most that (pydantic would name the decoded size
+# as the text's maxLength).
+ProofBytes = Annotated[
+    Base64Bytes,
+    Field(max_length=MAX_PROOF_BYTES),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "base64",
+            "maxLength": 4 * -(-MAX_PROOF_BYTES // 3),
+            "description": "Base64; at most 2 MiB (2,097,152 bytes) once decoded.",
+        }
+    ),
+]
 
 
 class LocationIn(Strict):
@@ -50,8 +63,8 @@ class LocationIn(Strict):
 
 class ProofIn(Strict):
     recipient_name: Text | None = None
-    signature_png_base64: Base64Bytes | None = Field(None, max_length=MAX_PROOF_BYTES, description=_PROOF_DOC)
-    photo_jpeg_base64: Base64Bytes | None = Field(None, max_length=MAX_PROOF_BYTES, description=_PROOF_DOC)
+    signature_png_base64: ProofBytes | None = None
+    photo_jpeg_base64: ProofBytes | None = None
 
 
 class ScanIn(Strict):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
+from ordertrail.domain.inputs import without_controls
 from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import Derivation, derive
@@ -34,7 +35,8 @@ _LINK_VERSION = 1
 
 
 def _normal_number(order_number: str) -> str:
-    return order_number.strip()[:100]
+    # Looked up and recorded as typed, less what no store can hold (NUL: PostgreSQL refuses it).
+    return without_controls(order_number).strip()[:100]
 
 
 def _normal_verifier(text: str) -> bytes:

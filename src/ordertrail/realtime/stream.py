@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
+from ordertrail.domain.inputs import ascii_digits
 from ordertrail.realtime.bus import Closed, Subscription, SubscriptionClosed
 from ordertrail.realtime.messages import KEEPALIVE_FRAME, LiveMessage, retry_frame, sse_frame
 
@@ -102,7 +103,8 @@ def encode_cursor(cursor: dict[int, int], parcels: Sequence[int]) -> str:
 
 def decode_cursor(text: str, count: int) -> list[int] | None:
     """The sequences in a composite id, or None when it is not one of ours for ``count`` parcels."""
-    parts = text.strip().split("-")
-    if len(parts) != count or not all(p.isdigit() and len(p) <= 9 for p in parts):
+    parts = [ascii_digits(p, max_value=999_999_999) for p in text.strip().split("-")]
+    if len(parts) != count:
         return None
-    return [int(p) for p in parts]
+    sequences = [p for p in parts if p is not None]
+    return sequences if len(sequences) == count else None

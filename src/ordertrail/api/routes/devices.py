@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from ordertrail.adapters.decoding import decode_frame
+from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import PayloadTooLarge, UnsupportedMediaType
 from ordertrail.http.client import client_address
@@ -32,6 +33,7 @@ class PairingExchangeIn(BaseModel):
     status_code=201,
     summary="Exchange a one-time pairing code for a new scanner key (shown once)",
     responses={401: {"description": "Unknown, used or expired code"}, 429: {"description": "Too many wrong codes"}},
+    dependencies=[JSON_BODY],
 )
 async def exchange(
     body: PairingExchangeIn, request: Request, services: ServicesDep, lockout: PairingLockoutDep

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.estimating.revisions import Revision
+from ordertrail.domain.inputs import ascii_digits
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.context import Services
@@ -79,9 +80,9 @@ async def list_parcels(
 ) -> Response:
     before_id = None
     if cursor is not None:
-        if not (cursor.startswith("p") and cursor[1:].isdigit() and len(cursor) <= 19):
+        before_id = ascii_digits(cursor[1:]) if cursor.startswith("p") else None
+        if before_id is None:
             raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-        before_id = int(cursor[1:])
     found = await estimate_queries.flagged(
         services, principal=principal, stalled=stalled, delayed=delayed, before_id=before_id, limit=limit + 1
     )

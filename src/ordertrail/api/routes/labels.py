@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 from starlette.responses import Response
 
-from ordertrail.api.schemas.common import ShortText, Strict
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import OrderNumberRef, ShortText, Strict, plain
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.labels import LabelData, Layout
 from ordertrail.services.orders import labels as label_service
@@ -23,22 +25,27 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 LayoutQuery = Annotated[Layout, Query(description="4x6 (inches) or a6 (105×148 mm)")]
 MerchantQuery = Annotated[
-    str | None, Query(max_length=100, description="Admin keys: the merchant, when several have that order number.")
+    Annotated[str, plain] | None,
+    Query(max_length=100, description="Admin keys: the merchant, when several have that order number."),
 ]
 
 
 class LabelsBulkIn(Strict):
     """Labels for every parcel of many orders, in one PDF."""
 
-    order_numbers: list[ShortText] = Field(min_length=1, max_length=label_service.MAX_BULK_ORDERS)
+    order_numbers: list[OrderNumberRef] = Field(min_length=1, max_length=label_service.MAX_BULK_ORDERS)
     layout: Layout = Layout.FOUR_BY_SIX
     merchant: ShortText | None = Field(None, description="Admin keys: only this merchant's orders.")
 
 
 async def _pdf(labels: list[LabelData], layout: Layout, filename: str) -> Response:
     body = await label_service.render(labels, layout)
+    # A name in another script keeps an ASCII fallback for old clients and travels as RFC 8187 filename*.
     safe = _UNSAFE.sub("_", filename)
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{safe}"'})
+    disposition = f'inline; filename="{safe}"'
+    if safe != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get(
@@ -67,7 +74,7 @@ async def parcel_label(
     responses=_PDF,
 )
 async def order_labels(
-    order_number: str,
+    order_number: Annotated[OrderNumberRef, Path(description="The order number, percent-encoded")],
     principal: MerchantOrAdminDep,
     services: ServicesDep,
     settings: SettingsDep,
@@ -89,6 +96,7 @@ async def order_labels(
     summary="The shipping labels of many orders in one PDF (at most 500 orders)",
     response_class=Response,
     responses={**_PDF, 404: {"description": "Some order numbers are unknown; the problem names them"}},
+    dependencies=[JSON_BODY],
 )
 async def bulk_labels(
     body: LabelsBulkIn, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep

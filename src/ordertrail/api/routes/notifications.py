@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
@@ -17,7 +19,7 @@ from ordertrail.services.notifying import preferences as preference_service
 
 router = APIRouter(tags=["notifications"])
 
-MerchantQuery = Annotated[str | None, Query(max_length=100, description="Admin keys: the merchant.")]
+MerchantQuery = Annotated[Annotated[str, plain] | None, Query(max_length=100, description="Admin keys: the merchant.")]
 
 
 def _settings_view(preferences: Preferences) -> dict[str, object]:
@@ -35,7 +37,9 @@ async def get_settings(
     return json_response(_settings_view(await preference_service.get_preferences(services, merchant_id=merchant_id)))
 
 
-@router.put("/api/v1/notification-settings", summary="Change the merchant's notification settings")
+@router.put(
+    "/api/v1/notification-settings", summary="Change the merchant's notification settings", dependencies=[JSON_BODY]
+)
 async def put_settings(
     body: NotificationSettingsIn, principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:

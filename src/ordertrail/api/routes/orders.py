@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import OrderNumberRef, plain
 from ordertrail.api.schemas.orders import OrderCreate
 from ordertrail.api.views import order_detail, order_summary
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound
@@ -22,12 +25,16 @@ from ordertrail.storage.accounts import merchants as merchant_store
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
+OrderNumberPath = Annotated[OrderNumberRef, Path(description="The order number, percent-encoded")]
+
 
 def _detail(view: OrderView) -> dict[str, object]:
     return order_detail(view, {p.id: derive(view.events.get(p.id, [])) for p in view.parcels})
 
 
-@router.post("/orders", status_code=201, summary="Place an order; each parcel gets a tracking number")
+@router.post(
+    "/orders", status_code=201, summary="Place an order; each parcel gets a tracking number", dependencies=[JSON_BODY]
+)
 async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     merchant_id = None
     if body.merchant is not None and principal.is_admin:
@@ -40,11 +47,16 @@ async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, service
         if merchant_id is None:
             raise MerchantNotFound(f"No merchant {name!r}.", field="merchant")
     view = await order_service.place_order(services, principal=principal, spec=body.to_spec(), merchant_id=merchant_id)
-    return json_response(_detail(view), 201, headers={"Location": f"/api/v1/orders/{view.order.order_number}"})
+    return json_response(_detail(view), 201, headers={"Location": order_location(view.order.order_number)})
+
+
+def order_location(order_number: str) -> str:
+    """The order's URL path: the number percent-encoded (UTF-8), so any accepted number fits in a header."""
+    return f"/api/v1/orders/{quote(order_number, safe='')}"
 
 
 @router.get("/orders/{order_number}", summary="One order with its parcels and their events")
-async def get_order(order_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+async def get_order(order_number: OrderNumberPath, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     view = await order_reading.get_order(services, principal=principal, order_number=order_number)
     return json_response(_detail(view))
 
@@ -54,7 +66,9 @@ async def list_orders(
     principal: MerchantOrAdminDep,
     services: ServicesDep,
     status: Status | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Order number, customer or tracking number")] = None,
+    q: Annotated[
+        Annotated[str, plain] | None, Query(max_length=100, description="Order number, customer or tracking number")
+    ] = None,
     placed_after: datetime | None = None,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request, Security
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from ordertrail.api import json_bodies
+from ordertrail.api.json_bodies import check_media_type
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
@@ -31,11 +32,9 @@ def _key_hash(request: Request) -> str:
 
 
 async def _json(request: Request) -> Any:
-    body = await request.body()
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"The body is not valid JSON: {error}", field="body") from error
+    body = await request.body()  # first: a body over the size limit is refused as that, whatever its type
+    check_media_type(request.headers.get("content-type"))
+    return json_bodies.loads(body)
 
 
 @router.post(
@@ -47,6 +46,7 @@ async def _json(request: Request) -> Any:
         200: {"description": "A retry of a stored scan: the stored result"},
         404: {"description": "Unknown number: kept as unmatched"},
         409: {"description": "event_id reused for a different scan"},
+        415: {"description": "The body is not sent as application/json"},
     },
 )
 async def post_scan(request: Request) -> Response:

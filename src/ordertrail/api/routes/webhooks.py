@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
@@ -53,7 +55,12 @@ def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, summary="Register an endpoint; the response carries its secret, shown once")
+@router.post(
+    "",
+    status_code=201,
+    summary="Register an endpoint; the response carries its secret, shown once",
+    dependencies=[JSON_BODY],
+)
 async def create_endpoint(
     body: WebhookEndpointCreate, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
 ) -> Response:
@@ -78,7 +85,7 @@ async def create_endpoint(
 async def list_endpoints(
     principal: MerchantOrAdminDep,
     services: ServicesDep,
-    merchant: Annotated[str | None, Query(max_length=100)] = None,
+    merchant: Annotated[Annotated[str, plain] | None, Query(max_length=100)] = None,
 ) -> Response:
     merchant_id = await resolve_merchant(services, principal=principal, merchant=merchant) if merchant else None
     found = await endpoint_service.list_endpoints(services, principal=principal, merchant_id=merchant_id)
@@ -109,7 +116,9 @@ async def deliveries(
     endpoint_id: EndpointId,
     principal: MerchantOrAdminDep,
     services: ServicesDep,
-    before: Annotated[int | None, Query(ge=1, description="Cursor: the last id of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Cursor: the last id of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     found = await endpoint_service.deliveries(
@@ -123,7 +132,9 @@ async def deliveries(
     )
 
 
-@router.post("/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)")
+@router.post(
+    "/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)", dependencies=[JSON_BODY]
+)
 async def replay(
     endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep, body: ReplayIn | None = None
 ) -> Response:

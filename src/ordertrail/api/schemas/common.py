@@ -1,15 +1,74 @@
-"""What every request schema shares: unknown fields refused, and the common text shapes."""
+"""What every request schema shares: unknown fields refused, and the common shapes, each carrying its domain rule.
+
+The rules themselves live in ``domain/inputs.py``; here they become pydantic validators, so a value that breaks
+one is answered 422 naming the field before anything reaches a store.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+from ordertrail.domain import inputs
+
+
+def _rule(check: Callable[[Any], str | None]) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        reason = check(value)
+        if reason is not None:
+            # A custom error, not ValueError: its message is the rule's reason, without pydantic's prefix.
+            raise PydanticCustomError("input_rule", reason)
+        return value
+
+    return validate
+
+
+def _rfc3339(value: Any) -> Any:
+    # Before pydantic's own parsing, which would also take a unix number or a date without an offset.
+    if isinstance(value, datetime):
+        return value  # built in Python (tests, the CLI), not parsed from JSON
+    return _rule(inputs.rfc3339_problem)(value)
+
+
+plain = AfterValidator(_rule(inputs.text_problem))
+_multiline = AfterValidator(_rule(lambda value: inputs.text_problem(value, multiline=True)))
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), plain]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), plain]
+# A free text that may span lines (line breaks and tabs; no other control characters).
+Note = Annotated[str, StringConstraints(max_length=500), _multiline]
+Country = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
+    AfterValidator(_rule(inputs.country_problem)),
+    Field(description="ISO 3166-1 alpha-2 country code (or XK), e.g. DE"),
+]
+PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), plain]
+OrderNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=inputs.ORDER_NUMBER_MAX),
+    AfterValidator(_rule(inputs.order_number_problem)),
+    Field(
+        description="Letters and digits of any script, inner spaces and - _ . # (no '/', no control "
+        f"characters), at most {inputs.ORDER_NUMBER_MAX}; it starts with a letter or digit. Percent-encode it in "
+        "URLs."
+    ),
+]
+# An order number as a lookup (a path segment, a list of numbers): only what any store can be asked for, so
+# orders stored before the alphabet rule stay reachable.
+OrderNumberRef = Annotated[str, StringConstraints(min_length=1, max_length=100), plain]
+# An instant as RFC 3339 text with an offset, from 2000-01-01T00:00:00Z on (the future bound needs the clock: the
+# use cases check it).
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_rule(inputs.instant_problem)),
+    Field(json_schema_extra={"format": "date-time"}),
+]
 
 
 class Strict(BaseModel):

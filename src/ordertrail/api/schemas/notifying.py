@@ -6,25 +6,25 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ordertrail.api.schemas.common import Strict
+from ordertrail.api.schemas.common import Strict, plain
 from ordertrail.domain.scanning.status import Status
 
 
 class WebhookEndpointCreate(Strict):
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)] = Field(
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000), plain] = Field(
         description="Where to POST: https://… (checked: no loopback, private, link-local or metadata addresses)."
     )
-    event_types: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+    event_types: list[Annotated[str, StringConstraints(max_length=64), plain]] = Field(
         default_factory=list, max_length=50, description="Event types to receive, e.g. parcel.delivered; empty: all."
     )
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    merchant: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
-        None, description="Admin keys only: the merchant the endpoint belongs to."
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), plain] | None = None
+    merchant: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), plain] | None = (
+        Field(None, description="Admin keys only: the merchant the endpoint belongs to.")
     )
 
 
 class ReplayIn(Strict):
-    message_ids: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+    message_ids: list[Annotated[str, StringConstraints(max_length=40), plain]] | None = Field(
         None, max_length=1000, description="The dead messages to send again; omitted: all of them."
     )
 

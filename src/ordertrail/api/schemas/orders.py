@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints
 
-from ordertrail.api.schemas.common import Country, PostalCode, ShortText, Strict, Text
+from ordertrail.api.schemas.common import Country, Instant, OrderNumber, PostalCode, ShortText, Strict, Text
 from ordertrail.domain.errors import InvalidTrackingNumber
 from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.tracking import tracking_number as tn
@@ -28,7 +28,7 @@ class AddressIn(Strict):
     city: ShortText
     region: ShortText | None = None
     postal_code: PostalCode
-    country: Country = Field(description="ISO 3166-1 alpha-2 code, e.g. DE")
+    country: Country
 
 
 class ParcelIn(Strict):
@@ -42,12 +42,18 @@ class ParcelIn(Strict):
 
 
 class OrderCreate(Strict):
-    order_number: ShortText
-    placed_at: AwareDatetime | None = Field(None, description="When the shop took the order (default: now).")
+    order_number: OrderNumber
+    placed_at: Instant | None = Field(
+        None,
+        description="When the shop took the order (default: now); RFC 3339 with an offset, from "
+        "2000-01-01T00:00:00Z to 10 minutes from now.",
+    )
     customer: CustomerIn
     destination: AddressIn
     parcels: list[ParcelIn] = Field(default_factory=lambda: [ParcelIn()], min_length=1, max_length=100)
-    promised_delivery_date: date | None = None
+    promised_delivery_date: date | None = Field(
+        None, description="The delivery date promised to the customer: from the day placed to a year after."
+    )
     merchant: ShortText | None = Field(None, description="Admin keys only: the merchant the order belongs to.")
 
     def to_spec(self) -> OrderSpec:

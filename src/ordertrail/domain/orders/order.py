@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ordertrail.domain import inputs
+from ordertrail.domain.errors import FieldProblem
+
 
 @dataclass(frozen=True, slots=True)
 class Customer:
@@ -46,6 +49,26 @@ class OrderSpec:
     placed_at: datetime | None = None
     promised_delivery_date: date | None = None
     parcels: tuple[ParcelSpec, ...] = field(default_factory=lambda: (ParcelSpec(),))
+
+
+def spec_problems(spec: OrderSpec, *, now: datetime) -> list[FieldProblem]:
+    """The rules a new order breaks (empty when it is acceptable): its number, when it was placed, its promise."""
+    problems: list[FieldProblem] = []
+    number = inputs.order_number_problem(spec.order_number)
+    if number is not None:
+        problems.append(FieldProblem("order_number", number))
+    placed_at = spec.placed_at or now
+    when = inputs.instant_problem(placed_at, now=now)
+    if when is not None:
+        problems.append(FieldProblem("placed_at", when))
+    elif spec.promised_delivery_date is not None:
+        promise = inputs.promise_problem(spec.promised_delivery_date, placed_at)
+        if promise is not None:
+            problems.append(FieldProblem("promised_delivery_date", promise))
+    country = inputs.country_problem(spec.destination.country)
+    if country is not None:
+        problems.append(FieldProblem("destination.country", country))
+    return problems
 
 
 @dataclass(frozen=True, slots=True)

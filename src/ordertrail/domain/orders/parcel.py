@@ -7,7 +7,7 @@ storage maps rows to and from these and nothing above storage sees a row.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from ordertrail.domain.estimating.lanes import lane_destination
@@ -36,6 +36,7 @@ class Parcel(NamedTuple):
     destination_postal_code: str
     destination_country: str
     promised_delivery_date: date | None
+    placed_at: datetime  # its order's: a scan may not be dated more than a day before it
     state: ParcelState
     estimate: EstimateState | None = None
 

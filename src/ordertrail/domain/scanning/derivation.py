@@ -28,9 +28,22 @@ _LIFECYCLE_ORDER: dict[str, int] = {
 }
 
 
-def order_key(event: ScanEvent) -> tuple[datetime, int, datetime, str]:
-    """The deterministic replay order: when it happened, then lifecycle order, arrival, and event id."""
-    return (event.occurred_at, _LIFECYCLE_ORDER[event.status], event.recorded_at, event.event_id)
+def order_key(event: ScanEvent) -> tuple[bool, datetime, int, datetime, str]:
+    """The deterministic replay order: ``order_placed`` first, then when it happened, lifecycle order, arrival
+    and event id.
+
+    ``order_placed`` opens every parcel's log even when a scan is dated before it (a shop clock behind the
+    carrier's, or the same second given without its fraction): otherwise that scan would move the parcel before
+    it exists, the "Order placed" step would vanish, and the notifications would follow a different story than
+    the status.
+    """
+    return (
+        event.status != Status.ORDER_PLACED,
+        event.occurred_at,
+        _LIFECYCLE_ORDER[event.status],
+        event.recorded_at,
+        event.event_id,
+    )
 
 
 class TimelineEntry(NamedTuple):
@@ -70,7 +83,7 @@ class Derivation:
 
 
 def _late_event_ids(events: list[ScanEvent]) -> set[str]:
-    """Events recorded after another event of the parcel that occurred later than they did."""
+    """Events recorded after another event of the parcel that replays after them (occurred later, not order_placed)."""
     late: set[str] = set()
     by_arrival = sorted(events, key=lambda e: (e.recorded_at, e.event_id))
     latest_before: datetime | None = None  # max occurred_at among events recorded strictly earlier
@@ -83,7 +96,8 @@ def _late_event_ids(events: list[ScanEvent]) -> set[str]:
             group_at, group_max = event.recorded_at, None
         if latest_before is not None and event.occurred_at < latest_before:
             late.add(event.event_id)
-        if group_max is None or event.occurred_at > group_max:
+        # order_placed replays first whatever its instant, so a scan dated before it is not late on its account.
+        if event.status != Status.ORDER_PLACED and (group_max is None or event.occurred_at > group_max):
             group_max = event.occurred_at
     return late
 

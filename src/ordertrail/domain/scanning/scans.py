@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import Final
 
+from ordertrail.domain import inputs
 from ordertrail.domain.errors import FieldProblem
 from ordertrail.domain.scanning.events import NOWHERE, Location, ScanEvent
-from ordertrail.domain.scanning.status import CORRECTION, REASON_REQUIRED, EventStatus, Status, reasons_for
-
-# Device clocks drift; anything further ahead than this is a wrong clock, not a scan.
-FUTURE_TOLERANCE: Final = timedelta(minutes=10)
+from ordertrail.domain.scanning.status import (
+    CORRECTION,
+    REASON_REQUIRED,
+    SUBSTATUSES,
+    EventStatus,
+    Status,
+    reasons_for,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +58,9 @@ class Outcome(StrEnum):
 def scan_problems(scan: ScanInput, *, now: datetime) -> list[FieldProblem]:
     """The rules a scan breaks (empty when it is acceptable)."""
     problems: list[FieldProblem] = []
-    if scan.occurred_at > now + FUTURE_TOLERANCE:
-        problems.append(FieldProblem("occurred_at", "is more than 10 minutes in the future: check the device clock"))
+    when = inputs.instant_problem(scan.occurred_at, now=now)
+    if when is not None:
+        problems.append(FieldProblem("occurred_at", when))
     if scan.status == CORRECTION:
         if not scan.voids_event_id:
             problems.append(FieldProblem("voids_event_id", "is required for a correction"))
@@ -72,7 +77,16 @@ def scan_problems(scan: ScanInput, *, now: datetime) -> list[FieldProblem]:
         problems.append(FieldProblem("reason", f"must be one of {', '.join(sorted(allowed))}"))
     if scan.substatus and not scan.substatus.startswith(status.value + "."):
         problems.append(FieldProblem("substatus", f"must start with '{status.value}.'"))
+    elif scan.substatus and scan.substatus not in SUBSTATUSES.get(status, ()):
+        known = ", ".join(sorted(SUBSTATUSES.get(status, ()))) or "none"
+        problems.append(FieldProblem("substatus", f"is not a known substatus of {status.value}: one of {known}"))
     return problems
+
+
+def before_order_problems(scan: ScanInput, *, placed_at: datetime) -> list[FieldProblem]:
+    """The rule a scan breaks against its parcel's order: dated more than a day before the order was placed."""
+    reason = inputs.before_order_problem(scan.occurred_at, placed_at)
+    return [] if reason is None else [FieldProblem("occurred_at", reason)]
 
 
 @dataclass(frozen=True, slots=True)

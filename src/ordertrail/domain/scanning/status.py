@@ -112,6 +112,35 @@ ATTEMPT_REASONS: Final = frozenset(
 )
 
 
+# The substatuses a scan may carry, by status: a finer step than the status, shown to merchants and in webhooks.
+# A closed list, so a typo is refused rather than kept forever in the log.
+SUBSTATUSES: Final[dict[Status, frozenset[str]]] = {
+    status: frozenset(f"{status.value}.{name}" for name in names)
+    for status, names in {
+        Status.PROCESSING: ("awaiting_stock", "picking", "on_hold"),
+        Status.PACKED: ("labelled", "awaiting_collection"),
+        Status.DISPATCHED: ("handed_to_carrier", "collected"),
+        Status.IN_TRANSIT: (
+            "arrived_at_hub",
+            "departed_hub",
+            "at_sorting_center",
+            "in_customs",
+            "cleared_customs",
+            "arrived_in_destination_country",
+            "handed_to_partner_carrier",
+        ),
+        Status.OUT_FOR_DELIVERY: ("with_courier", "rescheduled"),
+        Status.DELIVERED: ("to_recipient", "to_neighbour", "to_safe_place", "to_parcel_locker", "to_reception"),
+        Status.DELIVERY_ATTEMPTED: ("will_retry", "card_left"),
+        Status.AVAILABLE_FOR_PICKUP: ("at_pickup_point", "at_parcel_locker", "at_post_office", "at_depot"),
+        Status.EXCEPTION: ("held", "investigating", "resolved"),
+        Status.RETURNING: ("to_sender", "to_warehouse"),
+        Status.RETURNED: ("to_sender", "to_warehouse"),
+        Status.CANCELLED: ("by_merchant", "by_customer"),
+    }.items()
+}
+
+
 def reasons_for(status: Status) -> frozenset[str]:
     """The reason codes a scan of ``status`` accepts (empty when it takes none)."""
     if status is Status.EXCEPTION:

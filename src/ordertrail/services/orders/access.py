@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
+from ordertrail.domain.inputs import without_controls
 from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import Derivation, derive
@@ -47,7 +48,8 @@ def lookup_lockout(counters: Counters, *, per_client: int = 5, per_order: int = 
 
 
 def _normal_number(order_number: str) -> str:
-    return order_number.strip()[:100]
+    # Looked up and recorded as typed, less what no store can hold (NUL: PostgreSQL refuses it).
+    return without_controls(order_number).strip()[:100]
 
 
 def _normal_verifier(text: str) -> bytes:

@@ -14,7 +14,7 @@ from ordertrail.domain.errors import (
     DuplicateTrackingNumber,
     InvalidInput,
 )
-from ordertrail.domain.orders.order import OrderSpec
+from ordertrail.domain.orders.order import OrderSpec, spec_problems
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
@@ -72,7 +72,13 @@ def place_order_tx(
     generate: Callable[[], str],
     estimates: EstimateRuntime | None = None,
 ) -> tuple[OrderView, list[ParcelChange]]:
-    """Insert the order, its parcels and their first events; attach any scans kept for those numbers."""
+    """Insert the order, its parcels and their first events; attach any scans kept for those numbers.
+
+    Raises InvalidInput (the order's rules), DuplicateOrder, DuplicateTrackingNumber.
+    """
+    problems = spec_problems(spec, now=now)
+    if problems:
+        raise InvalidInput("The order breaks a rule.", problems=problems)
     existing = order_store.order_by_number(connection, merchant_id=merchant_id, order_number=spec.order_number)
     if existing:
         raise DuplicateOrder(
@@ -108,7 +114,7 @@ def place_order_tx(
             parcel_id, order_id, number, position, len(spec.parcels), parcel_spec.reference,
             parcel_spec.weight_grams, merchant_id, spec.order_number, spec.destination.city,
             spec.destination.region, spec.destination.postal_code, spec.destination.country,
-            spec.promised_delivery_date, state,
+            spec.promised_delivery_date, placed_at, state,
         )  # fmt: skip
         event = ScanEvent(
             event_id=str(uuid.uuid4()),

@@ -12,6 +12,7 @@ from ordertrail.domain.errors import (
     InvalidInput,
     OrderNotFound,
 )
+from ordertrail.domain.inputs import ascii_digits
 from ordertrail.domain.orders.order import Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.events import ScanEvent
@@ -110,6 +111,7 @@ def _encode_cursor(order_id: int) -> str:
 def _decode_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not (cursor.startswith("o") and cursor[1:].isdigit() and len(cursor) <= 19):
+    before_id = ascii_digits(cursor[1:]) if cursor.startswith("o") else None
+    if before_id is None:
         raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-    return int(cursor[1:])
+    return before_id

@@ -19,7 +19,7 @@ from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.parcel import Appended, ParcelLog
-from ordertrail.domain.scanning.scans import NewEvent, Outcome, ScanInput, scan_problems
+from ordertrail.domain.scanning.scans import NewEvent, Outcome, ScanInput, before_order_problems, scan_problems
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.scanning.transitions import Effect
 from ordertrail.services.context import Services
@@ -182,6 +182,10 @@ def record_scans_tx(
                 recorded_at=now,
             )
             results.append(ScanResult(scan.event_id, Outcome.UNMATCHED))
+            continue
+        problems = before_order_problems(scan, placed_at=parcel.placed_at)
+        if problems:
+            results.append(ScanResult(scan.event_id, Outcome.INVALID, problems=tuple(problems)))
             continue
         log = appending.log(parcel)
         if scan.status == CORRECTION:

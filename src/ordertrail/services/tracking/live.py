@@ -8,6 +8,7 @@ import orjson
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidInput, OrderNotFound
+from ordertrail.domain.inputs import ascii_digits
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.derivation import derive
@@ -103,10 +104,10 @@ async def _open(
 def _sequence(last_event_id: str | None) -> int | None:
     if last_event_id is None or not last_event_id.strip():
         return None
-    text = last_event_id.strip()
-    if not text.isdigit() or len(text) > 9:
+    sequence = ascii_digits(last_event_id.strip(), max_value=999_999_999)
+    if sequence is None:
         raise InvalidInput("Last-Event-ID is not an id this stream sent.", field="Last-Event-ID")
-    return int(text)
+    return sequence
 
 
 async def parcel_stream(

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
+from ordertrail.domain.errors import DuplicateOrder
 from ordertrail.domain.orders.order import Address, Customer, Order
 from ordertrail.storage.tables import order, parcel
 from ordertrail.storage.types import new_id
@@ -44,25 +46,41 @@ def insert_order(
     promised_delivery_date: date | None,
     at: datetime,
 ) -> int:
-    result = connection.execute(
-        insert(order).values(
-            merchant_id=merchant_id,
-            order_number=order_number,
-            placed_at=placed_at,
-            customer_name=customer.name,
-            customer_email=customer.email,
-            customer_phone=customer.phone,
-            destination_line1=destination.line1,
-            destination_line2=destination.line2,
-            destination_city=destination.city,
-            destination_region=destination.region,
-            destination_postal_code=destination.postal_code,
-            destination_country=destination.country,
-            promised_delivery_date=promised_delivery_date,
-            created_at=at,
+    """A new order row; returns its id. Raises DuplicateOrder when a concurrent transaction stored the number first.
+
+    The caller looks for an existing order first; that misses one placed by a transaction not yet committed
+    (PostgreSQL runs them side by side), which the unique constraint then refuses here.
+    """
+    try:
+        result = connection.execute(
+            insert(order).values(
+                merchant_id=merchant_id,
+                order_number=order_number,
+                placed_at=placed_at,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                customer_phone=customer.phone,
+                destination_line1=destination.line1,
+                destination_line2=destination.line2,
+                destination_city=destination.city,
+                destination_region=destination.region,
+                destination_postal_code=destination.postal_code,
+                destination_country=destination.country,
+                promised_delivery_date=promised_delivery_date,
+                created_at=at,
+            )
         )
-    )
-    return new_id(result)
+        return new_id(result)
+    except IntegrityError as error:
+        if not _unique_violation(error):
+            raise
+        raise DuplicateOrder(f"Order {order_number!r} already exists.", field="order_number") from error
+
+
+def _unique_violation(error: IntegrityError) -> bool:
+    # PostgreSQL names the SQLSTATE (23505); SQLite only says so in its message.
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def order_by_number(connection: Connection, *, merchant_id: int | None, order_number: str) -> list[Order]:

@@ -48,6 +48,7 @@ _PARCEL_QUERY = select(
     order.c.destination_postal_code,
     order.c.destination_country,
     order.c.promised_delivery_date,
+    order.c.placed_at,
     *_STATE_COLUMNS,
     *ETA_COLUMNS,
 ).join(order, order.c.id == parcel.c.order_id)

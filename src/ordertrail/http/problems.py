@@ -24,6 +24,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.OrdertrailError], int]] = [
     (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
+    (errors.RequestTimeout, 408),
     (errors.RateLimited, 429),
 ]
 
@@ -33,6 +34,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
@@ -75,7 +77,8 @@ def status_of(error: errors.OrdertrailError) -> int:
 
 def error_type(error: errors.OrdertrailError) -> str:
     """A stable identifier of the error kind, e.g. ``urn:ordertrail:error:duplicate-order``."""
-    name = type(error).__name__
+    # A private subclass (a module's own marker) is the kind of error its public base is.
+    name = next(cls.__name__ for cls in type(error).__mro__ if not cls.__name__.startswith("_"))
     kebab = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
     return f"urn:ordertrail:error:{kebab}"
 
@@ -110,6 +113,25 @@ def invalid(problems: list[errors.FieldProblem]) -> Response:
     return from_error(errors.InvalidInput("The request has invalid fields.", problems=problems))
 
 
+def malformed_json(reason: str) -> errors.MalformedBody:
+    """The one error for a body that does not parse, whichever route it was sent to."""
+    return errors.MalformedBody(f"The body is not valid JSON: {reason}", field="body")
+
+
+# FastAPI's answer to a body it could not read (not UTF-8, or the client went away): answered as malformed too.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+def validation_response(error: ValidationError | RequestValidationError) -> Response:
+    """422 naming the fields; a body that is not JSON at all is a malformed body, as on the hand-parsed routes."""
+    for item in error.errors():
+        if item["type"] == "json_invalid":
+            position = item["loc"][-1] if len(item["loc"]) > 1 else "?"
+            cause = item.get("ctx", {}).get("error", "it does not parse")
+            return from_error(malformed_json(f"{cause} (char {position})"))
+    return invalid(field_problems(error))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json, and never show a stack trace."""
 
@@ -119,10 +141,12 @@ def install(app: FastAPI) -> None:
 
     async def on_validation_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError | ValidationError)
-        return invalid(field_problems(error))
+        return validation_response(error)
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.detail == _UNREADABLE_BODY:
+            return from_error(malformed_json("it could not be read as UTF-8 text"))
         return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
 
     async def on_unexpected(request: Request, error: Exception) -> Response:

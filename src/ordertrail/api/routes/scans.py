@@ -14,7 +14,7 @@ from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
 from ordertrail.http.deps import get_ingestor, get_settings, json_response
-from ordertrail.http.problems import field_problems, from_error, invalid
+from ordertrail.http.problems import field_problems, from_error, invalid, malformed_json
 from ordertrail.services.accounts.keys import key_hash_of
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
@@ -34,7 +34,7 @@ async def _json(request: Request) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"The body is not valid JSON: {error}", field="body") from error
+        raise malformed_json(str(error)) from error
 
 
 @router.post(

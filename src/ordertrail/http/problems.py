@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from ordertrail.domain import errors
@@ -149,6 +150,11 @@ def install(app: FastAPI) -> None:
             return from_error(malformed_json("it could not be read as UTF-8 text"))
         return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
 
+    async def on_gone(_: Request, error: Exception) -> Response:
+        # The client went away mid-body (or was cut off at the body deadline, http/deadlines.py): not our error,
+        # and the answer goes nowhere.
+        return problem(400, "The request body was not sent completely.")
+
     async def on_unexpected(request: Request, error: Exception) -> Response:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
         return problem(500, "Something went wrong on our side; it has been logged.")
@@ -157,4 +163,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(ClientDisconnect, on_gone)
     app.add_exception_handler(Exception, on_unexpected)

@@ -36,7 +36,7 @@ from ordertrail.api.routes import (
 )
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
-from ordertrail.http.limits import BodySizeLimit
+from ordertrail.http.limits import BodySizeLimit, JsonBodies
 from ordertrail.http.security import SecurityHeaders
 from ordertrail.http.stopping import on_stop_signal
 from ordertrail.runtime import open_server
@@ -83,6 +83,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     if settings.http.hot_paths:
         outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
     # Security headers go on every response, the hot paths' included.
+    # Bodies are checked in front of every route alike: their size, then (on the API) that they are JSON.
+    outer = JsonBodies(outer, prefix="/api/", other_bodies=("/api/v1/decode",))  # camera frames: JPEG or PNG
     outer = SecurityHeaders(
         BodySizeLimit(outer, max_bytes=settings.http.max_body_bytes),
         private_prefixes=web.PRIVATE_PREFIXES,

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     )
     max_batch_scans: int = Field(1000, ge=1, le=10000, description="Most scans in one POST /scans/batch.")
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest request body accepted.")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds a client has to send a request's headers (`ordertrail serve`)."
+    )
+    body_timeout_s: float = Field(
+        20.0, gt=0, le=3600, description="Seconds a client has to send a request's body once its headers are in."
+    )
     ingest_gather_ms: float = Field(
         1.0,
         ge=0,
@@ -294,6 +300,8 @@ class Settings(BaseSettings):
             forwarded_allow_ips=self.forwarded_allow_ips,
             max_batch_scans=self.max_batch_scans,
             max_body_bytes=self.max_body_bytes,
+            header_timeout_s=self.header_timeout_s,
+            body_timeout_s=self.body_timeout_s,
             ingest_gather_s=self.ingest_gather_ms / 1000,
             hot_paths=self.hot_paths,
             decode_max_bytes=self.decode_max_bytes,
@@ -392,6 +400,8 @@ class HttpSettings:
     forwarded_allow_ips: str
     max_batch_scans: int
     max_body_bytes: int
+    header_timeout_s: float
+    body_timeout_s: float
     ingest_gather_s: float
     hot_paths: bool
     decode_max_bytes: int

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 from pydantic import ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -58,6 +58,8 @@ class HotPaths:
             response = from_error(error)
         except ValidationError as error:
             response = invalid(field_problems(error))
+        except ClientDisconnect:
+            return  # the client went away mid-body (or was cut off at the body deadline): no one to answer
         except Exception as error:
             logger.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=error)
             response = problem(500, "Something went wrong on our side; it has been logged.")

@@ -1,4 +1,5 @@
-"""JSON request bodies: only with a JSON media type (else 415), and no object with the same key twice (else 422).
+"""JSON request bodies: no object with the same key twice (else 422); the media type is checked by
+``http.limits.JsonBodies`` (415) before any route runs.
 
 A duplicate key would silently keep its last value, so two parsers (a proxy, a log, this service) could read one
 body two ways. The check is cheap on the hot path: orjson parses as usual, and the body is parsed a second time,
@@ -15,35 +16,19 @@ from typing import Any
 import orjson
 from fastapi import Depends, Request
 
-from ordertrail.domain.errors import InvalidInput, UnsupportedMediaType
+from ordertrail.domain.errors import InvalidInput
+from ordertrail.http.problems import malformed_json
 
 _QUOTE_BLANK = re.compile(rb'"[ \t\r\n]')
 
 
-def is_json_media_type(content_type: str | None) -> bool:
-    """``application/json`` or any ``application/*+json``, with or without parameters (charset)."""
-    if not content_type:
-        return False
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
-
-
-def check_media_type(content_type: str | None) -> None:
-    """Raises UnsupportedMediaType unless ``content_type`` is a JSON media type."""
-    if not is_json_media_type(content_type):
-        shown = content_type.split(";", 1)[0].strip() if content_type else "none"
-        raise UnsupportedMediaType(
-            f"The body must be JSON, sent as 'Content-Type: application/json' (this one is {shown}).",
-            field="Content-Type",
-        )
-
-
 def loads(body: bytes) -> Any:
-    """The JSON document in ``body``; raises InvalidInput (malformed, or an object with a duplicate key)."""
+    """The JSON document in ``body``; raises MalformedBody (it does not parse) or InvalidInput (an object with a
+    duplicate key)."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"The body is not valid JSON: {error}", field="body") from error
+        raise malformed_json(str(error)) from error
     refuse_duplicate_keys(body, document)
     return document
 
@@ -86,13 +71,13 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-async def _require_json(request: Request) -> None:
-    # FastAPI has parsed the body already (a malformed one never gets here); only a sent body is checked.
+async def _refuse_duplicate_keys(request: Request) -> None:
+    # FastAPI has parsed the body already (a malformed one never gets here, nor one that is not JSON: the
+    # JsonBodies middleware answered 415); only a sent body is checked.
     body = await request.body()
     if body:
-        check_media_type(request.headers.get("content-type"))
         refuse_duplicate_keys(body, await request.json())
 
 
-# For routes that take a JSON body: `dependencies=[JSON_BODY]`.
-JSON_BODY = Depends(_require_json)
+# For routes whose JSON body FastAPI parses: `dependencies=[JSON_BODY]`.
+JSON_BODY = Depends(_refuse_duplicate_keys)

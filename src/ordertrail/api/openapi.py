@@ -44,7 +44,55 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
                 }
+        document_problems(document)
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+PROBLEM = "Problem"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": PROBLEM,
+    "description": "An error, as RFC 9457 problem details (http/problems.py).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference", "examples": ["urn:ordertrail:error:invalid-input"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "The offending fields (dotted paths such as parcels.0.weight_grams) and why.",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+
+def document_problems(document: dict[str, Any]) -> None:
+    """Every error answer is problem+json: say so for each operation's documented error statuses (FastAPI's own
+    422 shape is not what the API sends), and document the rest under ``default``, since any request can also
+    be refused before its route sees it (401, 408, 413, 415, 429…)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas[PROBLEM] = PROBLEM_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's, answered by no route
+        schemas.pop(name, None)
+    content = {"application/problem+json": {"schema": {"$ref": REF.format(model=PROBLEM)}}}
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    if status == "422":
+                        response["description"] = "Invalid input: the fields named and why"
+                    response["content"] = content
+            responses.setdefault("default", {"description": "An error (problem details)", "content": content})

@@ -11,6 +11,7 @@ import typer
 
 from ordertrail.cli.common import check_redis, err, load_settings, prepare_store, with_services
 from ordertrail.cli.demo import demo_with_progress, print_demo
+from ordertrail.http.deadlines import deadline_protocol
 from ordertrail.runtime import background_jobs, open_runtime
 from ordertrail.storage.migrate import upgrade
 
@@ -68,7 +69,11 @@ def serve(
         port=settings.port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        # httptools, with deadlines on headers and bodies: a slow client cannot hold a connection for ever. A
+        # partial, not a class: uvicorn only calls it, and it pickles for the worker processes.
+        http=deadline_protocol(  # type: ignore[arg-type]
+            header_timeout_s=settings.http.header_timeout_s, body_timeout_s=settings.http.body_timeout_s
+        ),
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=10,

@@ -33,6 +33,10 @@ class InvalidInput(OrdertrailError):
         self.problems = list(problems) or ([FieldProblem(field, self.detail)] if field else [])
 
 
+class MalformedBody(InvalidInput):
+    """The request body is not valid JSON."""
+
+
 class InvalidTrackingNumber(InvalidInput):
     """That is not a valid tracking number."""
 
@@ -99,6 +103,10 @@ class PayloadTooLarge(OrdertrailError):
 
 class UnsupportedMediaType(OrdertrailError):
     """The request body has a media type this endpoint does not take."""
+
+
+class RequestTimeout(OrdertrailError):
+    """The request did not arrive in time: send it again, all at once."""
 
 
 class RateLimited(OrdertrailError):

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from ordertrail.domain import errors
@@ -24,6 +25,7 @@ STATUS_BY_ERROR: list[tuple[type[errors.OrdertrailError], int]] = [
     (errors.Forbidden, 403),
     (errors.PayloadTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
+    (errors.RequestTimeout, 408),
     (errors.RateLimited, 429),
     (errors.StoreFull, 507),
 ]
@@ -34,6 +36,7 @@ TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
@@ -77,7 +80,8 @@ def status_of(error: errors.OrdertrailError) -> int:
 
 def error_type(error: errors.OrdertrailError) -> str:
     """A stable identifier of the error kind, e.g. ``urn:ordertrail:error:duplicate-order``."""
-    name = type(error).__name__
+    # A private subclass (a module's own marker) is the kind of error its public base is.
+    name = next(cls.__name__ for cls in type(error).__mro__ if not cls.__name__.startswith("_"))
     kebab = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
     return f"urn:ordertrail:error:{kebab}"
 
@@ -112,6 +116,25 @@ def invalid(problems: list[errors.FieldProblem]) -> Response:
     return from_error(errors.InvalidInput("The request has invalid fields.", problems=problems))
 
 
+def malformed_json(reason: str) -> errors.MalformedBody:
+    """The one error for a body that does not parse, whichever route it was sent to."""
+    return errors.MalformedBody(f"The body is not valid JSON: {reason}", field="body")
+
+
+# FastAPI's answer to a body it could not read (not UTF-8, or the client went away): answered as malformed too.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+def validation_response(error: ValidationError | RequestValidationError) -> Response:
+    """422 naming the fields; a body that is not JSON at all is a malformed body, as on the hand-parsed routes."""
+    for item in error.errors():
+        if item["type"] == "json_invalid":
+            position = item["loc"][-1] if len(item["loc"]) > 1 else "?"
+            cause = item.get("ctx", {}).get("error", "it does not parse")
+            return from_error(malformed_json(f"{cause} (char {position})"))
+    return invalid(field_problems(error))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json, and never show a stack trace."""
 
@@ -121,11 +144,18 @@ def install(app: FastAPI) -> None:
 
     async def on_validation_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError | ValidationError)
-        return invalid(field_problems(error))
+        return validation_response(error)
 
     async def on_http_error(_: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.detail == _UNREADABLE_BODY:
+            return from_error(malformed_json("it could not be read as UTF-8 text"))
         return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+
+    async def on_gone(_: Request, error: Exception) -> Response:
+        # The client went away mid-body (or was cut off at the body deadline, http/deadlines.py): not our error,
+        # and the answer goes nowhere.
+        return problem(400, "The request body was not sent completely.")
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
@@ -135,4 +165,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(ClientDisconnect, on_gone)
     app.add_exception_handler(Exception, on_unexpected)

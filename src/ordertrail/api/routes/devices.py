@@ -80,7 +80,7 @@ async def whoami(principal: PrincipalDep) -> Response:
 async def decode(request: Request, _: ScannerDep, settings: SettingsDep) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in FRAME_TYPES:
-        raise UnsupportedMediaType("Send the frame as image/jpeg or image/png.", field="body")
+        raise UnsupportedMediaType("Send the frame as image/jpeg or image/png.", field="content-type")
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > settings.decode_max_bytes:
         raise PayloadTooLarge(f"A frame is at most {settings.decode_max_bytes} bytes.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import orjson
@@ -127,4 +127,9 @@ class ScanIn(Strict):
 
 
 class ScanBatchIn(Strict):
-    scans: list[ScanIn] = Field(description="Up to 1,000 scans; each is recorded (or refused) on its own.")
+    # Documentation only (the route parses by hand): any item is taken, and one that is not a valid ScanIn is
+    # answered `invalid` in its place in the results (the batch is still 200), so the schema says ScanIn or any.
+    scans: list[ScanIn | Any] = Field(
+        description="Up to 1,000 scans (ScanIn); each is recorded (or refused) on its own: an item that is not a"
+        " valid scan is answered `invalid` in its place, and does not fail the batch."
+    )

@@ -31,6 +31,10 @@ INTEGRITY_RERUNS = 6
 
 logger = logging.getLogger("ordertrail.ingest")
 
+# What a group's transaction returns: each submission's results (or its error, by its place in the group), and
+# the changes to publish once committed.
+_Answers = tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]
+
 
 @dataclass
 class _Submission:
@@ -123,15 +127,13 @@ class ScanIngestor:
             except TimeoutError:
                 return
 
-    async def _write_racing_other_processes(
-        self, transaction: Callable[[Connection], tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]]
-    ) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
-        """Run the group's transaction; run it again when another process stored one of its event ids first.
+    async def _write_racing_other_processes(self, transaction: Callable[[Connection], _Answers]) -> _Answers:
+        """Run a transaction; run it again when another process stored one of its event ids first.
 
         Two API processes may record the same event id at once (a device retrying against another server).
         The unique constraint lets one win; the other's transaction rolls back and, run again, sees the stored
-        scan and answers it as a duplicate. A group holds many ids, so under contention a rerun can meet
-        another id just being stored: a few reruns, a moment apart, settle it.
+        scan and answers it as a duplicate. Under contention a rerun can meet another id just being stored: a
+        few reruns, a moment apart, settle it.
         """
         for attempt in range(1, INTEGRITY_RERUNS + 1):
             try:
@@ -142,12 +144,14 @@ class ScanIngestor:
                 await asyncio.sleep(random.uniform(0, 0.005 * attempt))
         raise AssertionError("unreachable")
 
-    async def _commit(self, group: list[_Submission]) -> None:
-        def transaction(connection: Connection) -> tuple[dict[int, list[ScanResult] | Exception], list[ParcelChange]]:
+    def _transaction(self, group: list[_Submission], *, isolated: bool) -> Callable[[Connection], _Answers]:
+        """The group's transaction: all its scans recorded together, or (``isolated``) each submission in a
+        savepoint of its own, so that one that fails rolls back alone and is answered with its own error."""
+
+        def transaction(connection: Connection) -> _Answers:
             principals = key_store.principals_by_hash(connection, list({s.key_hash for s in group}))
             answers: dict[int, list[ScanResult] | Exception] = {}
-            accepted: list[tuple[int, Sequence[ScanInput]]] = []
-            items: list[tuple[ScanInput, int | None]] = []
+            accepted: list[tuple[int, list[tuple[ScanInput, int | None]]]] = []
             for index, submission in enumerate(group):
                 principal = principals.get(submission.key_hash)
                 if principal is None:
@@ -155,29 +159,62 @@ class ScanIngestor:
                 elif principal.role not in SCAN_ROLES:
                     answers[index] = Forbidden("Posting scans needs a scanner or admin key.")
                 else:
-                    accepted.append((index, submission.scans))
-                    items.extend((with_device_facility(scan, principal), principal.key_id) for scan in submission.scans)
-            results, changes = record_scans_tx(
-                connection, items, now=self.services.clock(), estimates=self.services.estimates
-            )
-            offset = 0
-            for index, scans in accepted:
-                answers[index] = results[offset : offset + len(scans)]
-                offset += len(scans)
+                    items = [(with_device_facility(scan, principal), principal.key_id) for scan in submission.scans]
+                    accepted.append((index, items))
+            now, estimates = self.services.clock(), self.services.estimates
+            if not isolated:
+                results, changes = record_scans_tx(
+                    connection, [item for _, items in accepted for item in items], now=now, estimates=estimates
+                )
+                offset = 0
+                for index, items in accepted:
+                    answers[index] = results[offset : offset + len(items)]
+                    offset += len(items)
+                return answers, changes
+            changes = []
+            for index, items in accepted:
+                try:
+                    with connection.begin_nested():
+                        answers[index], recorded = record_scans_tx(connection, items, now=now, estimates=estimates)
+                except Exception as error:  # whatever it is, it is this submission's alone: the others go on
+                    answers[index] = error
+                    continue
+                changes.extend(recorded)
             return answers, changes
 
+        return transaction
+
+    async def _commit(self, group: list[_Submission]) -> None:
+        """Commit the group in one transaction. If that fails, commit it again with each submission in its own
+        savepoint: one bad scan (a parcel broken in storage, a value the store refuses) fails only its sender.
+
+        The happy path pays nothing for this (no savepoints); a failing group costs one more transaction.
+        """
+        if len(group) == 1:
+            write = self._write_racing_other_processes(self._transaction(group, isolated=False))
+        else:
+            write = self.services.db.write(self._transaction(group, isolated=False))
         try:
-            answers, changes = await self._write_racing_other_processes(transaction)
-        except Exception as error:  # the whole group failed: nothing was stored, every sender may retry
-            for submission in group:
-                if not submission.future.done():
-                    submission.future.set_exception(error)
-            return
+            answers, changes = await write
+        except Exception as error:
+            if len(group) == 1:  # nothing was stored; the sender may retry
+                group[0].future.set_exception(error)
+                return
+            try:
+                answers, changes = await self.services.db.write(self._transaction(group, isolated=True))
+            except Exception as error:  # the group failed as a whole (the store itself): nothing was stored
+                for submission in group:
+                    if not submission.future.done():
+                        submission.future.set_exception(error)
+                return
+        raced: list[_Submission] = []
         for index, submission in enumerate(group):
             if submission.future.done():
                 continue
             answer = answers[index]
-            if isinstance(answer, Exception):
+            if isinstance(answer, IntegrityError):
+                raced.append(submission)  # maybe another process stored one of its ids first: alone, with reruns
+            elif isinstance(answer, Exception):
                 submission.future.set_exception(answer)
             else:
                 submission.future.set_result(answer)
@@ -185,3 +222,5 @@ class ScanIngestor:
             await self.services.committed(changes)
         except Exception:  # live updates are best effort: the scans are committed and answered
             logger.exception("after-commit listener failed")
+        for submission in raced:
+            await self._commit([submission])

@@ -1,0 +1,123 @@
+"""Slow clients cannot hold connections: headers and bodies have deadlines (ORDERTRAIL_HEADER_TIMEOUT_S,
+ORDERTRAIL_BODY_TIMEOUT_S), past which the client gets a 408 problem+json and the connection is closed.
+
+Raw sockets against a real ``ordertrail serve``: half-sent headers, half-sent bodies, a body sent a byte at a
+time (each byte well inside any idle timeout, the whole far past the deadline), and a connection that says
+nothing. Meanwhile the server keeps answering everyone else.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ServerProcess, auth, start_server
+
+DEADLINE_S = 1.0
+# How long the test waits for a connection to be closed: far more than the deadline, far less than the slow
+# clients would take to finish (so a server without deadlines fails the test).
+PATIENCE_S = 15.0
+
+
+@pytest.fixture
+def deadline_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    deadlines = {"ORDERTRAIL_HEADER_TIMEOUT_S": str(DEADLINE_S), "ORDERTRAIL_BODY_TIMEOUT_S": str(DEADLINE_S)}
+    running = start_server(tmp_path / "server-data", extra_env=deadlines)
+    yield running
+    running.stop()
+
+
+def connect(server: ServerProcess) -> socket.socket:
+    host, port = server.base_url.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)))
+    sock.settimeout(PATIENCE_S)
+    return sock
+
+
+def until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (fails if it is still open after PATIENCE_S)."""
+    received = b""
+    with sock:
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def assert_408(answer: bytes, field: str) -> None:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer
+    assert b"content-type: application/problem+json" in head.lower() and b"connection: close" in head.lower()
+    problem = json.loads(body)
+    assert problem["type"] == "urn:ordertrail:error:request-timeout" and problem["status"] == 408
+    assert problem["errors"] == [{"field": field, "reason": problem["detail"]}]
+
+
+def test_half_sent_requests_are_answered_408_and_closed(deadline_server: ServerProcess) -> None:
+    server = deadline_server
+    key = server.cli("keys", "create", "--role", "scanner", "--name", "slow").stdout.strip().splitlines()[-1]
+    request_head = (
+        f"POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+    ).encode()
+    half_bodies = [connect(server) for _ in range(100)]
+    for sock in half_bodies:
+        sock.sendall(request_head + b'{"event_id": "')
+    half_headers = [connect(server) for _ in range(50)]
+    for sock in half_headers:
+        sock.sendall(b"POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+    silent = [connect(server) for _ in range(20)]
+
+    trickling = connect(server)
+    trickling.sendall(request_head)
+    stop = threading.Event()
+
+    def trickle() -> None:  # a byte every 50 ms: 4,000 bytes would take 200 s
+        try:
+            while not stop.wait(0.05):
+                trickling.send(b" ")
+        except OSError:
+            return  # closed by the server: what the test waits for
+
+    sender = threading.Thread(target=trickle, daemon=True)
+    sender.start()
+    try:
+        with server.http() as http:  # everyone else is served meanwhile
+            assert http.get("/healthz").status_code == 200
+            refused = http.post("/api/v1/scans", json={}, headers=auth(key))
+            assert refused.status_code == 422
+        for sock in half_bodies:
+            assert_408(until_closed(sock), "body")
+        for sock in half_headers:
+            assert_408(until_closed(sock), "headers")
+        for sock in silent:
+            assert until_closed(sock) == b""  # said nothing, is told nothing
+        assert_408(until_closed(trickling), "body")
+    finally:
+        stop.set()
+        sender.join(timeout=PATIENCE_S)
+    log = server.log.read_text()
+    assert "Traceback" not in log and "unhandled error" not in log, log[-4000:]
+
+
+def test_a_kept_alive_connection_gets_a_fresh_header_deadline_per_request(deadline_server: ServerProcess) -> None:
+    sock = connect(deadline_server)
+    started = time.monotonic()
+    with sock, sock.makefile("rb") as answers:
+        # Requests spread over more than the deadline: each is quick, so none is cut off.
+        while time.monotonic() - started < 3 * DEADLINE_S:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answers.readline().startswith(b"HTTP/1.1 200")
+            length = 0
+            while (line := answers.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                length = int(value) if name.lower() == "content-length" else length
+            assert json.loads(answers.read(length)) == {"status": "ok"}
+            time.sleep(DEADLINE_S / 4)  # the client's pace between requests, not a wait for the server
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost:")  # then one request stalls in its headers
+        assert_408(answers.read(), "headers")  # everything up to the close

@@ -23,6 +23,7 @@ from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
+    audit,
     devices,
     estimates,
     health,
@@ -30,6 +31,7 @@ from ordertrail.api.routes import (
     live,
     notifications,
     orders,
+    parcels,
     scans,
     tracking,
     webhooks,
@@ -65,7 +67,21 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         redoc_url=None,
     )
     problems.install(app)
-    for module in (health, scans, orders, estimates, tracking, live, labels, admin, devices, webhooks, notifications):
+    for module in (
+        health,
+        scans,
+        orders,
+        parcels,
+        estimates,
+        tracking,
+        live,
+        labels,
+        admin,
+        devices,
+        webhooks,
+        notifications,
+        audit,
+    ):
         app.include_router(module.router)
     web.install(app)
     station.install(app)

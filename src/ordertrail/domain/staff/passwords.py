@@ -32,6 +32,6 @@ def password_problem(password: str, *, email: str) -> str | None:
     if len(set(password)) < 4:
         return "That password repeats too few characters: choose another."
     local = email.partition("@")[0].lower()
-    if len(local) >= 4 and local in lowered:
+    if email.lower() in lowered or (len(local) >= 4 and local in lowered):
         return "The password may not contain your email address."
     return None

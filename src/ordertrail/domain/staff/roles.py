@@ -46,7 +46,7 @@ def merchant_rule(role: StaffRole, merchant_count: int) -> str | None:
     if role is StaffRole.MERCHANT:
         return None if merchant_count == 1 else "A merchant user belongs to exactly one merchant."
     # Scoped by default: an operations, support or viewer account sees only the merchants it is given.
-    return None if merchant_count else f"A {role.value} user needs at least one merchant (--merchant)."
+    return None if merchant_count else f"The {role.value} role needs at least one merchant (--merchant)."
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ the ones declared here document them in the OpenAPI document.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,28 +21,41 @@ from ordertrail.services.console import parcels as parcel_list
 router = APIRouter(prefix="/api/v1", tags=["parcels"])
 
 
+# Declared as text: ``parse_query`` checks every value (the pages' parser, with its messages); the declarations
+# document the parameters in the OpenAPI document.
+Text = str | None
+
+
 @router.get("/parcels", summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)")
 async def list_parcels(
     request: Request,
     reader: ReaderDep,
     services: ServicesDep,
-    status: Annotated[list[Status] | None, Query(description="Repeat, or separate with commas")] = None,
-    q: Annotated[
-        str | None, Query(max_length=20000, description="Tracking or order numbers (several at once), email or name")
+    status: Annotated[
+        list[str] | None, Query(description=f"Repeat, or separate with commas: {', '.join(s.value for s in Status)}")
     ] = None,
-    merchant: Annotated[str | None, Query(max_length=200, description="A merchant's name (admins, staff)")] = None,
-    reason: Annotated[str | None, Query(description="Exception or failed-attempt reason code")] = None,
-    facility: Annotated[str | None, Query(max_length=200, description="Where its latest scan was")] = None,
-    country: Annotated[str | None, Query(min_length=2, max_length=2, description="Destination country")] = None,
-    delayed: bool | None = None,
-    stalled: bool | None = None,
-    placed_after: datetime | None = None,
-    placed_before: datetime | None = None,
-    sort: Sort = Sort.PLACED_DESC,
-    cursor: Annotated[str | None, Query(max_length=120)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    q: Annotated[Text, Query(description="Tracking or order numbers (several at once), an email or a name")] = None,
+    merchant: Annotated[Text, Query(description="A merchant's name (admin keys, staff of several merchants)")] = None,
+    reason: Annotated[Text, Query(description="An exception or failed-attempt reason code")] = None,
+    facility: Annotated[Text, Query(description="Where its latest scan was")] = None,
+    country: Annotated[Text, Query(description="The destination country, ISO 3166 alpha-2")] = None,
+    delayed: Annotated[Text, Query(description="true or false: its estimate is past the promise")] = None,
+    stalled: Annotated[Text, Query(description="true or false: no scan for longer than its lane's threshold")] = None,
+    placed_after: Annotated[Text, Query(description="ISO 8601 with offset, or a date (UTC); inclusive")] = None,
+    placed_before: Annotated[Text, Query(description="ISO 8601 with offset, or a date (midnight UTC)")] = None,
+    sort: Annotated[Text, Query(description=f"One of {', '.join(s.value for s in Sort)}")] = None,
+    cursor: Annotated[Text, Query(description="next_cursor of the previous page (same sort)")] = None,
+    limit: Annotated[Text, Query(description="1 to 200 (default 50)")] = None,
 ) -> Response:
     query = parse_query({name: request.query_params.getlist(name) for name in request.query_params})
     parcel_filter = await parcel_list.resolved_filter(services, reader, query)
     page = await parcel_list.list_parcels(services, reader, parcel_filter, cursor=query.cursor, limit=query.limit)
-    return json_response({"parcels": [p.document() for p in page.parcels], "next_cursor": page.next_cursor})
+    last_sweep = services.estimates.last_sweep_at if services.estimates is not None else None
+    return json_response(
+        {
+            "parcels": [p.document() for p in page.parcels],
+            "next_cursor": page.next_cursor,
+            # When this process's stalled-parcel job last looked (None: the job runs in another process).
+            "checked_at": last_sweep.isoformat() if last_sweep else None,
+        }
+    )

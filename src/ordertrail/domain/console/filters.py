@@ -1,8 +1,8 @@
 """The parcel list's filters, one type for the API, the pages and the CSV export.
 
 Search (``q``) takes what a person pastes: one term, or several numbers separated by spaces, commas, semicolons
-or new lines. Several terms are looked up as tracking and order numbers only (exact, indexed); one term also
-matches a customer's email (exact) or name (contains).
+or new lines. Every term is looked up as a tracking or order number (exact, indexed); a single term is also a
+customer's email (exact, indexed), and text without new lines, commas or semicolons also a name (contains).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from ordertrail.domain.scanning.status import Status
 MAX_TERMS: Final = 200
 MAX_LIMIT: Final = 200
 _SEPARATORS = re.compile(r"[\s,;]+")
+_LIST_SEPARATORS = re.compile(r"[\n\r,;]")
 
 
 class Sort(StrEnum):
@@ -59,12 +60,12 @@ def parse_search(text: str | None) -> Search | None:
         raise InvalidInput(f"Search at most {MAX_TERMS} numbers at once.", field="q")
     if any(len(t) > 320 for t in terms):
         raise InvalidInput("A search term is at most 320 characters.", field="q")
-    if len(terms) > 1:
-        return Search(numbers=tuple(terms))
-    # One term: the whole text (names have spaces) for the name, the single term for the rest.
-    term = terms[0]
+    # Text separated by spaces only may be a name ("grace hop"): it is also looked for as one; a list with new
+    # lines, commas or semicolons is numbers only.
     whole = " ".join(text.split())
-    return Search(numbers=(term,), email=term.lower() if "@" in term else None, name=whole.lower()[:200])
+    name = whole.lower()[:200] if not _LIST_SEPARATORS.search(text.strip()) else None
+    email = terms[0].lower() if len(terms) == 1 and "@" in terms[0] else None
+    return Search(numbers=tuple(terms), email=email, name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,17 @@ class ListedParcel:
     placed_at: datetime
     last_event_at: datetime
     delayed: bool
-    stalled: bool
+    stalled_at: datetime | None = None
+    # Its estimate state (docs/eta.md), for the API's parcel documents.
+    step: str | None = None
+    stall_after: datetime | None = None
+    delay_reason: str | None = None
+    promise: date | None = None
+    estimate: tuple[date, date, float] | None = None  # earliest, latest, confidence
+
+    @property
+    def stalled(self) -> bool:
+        return self.stalled_at is not None
 
     def document(self) -> dict[str, Any]:
         """The row as the API and the CSV export give it (instants in ISO 8601, UTC)."""
@@ -162,12 +173,28 @@ class ListedParcel:
             "last_event_at": self.last_event_at.isoformat(),
             "delayed": self.delayed,
             "stalled": self.stalled,
+            "stalled_at": _iso(self.stalled_at),
+            "stall_after": _iso(self.stall_after),
+            "step": self.step,
+            "delay_reason": self.delay_reason,
+            "promised_delivery_date": _iso(self.promise),
+            "estimated_delivery": None
+            if self.estimate is None
+            else {
+                "earliest": self.estimate[0].isoformat(),
+                "latest": self.estimate[1].isoformat(),
+                "confidence": self.estimate[2],
+            },
         }
 
     def position(self, sort: Sort) -> Position:
         if sort.column == "placed_at":
             return Position(sort, (micros(self.placed_at), self.order_id, self.id))
         return Position(sort, (micros(self.last_event_at), self.id))
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def micros(at: datetime) -> int:

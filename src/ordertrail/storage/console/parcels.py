@@ -3,9 +3,9 @@
 Which index serves what: a search goes through the tracking number (unique), the order number and the lower-cased
 email (migration 0010), each a separate indexed lookup joined by UNION, not one OR the planners cannot split.
 The placed-date sort and range walk ``ix_order_placed_at_id`` (or ``ix_order_merchant_id_placed_at_id`` within
-merchants); stalled and delayed have partial indexes. Status, reason and the latest scan's facility are not
-indexed: they move with scans, and an index entry that moves on every scan costs ingest more than the list gains
-(docs/console.md); those filters are checked on the rows the walk visits.
+merchants); stalled and delayed have partial indexes. Status, reason (of the event that set the status) and the
+latest scan's facility are not indexed: they move with scans, and an index entry that moves on every scan costs
+ingest more than the list gains (docs/console.md); those filters are checked on the rows the walk visits.
 """
 
 from __future__ import annotations
@@ -19,6 +19,21 @@ from ordertrail.domain.scanning.status import STATUS_BY_VALUE
 from ordertrail.storage.tables import merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
+# The reason code of the event that set the parcel's current status (exceptions and failed attempts carry one):
+# its events are found through the (parcel_id, sequence) key, a handful per parcel.
+_CURRENT_REASON = (
+    select(scan_event.c.reason)
+    .where(
+        scan_event.c.parcel_id == parcel.c.id,
+        scan_event.c.status == parcel.c.status,
+        scan_event.c.occurred_at == parcel.c.status_changed_at,
+    )
+    .order_by(scan_event.c.sequence.desc())
+    .limit(1)
+    .correlate(parcel)
+    .scalar_subquery()
+)
+
 _LIST = select(
     parcel.c.id,
     parcel.c.order_id,
@@ -26,7 +41,7 @@ _LIST = select(
     order.c.order_number,
     merchant.c.name,
     parcel.c.status,
-    parcel.c.substatus,
+    _CURRENT_REASON.label("reason"),
     order.c.customer_name,
     order.c.customer_email,
     order.c.destination_country,
@@ -34,6 +49,13 @@ _LIST = select(
     parcel.c.last_event_at,
     parcel.c.eta_delayed,
     parcel.c.eta_stalled_at,
+    parcel.c.eta_step,
+    parcel.c.eta_stall_after,
+    parcel.c.eta_delay_reason,
+    parcel.c.eta_promise,
+    parcel.c.eta_earliest,
+    parcel.c.eta_latest,
+    parcel.c.eta_confidence,
 ).select_from(parcel.join(order, order.c.id == parcel.c.order_id).join(merchant, merchant.c.id == order.c.merchant_id))
 
 
@@ -45,14 +67,21 @@ def _listed(row: Any) -> ListedParcel:
         order_number=row.order_number,
         merchant=row.name,
         status=STATUS_BY_VALUE[row.status],
-        reason=row.substatus,
+        reason=row.reason,
         customer_name=row.customer_name,
         customer_email=row.customer_email,
         destination_country=row.destination_country,
         placed_at=row.placed_at,
         last_event_at=row.last_event_at,
         delayed=bool(row.eta_delayed),
-        stalled=row.eta_stalled_at is not None,
+        stalled_at=row.eta_stalled_at,
+        step=row.eta_step,
+        stall_after=row.eta_stall_after,
+        delay_reason=row.eta_delay_reason,
+        promise=row.eta_promise,
+        estimate=None
+        if row.eta_earliest is None or row.eta_latest is None
+        else (row.eta_earliest, row.eta_latest, row.eta_confidence),
     )
 
 
@@ -87,7 +116,7 @@ def _filtered(query: Select[Any], f: ParcelFilter) -> Select[Any]:
     if f.search is not None:
         query = query.where(parcel.c.id.in_(_searched_ids(f)))
     if f.reason is not None:
-        query = query.where(parcel.c.substatus == f.reason)
+        query = query.where(_CURRENT_REASON == literal(f.reason))  # noqa: SIM300 (a subquery's value)
     if f.country is not None:
         query = query.where(order.c.destination_country == f.country)
     if f.facility is not None:

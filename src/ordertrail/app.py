@@ -23,6 +23,7 @@ from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
+    audit,
     devices,
     estimates,
     health,
@@ -30,6 +31,7 @@ from ordertrail.api.routes import (
     live,
     notifications,
     orders,
+    parcels,
     scans,
     tracking,
     webhooks,
@@ -73,7 +75,21 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         generate_unique_id_function=lambda route: route.name,
     )
     problems.install(app)
-    for module in (health, scans, orders, estimates, tracking, live, labels, admin, devices, webhooks, notifications):
+    for module in (
+        health,
+        scans,
+        orders,
+        parcels,
+        estimates,
+        tracking,
+        live,
+        labels,
+        admin,
+        devices,
+        webhooks,
+        notifications,
+        audit,
+    ):
         app.include_router(module.router)
     web.install(app)
     api_docs.install(app)

@@ -13,7 +13,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from ordertrail.adapters.passwords import Passwords
 from ordertrail.domain.errors import RateLimited
+from ordertrail.domain.staff.lockout import LockoutPolicy
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.realtime.redis_bus import RedisBus
@@ -30,10 +32,11 @@ from ordertrail.services.limits.streams import StreamSlots
 from ordertrail.services.orders.access import lookup_lockout
 from ordertrail.services.ports import system_clock
 from ordertrail.services.scanning.ingestor import ScanIngestor
+from ordertrail.services.staff.context import StaffRules
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.live import publisher
 from ordertrail.services.tracking.public_context import PublicContext
-from ordertrail.settings import LimitSettings, LiveSettings, Settings
+from ordertrail.settings import LimitSettings, LiveSettings, Settings, StaffSettings
 from ordertrail.storage.database import Database, open_database
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.schema import require_current_schema
@@ -48,6 +51,7 @@ class Runtime:
     settings: Settings
     services: Services
     secret_key: bytes  # signs links (order views, unsubscribe): read once, here
+    staff: StaffRules  # staff accounts: password hashing, lockout, invitation and session lifetimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +104,22 @@ async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = sy
             stalled_default=rules.stalled_default,
         )
         services = Services(db=db, clock=clock, estimates=estimates)
-        yield Runtime(settings, services, await asyncio.to_thread(read_secret_key, settings))
+        key = await asyncio.to_thread(read_secret_key, settings)
+        yield Runtime(settings, services, key, staff_rules(settings.staff))
     finally:
         await db.close()
+
+
+def staff_rules(staff: StaffSettings) -> StaffRules:
+    """The rules staff accounts run under, from their settings."""
+    return StaffRules(
+        passwords=Passwords(time_cost=staff.password_time_cost, memory_kib=staff.password_memory_kib),
+        lockout=LockoutPolicy(max_failures=staff.lockout_failures, window=staff.lockout_window),
+        invitation_ttl=staff.invitation_ttl,
+        session_idle=staff.session_idle,
+        session_max=staff.session_max,
+        public_base_url=staff.public_base_url,
+    )
 
 
 def delivery_worker(runtime: Runtime) -> Worker:

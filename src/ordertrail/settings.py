@@ -166,6 +166,30 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often an idle worker looks for due work.")
 
+    # -- the console: staff accounts and sessions ------------------------------------------------------------
+    staff_invitation_hours: float = Field(
+        72.0, gt=0, le=24 * 30, description="How long an invitation (or reset) link from `ordertrail users` works."
+    )
+    staff_session_idle_minutes: float = Field(
+        30.0, gt=0, description="A console session ends after this long without a request."
+    )
+    staff_session_max_hours: float = Field(
+        12.0, gt=0, description="A console session ends this long after sign-in, however busy."
+    )
+    staff_lockout_failures: int = Field(
+        5, ge=1, description="Failed sign-ins to one account that lock it (for staff_lockout_minutes)."
+    )
+    staff_lockout_minutes: float = Field(
+        15.0, gt=0, description="The window in which failed sign-ins count, and so the longest lockout."
+    )
+    password_time_cost: int = Field(3, ge=1, le=20, description="Argon2id passes when hashing staff passwords.")
+    password_memory_kib: int = Field(
+        65536,
+        ge=8,
+        description="Argon2id memory per staff password hash, in KiB. Hashes made with other "
+        "parameters are redone at the next sign-in.",
+    )
+
     # -- delivery estimates -----------------------------------------------------------------------------------
     estimates: bool = Field(
         True, description="Estimate delivery dates after every scan, flag delays and stalled parcels (docs/eta.md)."
@@ -352,6 +376,19 @@ class Settings(BaseSettings):
         )
 
     @property
+    def staff(self) -> StaffSettings:
+        return StaffSettings(
+            invitation_ttl=timedelta(hours=self.staff_invitation_hours),
+            session_idle=timedelta(minutes=self.staff_session_idle_minutes),
+            session_max=timedelta(hours=self.staff_session_max_hours),
+            lockout_failures=self.staff_lockout_failures,
+            lockout_window=timedelta(minutes=self.staff_lockout_minutes),
+            password_time_cost=self.password_time_cost,
+            password_memory_kib=self.password_memory_kib,
+            public_base_url=self.public_base_url,
+        )
+
+    @property
     def estimating(self) -> EstimateSettings:
         return EstimateSettings(
             enabled=self.estimates,
@@ -464,3 +501,17 @@ class EstimateSettings:
     official_holidays: bool
     stalled_default: timedelta
     sweep_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSettings:
+    """The console's accounts: invitation and session lifetimes, the sign-in lockout, password hashing cost."""
+
+    invitation_ttl: timedelta
+    session_idle: timedelta
+    session_max: timedelta
+    lockout_failures: int
+    lockout_window: timedelta
+    password_time_cost: int
+    password_memory_kib: int
+    public_base_url: str

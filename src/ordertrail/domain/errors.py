@@ -151,3 +151,35 @@ class StoreFull(OrdertrailError):
     def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class StaffUserNotFound(NotFound):
+    """No staff user has that email."""
+
+
+class DuplicateStaffUser(Conflict):
+    """A staff user with that email already exists."""
+
+
+class InvalidInvitation(NotFound):
+    """This invitation link is not valid: it is mistyped, already used or expired. Ask an admin for a new one."""
+
+
+class WeakPassword(InvalidInput):
+    """That password may not be used."""
+
+
+class SignInFailed(Unauthenticated):
+    """The email or the password is not right."""
+
+
+class SignInLocked(RateLimited):
+    """Too many failed sign-ins for this account: try again later."""
+
+
+class SessionEnded(Unauthenticated):
+    """Your session has ended: sign in again."""
+
+
+class CsrfRefused(Forbidden):
+    """This request did not come from one of our own forms: reload the page and try again."""

@@ -72,10 +72,10 @@ ApiKeyHeader = Annotated[HTTPAuthorizationCredentials | None, Security(API_KEY)]
 
 
 async def get_principal(connection: HTTPConnection, _: ApiKeyHeader) -> Principal:
-    return await _principal_of(connection)
+    return await principal_of(connection)
 
 
-async def _principal_of(connection: HTTPConnection) -> Principal:
+async def principal_of(connection: HTTPConnection) -> Principal:
     return await authenticate(get_services(connection), authorization=connection.headers.get("authorization"))
 
 
@@ -85,7 +85,7 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
     needed = f"This needs {'an' if names[0] in 'aeiou' else 'a'} {names} key."
 
     async def check(connection: HTTPConnection, _: ApiKeyHeader) -> Principal:
-        principal = await _principal_of(connection)
+        principal = await principal_of(connection)
         if principal.role not in roles:
             raise Forbidden(needed)
         return principal

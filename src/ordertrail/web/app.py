@@ -10,16 +10,27 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from ordertrail.web import label_pages, limits, order_pages, tracking_pages
+from ordertrail.web.console import auth_pages, parcel_pages
+from ordertrail.web.console.common import PREFIX as CONSOLE_PREFIX
 from ordertrail.web.deps import HERE
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
-PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")
+# The console shows staff data: never cached either.
+PRIVATE_PREFIXES = (
+    order_pages.PRIVATE_PREFIX,
+    "/api/v1/order-views/",
+    CONSOLE_PREFIX,
+    "/api/v1/parcels",
+    "/api/v1/audit-log",
+)
 
 
 def install(app: FastAPI) -> None:
-    """Add the customer pages, the staff label form and /static to ``app``."""
+    """Add the customer pages, the staff label form, the console and /static to ``app``."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)
+    app.include_router(auth_pages.router)
+    app.include_router(parcel_pages.router)
     limits.install(app)

@@ -1,0 +1,58 @@
+"""The audit log: admin keys read all of it; staff sessions their merchants' entries and their own actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from ordertrail.domain.console.filters import aware
+from ordertrail.domain.staff.audit import Action, AuditEntry
+from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.staff.audit import read_log, visible_query
+from ordertrail.storage.staff.audit import AuditQuery
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+def audit_document(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "actor": {"kind": entry.actor_kind.value, "id": entry.actor_id, "name": entry.actor},
+        "action": entry.action,
+        "merchant_id": entry.merchant_id,
+        "order_number": entry.order_number,
+        "tracking_number": entry.tracking_number,
+        "address": entry.address,
+        "detail": entry.detail,
+    }
+
+
+@router.get("/audit-log", summary="Staff and key actions, newest first, cursor-paginated")
+async def audit_log(
+    reader: ReaderDep,
+    services: ServicesDep,
+    action: Action | None = None,
+    actor: Annotated[str | None, Query(max_length=320, description="A staff email or key name")] = None,
+    tracking_number: Annotated[str | None, Query(max_length=16)] = None,
+    order_number: Annotated[str | None, Query(max_length=100)] = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    query = AuditQuery(
+        action=action.value if action else None,
+        actor=actor.strip().lower() if actor and "@" in actor else actor,
+        tracking_number=tracking_number.upper() if tracking_number else None,
+        order_number=order_number,
+        after=aware(after, "after"),
+        before=aware(before, "before"),
+    )
+    visible = visible_query(query, user=reader.user, key=reader.key)
+    page = await read_log(services, visible, cursor=cursor, limit=limit)
+    return json_response({"entries": [audit_document(e) for e in page.entries], "next_cursor": page.next_cursor})

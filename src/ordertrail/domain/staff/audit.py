@@ -1,0 +1,61 @@
+"""Audit log entries: who did what, when, to which parcel or order, from where. Appended, never changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ordertrail.domain.staff.roles import StaffUser
+
+
+class ActorKind(StrEnum):
+    STAFF = "staff"
+    KEY = "key"
+    CLI = "cli"
+
+
+class Action(StrEnum):
+    """Every action the audit log records. One name per action, in the API, the CSV and the pages."""
+
+    USER_INVITED = "user.invited"
+    USER_RESET = "user.reset"
+    USER_DISABLED = "user.disabled"
+    PASSWORD_SET = "user.password_set"  # noqa: S105 (an action name)
+    SIGNED_IN = "session.signed_in"
+    SIGN_IN_FAILED = "session.sign_in_failed"
+    SIGN_IN_LOCKED = "session.sign_in_locked"
+    SIGNED_OUT = "session.signed_out"
+    SIGNED_OUT_EVERYWHERE = "session.signed_out_everywhere"
+    PARCELS_EXPORTED = "parcels.exported"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a staff user, an API key, or someone at the command line."""
+
+    kind: ActorKind
+    name: str
+    id: int | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_kind: ActorKind
+    actor_id: int | None
+    actor: str
+    action: str
+    merchant_id: int | None
+    order_number: str | None
+    tracking_number: str | None
+    address: str | None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def staff_actor(user: StaffUser, address: str | None) -> Actor:
+    return Actor(kind=ActorKind.STAFF, name=user.email, id=user.id, address=address)

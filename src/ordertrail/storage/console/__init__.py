@@ -1,0 +1,1 @@
+"""The console's reads across capabilities: the filtered parcel list and the overview counts."""

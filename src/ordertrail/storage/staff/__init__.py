@@ -1,0 +1,1 @@
+"""Staff accounts, invitations, sessions, sign-in failures and the audit log."""

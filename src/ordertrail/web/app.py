@@ -7,10 +7,9 @@ this package that imports it.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
 
+from ordertrail.http.assets import customer_assets
 from ordertrail.web import label_pages, order_pages, tracking_pages
-from ordertrail.web.deps import HERE
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
 PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")
@@ -18,7 +17,7 @@ PRIVATE_PREFIXES = (order_pages.PRIVATE_PREFIX, "/api/v1/order-views/")
 
 def install(app: FastAPI) -> None:
     """Add the customer pages, the staff label form and /static to ``app``."""
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", customer_assets(), name="static")
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)

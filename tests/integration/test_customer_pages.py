@@ -36,7 +36,7 @@ def test_tracking_page_is_readable_without_javascript(
     assert f"{at:%H:%M} (UTC+05:30)" in html  # the event's own local time
     assert "Leeds, GB" in html
     assert "data-eta-slot" in html  # "arriving on" slot, empty until estimates exist
-    assert "<script>" not in html and 'src="/static/js/live-tracking.js"' in html
+    assert "<script>" not in html and re.search(r'src="/static/js/live-tracking\.js\?v=[0-9a-f]{16}"', html)
     assert client.get("/static/js/live-tracking.js").status_code == 200
     assert client.get("/static/css/ordertrail.css").status_code == 200
 

@@ -73,8 +73,17 @@ def test_text_layer_has_everything_a_person_reads(label_world: LabelWorld, layou
         assert f"Parcel {position} of 2" in page
         assert tn.display(number) in page  # the grouped human-readable line under the barcode
         assert "Shop A" in page  # the sender
-        # The address, including characters outside Latin-1, as text a search or a screen reader finds.
-        for line in ("Zofia Łukasiewicz", "ul. Piotrkowska 104", "mieszkanie 7", "90-926 Łódź", "90-926", "ŁÓDŹ", "PL"):
+        # The address, including characters outside Latin-1, as text a search or a screen reader finds; the town
+        # in capitals after the postal code, as Poczta Polska writes it, and the country by name.
+        for line in (
+            "Zofia Łukasiewicz",
+            "ul. Piotrkowska 104",
+            "mieszkanie 7",
+            "90-926 ŁÓDŹ",
+            "90-926",
+            "POLAND",
+            "PL",
+        ):
             assert line in page, line
     assert "1.2 kg" in first  # 1240 g, one decimal
     assert "Ref. BOX-A" in first

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -13,7 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.orders.order import Address
 from ordertrail.domain.tracking import tracking_number as tn
-from ordertrail.labels import LabelData, Layout, fonts, render_labels, symbols, tracking_page_url
+from ordertrail.labels import LabelData, Layout, fonts, render_labels, script, symbols, tracking_page_url
 
 WIDEST = "OTABCDEFGHJK" + tn.check_character("ABCDEFGHJK")
 
@@ -56,13 +58,18 @@ def test_layout_page_sizes_in_points() -> None:
 
 def test_fit_shrinks_then_cuts_with_an_ellipsis() -> None:
     fonts.register()
-    assert fonts.fit("Berlin", fonts.BOLD, 16, 200, 8) == ("Berlin", 16)
-    text, size = fonts.fit("Wolfschlegelsteinhausenbergerdorff", fonts.BOLD, 16, 200, 8)
-    assert text == "Wolfschlegelsteinhausenbergerdorff" and 8 <= size < 16
-    assert fonts.width(text, fonts.BOLD, size) <= 200
-    text, size = fonts.fit("x" * 300, fonts.REGULAR, 12, 100, 6.5)
-    assert text.endswith("…") and size == 6.5
-    assert fonts.width(text, fonts.REGULAR, size) <= 100
+    line, size = script.fit("Berlin", bold=True, size=16, max_width=200, min_size=8)
+    assert (_plain(line), size) == ("Berlin", 16)
+    line, size = script.fit("Wolfschlegelsteinhausenbergerdorff", bold=True, size=16, max_width=200, min_size=8)
+    assert _plain(line) == "Wolfschlegelsteinhausenbergerdorff" and 8 <= size < 16
+    assert line.width <= 200
+    line, size = script.fit("x" * 300, bold=False, size=12, max_width=100, min_size=6.5)
+    assert _plain(line).endswith("…") and size == 6.5
+    assert line.width <= 100
+
+
+def _plain(line: script.Line) -> str:
+    return "".join(str(run.text) for run in line.runs)
 
 
 @pytest.mark.parametrize("layout", list(Layout))
@@ -149,3 +156,38 @@ def test_long_and_unusual_text_still_renders() -> None:
         Layout.A6,
     )
     assert _pages(pdf) == 1
+
+
+def test_emoji_are_left_out_with_their_joiners_but_indic_joiners_stay() -> None:
+    assert script.printable("Erika 🎁 Mustermann 👩‍💻") == "Erika Mustermann"
+    assert script.printable("Flags 🇩🇪 and ❤️ hearts") == "Flags and ❤ hearts"  # a text heart has a glyph
+    assert script.printable("क्\u200dष") == "क्\u200dष"
+
+
+def test_right_to_left_words_and_numbers_are_in_visual_order() -> None:
+    fonts.register()
+    line = script.layout("רחוב הרצל 12 (א)", bold=False, size=10)
+    assert line.rtl
+    # Left to right as printed: the bracketed letter (mirrored), the number, then the street read from the right.
+    assert "".join(str(run.text) for run in line.runs) == "(א) 12 לצרה בוחר"
+    latin = script.layout("abc 12", bold=False, size=10)
+    assert not latin.rtl and [str(run.text) for run in latin.runs] == ["abc 12"]
+
+
+def test_arabic_is_shaped_into_joined_forms_in_its_own_face() -> None:
+    fonts.register()
+    [run] = script.layout("الرياض", bold=False, size=10).runs
+    assert run.font == "LabelArabic"
+    glyphs = str(run.text)
+    assert any(0xFE70 <= ord(character) <= 0xFEFF for character in glyphs)  # joined: initial, medial, final forms
+    assert glyphs[0] == "ض" and glyphs[-1] == "ا"  # in visual order: the last letter is printed leftmost
+
+
+def test_order_number_is_printed_whole_however_long(tmp_path: Path) -> None:
+    number = "ORDER-" + "1234567890" * 9
+    pdf = render_labels([label(order_number=number)], Layout.FOUR_BY_SIX)
+    source = tmp_path / "label.pdf"
+    source.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(source), "-"], check=True, capture_output=True, text=True).stdout
+    assert number in "".join(text.split())  # wrapped over lines, never cut with an ellipsis
+    assert "…" not in text

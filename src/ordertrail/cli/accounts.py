@@ -10,29 +10,107 @@ from rich.table import Table
 
 from ordertrail.cli.common import with_services
 from ordertrail.domain.accounts.keys import Role
+from ordertrail.postal import address_lines
 from ordertrail.services.accounts import keys as key_service
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.accounts import pairing as pairing_service
-from ordertrail.storage.accounts.merchants import list_merchants
+from ordertrail.services.context import Services
+from ordertrail.storage.accounts.merchants import merchant_details
 
 merchants_app = typer.Typer(help="Merchants.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 
+DisplayName = Annotated[
+    str | None, typer.Option(help="The name customers see on tracking pages, labels and emails (blank: the name).")
+]
+ReturnLine1 = Annotated[str | None, typer.Option(help="Return address: street and number.")]
+ReturnLine2 = Annotated[str | None, typer.Option(help="Return address: second line.")]
+ReturnCity = Annotated[str | None, typer.Option(help="Return address: town or city.")]
+ReturnRegion = Annotated[str | None, typer.Option(help="Return address: state, province or prefecture.")]
+ReturnPostalCode = Annotated[str | None, typer.Option(help="Return address: postal code.")]
+ReturnCountry = Annotated[str | None, typer.Option(help="Return address: two-letter country code.")]
+
+
+def _return_address(**fields: str | None) -> dict[str, str | None]:
+    return {key.removeprefix("return_"): value for key, value in fields.items()}
+
+
 @merchants_app.command("create")
-def merchants_create(name: str) -> None:
-    """Create a merchant."""
-    merchant_id = with_services(lambda services: merchant_service.create_merchant(services, name=name))
+def merchants_create(
+    name: str,
+    display_name: DisplayName = None,
+    return_line1: ReturnLine1 = None,
+    return_line2: ReturnLine2 = None,
+    return_city: ReturnCity = None,
+    return_region: ReturnRegion = None,
+    return_postal_code: ReturnPostalCode = None,
+    return_country: ReturnCountry = None,
+) -> None:
+    """Create a merchant (its return address is printed on its labels)."""
+    fields = _return_address(
+        return_line1=return_line1,
+        return_line2=return_line2,
+        return_city=return_city,
+        return_region=return_region,
+        return_postal_code=return_postal_code,
+        return_country=return_country,
+    )
+
+    async def work(services: Services) -> int:
+        address = merchant_service.return_address_of(fields)  # inside: a bad field is reported like any error
+        return await merchant_service.create_merchant(
+            services, name=name, display_name=display_name, return_address=address
+        )
+
+    merchant_id = with_services(work)
     typer.echo(f"created merchant {name!r} (id {merchant_id})")
+
+
+@merchants_app.command("update")
+def merchants_update(
+    name: str,
+    display_name: DisplayName = None,
+    return_line1: ReturnLine1 = None,
+    return_line2: ReturnLine2 = None,
+    return_city: ReturnCity = None,
+    return_region: ReturnRegion = None,
+    return_postal_code: ReturnPostalCode = None,
+    return_country: ReturnCountry = None,
+    clear_return_address: Annotated[bool, typer.Option(help="Print no return address.")] = False,
+) -> None:
+    """Change a merchant's display name or return address (a return address is given whole)."""
+    fields = _return_address(
+        return_line1=return_line1,
+        return_line2=return_line2,
+        return_city=return_city,
+        return_region=return_region,
+        return_postal_code=return_postal_code,
+        return_country=return_country,
+    )
+
+    async def work(services: Services) -> None:
+        address = merchant_service.return_address_of(fields)
+        await merchant_service.update_merchant(
+            services,
+            name=name,
+            display_name=display_name,
+            return_address=address,
+            clear_return_address=clear_return_address,
+        )
+
+    with_services(work)
+    typer.echo(f"updated merchant {name!r}")
 
 
 @merchants_app.command("list")
 def merchants_list() -> None:
     """List merchants."""
-    rows = with_services(lambda services: services.db.read(list_merchants))
-    table = Table("id", "name", "created")
-    for merchant_id, name, created_at in rows:
-        table.add_row(str(merchant_id), name, created_at.isoformat(timespec="seconds"))
+    rows = with_services(lambda services: services.db.read(merchant_details))
+    table = Table("id", "name", "display name", "return address", "created")
+    for merchant_id, name, display_name, address, created_at in rows:
+        returns = ", ".join(line.text for line in address_lines(address)) if address else ""
+        table.add_row(str(merchant_id), name, display_name or "", returns, created_at.isoformat(timespec="seconds"))
     Console().print(table)
 
 

@@ -49,15 +49,18 @@ class SecurityHeaders:
             for docs in (False, True)
             for private in (False, True)
         }
-        self._names = frozenset(name for name, _ in self._raw[(False, True)])
+        # Only the headers a response is given are replaced: a public response keeps its own Cache-Control
+        # (static files' year-long caching), a private one always gets no-store.
+        self._names = {key: frozenset(name for name, _ in raw) for key, raw in self._raw.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        extra = self._raw[(path.startswith(self.docs_paths), path.startswith(self.private_prefixes))]
-        names = self._names
+        key = (path.startswith(self.docs_paths), path.startswith(self.private_prefixes))
+        extra = self._raw[key]
+        names = self._names[key]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

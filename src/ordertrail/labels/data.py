@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ordertrail.domain.orders.order import Address
+from ordertrail.postal import LineKind, address_lines
 
 _POINTS_PER_INCH = 72.0
 _POINTS_PER_MM = 72.0 / 25.4
@@ -40,6 +41,14 @@ class LabelData:
     parcel_count: int
     weight_grams: int | None = None
     reference: str | None = None  # the merchant's own parcel reference, printed small
+    return_address: Address | None = None  # where an undeliverable parcel goes back to
+
+    @property
+    def return_lines(self) -> list[str]:
+        """The return address's lines (in its country's order, without the sender's name), or none."""
+        if self.return_address is None:
+            return []
+        return [line.text for line in address_lines(self.return_address) if line.kind is not LineKind.RECIPIENT]
 
     @property
     def parcel_line(self) -> str:

@@ -39,6 +39,8 @@ merchant = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("display_name", String(200), nullable=True),  # the name customers see; none: ``name``
+    Column("return_address", Text, nullable=True),  # JSON: line1, line2, city, region, postal_code, country
 )
 
 api_key = Table(

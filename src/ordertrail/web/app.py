@@ -7,12 +7,11 @@ this package that imports it.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
 
+from ordertrail.http.assets import customer_assets
 from ordertrail.web import label_pages, limits, order_pages, tracking_pages
 from ordertrail.web.console import auth_pages, parcel_pages
 from ordertrail.web.console.common import PREFIX as CONSOLE_PREFIX
-from ordertrail.web.deps import HERE
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
 # The console shows staff data: never cached either.
@@ -27,7 +26,7 @@ PRIVATE_PREFIXES = (
 
 def install(app: FastAPI) -> None:
     """Add the customer pages, the staff label form, the console and /static to ``app``."""
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", customer_assets(), name="static")
     app.include_router(tracking_pages.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)

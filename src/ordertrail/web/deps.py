@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from ordertrail.http.assets import asset_url
 from ordertrail.http.client import client_address as client_address
 from ordertrail.http.deps import PublicDep as PublicDep
 from ordertrail.http.deps import ServicesDep as ServicesDep
@@ -19,6 +21,15 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def html_datetime(value: str) -> str:
+    """An ISO 8601 instant as HTML's ``<time datetime>`` takes it: at most three fractional-second digits."""
+    return re.sub(r"(\.\d{1,3})\d*", r"\1", value, count=1)
+
+
+TEMPLATES.filters["html_datetime"] = html_datetime
+TEMPLATES.globals["asset"] = asset_url  # {{ asset("css/ordertrail.css") }}: the URL with the file's content hash
 
 
 def render(

@@ -13,6 +13,7 @@ from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
 from ordertrail.domain.notifying.unsubscribe import read_token
+from ordertrail.http.assets import asset_url
 from ordertrail.http.deps import MerchantOrAdminDep, SecretKeyDep, ServicesDep, json_response
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.notifying import preferences as preference_service
@@ -53,10 +54,14 @@ async def put_settings(
 
 
 def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
+    # Styled by the pages' own stylesheet: the app's CSP (style-src 'self') blocks inline style.
     return HTMLResponse(
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-        f'content="width=device-width"><title>{escape(title)}</title></head><body style="font-family:system-ui;'
-        f'max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>{escape(title)}</h1>{body}</body></html>',
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+        'content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel="stylesheet" href="{asset_url("css/ordertrail.css")}"></head>'
+        f'<body><main id="main" class="wrap narrow"><section class="card">'
+        f"<h1>{escape(title)}</h1>{body}</section></main></body></html>",
         status_code=status_code,
     )
 

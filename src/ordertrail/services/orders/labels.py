@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.errors import InvalidInput, MerchantNotFound, OrderNotFound, ParcelNotFound
-from ordertrail.domain.orders.order import Order
+from ordertrail.domain.orders.order import Address, Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.labels import LabelData, Layout, render_labels, tracking_page_url
 from ordertrail.services.accounts.merchants import merchant_scope
@@ -24,7 +24,9 @@ MAX_BULK_ORDERS: Final = 500
 _NAMED_IN_ERROR: Final = 20
 
 
-def _label(order: Order, parcel: Parcel, sender: str, public_base_url: str) -> LabelData:
+def _label(
+    order: Order, parcel: Parcel, sender: str, public_base_url: str, return_address: Address | None = None
+) -> LabelData:
     return LabelData(
         tracking_number=parcel.tracking_number,
         tracking_url=tracking_page_url(public_base_url, parcel.tracking_number),
@@ -36,13 +38,20 @@ def _label(order: Order, parcel: Parcel, sender: str, public_base_url: str) -> L
         parcel_count=parcel.parcel_count,
         weight_grams=parcel.weight_grams,
         reference=parcel.reference,
+        return_address=return_address,
     )
 
 
 def _labels_of_orders(connection: Connection, orders: Sequence[Order], public_base_url: str) -> list[LabelData]:
     parcels = parcel_store.parcels_of_orders(connection, [o.id for o in orders])
-    senders = merchant_store.merchant_names(connection, sorted({o.merchant_id for o in orders}))
-    return [_label(o, p, senders[o.merchant_id], public_base_url) for o in orders for p in parcels[o.id]]
+    merchant_ids = sorted({o.merchant_id for o in orders})
+    senders = merchant_store.merchant_names(connection, merchant_ids)
+    returns = merchant_store.return_addresses(connection, merchant_ids)
+    return [
+        _label(o, p, senders[o.merchant_id], public_base_url, returns.get(o.merchant_id))
+        for o in orders
+        for p in parcels[o.id]
+    ]
 
 
 async def parcel_label(
@@ -58,7 +67,8 @@ async def parcel_label(
             raise ParcelNotFound()
         order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
         sender = merchant_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
-        return _label(order, parcel, sender, public_base_url)
+        returns = merchant_store.return_addresses(connection, [order.merchant_id])
+        return _label(order, parcel, sender, public_base_url, returns.get(order.merchant_id))
 
     return await services.db.read(read)
 

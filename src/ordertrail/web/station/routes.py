@@ -9,8 +9,8 @@ from fastapi import APIRouter, FastAPI
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
 
+from ordertrail.http.assets import StaticAssets
 from ordertrail.web.station.vocabulary import station_config
 
 HERE = Path(__file__).parent
@@ -50,4 +50,5 @@ async def service_worker() -> Response:
 def install(app: FastAPI) -> None:
     """Add the station's page and static files to ``app``."""
     app.include_router(router)
-    app.mount("/scan/static", StaticFiles(directory=STATIC), name="station-static")
+    # Compressed, and revalidated by ETag (the service worker keeps its own copies, keyed on VERSION).
+    app.mount("/scan/static", StaticAssets(STATIC, "/scan/static"), name="station-static")

@@ -34,7 +34,8 @@
     if (event.detail) li.appendChild(el("p", "event-detail", event.detail));
     var meta = el("p", "event-meta");
     var time = el("time", null, event.occurred_local);
-    time.setAttribute("datetime", event.occurred_at);
+    // HTML's datetime takes at most three fractional-second digits; the document has six.
+    time.setAttribute("datetime", event.occurred_at.replace(/(\.\d{1,3})\d*/, "$1"));
     meta.appendChild(time);
     if (event.place) meta.appendChild(el("span", "event-place", event.place));
     li.appendChild(meta);

@@ -101,6 +101,7 @@ async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = sy
             holidays=rules.holidays,
             holidays_removed=rules.holidays_removed,
             official_holidays=rules.official_holidays,
+            half_life_days=rules.half_life_days,
             stalled_default=rules.stalled_default,
         )
         services = Services(db=db, clock=clock, estimates=estimates)

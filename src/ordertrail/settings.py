@@ -206,6 +206,11 @@ class Settings(BaseSettings):
         "",
         description="Public holidays that are delivery days after all, e.g. 'GB:2026-12-26' (same form as above).",
     )
+    eta_half_life_days: float = Field(
+        0.0,
+        ge=0,
+        description="Recency: a delivery this many days older weighs half as much in the lane statistics (0: off).",
+    )
     eta_stalled_default_hours: float = Field(
         48.0, gt=0, description="A parcel is stalled after this long without a scan where its lane has no history."
     )
@@ -395,6 +400,7 @@ class Settings(BaseSettings):
             holidays=self.eta_holidays,
             holidays_removed=self.eta_holidays_removed,
             official_holidays=self.eta_official_holidays,
+            half_life_days=self.eta_half_life_days,
             stalled_default=timedelta(hours=self.eta_stalled_default_hours),
             sweep_seconds=self.eta_sweep_seconds,
         )
@@ -499,6 +505,7 @@ class EstimateSettings:
     holidays: str
     holidays_removed: str
     official_holidays: bool
+    half_life_days: float
     stalled_default: timedelta
     sweep_seconds: float
 

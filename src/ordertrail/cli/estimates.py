@@ -15,6 +15,7 @@ from rich.progress import Progress
 from ordertrail.cli.common import err, load_settings, with_services
 from ordertrail.demo.backtest import Journey, markdown, run_backtest, tables
 from ordertrail.demo.history import delivered_journeys
+from ordertrail.demo.shop_history import write_history
 from ordertrail.demo.simulation import SIMULATED_CALENDARS, simulate
 from ordertrail.domain.estimating import DEFAULT_POLICY, CalendarBook, EstimatePolicy
 from ordertrail.domain.estimating.history import HistoryFormatError, HistoryRead, iter_lines, read_history
@@ -97,6 +98,19 @@ def eta_import_history(
         _error(f"{error}")
         raise typer.Exit(1) from error
     typer.echo(f"learned {learned} delivered parcels into the lane statistics")
+
+
+@eta_app.command("generate-history")
+def eta_generate_history(
+    file: Annotated[Path, typer.Argument(help="Where to write the history (CSV, the import-history format).")],
+    parcels: Annotated[int, typer.Option(min=1, help="Delivered parcels to generate.")] = 23_000,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same file.")] = 11,
+) -> None:
+    """Write a generated shop history with real-world structure (docs/eta.md): many sellers, three or four
+    scans per parcel, a peak season, a strike week and drift."""
+    with file.open("w", newline="", encoding="utf-8") as out:
+        rows = write_history(out, parcels=parcels, seed=seed, calendars=calendar_book())
+    typer.echo(f"{file}: {rows} rows, {parcels} parcels (seed {seed})")
 
 
 @eta_app.command("backtest")

@@ -14,7 +14,7 @@ parcel more moves a lane's histograms by a fraction of a percent, and clearing t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -156,6 +156,7 @@ def runtime_for(
     holidays: str = "",
     holidays_removed: str = "",
     official_holidays: bool = True,
+    half_life_days: float = 0.0,
     stalled_default: timedelta = timedelta(hours=48),
 ) -> EstimateRuntime | None:
     """The runtime for the configured settings (None when estimates are turned off)."""
@@ -163,6 +164,7 @@ def runtime_for(
         return None
     return EstimateRuntime(
         EstimateConfig(
+            policy=replace(DEFAULT_POLICY, half_life_days=half_life_days or None),
             calendars=calendar_book(holidays=holidays, removed=holidays_removed, official=official_holidays),
             stalled_default=stalled_default,
         )

@@ -181,6 +181,8 @@ def test_cursors_are_ascii_digits_within_64_bits(
         ("/api/v1/orders?cursor=o\u00b2", "cursor"),
         ("/api/v1/orders?cursor=o99999999999999999999", "cursor"),
         ("/api/v1/parcels?cursor=p\u0663", "cursor"),
+        ("/api/v1/orders?placed_after=0001-01-01T00:00:00%2B14:00", "query.placed_after"),
+        ("/api/v1/orders?placed_after=1764676800", "query.placed_after"),
         (f"/api/v1/tracking/{number}/events?after=\u00b2", "Last-Event-ID"),
     ):
         response = client.get(query, headers=merchant)

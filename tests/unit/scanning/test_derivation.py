@@ -185,3 +185,14 @@ def test_an_event_before_the_latest_cannot_advance() -> None:
     state = _state_of([ev(S.ORDER_PLACED, 0, sequence=1), ev(S.IN_TRANSIT, 5, sequence=2)])
     assert state.advance(ev(S.DISPATCHED, 4)) is None
     assert state.advance(ev(CORRECTION, 6, voids="x")) is None
+
+
+def test_order_placed_opens_the_log_even_when_a_scan_is_dated_before_it() -> None:
+    # A device that sends whole seconds, in the second the order was placed (issue 12, finding 3).
+    placed = ev("order_placed", 0.5 / 3600, recorded_hours=0)
+    early = ev("exception", 0, recorded_hours=1)
+    result = derive([early, placed])
+    assert [e.event.status for e in result.timeline] == [S.ORDER_PLACED, S.EXCEPTION]
+    assert [e.effect for e in result.timeline] == [Effect.APPLIED, Effect.APPLIED]
+    assert result.status is S.EXCEPTION
+    assert not any(e.late for e in result.timeline)  # not late on the order's account: it notifies

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,10 +10,10 @@ from sqlalchemy import Connection
 from starlette.responses import Response
 
 from ordertrail.api.json_bodies import JSON_BODY
-from ordertrail.api.schemas.common import OrderNumberRef, plain
+from ordertrail.api.schemas.common import Instant, OrderNumberRef, plain
 from ordertrail.api.schemas.orders import OrderCreate
 from ordertrail.api.views import order_detail, order_summary
-from ordertrail.domain.errors import InvalidInput, MerchantNotFound
+from ordertrail.domain.errors import MerchantNotFound
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
@@ -69,12 +68,10 @@ async def list_orders(
     q: Annotated[
         Annotated[str, plain] | None, Query(max_length=100, description="Order number, customer or tracking number")
     ] = None,
-    placed_after: datetime | None = None,
+    placed_after: Annotated[Instant | None, Query(description="RFC 3339 with an offset, from 2000-01-01")] = None,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    if placed_after is not None and placed_after.tzinfo is None:
-        raise InvalidInput("placed_after needs a UTC offset.", field="placed_after")
     page = await order_reading.list_orders(
         services,
         principal=principal,

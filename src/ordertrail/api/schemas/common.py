@@ -27,11 +27,21 @@ def _rule(check: Callable[[Any], str | None]) -> Callable[[Any], Any]:
     return validate
 
 
-def _rfc3339(value: Any) -> Any:
-    # Before pydantic's own parsing, which would also take a unix number or a date without an offset.
+def _instant(value: Any) -> Any:
+    """RFC 3339 text with an offset, in the accepted range; before pydantic's parsing, which would also take a
+    unix number or a time without an offset. One validator for both checks: it runs for every scan."""
     if isinstance(value, datetime):
-        return value  # built in Python (tests, the CLI), not parsed from JSON
-    return _rule(inputs.rfc3339_problem)(value)
+        reason = inputs.instant_problem(value)  # built in Python (tests, the CLI), not parsed from JSON
+    else:
+        reason = inputs.rfc3339_problem(value)
+        if reason is None and not 2000 < int(value[:4]) < 9999:  # else no offset can take it out of range
+            try:
+                reason = inputs.instant_problem(datetime.fromisoformat(value.upper().replace(" ", "T")))
+            except ValueError:
+                return value  # not a real date (month 13): pydantic says so
+    if reason is not None:
+        raise PydanticCustomError("input_rule", reason)
+    return value
 
 
 plain = AfterValidator(_rule(inputs.text_problem))
@@ -65,8 +75,7 @@ OrderNumberRef = Annotated[str, StringConstraints(min_length=1, max_length=100),
 # use cases check it).
 Instant = Annotated[
     AwareDatetime,
-    BeforeValidator(_rfc3339),
-    AfterValidator(_rule(inputs.instant_problem)),
+    BeforeValidator(_instant),
     Field(json_schema_extra={"format": "date-time"}),
 ]
 

@@ -19,6 +19,8 @@ import pytest
 
 from tests.conftest import ServerProcess, auth, start_server
 
+pytestmark = pytest.mark.slow
+
 DEADLINE_S = 1.0
 # How long the test waits for a connection to be closed: far more than the deadline, far less than the slow
 # clients would take to finish (so a server without deadlines fails the test).

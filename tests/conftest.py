@@ -297,7 +297,11 @@ def _start_server_once(
         except httpx.HTTPError:
             return False
 
-    wait_for(healthy, timeout=30, what="server start")
+    try:
+        wait_for(healthy, timeout=60, what="server start")  # imports and migrations take a while on a busy machine
+    except BaseException:
+        server.stop()  # a server that never answered must not outlive the test (and hold its port and store)
+        raise
     return server
 
 

@@ -143,6 +143,25 @@ def test_pair_then_three_keyboard_scans_are_stored_with_the_keys_facility(contex
     assert errors == []
 
 
+def test_scanned_today_counts_only_scans_the_server_applied(context: BrowserContext, shop: Shop) -> None:
+    page = context.new_page()
+    order = shop.order(parcels=2)
+    delivered, fresh = (p["tracking_number"] for p in order["parcels"])
+    shop.move(delivered, "dispatched", "out_for_delivery", "delivered")
+    pair(page, shop, name="Bench count")
+    choose(page, "packed")
+    scan(page, fresh)
+    expect(page.locator("#banner-title")).to_have_text("PACKED ✓")
+    expect(page.locator("#today-count")).to_have_text("1")
+    scan(page, delivered)  # packing a delivered parcel: kept in the log, not applied
+    expect(page.locator("#banner-title")).to_have_text("UNUSUAL STEP — NOT APPLIED")
+    expect(page.locator("#recent li").first).to_have_attribute("data-outcome", "created")
+    expect(page.locator("#today-count")).to_have_text("1")
+    page.reload()  # the count comes from the device's stored history: still only the applied scan
+    expect(page.locator("#station")).to_be_visible()
+    expect(page.locator("#today-count")).to_have_text("1")
+
+
 def test_offline_scans_survive_a_reload_and_are_stored_once_when_back_online(
     context: BrowserContext, shop: Shop
 ) -> None:

@@ -100,7 +100,12 @@ def pair(page: Page, shop: Shop, *, name: str = "Bench 1", facility: str | None 
     page.click("#pair-form button[type=submit]")
     expect(page.locator("#station")).to_be_visible()
     expect(page.locator("#device-name")).to_have_text(name)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    # Waited for inside the page, not by polling a predicate: Playwright polls a string predicate with eval, which
+    # the station's CSP (no 'unsafe-eval') refuses whenever the worker is not in control at the first look.
+    page.evaluate(
+        """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
+             navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
+    )
 
 
 def choose(page: Page, mode: str) -> None:

@@ -100,7 +100,12 @@ def pair(page: Page, shop: Shop, *, name: str = "Bench 1", facility: str | None 
     page.click("#pair-form button[type=submit]")
     expect(page.locator("#station")).to_be_visible()
     expect(page.locator("#device-name")).to_have_text(name)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    # Waited for inside the page, not by polling a predicate: Playwright polls a string predicate with eval, which
+    # the station's CSP (no 'unsafe-eval') refuses whenever the worker is not in control at the first look.
+    page.evaluate(
+        """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
+             navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
+    )
 
 
 def choose(page: Page, mode: str) -> None:
@@ -141,6 +146,25 @@ def test_pair_then_three_keyboard_scans_are_stored_with_the_keys_facility(contex
         assert packed[0]["location"]["facility"] == "Leeds DC"
         assert packed[0]["occurred_at"].endswith(OFFSET)
     assert errors == []
+
+
+def test_scanned_today_counts_only_scans_the_server_applied(context: BrowserContext, shop: Shop) -> None:
+    page = context.new_page()
+    order = shop.order(parcels=2)
+    delivered, fresh = (p["tracking_number"] for p in order["parcels"])
+    shop.move(delivered, "dispatched", "out_for_delivery", "delivered")
+    pair(page, shop, name="Bench count")
+    choose(page, "packed")
+    scan(page, fresh)
+    expect(page.locator("#banner-title")).to_have_text("PACKED ✓")
+    expect(page.locator("#today-count")).to_have_text("1")
+    scan(page, delivered)  # packing a delivered parcel: kept in the log, not applied
+    expect(page.locator("#banner-title")).to_have_text("UNUSUAL STEP — NOT APPLIED")
+    expect(page.locator("#recent li").first).to_have_attribute("data-outcome", "created")
+    expect(page.locator("#today-count")).to_have_text("1")
+    page.reload()  # the count comes from the device's stored history: still only the applied scan
+    expect(page.locator("#station")).to_be_visible()
+    expect(page.locator("#today-count")).to_have_text("1")
 
 
 def test_offline_scans_survive_a_reload_and_are_stored_once_when_back_online(

@@ -99,3 +99,12 @@ def test_create_with_a_display_name(label_world: LabelWorld) -> None:
     assert _merchants(label_world)[-1][1:3] == ("Shop C", "Café Crème")
     code, output = _cli(label_world, "list")
     assert code == 0 and "display name" in output
+
+
+def test_the_tracking_page_names_the_shop_by_its_display_name(label_world: LabelWorld) -> None:
+    number = label_world.place(parcels=[{}])["parcels"][0]["tracking_number"]
+    assert "From <strong>Shop A</strong>" in label_world.client.get(f"/t/{number}").text
+    code, output = _cli(label_world, "update", "Shop A", "--display-name", "Northwind & Co")
+    assert code == 0, output
+    page = label_world.client.get(f"/t/{number}").text
+    assert "From <strong>Northwind &amp; Co</strong>" in page and "Shop A" not in page

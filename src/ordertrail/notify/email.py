@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ordertrail.domain.notifying.outbox import Message
 from ordertrail.domain.notifying.unsubscribe import Unsubscription, make_token
 from ordertrail.domain.scanning.status import Status, label
+from ordertrail.domain.tracking.customer_texts import notice_for
 
 TEMPLATES = Path(__file__).parent / "templates" / "email"
 
@@ -123,6 +124,8 @@ class EmailRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # The customer's words for a reason code ("Bad weather is stopping deliveries…"), never the code itself.
+        self.env.globals["notice_for"] = notice_for
 
     def tracking_link(self, tracking_number: str) -> str:
         return f"{self.base}/t/{tracking_number}"

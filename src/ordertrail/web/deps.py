@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.http.assets import asset_url
 from ordertrail.http.client import client_address as client_address
 from ordertrail.http.deps import PublicDep as PublicDep
@@ -29,6 +30,7 @@ def html_datetime(value: str) -> str:
 
 
 TEMPLATES.filters["html_datetime"] = html_datetime
+TEMPLATES.filters["tn_display"] = tn.display  # "OT 1234 5678 90K": grouped, for people to read and type
 TEMPLATES.globals["asset"] = asset_url  # {{ asset("css/ordertrail.css") }}: the URL with the file's content hash
 
 

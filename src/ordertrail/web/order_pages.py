@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
+from ordertrail.postal import locality
 from ordertrail.services.orders.access import open_order_link, sign_order_link, verified_order, verify_order
 from ordertrail.services.tracking.lookup import TrackingView
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
@@ -58,7 +59,13 @@ async def order_view(token: str, request: Request, services: ServicesDep, public
         order = await verified_order(services, order_id=order_id)
     except InvalidOrderLink as error:
         return render("link_invalid.html", {"message": error.detail}, status_code=404)
-    parcels = [parcel_context(TrackingView(p.parcel, p.derivation)) for p in order.parcels]
+    # Each parcel with its delivery estimate, as on its tracking page: without it "Arriving on" stays empty.
+    parcels = [
+        parcel_context(
+            TrackingView(p.parcel, p.derivation, None if p.parcel.estimate is None else p.parcel.estimate.snapshot())
+        )
+        for p in order.parcels
+    ]
     for document, item in zip(parcels, order.parcels, strict=True):
         document["reference"] = item.parcel.reference
         document["position"] = item.parcel.position
@@ -69,7 +76,7 @@ async def order_view(token: str, request: Request, services: ServicesDep, public
         {
             "order_number": order.order.order_number,
             "merchant": order.merchant_name,
-            "destination": {"city": destination.city, "region": destination.region, "country": destination.country},
+            "destination": locality(destination),  # town, region and country as the country writes them
             "parcels": parcels,
             "stream_url": f"/api/v1/order-views/{token}/events?after={after}",
         },

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import ParcelNotFound
+from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.tracking.lookup import canonical_number, track_parcel
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
 from ordertrail.web.pages_common import parcel_context
@@ -73,4 +74,5 @@ async def tracking_page(tracking_number: str, request: Request, services: Servic
         return not_found_page(tracking_number)
     parcel = parcel_context(view)
     stream = f"/api/v1/tracking/{view.parcel.tracking_number}/events?after={view.parcel.state.last_sequence}"
-    return render("tracking.html", {"parcel": parcel, "stream_url": stream})
+    merchant = await merchant_service.shown_name(services, view.parcel.merchant_id)  # who the parcel is from
+    return render("tracking.html", {"parcel": parcel, "stream_url": stream, "merchant": merchant})

@@ -94,7 +94,9 @@ def test_lifecycle_emails_with_subjects_links_and_unsubscribe_headers(
     # One confirmation for the whole order, linking both parcels.
     confirmation = text_of(messages[0], "plain")
     assert f"https://track.example.com/t/{second}" in confirmation
-    assert "nobody home" in text_of(messages[3], "plain")
+    # The reason in the customer's words, never its code ("(nobody home)").
+    assert "The driver came, but nobody was home." in text_of(messages[3], "plain")
+    assert "nobody_home" not in text_of(messages[3], "plain") and "(nobody home)" not in text_of(messages[3], "html")
     # Every row was delivered, and nothing else was sent.
     rows = wait_for(lambda: settled(settings.resolved_database_url), what="outbox settled")
     assert {r["state"] for r in rows if r["channel"] == "email"} == {"delivered"}

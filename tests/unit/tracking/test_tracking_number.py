@@ -60,3 +60,25 @@ def test_confusable_letters_read_as_digits() -> None:
     number = "OT" + "10" * 5
     number += tn.check_character(number[2:])
     assert tn.normalize(number.replace("1", "I").replace("0", "O", 2)[:2] + number[2:].replace("1", "l")) == number
+
+
+@given(numbers)
+def test_the_prefix_misread_as_zero_t_still_finds_the_number(number: str) -> None:
+    # "0T…" is how "OT…" reads in a font where O and 0 look alike; the body's O, I and L read as 0, 1, 1.
+    misread = "0T" + number[2:].replace("0", "O").replace("1", "I")
+    assert tn.normalize(misread) == number
+    assert tn.normalize(tn.display(misread).lower()) == number
+
+
+@given(numbers, st.integers(min_value=2, max_value=12), st.sampled_from(tn.ALPHABET))
+def test_a_real_typo_behind_a_misread_prefix_is_still_rejected(number: str, position: int, symbol: str) -> None:
+    if number[position] == symbol:
+        return
+    with pytest.raises(InvalidTrackingNumber):
+        tn.normalize("0T" + number[2:position] + symbol + number[position + 1 :])
+
+
+@pytest.mark.parametrize("prefix", ["O0", "00", "QT", "OI"])
+def test_other_prefixes_are_not_taken_for_ot(prefix: str) -> None:
+    body = "1234567890"
+    assert not tn.is_valid(prefix + body + tn.check_character(body))

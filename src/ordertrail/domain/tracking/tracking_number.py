@@ -4,6 +4,9 @@ Format: ``OT`` + 10 random characters + 1 check character, from a 31-symbol alph
 without ``V``; no ``I``, ``L``, ``O``, ``U``). 31^10 ≈ 2^49.5 numbers, so they cannot be guessed. The check
 character is a weighted sum modulo 31, a prime: it catches every single wrong character and every swap of two
 neighbouring characters, so a mistyped or misread number is rejected before any lookup.
+
+What people misread is read as meant, before the check: ``0T`` for the prefix, ``O`` for ``0`` and ``I``/``L`` for
+``1`` in the body (letters the alphabet never uses, so no real number is confused with another).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ _VALUE: Final = {symbol: value for value, symbol in enumerate(ALPHABET)}
 # Characters people and scanners confuse, read the way they were meant.
 _READ_AS: Final = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _IGNORED: Final = str.maketrans("", "", " -\t")
+# The prefix as people misread it: "0T" (zero) for "OT", as in a font where O and 0 look alike.
+_PREFIX_READINGS: Final = frozenset({PREFIX, "0T"})
 
 
 def check_character(body: str) -> str:
@@ -39,7 +44,7 @@ def generate(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
 def normalize(raw: str) -> str:
     """The canonical form of a typed or scanned tracking number; raises InvalidTrackingNumber."""
     text = raw.upper().translate(_IGNORED)
-    if len(text) != LENGTH or not text.startswith(PREFIX):
+    if len(text) != LENGTH or text[: len(PREFIX)] not in _PREFIX_READINGS:
         raise InvalidTrackingNumber(f"A tracking number has {LENGTH} characters and starts with {PREFIX}.")
     body_and_check = text[len(PREFIX) :].translate(_READ_AS)
     if any(symbol not in _VALUE for symbol in body_and_check):

@@ -125,3 +125,9 @@ async def resolve_merchant(services: Ports, *, principal: Principal, merchant: s
     if found is None:
         raise MerchantNotFound(f"No merchant {merchant!r}.", field="merchant")
     return found
+
+
+async def shown_name(services: Ports, merchant_id: int) -> str | None:
+    """The name customers see for a merchant (its display name, else its name); None for no such merchant."""
+    names = await services.db.read(lambda c: merchant_store.merchant_names(c, [merchant_id]))
+    return names.get(merchant_id)

@@ -15,6 +15,8 @@ const PREFS_KEY = "ordertrail.station.prefs";
 const DUPLICATE_WINDOW_MS = 12 * 3600 * 1000;
 const RESULT_WAIT_MS = 2500;
 const RECORDED = new Set(["pending", "created", "duplicate"]);
+// Effects of a scan the server kept in the log but did not apply: not a parcel the worker moved.
+const NOT_APPLIED = new Set(["after_terminal", "regressive", "not_allowed"]);
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -156,8 +158,9 @@ function renderHistory() {
   const midnight = new Date();
   midnight.setHours(0, 0, 0, 0);
   $("today-count").textContent = String(
-    state.history.filter((e) => e.at >= midnight.getTime() && RECORDED.has(e.outcome) && !e.correction && !e.voided)
-      .length,
+    state.history.filter(
+      (e) => e.at >= midnight.getTime() && RECORDED.has(e.outcome) && e.applied !== false && !e.correction && !e.voided,
+    ).length,
   );
   $("undo").disabled = !lastUndoable();
 }
@@ -404,7 +407,7 @@ function judge(mode, result) {
   if (previous && previous.status === mode.status && !mode.repeats) {
     return { kind: "duplicate", title: `ALREADY ${mode.done}`, detail: `${tn} — ${previous.status_label.toLowerCase()} ${ago(previous.since)}` };
   }
-  if (effect === "after_terminal" || effect === "regressive" || effect === "not_allowed") {
+  if (NOT_APPLIED.has(effect)) {
     const was = previous ? previous.status_label.toLowerCase() : "ahead";
     return { kind: "unusual", title: "UNUSUAL STEP — NOT APPLIED", detail: `${tn} is already ${was}; the scan is kept in the log` };
   }
@@ -432,7 +435,11 @@ async function onResults(results) {
     const entry = state.history.find((e) => e.event_id === result.event_id);
     const mode = MODES.get(entry?.mode) || currentMode();
     const verdict = entry && !entry.correction ? judge(mode, { ...result, tracking_number: entry.tn }) : { kind: "ok" };
-    return { event_id: result.event_id, update: { outcome: result.outcome, kind: verdict.kind, parcel: result.parcel || entry?.parcel } };
+    const applied = !NOT_APPLIED.has(result.effect ?? result.event?.effect);  // "scanned today" counts only these
+    return {
+      event_id: result.event_id,
+      update: { outcome: result.outcome, kind: verdict.kind, applied, parcel: result.parcel || entry?.parcel },
+    };
   });
   await store.settle(updates);
   for (const { event_id, update } of updates) {

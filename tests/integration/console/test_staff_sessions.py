@@ -274,6 +274,8 @@ def test_unsafe_requests_without_a_valid_token_or_from_another_origin_are_refuse
     assert cross.status_code == 403
     site = browser_like.post(path_of(url), data={**body, "csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"})
     assert site.status_code == 403
+    opaque = browser_like.post(path_of(url), data={**body, "csrf_token": token}, headers={"Origin": "null"})
+    assert opaque.status_code == 403
     assert browser_like.get(path_of(url)).status_code == 200  # nothing was used up
     assert (
         browser_like.post(path_of(url), data={**body, "csrf_token": token}, follow_redirects=False).status_code == 303

@@ -297,7 +297,16 @@ def _start_server_once(
         except httpx.HTTPError:
             return False
 
-    wait_for(healthy, timeout=30, what="server start")
+    try:
+        wait_for(healthy, timeout=30, what="server start")
+    except AssertionError:
+        # A server that starts after the wait gave up would otherwise outlive the test run.
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        if not log_file.closed:
+            log_file.close()
+        raise
     return server
 
 

@@ -19,6 +19,9 @@ def test_pasted_lists_are_numbers_and_a_single_term_is_also_an_email_or_a_name()
     assert pasted is not None and pasted.numbers == ("OT1", "OT2", "OT3") and pasted.name is None
     one = parse_search("Ada@Example.com")
     assert one is not None and one.email == "ada@example.com" and one.numbers == ("Ada@Example.com",)
+    assert one.name is None  # an email is not also looked for as a name (that reading scans every order)
+    number = parse_search("OT7K2M9Q4R8XC")
+    assert number is not None and number.name is None and number.email is None
     name = parse_search("  Grace   Hopper ")
     assert name is not None and name.name == "grace hopper" and name.email is None
     assert parse_search("  \n ") is None and parse_search(None) is None

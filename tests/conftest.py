@@ -300,7 +300,7 @@ def _start_server_once(
     try:
         wait_for(healthy, timeout=60, what="server start")  # imports and migrations take a while on a busy machine
     except BaseException:
-        server.stop()  # a server that never answered must not outlive the test (and hold its port and store)
+        server.stop(kill=True)  # a server that never answered must not outlive the test (and hold its port and store)
         raise
     return server
 

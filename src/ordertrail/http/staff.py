@@ -86,13 +86,21 @@ def form_token(request: HTTPConnection, response: Response) -> str:
 
 
 def same_origin(request: HTTPConnection) -> bool:
-    """False when the browser says the request came from another site (Origin, else Sec-Fetch-Site)."""
+    """False when the browser says the request came from another site.
+
+    ``Origin`` decides when it names an origin. Browsers send ``Origin: null`` for form posts from pages served
+    with ``Referrer-Policy: no-referrer`` (every page here) and from opaque origins (sandboxes, ``about:blank``),
+    so then ``Sec-Fetch-Site`` decides, and without it the request is refused. With neither header (not a
+    browser) only the CSRF token guards the request.
+    """
     origin = request.headers.get("origin")
-    if origin is not None:
+    fetch_site = request.headers.get("sec-fetch-site")
+    if origin is not None and origin != "null":
         allowed = {_origin(str(request.base_url)), _origin(get_staff_rules(request).public_base_url)}
         return origin.rstrip("/") in allowed
-    fetch_site = request.headers.get("sec-fetch-site")
-    return fetch_site is None or fetch_site in ("same-origin", "none")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    return origin is None
 
 
 def _origin(url: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ordertrail.app import create_app
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body
@@ -239,7 +240,7 @@ def test_a_merchant_user_sees_none_of_another_shops_parcels_in_pages_lists_searc
     assert client.get("/console/parcels.csv", params={"q": b_number}).text.count("\n") == 1  # the header alone
 
     # An operations user given both shops sees both; the audit log shows each user what is theirs.
-    other = TestClient(client.app, base_url="http://testserver")
+    other = TestClient(create_app(settings), base_url="http://testserver")  # its own app: its own runtime
     with other:
         staff_user(other, run_services, settings, "ops@example.com", "operations", "Shop A", "Shop B")
         assert "9 parcels of Shop A, Shop B" in other.get("/console").text

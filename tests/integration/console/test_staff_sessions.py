@@ -274,6 +274,8 @@ def test_unsafe_requests_without_a_valid_token_or_from_another_origin_are_refuse
     assert cross.status_code == 403
     site = browser_like.post(path_of(url), data={**body, "csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"})
     assert site.status_code == 403
+    opaque = browser_like.post(path_of(url), data={**body, "csrf_token": token}, headers={"Origin": "null"})
+    assert opaque.status_code == 403
     assert browser_like.get(path_of(url)).status_code == 200  # nothing was used up
     assert (
         browser_like.post(path_of(url), data={**body, "csrf_token": token}, follow_redirects=False).status_code == 303
@@ -297,3 +299,29 @@ def test_unsafe_requests_without_a_valid_token_or_from_another_origin_are_refuse
         "/console/sign-out", data={"csrf_token": session_token}, headers={"Origin": "http://testserver"}
     )
     assert same.status_code == 200 and "You are signed out" in same.text
+
+
+def test_the_audit_log_refuses_updates_and_deletes_in_the_store_itself(
+    run_services: Callable[..., Any], settings: Settings, make_key: Callable[..., str]
+) -> None:
+    from sqlalchemy import delete, select, update
+    from sqlalchemy.exc import DBAPIError
+
+    from ordertrail.storage.tables import audit_log
+
+    make_key("merchant", merchant="Shop A")
+    invite(run_services, settings, EMAIL, "operations", ("Shop A",))
+
+    for change in (update(audit_log).values(actor="someone else"), delete(audit_log)):
+
+        async def tamper(services: Any, statement: Any = change) -> None:
+            await services.db.write(lambda c: c.execute(statement))
+
+        with pytest.raises(DBAPIError, match="append-only"):
+            run_services(tamper)
+
+    async def read(services: Any) -> list[str]:
+        rows = await services.db.read(lambda c: list(c.execute(select(audit_log.c.actor))))
+        return [r[0] for r in rows]
+
+    assert run_services(read) == ["tests"]

@@ -2,7 +2,8 @@
 
 Search (``q``) takes what a person pastes: one term, or several numbers separated by spaces, commas, semicolons
 or new lines. Every term is looked up as a tracking or order number (exact, indexed); a single term is also a
-customer's email (exact, indexed), and text without new lines, commas or semicolons also a name (contains).
+customer's email (exact, indexed), and text of letters without digits, '@', new lines, commas or semicolons
+also a name (contains: the one reading that scans orders).
 """
 
 from __future__ import annotations
@@ -62,8 +63,11 @@ def parse_search(text: str | None) -> Search | None:
         raise InvalidInput("A search term is at most 320 characters.", field="q")
     # Text separated by spaces only may be a name ("grace hop"): it is also looked for as one; a list with new
     # lines, commas or semicolons is numbers only.
+    # A name has letters, and no digits or '@' (numbers and emails do): only then the search also reads every
+    # order's name, the one reading no index serves.
     whole = " ".join(text.split())
-    name = whole.lower()[:200] if not _LIST_SEPARATORS.search(text.strip()) else None
+    looks_like_name = any(c.isalpha() for c in whole) and not any(c.isdigit() or c == "@" for c in whole)
+    name = whole.lower()[:200] if looks_like_name and not _LIST_SEPARATORS.search(text.strip()) else None
     email = terms[0].lower() if len(terms) == 1 and "@" in terms[0] else None
     return Search(numbers=tuple(terms), email=email, name=name)
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import CsrfRefused, Forbidden, SessionEnded
-from ordertrail.http.staff import clear_session_cookie, current_session, require_csrf
+from ordertrail.http.staff import SESSION_COOKIE, clear_session_cookie, current_session, require_csrf
 from ordertrail.services.staff.sessions import StaffSession
 from ordertrail.web.deps import render
 
@@ -31,7 +31,7 @@ async def signed_in(request: Request) -> StaffSession | Response:
     except SessionEnded:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(f"{PREFIX}/login?next={quote(target, safe='')}", status_code=303)
-        if request.cookies.get("ot_session") is not None:
+        if request.cookies.get(SESSION_COOKIE) is not None:
             clear_session_cookie(response, request)
         return response
 

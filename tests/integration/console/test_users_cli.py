@@ -1,0 +1,105 @@
+"""`ordertrail users` as a person runs it (real processes, real store): create prints the invitation URL alone on
+the last line, list shows the state, reset voids the password and the old link, disable ends sessions, and bad
+input is one line on stderr with exit code 1, changing nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ordertrail.app import create_app
+from ordertrail.settings import Settings
+from tests.conftest import BIN
+from tests.support.staff import FAST_HASHING, choose_password, path_of, sign_in
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", public_base_url="https://console.example", **FAST_HASHING)
+
+
+@pytest.fixture
+def cli(settings: Settings) -> Callable[..., subprocess.CompletedProcess[str]]:
+    env = {
+        **os.environ,
+        "ORDERTRAIL_DATA_DIR": str(settings.data_dir),
+        "ORDERTRAIL_PUBLIC_BASE_URL": settings.public_base_url,
+        "ORDERTRAIL_PASSWORD_TIME_COST": "1",
+        "ORDERTRAIL_PASSWORD_MEMORY_KIB": "256",
+        "COLUMNS": "200",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, timeout=120)
+
+    return run
+
+
+@pytest.fixture
+def web(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        yield client
+
+
+def test_create_list_reset_and_disable(cli: Callable[..., subprocess.CompletedProcess[str]], web: TestClient) -> None:
+    assert cli("merchants", "create", "Shop A").returncode == 0
+    created = cli("users", "create", "--email", " Ops@Example.COM ", "--role", "operations", "--merchant", "Shop A")
+    assert created.returncode == 0, created.stderr
+    url = created.stdout.strip().splitlines()[-1]
+    assert url.startswith("https://console.example/console/invitation/") and " " not in url
+    assert "ops@example.com (operations)" in created.stdout
+    listed = cli("users", "list").stdout
+    assert "ops@example.com" in listed and "invited" in listed and "Shop A" in listed
+
+    assert choose_password(web, url).status_code == 303
+    assert sign_in(web, "ops@example.com").status_code == 303
+    assert "active" in cli("users", "list").stdout
+
+    reset = cli("users", "reset", "OPS@example.com")
+    assert reset.returncode == 0, reset.stderr
+    new_url = reset.stdout.strip().splitlines()[-1]
+    assert new_url != url and new_url.startswith("https://console.example/console/invitation/")
+    assert web.get("/console", follow_redirects=False).status_code == 303  # the session ended
+    assert sign_in(web, "ops@example.com").status_code == 401  # the old password no longer works
+    assert web.get(path_of(url)).status_code == 404  # nor the old link
+    assert choose_password(web, new_url, "another long secret phrase").status_code == 303
+    assert sign_in(web, "ops@example.com", "another long secret phrase").status_code == 303
+
+    assert cli("users", "disable", "ops@example.com").returncode == 0
+    assert web.get("/console", follow_redirects=False).status_code == 303
+    assert "disabled" in cli("users", "list").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--email", "not-an-email", "--role", "viewer", "--merchant", "Shop A"), "not an email"),
+        (("--email", "a@example.com", "--role", "operations"), "needs at least one merchant"),
+        (
+            ("--email", "a@example.com", "--role", "merchant", "--merchant", "Shop A", "--merchant", "Shop B"),
+            "exactly one",
+        ),
+        (("--email", "a@example.com", "--role", "admin", "--merchant", "Shop A"), "every merchant"),
+        (("--email", "a@example.com", "--role", "viewer", "--merchant", "Nowhere"), "No merchant 'Nowhere'"),
+        (("--email", "taken@example.com", "--role", "viewer", "--merchant", "Shop A"), "already exists"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    cli: Callable[..., subprocess.CompletedProcess[str]], args: tuple[str, ...], message: str
+) -> None:
+    assert cli("merchants", "create", "Shop A").returncode == 0
+    assert cli("merchants", "create", "Shop B").returncode == 0
+    assert (
+        cli("users", "create", "--email", "taken@example.com", "--role", "viewer", "--merchant", "Shop A").returncode
+        == 0
+    )
+    before = cli("users", "list").stdout
+    result = cli("users", "create", *args)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert cli("users", "list").stdout == before
+    assert cli("users", "disable", "nobody@example.com").returncode == 1

@@ -297,7 +297,12 @@ def _start_server_once(
         except httpx.HTTPError:
             return False
 
-    wait_for(healthy, timeout=30, what="server start")
+    try:
+        # Generous: several processes cold-starting on a machine busy with other suites can take a while.
+        wait_for(healthy, timeout=90, what="server start")
+    except AssertionError:
+        server.stop()  # never leave a server behind (with --workers it would restart its children for ever)
+        raise
     return server
 
 

@@ -175,3 +175,26 @@ def test_the_order_lockout_evaluates_exactly_five_of_60_parallel_guesses(deploym
         with client_from(deployment, f"127.0.3.{trial + 1}") as http:
             data = {"order_number": body["order_number"], "verifier": body["customer"]["email"]}
             assert http.post("/track/order", data=data).status_code == 303
+
+
+def test_a_named_proxy_is_believed_and_nobody_else(tmp_path: Path) -> None:
+    # ORDERTRAIL_FORWARDED_ALLOW_IPS names the proxy (here 127.0.0.5): its X-Forwarded-For is the client address;
+    # the same header from any other peer is ignored.
+    env = {"ORDERTRAIL_FORWARDED_ALLOW_IPS": "127.0.0.5", "ORDERTRAIL_PUBLIC_RATE_LIMIT": "3 per 10 minutes"}
+    server = start_server(tmp_path / "data", extra_env=env)
+    try:
+        deployment = Deployment("proxy", server, "")
+
+        def statuses(source: str) -> list[int]:
+            with client_from(deployment, source) as http:
+                return [
+                    http.get(
+                        "/api/v1/tracking/OT0000000000X", headers={"X-Forwarded-For": f"198.51.100.{i}"}
+                    ).status_code
+                    for i in range(1, 7)
+                ]
+
+        assert statuses("127.0.0.5") == [404] * 6  # six customers behind the proxy, one request each
+        assert statuses("127.0.0.6") == [404] * 3 + [429] * 3  # one client, whatever it writes in the header
+    finally:
+        server.stop()

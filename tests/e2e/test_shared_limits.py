@@ -164,7 +164,8 @@ def parallel_wrong_guesses(deployment: Deployment, order_number: str, source: st
 
 
 def test_the_order_lockout_evaluates_exactly_five_of_60_parallel_guesses(deployment: Deployment) -> None:
-    for trial in range(10):
+    # Ten trials where the race was seen (PostgreSQL: 7, 10 and 10 evaluations before); three on the others.
+    for trial in range(10 if deployment.name == "postgresql-store" else 3):
         body = order_body()
         with client_from(deployment, "127.0.1.1") as http:
             assert http.post("/api/v1/orders", json=body, headers=auth(deployment.merchant)).status_code == 201

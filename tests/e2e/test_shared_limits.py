@@ -132,13 +132,14 @@ def test_300_stream_attempts_hold_the_cap_across_both_processes(deployment: Depl
     assert placed.status_code == 201, placed.text
     path = f"/api/v1/tracking/{placed.json()['parcels'][0]['tracking_number']}/events"
     lock = threading.Lock()
-    with ExitStack() as open_streams:
+    # One client, no kept-alive connections: every attempt is a new connection (either process), and admitted
+    # streams hold theirs until the end of the block.
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=0)
+    with client_from(deployment, "127.0.0.3", limits=limits) as http, ExitStack() as open_streams:
 
         def attempt(_: int) -> int:
-            http = client_from(deployment, "127.0.0.3")
             response = http.send(http.build_request("GET", path), stream=True)
-            with lock:  # admitted streams stay open until the end of the block
-                open_streams.callback(http.close)
+            with lock:
                 open_streams.callback(response.close)
             if response.status_code != 200:
                 response.read()
@@ -152,15 +153,17 @@ def test_300_stream_attempts_hold_the_cap_across_both_processes(deployment: Depl
 def parallel_wrong_guesses(deployment: Deployment, order_number: str, source: str, count: int) -> Counter[int]:
     """``count`` wrong verifiers for one order, all sent at the same moment, each on a connection of its own."""
     go = threading.Barrier(count)
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)  # a new connection each
 
-    def guess(i: int) -> int:
-        with client_from(deployment, source) as http:
+    with client_from(deployment, source, limits=limits) as http:
+
+        def guess(i: int) -> int:
             go.wait()
             data = {"order_number": order_number, "verifier": f"guess{i}@example.com"}
             return int(http.post("/track/order", data=data).status_code)
 
-    with ThreadPoolExecutor(count) as pool:
-        return Counter(pool.map(guess, range(count)))
+        with ThreadPoolExecutor(count) as pool:
+            return Counter(pool.map(guess, range(count)))
 
 
 def test_the_order_lockout_evaluates_exactly_five_of_60_parallel_guesses(deployment: Deployment) -> None:

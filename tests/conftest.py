@@ -298,9 +298,10 @@ def _start_server_once(
             return False
 
     try:
-        wait_for(healthy, timeout=60, what="server start")  # imports and migrations take a while on a busy machine
+        # Generous: several processes cold-starting on a machine busy with other suites can take a while.
+        wait_for(healthy, timeout=90, what="server start")
     except BaseException:
-        server.stop(kill=True)  # a server that never answered must not outlive the test (and hold its port and store)
+        server.stop(kill=True)  # never leave a server behind (with --workers it would restart its children for ever)
         raise
     return server
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ordertrail.domain.notifying.retries import DEFAULT_SCHEDULE, parse_schedule
@@ -85,13 +85,6 @@ class Settings(BaseSettings):
         description="Wrong tries per order from all addresses together in 15 minutes (a ceiling against many "
         "addresses guessing one order; reaching it locks the order for its customer too).",
     )
-    limit_backend: Literal["auto", "memory", "store", "redis"] = Field(
-        "auto",
-        description="Where the counters of rate limits, lockouts and stream caps live: 'redis' (every process on "
-        "every machine; needs ORDERTRAIL_REDIS_URL), 'store' (the limit_counter table: every process on the "
-        "store), 'memory' (this process only). 'auto': redis when ORDERTRAIL_REDIS_URL is set, else the store on "
-        "PostgreSQL or with `serve --workers N`, else memory.",
-    )
     secret_key: SecretStr | None = Field(
         None,
         description="Signs links (order views, unsubscribe). Unset: generated once and kept in data_dir/secret_key;"
@@ -119,6 +112,13 @@ class Settings(BaseSettings):
         description="redis://HOST:PORT/DB: live updates reach streams on every API process through Redis pub/sub. "
         "Unset: in-process only (one server process). Never on the write path: while Redis is down, streams "
         "read the store instead.",
+    )
+    limit_backend: Literal["auto", "memory", "store", "redis"] = Field(
+        "auto",
+        description="Where the counters of rate limits, lockouts and stream caps live: 'redis' (every process on "
+        "every machine; needs ORDERTRAIL_REDIS_URL), 'store' (the limit_counter table: every process on the "
+        "store), 'memory' (this process only). 'auto': redis when ORDERTRAIL_REDIS_URL is set, else the store on "
+        "PostgreSQL or with `serve --workers N`, else memory.",
     )
     live_poll_s: float = Field(
         1.0, gt=0, le=30, description="While Redis is unreachable, how often open streams read the store."
@@ -279,14 +279,16 @@ class Settings(BaseSettings):
                 raise ValueError("must be like '120/minute' or '0'") from error
         return value.strip()
 
-    @model_validator(mode="after")
-    def _redis_limits_need_redis(self) -> Settings:
-        if self.limit_backend == "redis" and self.redis_url is None:
+    @field_validator("limit_backend")
+    @classmethod
+    def _redis_limits_need_redis(cls, value: str, info: ValidationInfo) -> str:
+        # redis_url is declared before limit_backend, so it has been read (and checked) already.
+        if value == "redis" and info.data.get("redis_url") is None:
             raise ValueError(
-                "ORDERTRAIL_LIMIT_BACKEND=redis needs ORDERTRAIL_REDIS_URL (the Redis server that holds the counters);"
-                " set it, or use 'store' or 'auto'"
+                "'redis' needs ORDERTRAIL_REDIS_URL (the Redis server that holds the counters): set it, or use "
+                "'store' (several processes on one store) or 'auto'"
             )
-        return self
+        return value
 
     @property
     def resolved_limit_backend(self) -> Literal["memory", "store", "redis"]:

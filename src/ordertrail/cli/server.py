@@ -77,6 +77,9 @@ def serve(
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=10,
+        # With --workers, a process not ready within this is killed and started again: on a busy machine a cold
+        # start (imports, the store's schema check) can take longer than uvicorn's 5 s, and then never succeeds.
+        timeout_worker_healthcheck=60,
         # X-Forwarded-For is believed only from the proxies ORDERTRAIL_FORWARDED_ALLOW_IPS names (none by default):
         # from anyone else it is a client choosing its own address, and its own rate-limit budget.
         proxy_headers=bool(settings.forwarded_allow_ips.strip()),

@@ -118,3 +118,20 @@ def test_stream_slots_are_a_gauge_per_address() -> None:
             await slots.acquire("a")
 
     asyncio.run(main())
+
+
+def test_a_redis_limit_backend_without_redis_is_refused_with_the_setting_named() -> None:
+    from pydantic import ValidationError
+
+    from ordertrail.settings import Settings
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(limit_backend="redis")
+    (problem,) = refused.value.errors()
+    assert problem["loc"] == ("limit_backend",) and "needs ORDERTRAIL_REDIS_URL" in problem["msg"]
+    assert Settings(limit_backend="redis", redis_url="redis://127.0.0.1:6379/0").limits.backend == "redis"
+    # 'auto': Redis when configured, else the store when several processes share it, else memory.
+    assert Settings(redis_url="redis://127.0.0.1:6379/0").limits.backend == "redis"
+    assert Settings(live_poll_always=True).limits.backend == "store"
+    assert Settings(database_url="postgresql://db/x").limits.backend == "store"
+    assert Settings().limits.backend == "memory"

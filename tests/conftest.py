@@ -297,7 +297,12 @@ def _start_server_once(
         except httpx.HTTPError:
             return False
 
-    wait_for(healthy, timeout=30, what="server start")
+    try:
+        wait_for(healthy, timeout=30, what="server start")
+    except AssertionError:
+        # A server slow to start would otherwise outlive the test (with --workers, respawning children).
+        server.stop()
+        raise
     return server
 
 

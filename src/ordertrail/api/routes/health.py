@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.domain.errors import StoreFull
 from ordertrail.http.deps import ServicesDep, json_response, runtime_of
-from ordertrail.http.problems import problem
+from ordertrail.http.problems import error_type, problem
 from ordertrail.storage.database import ping, write_problem
 from ordertrail.storage.failures import RETRY_AFTER_S
 
-STORE_FULL_TYPE = "urn:ordertrail:error:store-full"
+STORE_FULL_TYPE = error_type(StoreFull(RETRY_AFTER_S))  # the type a refused write carries, too
 
 router = APIRouter(tags=["health"])
 

@@ -51,6 +51,7 @@ def cluster(tmp_path: Path, postgres_url: str, redis_server: RedisServer) -> Ite
         "ORDERTRAIL_REDIS_URL": redis_server.url,
         "ORDERTRAIL_WORKER_IN_PROCESS": "false",  # deliveries are the worker process's job
         "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true",
+        "ORDERTRAIL_WEBHOOK_PORTS": "*",
         "ORDERTRAIL_SSE_KEEPALIVE_S": "1",
         "ORDERTRAIL_PUBLIC_RATE_LIMIT": "0",
         "ORDERTRAIL_SECRET_KEY": "one-key-for-every-process",

@@ -27,7 +27,11 @@ def start_worker(server: ServerProcess, log: Path) -> subprocess.Popen[bytes]:
 def test_sigkilled_worker_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:
     server = start_server(
         tmp_path / "data",
-        extra_env={"ORDERTRAIL_WORKER_IN_PROCESS": "false", "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true"},
+        extra_env={
+            "ORDERTRAIL_WORKER_IN_PROCESS": "false",
+            "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true",
+            "ORDERTRAIL_WEBHOOK_PORTS": "*",
+        },
     )
     workers: list[subprocess.Popen[bytes]] = []
     try:

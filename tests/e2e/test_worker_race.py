@@ -25,7 +25,11 @@ def test_two_workers_deliver_each_of_1000_webhooks_exactly_once(
     server = start_server(
         tmp_path / "data",
         database_url=postgres_url,
-        extra_env={"ORDERTRAIL_WORKER_IN_PROCESS": "false", "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true"},
+        extra_env={
+            "ORDERTRAIL_WORKER_IN_PROCESS": "false",
+            "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true",
+            "ORDERTRAIL_WEBHOOK_PORTS": "*",
+        },
     )
     workers = []
     try:

@@ -72,6 +72,7 @@ def settings(tmp_path: Path, mailbox: tuple[FlakyMailbox, int]) -> Settings:
         public_base_url="https://track.example.com",
         smtp_url=f"smtp://127.0.0.1:{mailbox[1]}",
         webhook_allow_private=True,
+        webhook_ports="*",  # the receiver listens on a port of its own
         webhook_retry_delays="300ms,300ms,300ms",
         worker_poll_seconds=0.05,
         eta_sweep_seconds=3600,

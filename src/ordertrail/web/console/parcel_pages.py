@@ -21,6 +21,7 @@ from ordertrail.domain.errors import Forbidden, InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS, Status
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.console.readers import Reader, visible_merchants
+from ordertrail.services.staff.sessions import StaffSession
 from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in
 from ordertrail.web.deps import ServicesDep, client_address
 
@@ -59,15 +60,23 @@ def _link(params: dict[str, list[str]], **changes: str | None) -> str:
     return urlencode([(k, v) for k, values in merged.items() for v in values])
 
 
-@router.get("")
-async def overview_page(request: Request, services: ServicesDep) -> Response:
+async def _staff_reader(request: Request) -> tuple[StaffSession, Reader] | Response:
+    """The signed-in person and what they may read, or the page to answer instead (sign-in, or refused)."""
     session = await signed_in(request)
     if isinstance(session, Response):
         return session
     try:
-        reader = Reader.of_staff(session.user, client_address(request))
+        return session, Reader.of_staff(session.user, client_address(request))
     except Forbidden as error:
         return forbidden(session, error)
+
+
+@router.get("")
+async def overview_page(request: Request, services: ServicesDep) -> Response:
+    signed = await _staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
     counts = await parcel_list.overview(services, reader)
     statuses = [(s.value, STATUS_LABELS[s], counts.get(s.value, 0)) for s in Status]
     return page(
@@ -85,13 +94,10 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
 
 @router.get("/parcels")
 async def parcels_page(request: Request, services: ServicesDep) -> Response:
-    session = await signed_in(request)
-    if isinstance(session, Response):
-        return session
-    try:
-        reader = Reader.of_staff(session.user, client_address(request))
-    except Forbidden as error:
-        return forbidden(session, error)
+    signed = await _staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
     params = _filter_params(request)
     merchants = await visible_merchants(services, reader)
     context: dict[str, Any] = {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from ordertrail.api.schemas.common import Instant, plain
 from ordertrail.domain.console.filters import aware
 from ordertrail.domain.staff.audit import Action, AuditEntry
 from ordertrail.http.deps import ServicesDep, json_response
@@ -37,11 +37,11 @@ async def audit_log(
     reader: ReaderDep,
     services: ServicesDep,
     action: Action | None = None,
-    actor: Annotated[str | None, Query(max_length=320, description="A staff email or key name")] = None,
-    tracking_number: Annotated[str | None, Query(max_length=16)] = None,
-    order_number: Annotated[str | None, Query(max_length=100)] = None,
-    after: datetime | None = None,
-    before: datetime | None = None,
+    actor: Annotated[str | None, Query(max_length=320, description="A staff email or key name"), plain] = None,
+    tracking_number: Annotated[str | None, Query(max_length=16), plain] = None,
+    order_number: Annotated[str | None, Query(max_length=100), plain] = None,
+    after: Annotated[Instant | None, Query(description="RFC 3339 with an offset, from 2000-01-01")] = None,
+    before: Annotated[Instant | None, Query(description="RFC 3339 with an offset, from 2000-01-01")] = None,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:

@@ -82,7 +82,7 @@ async def decode(request: Request, _: ScannerDep, settings: SettingsDep) -> Resp
     if media_type not in FRAME_TYPES:
         raise UnsupportedMediaType("Send the frame as image/jpeg or image/png.", field="content-type")
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > settings.decode_max_bytes:
+    if length is not None and length.isascii() and length.isdigit() and int(length) > settings.decode_max_bytes:
         raise PayloadTooLarge(f"A frame is at most {settings.decode_max_bytes} bytes.")
     data = bytearray()
     async for chunk in request.stream():

@@ -112,7 +112,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         value = _one(params, "limit")
         if value is None:
             return default_limit
-        if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
             raise InvalidInput(f"limit is a whole number from 1 to {MAX_LIMIT}.", field="limit")
         return int(value)
 

@@ -55,7 +55,7 @@ def parse_retry_after(value: str | None, *, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also says yes to '²', which int() refuses
         return timedelta(seconds=int(value))
     try:
         when = parsedate_to_datetime(value)

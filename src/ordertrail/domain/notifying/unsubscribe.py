@@ -97,6 +97,6 @@ def _read_legacy_token(key: bytes, token: str) -> Unsubscription | None:
         merchant, _, email = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    if not merchant.isdigit() or "@" not in email:
+    if not (merchant.isascii() and merchant.isdigit()) or "@" not in email:
         return None
     return Unsubscription(int(merchant), email)

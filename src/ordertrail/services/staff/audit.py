@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import Forbidden, InvalidInput
+from ordertrail.domain.inputs import ascii_digits
 from ordertrail.domain.staff.audit import AuditEntry
 from ordertrail.domain.staff.roles import Permission, StaffUser
 from ordertrail.services.ports import Ports
@@ -42,9 +43,10 @@ def visible_query(query: AuditQuery, *, user: StaffUser | None = None, key: Prin
 async def read_log(services: Ports, query: AuditQuery, *, cursor: str | None, limit: int) -> AuditPage:
     before_id = None
     if cursor is not None:
-        if not (cursor.startswith("a") and cursor[1:].isdigit() and len(cursor) <= 20):
+        found = ascii_digits(cursor[1:]) if cursor.startswith("a") else None
+        if found is None:
             raise InvalidInput("The cursor is not one this list returned.", field="cursor")
-        before_id = int(cursor[1:])
+        before_id = found
 
     def read(connection: Connection) -> AuditPage:
         found = audit_store.entries(connection, query, before_id=before_id, limit=limit + 1)

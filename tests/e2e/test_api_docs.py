@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Route, expect
 from tests.conftest import ServerProcess, start_server
 from tests.support.browser import page_problems, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
 # The viewers are megabytes of script: on a loaded machine rendering takes longer than expect's 5 s default.
 RENDERED = 30_000
 

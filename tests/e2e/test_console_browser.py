@@ -21,7 +21,7 @@ from tests.conftest import ServerProcess, auth, order_body, scan_body, start_ser
 from tests.support.browser import page_problems, screenshot
 from tests.support.staff import PASSWORD, csrf_of, path_of
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
 
 FAST_HASHING = {"ORDERTRAIL_PASSWORD_TIME_COST": "1", "ORDERTRAIL_PASSWORD_MEMORY_KIB": "1024"}
 

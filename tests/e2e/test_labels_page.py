@@ -17,7 +17,7 @@ from tests.conftest import ROOT, ServerProcess, auth, order_body, start_server
 from tests.integration.labels_fixtures import decode, pdf_info, rasterize
 from tests.support.browser import page_problems
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
 
 A6_POINTS = (297.638, 419.528)
 KEY_STORE = "ordertrail.labels.key"

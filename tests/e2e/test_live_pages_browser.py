@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import auth, order_body, scan_body, start_server
 from tests.support.browser import page_problems, screenshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.store_independent]
 
 LIVE_WITHIN_MS = 2000
 

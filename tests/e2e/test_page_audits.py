@@ -4,7 +4,6 @@ the HTML the server sends."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,9 +20,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
     # The pages are the same whichever store is under them: checked once, in the SQLite pass of scripts/test.
-    pytest.mark.skipif(
-        os.environ.get("ORDERTRAIL_TEST_DATABASE_URL") is not None, reason="store-independent: SQLite pass only"
-    ),
+    pytest.mark.store_independent,
 ]
 
 WIDTHS = (320, 375, 1280)

@@ -21,7 +21,7 @@ from ordertrail.domain.tracking import tracking_number as tn
 from tests.conftest import ROOT, ServerProcess, auth, order_body, scan_body, start_server
 from tests.support.browser import launch, page_problems
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
 
 TIMEZONE = "Asia/Kolkata"  # +05:30: an offset that cannot be confused with UTC or a whole-hour zone
 OFFSET = "+05:30"

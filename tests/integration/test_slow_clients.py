@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ServerProcess, auth, start_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.store_independent]
 
 DEADLINE_S = 1.0
 # How long the test waits for a connection to be closed: far more than the deadline, far less than the slow

@@ -56,7 +56,13 @@ def _server(tmp: Path, *, database_url: str | None, redis_url: str | None) -> De
 
 @pytest.fixture(
     scope="module",
-    params=["sqlite-store", "sqlite-redis", pytest.param("postgresql-store", marks=pytest.mark.postgres)],
+    # Each deployment names its store, so each runs once: the SQLite ones in the SQLite pass of scripts/test, the
+    # PostgreSQL one in the PostgreSQL pass.
+    params=[
+        pytest.param("sqlite-store", marks=pytest.mark.store_independent),
+        pytest.param("sqlite-redis", marks=pytest.mark.store_independent),
+        pytest.param("postgresql-store", marks=pytest.mark.postgres),
+    ],
 )
 def deployment(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None

@@ -49,8 +49,12 @@ def _server(tmp: Path, *, database_url: str | None, redis_url: str | None) -> De
     if redis_url is not None:
         env["ORDERTRAIL_REDIS_URL"] = redis_url
     server = start_server(tmp / "data", args=("--workers", "2"), database_url=database_url, extra_env=env)
-    assert server.cli("merchants", "create", "Limit Shop").returncode == 0
-    made = server.cli("keys", "create", "--role", "merchant", "--name", "shop", "--merchant", "Limit Shop")
+    try:
+        assert server.cli("merchants", "create", "Limit Shop").returncode == 0
+        made = server.cli("keys", "create", "--role", "merchant", "--name", "shop", "--merchant", "Limit Shop")
+    except BaseException:
+        server.stop()  # not left running (and its log open) when the deployment cannot be set up
+        raise
     return Deployment("", server, made.stdout.strip().splitlines()[-1])
 
 

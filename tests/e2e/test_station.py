@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
@@ -35,7 +36,9 @@ class Shop:
         assert server.cli("merchants", "create", "Station Shop").returncode == 0
         self.merchant = self._key("create", "--role", "merchant", "--name", "shop", "--merchant", "Station Shop")
         self.scanner = self._key("create", "--role", "scanner", "--name", "setup")
-        self.http = server.http()
+        # The module's client sits idle while the browser works; a server may close an idle kept-alive connection
+        # just as a client reuses it (a race HTTP allows): a connection per request keeps that out of these tests.
+        self.http = httpx.Client(base_url=server.base_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
 
     def _key(self, *args: str) -> str:
         result = self.server.cli("keys", *args)

@@ -36,7 +36,8 @@ from ordertrail.services.staff.context import StaffRules
 from ordertrail.services.tracking.cache import TrackingCache
 from ordertrail.services.tracking.live import publisher
 from ordertrail.services.tracking.public_context import PublicContext
-from ordertrail.settings import LimitSettings, LiveSettings, Settings, StaffSettings
+from ordertrail.setting_groups import LimitSettings, LiveSettings, StaffSettings
+from ordertrail.settings import Settings
 from ordertrail.storage.database import Database, open_database
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.schema import require_current_schema

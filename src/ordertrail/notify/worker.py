@@ -30,7 +30,7 @@ from ordertrail.notify.webhooks import WebhookSender
 from ordertrail.services.context import Services
 from ordertrail.services.notifying import delivery
 from ordertrail.services.notifying.delivery import Disable
-from ordertrail.settings import NotifySettings
+from ordertrail.setting_groups import NotifySettings
 
 log = logging.getLogger("ordertrail.worker")
 

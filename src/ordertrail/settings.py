@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         20.0, gt=0, le=3600, description="Seconds a client has to send a request's body once its headers are in."
     )
+    keepalive_s: float = Field(
+        75.0,
+        gt=0,
+        le=3600,
+        description="Seconds `ordertrail serve` keeps an idle connection open for the client's next request. Keep it "
+        "longer than the idle timeout of the proxy or client pool in front (nginx upstream keepalive: 60 s): a "
+        "server that closes first races the proxy's next request on that connection, and the proxy answers 502.",
+    )
     ingest_gather_ms: float = Field(
         1.0,
         ge=0,
@@ -342,6 +350,7 @@ class Settings(BaseSettings):
             max_body_bytes=self.max_body_bytes,
             header_timeout_s=self.header_timeout_s,
             body_timeout_s=self.body_timeout_s,
+            keepalive_s=self.keepalive_s,
             ingest_gather_s=self.ingest_gather_ms / 1000,
             hot_paths=self.hot_paths,
             decode_max_bytes=self.decode_max_bytes,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -126,3 +127,36 @@ def test_a_kept_alive_connection_gets_a_fresh_header_deadline_per_request(deadli
             time.sleep(DEADLINE_S / 4)  # the client's pace between requests, not a wait for the server
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost:")  # then one request stalls in its headers
         assert_408(answers.read(), "headers")  # everything up to the close
+
+
+
+def read_healthz(answers: IO[bytes]) -> None:
+    """One /healthz answer off a kept-alive connection: status line, headers, and a body of Content-Length."""
+    assert answers.readline().startswith(b"HTTP/1.1 200")
+    length = 0
+    while (line := answers.readline()) != b"\r\n":
+        name, _, value = line.decode().partition(":")
+        length = int(value) if name.lower() == "content-length" else length
+    assert json.loads(answers.read(length)) == {"status": "ok"}
+
+
+def test_an_idle_kept_alive_connection_outlives_the_header_deadline_until_the_keepalive(tmp_path: Path) -> None:
+    # The header deadline is for a request in progress, not for the quiet between requests: a proxy's pooled
+    # connection that waits longer than it must still be usable, and is closed only after ORDERTRAIL_KEEPALIVE_S.
+    quiet_s = 5.5  # longer than the header deadline, and than uvicorn's own default keep-alive (5 s)
+    keepalive_s = 6.5
+    env = {"ORDERTRAIL_HEADER_TIMEOUT_S": str(DEADLINE_S), "ORDERTRAIL_KEEPALIVE_S": str(keepalive_s)}
+    server = start_server(tmp_path / "server-data", extra_env=env)
+    try:
+        sock = connect(server)
+        with sock, sock.makefile("rb") as answers:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_healthz(answers)
+            time.sleep(quiet_s)  # the client's pace between requests, not a wait for the server
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_healthz(answers)  # still open
+            idle_from = time.monotonic()
+            assert answers.read() == b""  # then, left idle, the server closes it
+            assert time.monotonic() - idle_from >= keepalive_s * 0.9
+    finally:
+        server.stop()

@@ -74,6 +74,7 @@ def serve(
         http=deadline_protocol(  # type: ignore[arg-type]
             header_timeout_s=settings.http.header_timeout_s, body_timeout_s=settings.http.body_timeout_s
         ),
+        timeout_keep_alive=settings.http.keepalive_s,  # uvicorn's 5 s is shorter than proxies' pools
         access_log=access_log,
         log_level="info",
         timeout_graceful_shutdown=10,

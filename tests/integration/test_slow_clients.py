@@ -129,7 +129,6 @@ def test_a_kept_alive_connection_gets_a_fresh_header_deadline_per_request(deadli
         assert_408(answers.read(), "headers")  # everything up to the close
 
 
-
 def read_healthz(answers: IO[bytes]) -> None:
     """One /healthz answer off a kept-alive connection: status line, headers, and a body of Content-Length."""
     assert answers.readline().startswith(b"HTTP/1.1 200")

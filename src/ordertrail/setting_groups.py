@@ -48,7 +48,7 @@ class HttpSettings:
     max_body_bytes: int
     header_timeout_s: float
     body_timeout_s: float
-    keepalive_s: float
+    keepalive_s: int  # whole seconds: uvicorn's timeout_keep_alive
     ingest_gather_s: float
     hot_paths: bool
     decode_max_bytes: int

@@ -65,9 +65,9 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         20.0, gt=0, le=3600, description="Seconds a client has to send a request's body once its headers are in."
     )
-    keepalive_s: float = Field(
-        75.0,
-        gt=0,
+    keepalive_s: int = Field(
+        75,
+        ge=1,
         le=3600,
         description="Seconds `ordertrail serve` keeps an idle connection open for the client's next request. Keep it "
         "longer than the idle timeout of the proxy or client pool in front (nginx upstream keepalive: 60 s): a "

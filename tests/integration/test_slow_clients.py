@@ -143,7 +143,7 @@ def test_an_idle_kept_alive_connection_outlives_the_header_deadline_until_the_ke
     # The header deadline is for a request in progress, not for the quiet between requests: a proxy's pooled
     # connection that waits longer than it must still be usable, and is closed only after ORDERTRAIL_KEEPALIVE_S.
     quiet_s = 5.5  # longer than the header deadline, and than uvicorn's own default keep-alive (5 s)
-    keepalive_s = 6.5
+    keepalive_s = 7
     env = {"ORDERTRAIL_HEADER_TIMEOUT_S": str(DEADLINE_S), "ORDERTRAIL_KEEPALIVE_S": str(keepalive_s)}
     server = start_server(tmp_path / "server-data", extra_env=env)
     try:

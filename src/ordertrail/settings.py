@@ -331,96 +331,28 @@ class Settings(BaseSettings):
 
     @property
     def store(self) -> StoreSettings:
-        return StoreSettings(
-            url=self.resolved_database_url,
-            embedded=self.embedded,
-            data_dir=self.data_dir,
-            sqlite_synchronous=self.sqlite_synchronous,
-            sqlite_busy_timeout_ms=self.sqlite_busy_timeout_ms,
-        )
+        return StoreSettings.of(self)
 
     @property
     def http(self) -> HttpSettings:
-        return HttpSettings(
-            host=self.host,
-            port=self.port,
-            public_base_url=self.public_base_url,
-            forwarded_allow_ips=self.forwarded_allow_ips,
-            max_batch_scans=self.max_batch_scans,
-            max_body_bytes=self.max_body_bytes,
-            header_timeout_s=self.header_timeout_s,
-            body_timeout_s=self.body_timeout_s,
-            keepalive_s=self.keepalive_s,
-            ingest_gather_s=self.ingest_gather_ms / 1000,
-            hot_paths=self.hot_paths,
-            decode_max_bytes=self.decode_max_bytes,
-            pairing_max_failures=self.pairing_max_failures,
-            bench_baseline_routes=self.bench_baseline_routes,
-        )
+        return HttpSettings.of(self)
 
     @property
     def limits(self) -> LimitSettings:
-        return LimitSettings(
-            backend=self.resolved_limit_backend,
-            redis_url=self.redis_url,
-            public_rate_limit=self.public_rate_limit,
-            max_streams_per_address=self.max_streams_per_address,
-            pairing_max_failures=self.pairing_max_failures,
-            order_lookup_max_failures=self.order_lookup_max_failures,
-            order_lookup_max_failures_per_order=self.order_lookup_max_failures_per_order,
-        )
+        return LimitSettings.of(self)
 
     @property
     def live(self) -> LiveSettings:
-        return LiveSettings(
-            public_rate_limit=self.public_rate_limit,
-            max_streams_per_address=self.max_streams_per_address,
-            queue_size=self.live_queue_size,
-            keepalive_s=self.sse_keepalive_s,
-            retry_ms=self.sse_retry_ms,
-            order_view_ttl=timedelta(seconds=self.order_view_ttl_s),
-            redis_url=self.redis_url,
-            poll_s=self.live_poll_s,
-            poll_always=self.live_poll_always,
-        )
+        return LiveSettings.of(self)
 
     @property
     def notifying(self) -> NotifySettings:
-        return NotifySettings(
-            public_base_url=self.public_base_url,
-            smtp_url=self.smtp_url,
-            smtp_from=self.smtp_from,
-            retry_schedule=self.retry_schedule,
-            webhook_allow_private=self.webhook_allow_private,
-            webhook_ports=parse_ports(self.webhook_ports),
-            webhook_timeout_s=self.webhook_timeout_seconds,
-            worker_in_process=self.worker_in_process,
-            worker_concurrency=self.worker_concurrency,
-            worker_lease=timedelta(seconds=self.worker_lease_seconds),
-            worker_poll=timedelta(seconds=self.worker_poll_seconds),
-        )
+        return NotifySettings.of(self)
 
     @property
     def staff(self) -> StaffSettings:
-        return StaffSettings(
-            invitation_ttl=timedelta(hours=self.staff_invitation_hours),
-            session_idle=timedelta(minutes=self.staff_session_idle_minutes),
-            session_max=timedelta(hours=self.staff_session_max_hours),
-            lockout_failures=self.staff_lockout_failures,
-            lockout_window=timedelta(minutes=self.staff_lockout_minutes),
-            password_time_cost=self.password_time_cost,
-            password_memory_kib=self.password_memory_kib,
-            public_base_url=self.public_base_url,
-        )
+        return StaffSettings.of(self)
 
     @property
     def estimating(self) -> EstimateSettings:
-        return EstimateSettings(
-            enabled=self.estimates,
-            holidays=self.eta_holidays,
-            holidays_removed=self.eta_holidays_removed,
-            official_holidays=self.eta_official_holidays,
-            half_life_days=self.eta_half_life_days,
-            stalled_default=timedelta(hours=self.eta_stalled_default_hours),
-            sweep_seconds=self.eta_sweep_seconds,
-        )
+        return EstimateSettings.of(self)

@@ -111,24 +111,6 @@ def test_half_sent_requests_are_answered_408_and_closed(deadline_server: ServerP
     assert "Traceback" not in log and "unhandled error" not in log, log[-4000:]
 
 
-def test_a_kept_alive_connection_gets_a_fresh_header_deadline_per_request(deadline_server: ServerProcess) -> None:
-    sock = connect(deadline_server)
-    started = time.monotonic()
-    with sock, sock.makefile("rb") as answers:
-        # Requests spread over more than the deadline: each is quick, so none is cut off.
-        while time.monotonic() - started < 3 * DEADLINE_S:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert answers.readline().startswith(b"HTTP/1.1 200")
-            length = 0
-            while (line := answers.readline()) != b"\r\n":
-                name, _, value = line.decode().partition(":")
-                length = int(value) if name.lower() == "content-length" else length
-            assert json.loads(answers.read(length)) == {"status": "ok"}
-            time.sleep(DEADLINE_S / 4)  # the client's pace between requests, not a wait for the server
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost:")  # then one request stalls in its headers
-        assert_408(answers.read(), "headers")  # everything up to the close
-
-
 def read_healthz(answers: IO[bytes]) -> None:
     """One /healthz answer off a kept-alive connection: status line, headers, and a body of Content-Length."""
     assert answers.readline().startswith(b"HTTP/1.1 200")
@@ -137,6 +119,19 @@ def read_healthz(answers: IO[bytes]) -> None:
         name, _, value = line.decode().partition(":")
         length = int(value) if name.lower() == "content-length" else length
     assert json.loads(answers.read(length)) == {"status": "ok"}
+
+
+def test_a_kept_alive_connection_gets_a_fresh_header_deadline_per_request(deadline_server: ServerProcess) -> None:
+    sock = connect(deadline_server)
+    started = time.monotonic()
+    with sock, sock.makefile("rb") as answers:
+        # Requests spread over more than the deadline: each is quick, so none is cut off.
+        while time.monotonic() - started < 3 * DEADLINE_S:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_healthz(answers)
+            time.sleep(DEADLINE_S / 4)  # the client's pace between requests, not a wait for the server
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost:")  # then one request stalls in its headers
+        assert_408(answers.read(), "headers")  # everything up to the close
 
 
 def test_an_idle_kept_alive_connection_outlives_the_header_deadline_until_the_keepalive(tmp_path: Path) -> None:

@@ -18,13 +18,11 @@ from tests.conftest import BIN
 from tests.support.staff import FAST_HASHING, choose_password, path_of, sign_in
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", public_base_url="https://console.example", **FAST_HASHING)
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, public_base_url="https://console.example", **FAST_HASHING)
 
 
-@pytest.fixture
-def cli(settings: Settings) -> Callable[..., subprocess.CompletedProcess[str]]:
+def _cli(settings: Settings) -> Callable[..., subprocess.CompletedProcess[str]]:
     env = {
         **os.environ,
         "ORDERTRAIL_DATA_DIR": str(settings.data_dir),
@@ -38,6 +36,28 @@ def cli(settings: Settings) -> Callable[..., subprocess.CompletedProcess[str]]:
         return subprocess.run([str(BIN / "ordertrail"), *args], env=env, capture_output=True, text=True, timeout=120)
 
     return run
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return _settings(tmp_path / "data")
+
+
+@pytest.fixture
+def cli(settings: Settings) -> Callable[..., subprocess.CompletedProcess[str]]:
+    return _cli(settings)
+
+
+@pytest.fixture(scope="module")
+def shops_with_a_user(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Two shops and one user, made once: every bad-input case must leave exactly this store behind, so the cases
+    can share it (and a case that did change it would show in the next one's comparison too)."""
+    cli = _cli(_settings(tmp_path_factory.mktemp("users") / "data"))
+    assert cli("merchants", "create", "Shop A").returncode == 0
+    assert cli("merchants", "create", "Shop B").returncode == 0
+    taken = cli("users", "create", "--email", "taken@example.com", "--role", "viewer", "--merchant", "Shop A")
+    assert taken.returncode == 0, taken.stderr
+    return cli
 
 
 @pytest.fixture
@@ -90,16 +110,17 @@ def test_create_list_reset_and_disable(cli: Callable[..., subprocess.CompletedPr
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(
-    cli: Callable[..., subprocess.CompletedProcess[str]], args: tuple[str, ...], message: str
+    shops_with_a_user: Callable[..., subprocess.CompletedProcess[str]], args: tuple[str, ...], message: str
 ) -> None:
-    assert cli("merchants", "create", "Shop A").returncode == 0
-    assert cli("merchants", "create", "Shop B").returncode == 0
-    assert (
-        cli("users", "create", "--email", "taken@example.com", "--role", "viewer", "--merchant", "Shop A").returncode
-        == 0
-    )
+    cli = shops_with_a_user
     before = cli("users", "list").stdout
+    assert "taken@example.com" in before
     result = cli("users", "create", *args)
     assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert cli("users", "list").stdout == before
-    assert cli("users", "disable", "nobody@example.com").returncode == 1
+
+
+def test_disabling_an_unknown_user_is_an_error(cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
+    result = cli("users", "disable", "nobody@example.com")
+    assert result.returncode == 1 and "nobody@example.com" in result.stderr, result.stderr

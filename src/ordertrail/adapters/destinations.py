@@ -18,6 +18,13 @@ from ordertrail.domain.notifying.addresses import WEB_PORTS, IPAddress, port_ref
 
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
+# Appended to a refusal that a setting would lift, so a developer pointing webhooks at a local receiver learns
+# the switch from the error itself (the settings are named as deploy.md documents them).
+PRIVATE_HINT = (
+    " For a receiver on your own machine or network (development), set ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE=true."
+)
+PORTS_HINT = " Other ports can be allowed with ORDERTRAIL_WEBHOOK_PORTS (e.g. 443,8443)."
+
 
 async def system_resolver(host: str, port: int) -> list[IPAddress]:
     """Every address ``host`` resolves to (A and AAAA)."""
@@ -68,7 +75,8 @@ async def check_destination(
     scheme, host, port = parse_url(url)
     why_port = port_refusal(port, allowed=ports)
     if why_port is not None:
-        raise UnsafeWebhookUrl(f"Webhooks may not be sent to {host}: {why_port}.", field="url")
+        hint = PORTS_HINT if port_refusal(port, allowed=None) is None else ""
+        raise UnsafeWebhookUrl(f"Webhooks may not be sent to {host}: {why_port}.{hint}", field="url")
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
@@ -82,7 +90,9 @@ async def check_destination(
         why = refusal(address, allow_private=allow_private)
         if why is not None:
             shown = host if str(address) == host else f"{host} ({address})"
-            raise UnsafeWebhookUrl(f"Webhooks may not be sent to {shown}: it is {why}.", field="url")
+            lifted = not allow_private and refusal(address, allow_private=True) is None
+            hint = PRIVATE_HINT if lifted else ""
+            raise UnsafeWebhookUrl(f"Webhooks may not be sent to {shown}: it is {why}.{hint}", field="url")
     return Destination(url=url, scheme=scheme, host=host, port=port, address=addresses[0])
 
 

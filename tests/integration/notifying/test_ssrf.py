@@ -57,6 +57,9 @@ def test_registration_refuses_internal_urls(
     problem = response.json()
     assert problem["errors"][0]["field"] == "url"
     assert why in problem["detail"]
+    # Only a refusal the setting would lift names it: metadata and link-local stay refused whatever it says.
+    assert ("ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE" in problem["detail"]) == (why in ("loopback", "private"))
+    assert ("ORDERTRAIL_WEBHOOK_PORTS" in problem["detail"]) == why.startswith("port ")
 
 
 TRANSITION_FORMS_AND_PORTS = [

@@ -253,3 +253,50 @@ def test_endpoints_belong_to_their_merchant(
     assert client.get("/api/v1/webhook-endpoints", headers=auth(scanner)).status_code == 403
     assert client.delete(f"/api/v1/webhook-endpoints/{endpoint['id']}", headers=auth(merchant_key)).status_code == 204
     assert client.get(f"/api/v1/webhook-endpoints/{endpoint['id']}", headers=auth(merchant_key)).status_code == 404
+
+
+def test_a_test_event_reaches_the_endpoint_signed_whatever_it_subscribes_to(
+    client: TestClient, merchant_key: str, make_key: Callable[..., str], receiver: Receiver
+) -> None:
+    endpoint = register(client, merchant_key, receiver.url, event_types=["parcel.delivered"])
+    path = f"/api/v1/webhook-endpoints/{endpoint['id']}"
+    sent = client.post(f"{path}/test", headers=auth(merchant_key))
+    assert sent.status_code == 202, sent.text
+    (got,) = wait_for(receiver.snapshot, what="test webhook")
+    payload = verify(endpoint["secret"], got)
+    assert payload["type"] == sent.json()["event_type"] == "webhook.test"
+    assert payload["data"]["endpoint_id"] == endpoint["id"]
+    assert got.webhook_id == sent.json()["message_id"]
+    log = wait_for(lambda: (d := client.get(f"{path}/deliveries", headers=auth(merchant_key)).json())["deliveries"])
+    assert [(a["event_type"], a["succeeded"], a["next_attempt_at"]) for a in log] == [("webhook.test", True, None)]
+
+    other_shop = make_key("merchant", merchant="Other Shop")
+    assert client.post(f"{path}/test", headers=auth(other_shop)).status_code == 404
+    assert len(receiver.snapshot()) == 1
+
+
+def test_the_delivery_log_says_when_a_failed_message_is_tried_next(
+    client: TestClient, settings: Settings, merchant_key: str, receiver: Receiver
+) -> None:
+    receiver.behaviour = lambda *_: Response("down", status_code=503, headers={"Retry-After": "3600"})
+    endpoint = register(client, merchant_key, receiver.url)
+    path = f"/api/v1/webhook-endpoints/{endpoint['id']}"
+    assert client.post(f"{path}/test", headers=auth(merchant_key)).status_code == 202
+    (attempt,) = wait_for(lambda: client.get(f"{path}/deliveries", headers=auth(merchant_key)).json()["deliveries"])
+    assert attempt["status_code"] == 503 and attempt["message_state"] == "pending"
+    (row,) = outbox_rows(settings.resolved_database_url)
+    assert datetime.fromisoformat(attempt["next_attempt_at"]) == row["next_attempt_at"]
+    # The receiver asked for an hour: the log shows that, not the 50 ms schedule.
+    assert datetime.fromisoformat(attempt["next_attempt_at"]) - datetime.now(UTC) > timedelta(minutes=50)
+
+
+def test_a_disabled_endpoint_gets_no_test_event(client: TestClient, merchant_key: str, receiver: Receiver) -> None:
+    receiver.behaviour = lambda *_: Response("gone", status_code=410)
+    endpoint = register(client, merchant_key, receiver.url)
+    path = f"/api/v1/webhook-endpoints/{endpoint['id']}"
+    assert client.post(f"{path}/test", headers=auth(merchant_key)).status_code == 202
+    wait_for(lambda: client.get(path, headers=auth(merchant_key)).json()["disabled_at"], what="disabled by the 410")
+    refused = client.post(f"{path}/test", headers=auth(merchant_key))
+    assert refused.status_code == 409 and refused.headers["content-type"] == "application/problem+json"
+    assert "disabled" in refused.json()["detail"] and "410" in refused.json()["detail"]
+    assert len(receiver.snapshot()) == 1

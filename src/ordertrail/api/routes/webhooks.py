@@ -1,4 +1,5 @@
-"""Webhook endpoints of merchants: create (the secret is shown once), list, read, delete, rotate, log, replay."""
+"""Webhook endpoints of merchants: create (the secret is shown once), list, read, delete, rotate, test, log,
+replay."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import LoggedAttempt
+from ordertrail.domain.notifying.policy import TEST_EVENT
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.services.accounts.merchants import resolve_merchant
 from ordertrail.services.notifying import endpoints as endpoint_service
@@ -52,6 +54,7 @@ def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
         "error": attempt.error,
         "succeeded": attempt.succeeded,
         "message_state": logged.message_state,
+        "next_attempt_at": logged.next_attempt_at.isoformat() if logged.next_attempt_at else None,
     }
 
 
@@ -109,6 +112,16 @@ async def delete_endpoint(endpoint_id: EndpointId, principal: MerchantOrAdminDep
 async def rotate_secret(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     rotated = await endpoint_service.rotate_secret(services, principal=principal, endpoint_id=endpoint_id)
     return json_response(endpoint_view(rotated.endpoint, rotated.secret))
+
+
+@router.post(
+    "/{endpoint_id}/test",
+    status_code=202,
+    summary="Send the endpoint a signed webhook.test event now (through the outbox: retried, in the delivery log)",
+)
+async def send_test_event(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+    message_id = await endpoint_service.send_test_event(services, principal=principal, endpoint_id=endpoint_id)
+    return json_response({"message_id": message_id, "event_type": TEST_EVENT}, 202)
 
 
 @router.get("/{endpoint_id}/deliveries", summary="The endpoint's delivery log, newest attempt first")

@@ -95,3 +95,5 @@ class LoggedAttempt:
     event_type: str
     message_state: str
     attempt: Attempt
+    # When the message will be tried again (only while it is pending): the log answers "what happens next?".
+    next_attempt_at: datetime | None = None

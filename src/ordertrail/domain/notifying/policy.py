@@ -35,6 +35,9 @@ CORRECTED_EVENT: Final = "parcel.corrected"
 DELAYED_EVENT: Final = "parcel.delayed"
 DELAY_CLEARED_EVENT: Final = "parcel.delay_cleared"
 STALLED_EVENT: Final = "parcel.stalled"
+# Sent only when asked for (POST …/webhook-endpoints/{id}/test), to that one endpoint whatever it subscribes to:
+# so not a type anyone subscribes to, and not in EVENT_TYPES.
+TEST_EVENT: Final = "webhook.test"
 EVENT_TYPES: Final[tuple[str, ...]] = (
     *(f"parcel.{status.value}" for status in Status),
     CORRECTED_EVENT,

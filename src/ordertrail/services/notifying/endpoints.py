@@ -1,8 +1,10 @@
-"""Merchants' webhook endpoints: register, list, read, delete, rotate the secret, the delivery log, replay."""
+"""Merchants' webhook endpoints: register, list, read, delete, rotate the secret, a test event, the delivery log,
+replay."""
 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,11 +15,12 @@ from sqlalchemy import Connection
 
 from ordertrail.adapters.destinations import Resolver, check_destination, system_resolver
 from ordertrail.domain.accounts.keys import Principal
-from ordertrail.domain.errors import InvalidInput, WebhookEndpointNotFound
+from ordertrail.domain.errors import Conflict, InvalidInput, WebhookEndpointNotFound
 from ordertrail.domain.notifying.addresses import WEB_PORTS
 from ordertrail.domain.notifying.endpoints import Endpoint
-from ordertrail.domain.notifying.outbox import LoggedAttempt
-from ordertrail.domain.notifying.policy import EVENT_TYPES
+from ordertrail.domain.notifying.outbox import LoggedAttempt, NewMessage
+from ordertrail.domain.notifying.policy import EVENT_TYPES, TEST_EVENT, Channel
+from ordertrail.services.notifying.outbox import new_message_id
 from ordertrail.services.ports import Ports
 from ordertrail.storage.notifying import endpoints as notification_store
 from ordertrail.storage.notifying import outbox as outbox_store
@@ -151,5 +154,45 @@ async def replay(services: Ports, *, principal: Principal, endpoint_id: int, mes
         return outbox_store.replay_dead(
             connection, endpoint_id=endpoint_id, message_ids=message_ids, now=services.clock()
         )
+
+    return await services.db.write(transaction)
+
+
+async def send_test_event(services: Ports, *, principal: Principal, endpoint_id: int) -> str:
+    """Queue a ``webhook.test`` message for one endpoint; returns its message id. Raises Conflict when disabled.
+
+    It goes through the outbox like every webhook (signed, retried, in the delivery log), so a merchant testing
+    a receiver sees exactly what a real event would do, including a failure and the retry that follows.
+    """
+
+    def transaction(connection: Connection) -> str:
+        endpoint = _one(connection, principal, endpoint_id)
+        if endpoint.disabled_at is not None:
+            raise Conflict(
+                f"Webhook endpoint {endpoint_id} is disabled ({endpoint.disabled_reason}); "
+                "replaying its messages re-enables it.",
+                field="endpoint_id",
+            )
+        now = services.clock()
+        message_id = new_message_id()
+        body = {
+            "type": TEST_EVENT,
+            "timestamp": now.isoformat(),
+            "data": {
+                "endpoint_id": endpoint.id,
+                "message": "A test event from ordertrail: nothing happened to a parcel.",
+            },
+        }
+        message = NewMessage(
+            message_id=message_id,
+            channel=Channel.WEBHOOK.value,
+            event_type=TEST_EVENT,
+            merchant_id=endpoint.merchant_id,
+            endpoint_id=endpoint.id,
+            payload=json.dumps(body, separators=(",", ":")),
+            ordering_key=None,  # waits behind no parcel's queue, and holds none up
+        )
+        outbox_store.add_messages(connection, [message], now=now)
+        return message_id
 
     return await services.db.write(transaction)

@@ -203,7 +203,7 @@ def attempts_of_endpoint(
 ) -> list[LoggedAttempt]:
     """An endpoint's delivery log, newest first."""
     query = (
-        select(delivery_attempt, outbox.c.message_id, outbox.c.event_type, outbox.c.state)
+        select(delivery_attempt, outbox.c.message_id, outbox.c.event_type, outbox.c.state, outbox.c.next_attempt_at)
         .join(outbox, outbox.c.id == delivery_attempt.c.outbox_id)
         .where(delivery_attempt.c.endpoint_id == endpoint_id)
         .order_by(delivery_attempt.c.id.desc())
@@ -227,6 +227,7 @@ def attempts_of_endpoint(
                 error=r.error,
                 succeeded=r.succeeded,
             ),
+            next_attempt_at=r.next_attempt_at if r.state == PENDING else None,
         )
         for r in connection.execute(query)
     ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ordertrail.adapters.passwords import Passwords
+from ordertrail.demo.live import keep_moving
 from ordertrail.domain.errors import RateLimited
 from ordertrail.domain.staff.lockout import LockoutPolicy
 from ordertrail.notify.worker import Worker
@@ -203,7 +204,21 @@ async def open_server(
                 await stack.enter_async_context(background_jobs(base, wake_on_commit=True))
             # Runs first on the way out: closing the bus ends every open stream, so the server can shut down.
             stack.push_async_callback(_stop_taking_writes, bus, ingestor)
+            if settings.demo_live_seconds > 0:  # stops before the bus closes: its last scan is still published
+                await stack.enter_async_context(live_demo(base.services, interval=settings.demo_live_seconds))
             yield server
+
+
+@asynccontextmanager
+async def live_demo(services: Services, *, interval: float) -> AsyncIterator[None]:
+    """The live demo's scans (demo/live.py) while the server runs; stopped before the writers stop."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(keep_moving(services, interval=interval, stop=stop), name="ordertrail-live-demo")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 async def _stop_taking_writes(bus: EventBus, ingestor: ScanIngestor) -> None:

@@ -234,6 +234,12 @@ class Settings(BaseSettings):
     eta_sweep_seconds: float = Field(
         60.0, gt=0, description="How often the stalled-parcel job runs (in the worker, and in serve's own worker)."
     )
+    demo_live_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="The live demo: every this many seconds a demo parcel gets its next scan (0: off; "
+        "`serve --demo` with one process sets 15).",
+    )
 
     @field_validator("eta_holidays", "eta_holidays_removed")
     @classmethod

@@ -15,10 +15,12 @@ from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 
 
-async def demo_with_progress(services: Services, orders: int) -> DemoResult:
+async def demo_with_progress(services: Services, orders: int, *, live: bool = False) -> DemoResult:
     with Progress(console=err, transient=False) as progress:
         task = progress.add_task("placing demo orders and scanning parcels", total=orders)
-        return await run_demo(services, orders=orders, progress=lambda done: progress.update(task, completed=done))
+        return await run_demo(
+            services, orders=orders, progress=lambda done: progress.update(task, completed=done), live=live
+        )
 
 
 def print_demo(result: DemoResult, settings: Settings) -> None:

@@ -16,6 +16,9 @@ from ordertrail.runtime import background_jobs, open_runtime
 from ordertrail.storage.migrate import upgrade
 
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+# `serve --demo`: a demo parcel's next scan this often, so its page changes while one watches (a step in 15 s,
+# the warehouse to the door in about a minute and a half).
+LIVE_DEMO_SECONDS = 15
 
 
 def serve(
@@ -61,7 +64,8 @@ def serve(
             soft_wrap=True,
         )
     if demo:
-        print_demo(with_services(lambda services: demo_with_progress(services, demo)), settings)
+        live = _live_demo(workers)
+        print_demo(with_services(lambda services: demo_with_progress(services, demo, live=live)), settings)
     uvicorn.run(
         "ordertrail.app:make_app",
         factory=True,
@@ -86,6 +90,16 @@ def serve(
         proxy_headers=bool(settings.forwarded_allow_ips.strip()),
         forwarded_allow_ips=settings.forwarded_allow_ips.strip() or None,
     )
+
+
+def _live_demo(workers: int) -> bool:
+    """Whether ``serve --demo`` keeps a parcel moving (ORDERTRAIL_DEMO_LIVE_SECONDS, default 15 s; 0 turns it
+    off). Only with one process: several would each move it."""
+    if workers > 1:
+        os.environ["ORDERTRAIL_DEMO_LIVE_SECONDS"] = "0"
+        return False
+    os.environ.setdefault("ORDERTRAIL_DEMO_LIVE_SECONDS", str(LIVE_DEMO_SECONDS))
+    return load_settings().demo_live_seconds > 0
 
 
 def worker() -> None:

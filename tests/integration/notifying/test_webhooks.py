@@ -267,7 +267,7 @@ def test_a_test_event_reaches_the_endpoint_signed_whatever_it_subscribes_to(
     assert payload["type"] == sent.json()["event_type"] == "webhook.test"
     assert payload["data"]["endpoint_id"] == endpoint["id"]
     assert got.webhook_id == sent.json()["message_id"]
-    log = wait_for(lambda: (d := client.get(f"{path}/deliveries", headers=auth(merchant_key)).json())["deliveries"])
+    log = wait_for(lambda: client.get(f"{path}/deliveries", headers=auth(merchant_key)).json()["deliveries"])
     assert [(a["event_type"], a["succeeded"], a["next_attempt_at"]) for a in log] == [("webhook.test", True, None)]
 
     other_shop = make_key("merchant", merchant="Other Shop")

@@ -297,3 +297,25 @@ def test_the_order_lookup_form_takes_control_characters_as_a_failed_attempt(
         "/track/order", data={"order_number": "LOOK-1\u0007", "verifier": "ada@example.com"}, follow_redirects=False
     )
     assert opened.status_code == 303, opened.text[:300]
+
+
+def test_a_correction_voids_a_scan_but_never_the_order_or_another_correction(
+    client: TestClient, shop: dict[str, str], make_order: Callable[..., dict[str, Any]]
+) -> None:
+    order = make_order(placed_at=(datetime.now(UTC) - timedelta(hours=2)).isoformat())
+    number = order["parcels"][0]["tracking_number"]
+    packed = scan_body(number, "packed")
+    assert _scan(client, shop["scanner"], packed).status_code == 201
+    voiding = scan_body(number, "correction", voids_event_id=packed["event_id"])
+    assert _scan(client, shop["scanner"], voiding).status_code == 201
+    assert client.get(f"/api/v1/tracking/{number}").json()["status"] == "order_placed"
+
+    events = client.get(f"/api/v1/orders/{order['order_number']}", headers=auth(shop["merchant"])).json()
+    placed = next(e for e in events["parcels"][0]["events"] if e["status"] == "order_placed")
+    for target, status in ((placed["event_id"], "order_placed"), (voiding["event_id"], "correction")):
+        refused = _scan(client, shop["scanner"], scan_body(number, "correction", voids_event_id=target))
+        assert refused.status_code == 422 and _fields(refused) == ["voids_event_id"]
+        assert f"names an event of status {status}, which cannot be voided" in refused.text
+    unknown = _scan(client, shop["scanner"], scan_body(number, "correction", voids_event_id=str(uuid.uuid4())))
+    assert unknown.status_code == 422 and "names no event of this parcel" in unknown.text
+    assert client.get(f"/api/v1/tracking/{number}").json()["status"] == "order_placed"

@@ -246,7 +246,7 @@ def _correction_problem(scan: ScanInput, log: ParcelLog) -> FieldProblem | None:
     if entry is None:
         return FieldProblem("voids_event_id", "names no event of this parcel")
     if entry.event.status in (CORRECTION, Status.ORDER_PLACED):
-        return FieldProblem("voids_event_id", f"a {entry.event.status} event cannot be voided")
+        return FieldProblem("voids_event_id", f"names an event of status {entry.event.status}, which cannot be voided")
     return None
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import binascii
+import json
+import os
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +20,7 @@ from starlette.responses import Response
 
 from ordertrail.settings import Settings
 from tests.conftest import auth, scan_body, wait_for
+from tests.support.audits import TOOLS
 from tests.support.notify import Received, Receiver, outbox_rows, receiver, second_receiver, settled
 
 __all__ = ["receiver", "second_receiver"]
@@ -48,6 +52,28 @@ def register(client: TestClient, key: str, url: str, **extra: Any) -> dict[str, 
 def verify(secret: str, received: Received) -> Any:
     """The payload, if the signature checks out; raises WebhookVerificationError (or ValueError) if not."""
     return Webhook(secret).verify(received.body, received.headers)
+
+
+# The JavaScript library (npm standardwebhooks, tests/tools), as a merchant's Node receiver runs it: the payload,
+# or a non-zero exit naming why it refused.
+_NODE_VERIFY = """
+const { Webhook } = require("standardwebhooks");
+const [secret, body, headers] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(new Webhook(secret).verify(body, headers)));
+"""
+
+
+def node_verify(secret: str, body: bytes, headers: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    given = json.dumps([secret, body.decode(), headers])
+    return subprocess.run(
+        ["node", "-e", _NODE_VERIFY],
+        input=given,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NODE_PATH": str(TOOLS)},
+        check=False,
+    )
 
 
 def fails(secret: str, body: bytes, headers: dict[str, str]) -> bool:
@@ -264,6 +290,10 @@ def test_a_test_event_reaches_the_endpoint_signed_whatever_it_subscribes_to(
     assert sent.status_code == 202, sent.text
     (got,) = wait_for(receiver.snapshot, what="test webhook")
     payload = verify(endpoint["secret"], got)
+    # docs/api.md's JavaScript verifies it too, and refuses it altered.
+    in_node = node_verify(endpoint["secret"], got.body, got.headers)
+    assert in_node.returncode == 0 and json.loads(in_node.stdout) == payload, in_node.stderr
+    assert node_verify(endpoint["secret"], got.body.replace(b"webhook.test", b"webhook.tset"), got.headers).returncode
     assert payload["type"] == sent.json()["event_type"] == "webhook.test"
     assert payload["data"]["endpoint_id"] == endpoint["id"]
     assert got.webhook_id == sent.json()["message_id"]

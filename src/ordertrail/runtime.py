@@ -19,7 +19,6 @@ from ordertrail.domain.errors import RateLimited
 from ordertrail.domain.staff.lockout import LockoutPolicy
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
-from ordertrail.realtime.redis_bus import RedisBus
 from ordertrail.secrets_file import load_or_create
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.runtime import runtime_for
@@ -27,7 +26,6 @@ from ordertrail.services.estimating.sweep import run_sweeper
 from ordertrail.services.limits.counters import Counters, MemoryCounters
 from ordertrail.services.limits.lockouts import Lockout
 from ordertrail.services.limits.rates import RateLimit
-from ordertrail.services.limits.redis_counters import RedisCounters
 from ordertrail.services.limits.store_counters import StoreCounters
 from ordertrail.services.limits.streams import StreamSlots
 from ordertrail.services.orders.access import lookup_lockout
@@ -231,6 +229,9 @@ def limit_counters(limits: LimitSettings, db: Database) -> Counters:
     """Where the limits count: Redis (every machine), the store (every process on it), or this process."""
     if limits.backend == "redis":
         assert limits.redis_url is not None  # the settings refuse the redis backend without a URL
+        # Imported only when used: the Redis client costs every CLI command ~0.1 s of start-up otherwise.
+        from ordertrail.services.limits.redis_counters import RedisCounters
+
         return RedisCounters(limits.redis_url)
     if limits.backend == "store":
         return StoreCounters(db)
@@ -252,6 +253,8 @@ def live_bus(live: LiveSettings) -> EventBus:
     """Redis between processes when configured, else in-process (polling the store when several processes share
     it without Redis)."""
     if live.redis_url is not None:
+        from ordertrail.realtime.redis_bus import RedisBus  # only when used (as RedisCounters above)
+
         return RedisBus(live.redis_url, queue_size=live.queue_size, keepalive_s=live.keepalive_s, poll_s=live.poll_s)
     return InProcessBus(
         queue_size=live.queue_size, keepalive_s=live.keepalive_s, poll_s=live.poll_s if live.poll_always else None

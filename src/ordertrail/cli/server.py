@@ -11,7 +11,6 @@ import typer
 
 from ordertrail.cli.common import check_redis, err, load_settings, prepare_store, with_services
 from ordertrail.cli.demo import demo_with_progress, print_demo
-from ordertrail.http.deadlines import deadline_protocol
 from ordertrail.runtime import background_jobs, open_runtime
 from ordertrail.storage.migrate import upgrade
 
@@ -36,7 +35,10 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Run the HTTP server (upgrades the embedded store first; PostgreSQL needs `ordertrail db upgrade`)."""
+    # Imported here, not at the top: every other command (keys, users, …) would pay for the web stack's imports.
     import uvicorn
+
+    from ordertrail.http.deadlines import deadline_protocol
 
     settings = load_settings()
     if host:

@@ -11,6 +11,7 @@ from ordertrail.domain.scanning.derivation import Derivation
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.scans import Proof
 from ordertrail.domain.scanning.status import label
+from ordertrail.services.console.cancelling import CancelledParcel
 from ordertrail.services.orders.reading import OrderView
 from ordertrail.services.scanning.record import ScanResult
 from ordertrail.services.tracking.documents import public_event, public_tracking
@@ -159,3 +160,17 @@ __all__ = [
     "public_tracking",
     "scan_result",
 ]
+
+
+def cancellation_view(done: list[CancelledParcel]) -> dict[str, object]:
+    return {
+        "parcels": [
+            {
+                "tracking_number": d.tracking_number,
+                "order_number": d.order_number,
+                "status": d.status,
+                "changed": d.changed,
+            }
+            for d in done
+        ]
+    }

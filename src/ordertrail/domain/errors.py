@@ -85,6 +85,10 @@ class EventIdConflict(Conflict):
     """That event_id was already used for a different scan."""
 
 
+class NotCancellable(Conflict):
+    """A parcel is past the point where it can be cancelled (dispatched, delivered, returned)."""
+
+
 class Unauthenticated(OrdertrailError):
     """A valid API key is required: send it as 'Authorization: Bearer <key>'."""
 

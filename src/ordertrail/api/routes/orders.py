@@ -11,12 +11,15 @@ from starlette.responses import Response
 
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.schemas.common import Instant, OrderNumberRef, plain
-from ordertrail.api.schemas.orders import OrderCreate
-from ordertrail.api.views import order_detail, order_summary
+from ordertrail.api.schemas.orders import CancelIn, OrderCreate
+from ordertrail.api.views import cancellation_view, order_detail, order_summary
 from ordertrail.domain.errors import MerchantNotFound
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import cancelling
+from ordertrail.services.console.readers import merchant_named
 from ordertrail.services.orders import placing as order_service
 from ordertrail.services.orders import reading as order_reading
 from ordertrail.services.orders.reading import OrderView
@@ -87,3 +90,18 @@ async def list_orders(
             "next_cursor": page.next_cursor,
         }
     )
+
+
+@router.post(
+    "/orders/{order_number}/cancel",
+    summary="Cancel every parcel of an order, or none if one is dispatched (again: no change); audited",
+    dependencies=[JSON_BODY],
+)
+async def cancel_order(
+    order_number: OrderNumberPath, body: CancelIn, reader: ReaderDep, services: ServicesDep
+) -> Response:
+    merchant_id = await merchant_named(services, reader, body.merchant) if body.merchant else None
+    done = await cancelling.cancel_order(
+        services, reader, order_number=order_number, reason=body.reason, merchant_id=merchant_id
+    )
+    return json_response(cancellation_view(done))

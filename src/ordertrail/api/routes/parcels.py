@@ -11,12 +11,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.orders import CancelIn
+from ordertrail.api.views import cancellation_view
 from ordertrail.domain.console.filters import Sort
 from ordertrail.domain.console.query import parse_query
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import cancelling
 from ordertrail.services.console import parcels as parcel_list
+from ordertrail.services.tracking.lookup import canonical_number
 
 router = APIRouter(prefix="/api/v1", tags=["parcels"])
 
@@ -59,3 +64,15 @@ async def list_parcels(
             "checked_at": last_sweep.isoformat() if last_sweep else None,
         }
     )
+
+
+@router.post(
+    "/parcels/{tracking_number}/cancel",
+    summary="Cancel a parcel not yet dispatched (a cancelled event; again: no change); audited",
+    dependencies=[JSON_BODY],
+)
+async def cancel_parcel(tracking_number: str, body: CancelIn, reader: ReaderDep, services: ServicesDep) -> Response:
+    done = await cancelling.cancel_parcel(
+        services, reader, tracking_number=canonical_number(tracking_number), reason=body.reason
+    )
+    return json_response(cancellation_view([done]))

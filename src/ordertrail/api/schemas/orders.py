@@ -85,3 +85,12 @@ class OrderCreate(Strict):
             promised_delivery_date=self.promised_delivery_date,
             parcels=tuple(parcels),
         )
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="Why (kept in the audit log and on the parcel's private timeline; never shown publicly)."
+    )
+    merchant: ShortText | None = Field(
+        None, description="Orders only: the merchant, when several that the caller sees use the number."
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import Forbidden, InvalidInput
 from ordertrail.domain.staff.audit import Actor, ActorKind, staff_actor
-from ordertrail.domain.staff.roles import Permission, StaffUser
+from ordertrail.domain.staff.roles import PERMISSIONS, Permission, StaffRole, StaffUser
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
 
@@ -41,6 +41,14 @@ class Reader:
 
     def sees(self, merchant_id: int) -> bool:
         return self.scope is None or merchant_id in self.scope
+
+    def may(self, permission: Permission) -> bool:
+        """A person: their role's permissions. A key: an admin key may what an admin may, a merchant key what a
+        merchant user may, so what a person does in the console their merchant's system can automate."""
+        if self.user is not None:
+            return self.user.may(permission)
+        assert self.key is not None
+        return permission in PERMISSIONS[StaffRole.ADMIN if self.key.role is Role.ADMIN else StaffRole.MERCHANT]
 
 
 async def visible_merchants(services: Ports, reader: Reader) -> list[tuple[int, str]]:

@@ -65,6 +65,10 @@ class UnmatchedScan(NotFound):
     """No parcel has that tracking number yet; the scan is kept as unmatched and attaches if it appears."""
 
 
+class UnmatchedScanNotFound(NotFound):
+    """No unmatched scan has that id."""
+
+
 class Conflict(OrdertrailError):
     """The request conflicts with what is already stored."""
 

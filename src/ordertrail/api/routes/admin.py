@@ -1,27 +1,32 @@
-"""Operations for admins: unmatched scans."""
+"""Unmatched scans (admins and operations staff; admin keys): the list, and attaching one to its parcel."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from ordertrail.http.deps import AdminDep, ServicesDep, json_response
-from ordertrail.storage.scanning import unmatched as unmatched_store
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.scanning import AttachIn
+from ordertrail.api.views import scan_result
+from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import reconciling
+from ordertrail.services.tracking.lookup import canonical_number
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
 
 @router.get("/unmatched-scans", summary="Scans of numbers no parcel has (yet), oldest first")
 async def list_unmatched(
-    _: AdminDep,
+    reader: ReaderDep,
     services: ServicesDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last id of the previous page")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
-    rows = await services.db.read(lambda c: unmatched_store.list_unmatched(c, after_id=after, limit=limit))
+    rows = await reconciling.list_unmatched(services, reader, after=after, limit=limit)
     return json_response(
         {
             "unmatched_scans": [
@@ -37,3 +42,17 @@ async def list_unmatched(
             "next_after": rows[-1][0] if len(rows) == limit else None,
         }
     )
+
+
+@router.post(
+    "/unmatched-scans/{unmatched_id}/attach",
+    summary="Record an unmatched scan on the parcel it was meant for (a mistyped number); audited",
+    dependencies=[JSON_BODY],
+)
+async def attach_unmatched(
+    unmatched_id: Annotated[int, Path(ge=1, le=2**62)], body: AttachIn, reader: ReaderDep, services: ServicesDep
+) -> Response:
+    result = await reconciling.attach(
+        services, reader, unmatched_id=unmatched_id, tracking_number=canonical_number(body.tracking_number)
+    )
+    return json_response(scan_result(result))

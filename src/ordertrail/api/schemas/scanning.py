@@ -133,3 +133,9 @@ class ScanBatchIn(Strict):
         description="Up to 1,000 scans (ScanIn); each is recorded (or refused) on its own: an item that is not a"
         " valid scan is answered `invalid` in its place, and does not fail the batch."
     )
+
+
+class AttachIn(Strict):
+    tracking_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), plain] = (
+        Field(description="The parcel the scan was meant for.")
+    )

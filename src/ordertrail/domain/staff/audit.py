@@ -31,6 +31,7 @@ class Action(StrEnum):
     SIGNED_OUT_EVERYWHERE = "session.signed_out_everywhere"
     PARCELS_EXPORTED = "parcels.exported"
     PARCEL_CANCELLED = "parcel.cancelled"
+    UNMATCHED_SCAN_ATTACHED = "unmatched_scan.attached"
 
 
 @dataclass(frozen=True, slots=True)

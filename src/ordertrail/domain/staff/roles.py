@@ -28,11 +28,14 @@ class Permission(StrEnum):
     CANCEL = "cancel"  # cancel, void, correct
     MANAGE_MERCHANT = "manage_merchant"  # the merchant's keys, webhook endpoints and settings
     MANAGE_USERS = "manage_users"  # invite, disable and reset staff accounts
+    # Read and attach unmatched scans: they belong to no merchant yet (any shop's number may have been mistyped),
+    # so only people who work across merchants' parcels handle them.
+    RECONCILE = "reconcile"
 
 
 PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
     StaffRole.ADMIN: frozenset(Permission),
-    StaffRole.OPERATIONS: frozenset({Permission.READ, Permission.NOTE, Permission.CANCEL}),
+    StaffRole.OPERATIONS: frozenset({Permission.READ, Permission.NOTE, Permission.CANCEL, Permission.RECONCILE}),
     StaffRole.SUPPORT: frozenset({Permission.READ, Permission.NOTE}),
     StaffRole.MERCHANT: frozenset({Permission.READ, Permission.NOTE, Permission.CANCEL, Permission.MANAGE_MERCHANT}),
     StaffRole.VIEWER: frozenset({Permission.READ}),

@@ -63,3 +63,11 @@ def mark_attached(connection: Connection, event_ids: Sequence[str], *, at: datet
         connection.execute(
             update(unmatched_scan).where(unmatched_scan.c.event_id.in_(event_ids)).values(attached_at=at)
         )
+
+
+def unmatched_by_id(connection: Connection, unmatched_id: int) -> tuple[KeptScan, datetime | None] | None:
+    """One kept scan and when it was attached (None: still unmatched), or None when there is no such row."""
+    row = connection.execute(select(unmatched_scan).where(unmatched_scan.c.id == unmatched_id)).one_or_none()
+    if row is None:
+        return None
+    return KeptScan(row.event_id, row.tracking_number, row.payload, row.api_key_id, row.recorded_at), row.attached_at

@@ -33,8 +33,14 @@ SUBJECTS: Final[dict[str, str]] = {
     # The delay overlay (one email per order, see domain/notifying/policy.py plan_delays).
     "delayed": "Your order {order_number} from {merchant_name} is running late",
     "delay_cleared": "Your order {order_number} from {merchant_name} is back on schedule",
+    # A message staff wrote (services/console/messages.py).
+    "message": "A message from {merchant_name} about your parcel {tracking_number}",
 }
-OVERLAY_LABELS: Final[dict[str, str]] = {"delayed": "Running late", "delay_cleared": "Back on schedule"}
+OVERLAY_LABELS: Final[dict[str, str]] = {
+    "delayed": "Running late",
+    "delay_cleared": "Back on schedule",
+    "message": "A message from the shop",
+}
 GENERIC_SUBJECT: Final = "Your parcel from {merchant_name}: {status_label}"
 
 

@@ -429,3 +429,19 @@ Index("ix_order_placed_at_id", order.c.placed_at, order.c.id)
 Index("ix_order_merchant_id_placed_at_id", order.c.merchant_id, order.c.placed_at, order.c.id)
 DELAYED = parcel.c.eta_delayed.is_(True)
 Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_where=DELAYED)
+
+# -- messages to customers (migration 0015) ------------------------------------------------------------------
+
+# What staff told a customer about a parcel in their own words: emailed, and shown on the tracking page as a
+# message from the shop. ``sent_by`` is for the private timeline; the public page shows only the shop's name.
+parcel_message = Table(
+    "parcel_message",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent_by", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)

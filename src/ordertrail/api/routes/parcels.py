@@ -12,14 +12,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ordertrail.api.json_bodies import JSON_BODY
-from ordertrail.api.schemas.orders import CancelIn
+from ordertrail.api.schemas.orders import CancelIn, NoticeIn
 from ordertrail.api.views import cancellation_view
 from ordertrail.domain.console.filters import Sort
 from ordertrail.domain.console.query import parse_query
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import cancelling
+from ordertrail.services.console import cancelling, messages
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.tracking.lookup import canonical_number
 
@@ -76,3 +76,17 @@ async def cancel_parcel(tracking_number: str, body: CancelIn, reader: ReaderDep,
         services, reader, tracking_number=canonical_number(tracking_number), reason=body.reason
     )
     return json_response(cancellation_view([done]))
+
+
+@router.post(
+    "/parcels/{tracking_number}/notices",
+    status_code=201,
+    summary="Send the customer a message in your own words: emailed, shown on the tracking page; audited",
+    dependencies=[JSON_BODY],
+)
+async def send_notice(tracking_number: str, body: NoticeIn, reader: ReaderDep, services: ServicesDep) -> Response:
+    sent = await messages.send_message(
+        services, reader, tracking_number=canonical_number(tracking_number), text=body.message
+    )
+    document = {"message": sent.text, "sent_at": sent.created_at.isoformat(), "sent_by": sent.sent_by}
+    return json_response({"tracking_number": canonical_number(tracking_number), **document}, 201)

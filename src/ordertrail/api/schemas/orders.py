@@ -94,3 +94,10 @@ class CancelIn(Strict):
     merchant: ShortText | None = Field(
         None, description="Orders only: the merchant, when several that the caller sees use the number."
     )
+
+
+class NoticeIn(Strict):
+    message: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
+        description="What to tell the customer (line breaks kept); emailed and shown on the tracking page, signed "
+        "with the shop's name."
+    )

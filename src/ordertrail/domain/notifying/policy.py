@@ -38,6 +38,8 @@ STALLED_EVENT: Final = "parcel.stalled"
 # Sent only when asked for (POST …/webhook-endpoints/{id}/test), to that one endpoint whatever it subscribes to:
 # so not a type anyone subscribes to, and not in EVENT_TYPES.
 TEST_EVENT: Final = "webhook.test"
+# The email of a message staff wrote to the customer (domain/notifying/messages.py): one kind, its own template.
+MESSAGE_EMAIL: Final = "message"
 EVENT_TYPES: Final[tuple[str, ...]] = (
     *(f"parcel.{status.value}" for status in Status),
     CORRECTED_EVENT,

@@ -32,6 +32,7 @@ class Action(StrEnum):
     PARCELS_EXPORTED = "parcels.exported"
     PARCEL_CANCELLED = "parcel.cancelled"
     UNMATCHED_SCAN_ATTACHED = "unmatched_scan.attached"
+    CUSTOMER_MESSAGE_SENT = "parcel.message_sent"
 
 
 @dataclass(frozen=True, slots=True)

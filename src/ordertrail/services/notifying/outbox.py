@@ -19,6 +19,7 @@ from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import NewMessage, ordering_key
 from ordertrail.domain.notifying.policy import (
+    MESSAGE_EMAIL,
     STALLED_EVENT,
     Channel,
     DelayChange,
@@ -205,6 +206,26 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[Parcel], *, 
         messages += _webhook_rows(endpoints, parcel.merchant_id, parcel.id, order, STALLED_EVENT, body)
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
+
+
+def enqueue_shop_message(connection: Connection, parcel: Parcel, text: str, *, now: datetime) -> None:
+    """The customer's email of a message from the shop (template ``message``), in the caller's transaction.
+
+    Sent whatever the merchant's status settings say (a person chose to write it); an address that unsubscribed
+    from the shop's emails still gets none (the worker checks, as for every email).
+    """
+    order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
+    context = {
+        "status": MESSAGE_EMAIL,
+        "message": text,
+        "merchant_id": parcel.merchant_id,
+        "merchant_name": merchant_store.merchant_names(connection, [parcel.merchant_id])[parcel.merchant_id],
+        "order_number": order.order_number,
+        "customer_name": order.customer.name,
+        "tracking_number": parcel.tracking_number,
+        "tracking_numbers": [parcel.tracking_number],
+    }
+    outbox_store.add_messages(connection, [_email_row(MESSAGE_EMAIL, order, parcel.merchant_id, context)], now=now)
 
 
 def _email_row(kind: str, order: Order, merchant_id: int, context: dict[str, Any]) -> NewMessage:

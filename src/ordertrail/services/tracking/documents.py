@@ -103,6 +103,11 @@ def public_tracking(view: TrackingView) -> dict[str, Any]:
         "estimated_delivery": estimate_document(view.estimate),
         "delay": delay_document(view.estimate),
         "notice": current_notice(derivation),
+        # The shop's own words to the customer (who wrote them stays private: the page signs with the shop).
+        "messages": [
+            {"text": m.text, "sent_at": m.created_at.isoformat(), "sent_local": local_time_text(m.created_at)}
+            for m in view.messages
+        ],
         "last_sequence": view.parcel.state.last_sequence,
         "events": [public_event(entry) for entry in derivation.timeline if entry.public],
     }

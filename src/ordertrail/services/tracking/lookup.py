@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
+from ordertrail.domain.notifying.messages import ShopMessage
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import EstimateSnapshot
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.ports import Ports
+from ordertrail.storage.notifying import messages as message_store
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 
@@ -23,6 +25,7 @@ class TrackingView:
     parcel: Parcel
     derivation: Derivation
     estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
+    messages: tuple[ShopMessage, ...] = ()  # what the shop told the customer, oldest first
 
 
 def canonical_number(raw: str) -> str:
@@ -40,7 +43,8 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
     estimate = parcel.estimate
-    return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot())
+    messages = tuple(message_store.messages_of(connection, [parcel.id]).get(parcel.id, []))
+    return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot(), messages)
 
 
 async def track_parcel(services: Ports, *, tracking_number: str) -> TrackingView:

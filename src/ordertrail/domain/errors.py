@@ -85,6 +85,10 @@ class EventIdConflict(Conflict):
     """That event_id was already used for a different scan."""
 
 
+class IdempotencyKeyConflict(Conflict):
+    """That Idempotency-Key was already used for a different request: use a new key for a new request."""
+
+
 class Unauthenticated(OrdertrailError):
     """A valid API key is required: send it as 'Authorization: Bearer <key>'."""
 

@@ -30,6 +30,7 @@ class Action(StrEnum):
     SIGNED_OUT = "session.signed_out"
     SIGNED_OUT_EVERYWHERE = "session.signed_out_everywhere"
     PARCELS_EXPORTED = "parcels.exported"
+    NOTE_ADDED = "parcel.note_added"
 
 
 @dataclass(frozen=True, slots=True)

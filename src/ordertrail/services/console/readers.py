@@ -42,6 +42,10 @@ class Reader:
     def sees(self, merchant_id: int) -> bool:
         return self.scope is None or merchant_id in self.scope
 
+    def may(self, permission: Permission) -> bool:
+        """Staff by their role; a key that reads (admin, or a merchant's own system) may do what its merchant may."""
+        return self.user.may(permission) if self.user is not None else True
+
 
 async def visible_merchants(services: Ports, reader: Reader) -> list[tuple[int, str]]:
     """The merchants the reader sees, by name."""

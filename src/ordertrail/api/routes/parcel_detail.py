@@ -17,6 +17,8 @@ from ordertrail.services.console import detail, notes
 
 router = APIRouter(prefix="/api/v1", tags=["parcels"])
 
+NOT_FOUND = "Unknown, malformed or another merchant's number (the same answer)"
+
 TrackingPath = Annotated[str, Path(max_length=40, description="The tracking number (spaces and case do not matter)")]
 IdempotencyKey = Annotated[
     str | None,
@@ -30,6 +32,7 @@ IdempotencyKey = Annotated[
 @router.get(
     "/parcels/{tracking_number}/timeline",
     summary="A parcel's detail and one timeline: scans, estimates, emails, webhooks, staff actions and notes",
+    responses={404: {"description": NOT_FOUND}},
 )
 async def parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, services: ServicesDep) -> Response:
     found = await detail.parcel_detail(services, reader, tracking_number)
@@ -41,6 +44,11 @@ async def parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, serv
     status_code=201,
     summary="Add an internal note to a parcel (shown on its timeline, never to customers)",
     dependencies=[JSON_BODY],
+    responses={
+        403: {"description": "A viewer (read-only role), or a session's request without its CSRF token"},
+        404: {"description": NOT_FOUND},
+        409: {"description": "The Idempotency-Key was already used for a different note"},
+    },
 )
 async def add_parcel_note(
     tracking_number: TrackingPath,

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ordertrail.services.context import Services
 from ordertrail.settings import Settings
+from ordertrail.storage.staff import audit as audit_store
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.notify import Received, Receiver, SmtpServer, receiver, settled, smtp_server
-from tests.support.staff import FAST_HASHING, csrf_of, staff_user
+from tests.support.staff import FAST_HASHING, TEST_ACTOR, csrf_of, staff_user
 
 __all__ = ["receiver", "smtp_server"]
 
@@ -185,6 +187,25 @@ def test_a_note_is_written_once_per_idempotency_key_audited_and_on_the_timeline(
         "/api/v1/audit-log", params={"tracking_number": shop.number}, headers=auth(shop.admin)
     ).json()["entries"]
     assert [(e["action"], e["detail"]["note_id"]) for e in audit] == [("parcel.note_added", notes[0]["id"])]
+
+
+def test_every_audit_entry_naming_the_parcel_is_an_action_on_its_timeline(
+    shop: Shop, run_services: Callable[..., Any]
+) -> None:
+    # No console action but notes names a parcel yet: an entry as the later actions (cancel, void…) will write it.
+    async def work(services: Services) -> None:
+        at = datetime.now(UTC)
+        for number in (shop.number, shop.numbers[1]):
+            await services.db.write(
+                lambda c, n=number: audit_store.append(
+                    c, actor=TEST_ACTOR, action="parcel.cancelled", at=at, merchant_id=None, tracking_number=n
+                )
+            )
+
+    run_services(work)
+    actions = kinds(shop.timeline(shop.key_a), "action")
+    assert [(a["action"], a["actor"]["name"]) for a in actions] == [("parcel.cancelled", "tests")]
+    assert shop.timeline(shop.key_a)["timeline"][-1] == actions[0]
 
 
 def test_a_bad_note_or_idempotency_key_is_a_problem_naming_the_field(shop: Shop) -> None:

@@ -16,8 +16,11 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ordertrail.domain.staff.audit import Actor, ActorKind
 from ordertrail.services.context import Services
 from ordertrail.settings import Settings
+from ordertrail.storage.console import notes as note_store
+from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.staff import audit as audit_store
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.notify import Received, Receiver, SmtpServer, receiver, settled, smtp_server
@@ -221,6 +224,38 @@ def test_a_bad_note_or_idempotency_key_is_a_problem_naming_the_field(shop: Shop)
     assert kinds(shop.timeline(shop.key_a), "note") == []
 
 
+def test_a_second_insert_under_one_key_writes_nothing(shop: Shop, run_services: Callable[..., Any]) -> None:
+    """What a retry racing the first request meets after its look-up found nothing: the store decides (ON CONFLICT
+    DO NOTHING), the insert writes nothing and says so, and the service answers with the first note."""
+    author = Actor(kind=ActorKind.KEY, name="shop", id=999)
+
+    async def work(services: Services) -> list[Any]:
+        results = []
+        for _ in range(2):
+            results.append(
+                await services.db.write(
+                    lambda c: note_store.add_note(
+                        c,
+                        parcel_id=_parcel_id(c, shop.number),
+                        author=author,
+                        message="Once",
+                        at=datetime.now(UTC),
+                        idempotency_key="race-1",
+                        body_hash="h",
+                    )
+                )
+            )
+        return results
+
+    first, second = run_services(work)
+    assert first is not None and first.message == "Once" and second is None
+    assert [n["id"] for n in kinds(shop.timeline(shop.key_a), "note")] == [first.id]
+
+
+def _parcel_id(connection: Any, number: str) -> int:
+    return parcel_store.parcels_by_tracking_number(connection, [number])[number].id
+
+
 def signed_in_as(shop: Shop, run_services: Callable[..., Any], settings: Settings, *user: str) -> TestClient:
     """The app's client with a new session of that user (one running app: the sessions take turns)."""
     shop.client.cookies.clear()
@@ -281,7 +316,11 @@ def test_staff_roles_on_the_detail_page_notes_contact_and_csrf(
     assert "Note added." in shown.text and shown.text.count("Parcel re-labelled at the hub") == 1
     assert [n["author"]["name"] for n in kinds(shop.timeline(shop.key_a), "note")] == ["support@a.example"]
 
-    # Shop B's merchant user: not found, on the page and through the API with its session.
+    # Shop B's merchant user: not found, on the page and through the API with its session, even with a bad note.
     other = signed_in_as(shop, run_services, settings, "owner@b.example", "merchant", "Shop B")
     assert other.get(path).status_code == 404
+    token = csrf_of(other.get("/console/parcels").text)
+    for text in ("  ", "Mine now"):
+        posted = other.post(f"{path}/notes", data={"csrf_token": token, "message": text}, follow_redirects=False)
+        assert posted.status_code == 404 and "Parcel re-labelled" not in posted.text
     assert other.get(f"/api/v1/parcels/{shop.number}/timeline").status_code == 404

@@ -64,7 +64,11 @@ async def add_note(
     except ParcelNotFound:
         return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
     except InvalidInput as error:
-        found = await detail.parcel_detail(services, reader, tracking_number)
+        # The text is checked before the parcel is looked up: the page shown again may still be one not to show.
+        try:
+            found = await detail.parcel_detail(services, reader, tracking_number)
+        except ParcelNotFound:
+            return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
         return _detail_page(session, found, error=error.detail, draft=message, status_code=422)
     except Conflict as error:
         return page("console/refused.html", session, {"message": error.detail}, status_code=409)

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
+from tests.support.audits import axe_violations, overflow
 from tests.support.browser import page_problems, screenshot
 from tests.support.staff import PASSWORD, csrf_of, path_of
 
@@ -153,6 +154,40 @@ def test_an_invited_operations_user_sets_a_password_signs_in_and_finds_parcels_b
     expect(page.get_by_label("Search")).to_be_visible()
     screenshot(page, "console-parcels-phone.png")
     assert problems == []
+
+
+def test_a_support_user_opens_a_parcel_from_the_list_reads_its_timeline_and_adds_a_note(
+    console: Console, browser: Browser
+) -> None:
+    # CSP bypassed only so that axe (a script of the test, not the page) can be injected; the page has no scripts.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    problems = page_problems(page)
+    email = "desk@northwind.example"
+    choose_password_and_sign_in(page, console.invite(email, "support", "Northwind Ceramics"), email)
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Parcels").click()
+    number = console.numbers["NW-101"]
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", name=f"Parcel {number}", level=1)).to_be_visible()
+    timeline = page.locator("ol.timeline")
+    expect(timeline.locator("li[data-kind='scan']")).to_have_count(2)  # order placed, the damaged exception
+    expect(timeline).to_contain_text("damaged")
+
+    page.get_by_role("textbox", name="Note").fill("Customer asked for a replacement; photo of the damage requested.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status")).to_have_text("Note added.")
+    note = timeline.locator("li[data-kind='note']")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("Customer asked for a replacement; photo of the damage requested.")
+    expect(note).to_contain_text(f"Note by {email}")
+    expect(timeline.locator("li").last).to_have_attribute("data-kind", "note")  # the newest entry
+    assert axe_violations(page) == []
+    screenshot(page, "console-parcel-detail-desktop.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert overflow(page) == [] and axe_violations(page) == []
+    screenshot(page, "console-parcel-detail-phone.png")
+    assert problems == []
+    context.close()
 
 
 def test_the_skip_link_comes_first_and_every_field_has_a_label(console: Console, context: BrowserContext) -> None:

@@ -93,6 +93,10 @@ class NotCancellable(Conflict):
     """A parcel is past the point where it can be cancelled (dispatched, delivered, returned)."""
 
 
+class IdempotencyKeyConflict(Conflict):
+    """That Idempotency-Key was already used for a different request: use a new key for a new request."""
+
+
 class Unauthenticated(OrdertrailError):
     """A valid API key is required: send it as 'Authorization: Bearer <key>'."""
 

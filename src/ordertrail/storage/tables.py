@@ -430,7 +430,32 @@ Index("ix_order_merchant_id_placed_at_id", order.c.merchant_id, order.c.placed_a
 DELAYED = parcel.c.eta_delayed.is_(True)
 Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_where=DELAYED)
 
-# -- messages to customers (migration 0015) ------------------------------------------------------------------
+# -- parcel notes (migration 0012) ---------------------------------------------------------------------------
+
+# Internal notes on a parcel, written once (domain/console/notes.py). ``idempotency_key`` (with the author) makes a
+# retried POST return the note it wrote; ``body_hash`` tells that retry from another request under the same key.
+parcel_note = Table(
+    "parcel_note",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("author_kind", String(16), nullable=False),  # staff | key | cli
+    Column("author_id", Integer, nullable=True),  # staff_user.id or api_key.id, as in audit_log
+    Column("author", String(320), nullable=False),  # the staff email or key name, as it was then
+    Column("message", Text, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("body_hash", String(64), nullable=False),
+    UniqueConstraint(
+        "author_kind", "author_id", "idempotency_key", name="uq_parcel_note_author_kind_author_id_idempotency_key"
+    ),
+)
+Index("ix_parcel_note_parcel_id_id", parcel_note.c.parcel_id, parcel_note.c.id)
+# A parcel's emails and webhooks on its timeline, found by their ordering keys (domain/notifying/outbox.py): the
+# outbox has no parcel column. The pending-only index above cannot serve delivered rows.
+Index("ix_outbox_ordering_key_id", outbox.c.ordering_key, outbox.c.id)
+
+# -- messages to customers (migration 0013) ------------------------------------------------------------------
 
 # What staff told a customer about a parcel in their own words: emailed, and shown on the tracking page as a
 # message from the shop. ``sent_by`` is for the private timeline; the public page shows only the shop's name.

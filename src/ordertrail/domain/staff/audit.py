@@ -30,6 +30,7 @@ class Action(StrEnum):
     SIGNED_OUT = "session.signed_out"
     SIGNED_OUT_EVERYWHERE = "session.signed_out_everywhere"
     PARCELS_EXPORTED = "parcels.exported"
+    NOTE_ADDED = "parcel.note_added"
     PARCEL_CANCELLED = "parcel.cancelled"
     UNMATCHED_SCAN_ATTACHED = "unmatched_scan.attached"
     CUSTOMER_MESSAGE_SENT = "parcel.message_sent"

@@ -25,6 +25,7 @@ class StaffRole(StrEnum):
 class Permission(StrEnum):
     READ = "read"  # parcels, orders, the audit log of their merchants; export what they can read
     NOTE = "note"  # internal notes, customer notices, resending notifications
+    CONTACT = "contact"  # the customer's email, phone and street address (a parcel's detail, its emails)
     CANCEL = "cancel"  # cancel, void, correct
     MANAGE_MERCHANT = "manage_merchant"  # the merchant's keys, webhook endpoints and settings
     MANAGE_USERS = "manage_users"  # invite, disable and reset staff accounts
@@ -35,9 +36,13 @@ class Permission(StrEnum):
 
 PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
     StaffRole.ADMIN: frozenset(Permission),
-    StaffRole.OPERATIONS: frozenset({Permission.READ, Permission.NOTE, Permission.CANCEL, Permission.RECONCILE}),
-    StaffRole.SUPPORT: frozenset({Permission.READ, Permission.NOTE}),
-    StaffRole.MERCHANT: frozenset({Permission.READ, Permission.NOTE, Permission.CANCEL, Permission.MANAGE_MERCHANT}),
+    StaffRole.OPERATIONS: frozenset(
+        {Permission.READ, Permission.NOTE, Permission.CONTACT, Permission.CANCEL, Permission.RECONCILE}
+    ),
+    StaffRole.SUPPORT: frozenset({Permission.READ, Permission.NOTE, Permission.CONTACT}),
+    StaffRole.MERCHANT: frozenset(
+        {Permission.READ, Permission.NOTE, Permission.CONTACT, Permission.CANCEL, Permission.MANAGE_MERCHANT}
+    ),
     StaffRole.VIEWER: frozenset({Permission.READ}),
 }
 

@@ -11,8 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import CsrfRefused, Forbidden, SessionEnded
 from ordertrail.http.staff import SESSION_COOKIE, clear_session_cookie, current_session, require_csrf
+from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.deps import render
+from ordertrail.web.deps import client_address, render
 
 PREFIX = "/console"
 
@@ -52,3 +53,14 @@ def page(name: str, session: StaffSession, context: dict[str, Any], *, status_co
 
 def forbidden(session: StaffSession, error: Forbidden) -> Response:
     return page("console/refused.html", session, {"message": error.detail}, status_code=403)
+
+
+async def staff_reader(request: Request) -> tuple[StaffSession, Reader] | Response:
+    """The signed-in person and what they may read, or the page to answer instead (sign-in, or refused)."""
+    session = await signed_in(request)
+    if isinstance(session, Response):
+        return session
+    try:
+        return session, Reader.of_staff(session.user, client_address(request))
+    except Forbidden as error:
+        return forbidden(session, error)

@@ -21,8 +21,7 @@ from ordertrail.domain.errors import Forbidden, InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS, Status
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.console.readers import Reader, visible_merchants
-from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in
+from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in, staff_reader
 from ordertrail.web.deps import ServicesDep, client_address
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -60,20 +59,9 @@ def _link(params: dict[str, list[str]], **changes: str | None) -> str:
     return urlencode([(k, v) for k, values in merged.items() for v in values])
 
 
-async def _staff_reader(request: Request) -> tuple[StaffSession, Reader] | Response:
-    """The signed-in person and what they may read, or the page to answer instead (sign-in, or refused)."""
-    session = await signed_in(request)
-    if isinstance(session, Response):
-        return session
-    try:
-        return session, Reader.of_staff(session.user, client_address(request))
-    except Forbidden as error:
-        return forbidden(session, error)
-
-
 @router.get("")
 async def overview_page(request: Request, services: ServicesDep) -> Response:
-    signed = await _staff_reader(request)
+    signed = await staff_reader(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
@@ -94,7 +82,7 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
 
 @router.get("/parcels")
 async def parcels_page(request: Request, services: ServicesDep) -> Response:
-    signed = await _staff_reader(request)
+    signed = await staff_reader(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed

@@ -1,7 +1,7 @@
 """parcel messages: what staff told a customer about a parcel, in their own words (shown on the tracking page)
 
-Revision ID: 0015
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 10:50:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import ordertrail.storage.types
 
-revision: str = "0015"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,64 @@
+"""A parcel's detail and timeline, and its internal notes: for API keys (merchant keys: their own parcels) and
+staff sessions, with the same rules as the console's page (services/console/detail.py, notes.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path
+from starlette.responses import Response
+
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.schemas.console import NoteIn
+from ordertrail.domain.console.notes import idempotency_key
+from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import detail, notes
+
+router = APIRouter(prefix="/api/v1", tags=["parcels"])
+
+NOT_FOUND = "Unknown, malformed or another merchant's number (the same answer)"
+
+TrackingPath = Annotated[str, Path(max_length=40, description="The tracking number (spaces and case do not matter)")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Send the same key with a retry: the note is written once, and the retry answered with it.",
+    ),
+]
+
+
+@router.get(
+    "/parcels/{tracking_number}/timeline",
+    summary="A parcel's detail and one timeline: scans, estimates, emails, webhooks, staff actions and notes",
+    responses={404: {"description": NOT_FOUND}},
+)
+async def parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, services: ServicesDep) -> Response:
+    found = await detail.parcel_detail(services, reader, tracking_number)
+    return json_response(found.document())
+
+
+@router.post(
+    "/parcels/{tracking_number}/notes",
+    status_code=201,
+    summary="Add an internal note to a parcel (shown on its timeline, never to customers)",
+    dependencies=[JSON_BODY],
+    responses={
+        403: {"description": "A viewer (read-only role), or a session's request without its CSRF token"},
+        404: {"description": NOT_FOUND},
+        409: {"description": "The Idempotency-Key was already used for a different note"},
+    },
+)
+async def add_parcel_note(
+    tracking_number: TrackingPath,
+    body: NoteIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    added = await notes.add_note(
+        services, reader, tracking_number=tracking_number, message=body.message, idempotency_key=idempotency_key(key)
+    )
+    headers = {"Idempotent-Replayed": "true"} if added.replayed else None
+    return json_response(added.note.document(), 201, headers=headers)

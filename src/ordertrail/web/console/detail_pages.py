@@ -1,0 +1,101 @@
+"""A parcel's detail page (its one timeline, its order, the customer's contact where the role may see it) and
+the form that adds an internal note.
+
+The form carries the session's CSRF token and a fresh Idempotency-Key per rendering, so a double-click or a
+re-posted form writes the note once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from ordertrail.domain.console.notes import MAX_MESSAGE
+from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
+from ordertrail.domain.staff import tokens
+from ordertrail.domain.staff.roles import Permission
+from ordertrail.services.console import detail, notes
+from ordertrail.services.console.detail import ParcelDetail
+from ordertrail.services.staff.sessions import StaffSession
+from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.timeline_view import row
+from ordertrail.web.deps import ServicesDep
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+NOT_FOUND = "No parcel with that tracking number among those you can see."
+
+
+@router.get("/parcels/{tracking_number}")
+async def parcel_page(tracking_number: str, request: Request, services: ServicesDep) -> Response:
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
+    try:
+        found = await detail.parcel_detail(services, reader, tracking_number)
+    except ParcelNotFound:
+        return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
+    return _detail_page(session, found, done=request.query_params.get("done") == "note")
+
+
+@router.post("/parcels/{tracking_number}/notes")
+async def add_note(
+    tracking_number: str,
+    request: Request,
+    services: ServicesDep,
+    message: Annotated[str, Form(max_length=20_000)] = "",
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
+    if (refused := await csrf_refusal(request, session)) is not None:
+        return refused
+    try:
+        await notes.add_note(
+            services, reader, tracking_number=tracking_number, message=message, idempotency_key=idempotency_key
+        )
+    except Forbidden as error:
+        return forbidden(session, error)
+    except ParcelNotFound:
+        return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
+    except InvalidInput as error:
+        # The text is checked before the parcel is looked up: the page shown again may still be one not to show.
+        try:
+            found = await detail.parcel_detail(services, reader, tracking_number)
+        except ParcelNotFound:
+            return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
+        return _detail_page(session, found, error=error.detail, draft=message, status_code=422)
+    except Conflict as error:
+        return page("console/refused.html", session, {"message": error.detail}, status_code=409)
+    # Post/redirect/get: a reload shows the page (with the note on its timeline), never posts again.
+    number = detail.canonical_number(tracking_number)
+    return RedirectResponse(f"{PREFIX}/parcels/{number}?done=note#timeline", status_code=303)
+
+
+def _detail_page(
+    session: StaffSession,
+    found: ParcelDetail,
+    *,
+    done: bool = False,
+    error: str | None = None,
+    draft: str = "",
+    status_code: int = 200,
+) -> Response:
+    document = found.document()
+    context: dict[str, Any] = {
+        "parcel": document,
+        "order": document["order"],
+        "timeline": [row(entry) for entry in document["timeline"]],
+        "may_note": session.user.may(Permission.NOTE),
+        "note_key": tokens.new_secret(),
+        "max_message": MAX_MESSAGE,
+        "done": done,
+        "error": error,
+        "draft": draft,
+    }
+    return page("console/parcel.html", session, context, status_code=status_code)

@@ -14,6 +14,9 @@ from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.console.notes import MAX_MESSAGE
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
+from ordertrail.domain.notifying.messages import MESSAGE_MAX
+from ordertrail.domain.orders.cancelling import cancel_refusal
+from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.staff import tokens
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import detail, notes
@@ -38,7 +41,7 @@ async def parcel_page(tracking_number: str, request: Request, services: Services
         found = await detail.parcel_detail(services, reader, tracking_number)
     except ParcelNotFound:
         return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
-    return _detail_page(session, found, done=request.query_params.get("done") == "note")
+    return detail_page(session, found, done=request.query_params.get("done"))
 
 
 @router.post("/parcels/{tracking_number}/notes")
@@ -69,7 +72,7 @@ async def add_note(
             found = await detail.parcel_detail(services, reader, tracking_number)
         except ParcelNotFound:
             return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
-        return _detail_page(session, found, error=error.detail, draft=message, status_code=422)
+        return detail_page(session, found, error=error.detail, draft=message, status_code=422)
     except Conflict as error:
         return page("console/refused.html", session, {"message": error.detail}, status_code=409)
     # Post/redirect/get: a reload shows the page (with the note on its timeline), never posts again.
@@ -77,25 +80,41 @@ async def add_note(
     return RedirectResponse(f"{PREFIX}/parcels/{number}?done=note#timeline", status_code=303)
 
 
-def _detail_page(
+# What the page says after an action redirected back to it (``?done=…``); anything else says nothing.
+DONE_TEXTS = {
+    "note": "Note added.",
+    "message": "Message sent to the customer.",
+    "cancelled": "Parcel cancelled.",
+}
+
+
+def detail_page(
     session: StaffSession,
     found: ParcelDetail,
     *,
-    done: bool = False,
+    done: str | None = None,
     error: str | None = None,
     draft: str = "",
+    form: str = "note",
     status_code: int = 200,
 ) -> Response:
+    """The page, after a form's error (``form`` names which form it belongs to) or a done action."""
     document = found.document()
+    status = Status(document["status"])
     context: dict[str, Any] = {
         "parcel": document,
         "order": document["order"],
         "timeline": [row(entry) for entry in document["timeline"]],
         "may_note": session.user.may(Permission.NOTE),
+        "may_cancel": session.user.may(Permission.CANCEL)
+        and status is not Status.CANCELLED
+        and cancel_refusal(status) is None,
         "note_key": tokens.new_secret(),
         "max_message": MAX_MESSAGE,
-        "done": done,
+        "max_customer_message": MESSAGE_MAX,
+        "done": DONE_TEXTS.get(done or ""),
         "error": error,
+        "error_form": form if error else None,
         "draft": draft,
     }
     return page("console/parcel.html", session, context, status_code=status_code)

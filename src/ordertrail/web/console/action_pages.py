@@ -1,0 +1,70 @@
+"""The parcel page's actions other than notes: a message to the customer in the staff member's words, and
+cancelling the parcel. Each is the API's use case (services/console), behind the console's CSRF and Origin check,
+and answers with a redirect back to the page (post/redirect/get: a reload never acts twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
+from ordertrail.services.console import cancelling, detail, messages
+from ordertrail.services.console.readers import Reader
+from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.detail_pages import NOT_FOUND, detail_page
+from ordertrail.web.deps import ServicesDep
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@router.post("/parcels/{tracking_number}/message")
+async def send_message(
+    tracking_number: str, request: Request, services: ServicesDep, message: Annotated[str, Form(max_length=20_000)] = ""
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        await messages.send_message(services, reader, tracking_number=number, text=message)
+
+    return await _act(request, services, tracking_number, act, form="message", draft=message, done="message")
+
+
+@router.post("/parcels/{tracking_number}/cancel")
+async def cancel(
+    tracking_number: str, request: Request, services: ServicesDep, reason: Annotated[str, Form(max_length=2_000)] = ""
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        await cancelling.cancel_parcel(services, reader, tracking_number=number, reason=reason)
+
+    return await _act(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
+
+
+async def _act(
+    request: Request,
+    services: ServicesDep,
+    tracking_number: str,
+    act: Callable[[Reader, str], Awaitable[None]],
+    *,
+    form: str,
+    draft: str,
+    done: str,
+) -> Response:
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
+    if (refused := await csrf_refusal(request, session)) is not None:
+        return refused
+    try:
+        number = detail.canonical_number(tracking_number)
+        await act(reader, number)
+    except Forbidden as error:
+        return forbidden(session, error)
+    except ParcelNotFound:
+        return page("console/refused.html", session, {"message": NOT_FOUND}, status_code=404)
+    except (InvalidInput, Conflict) as error:
+        found = await detail.parcel_detail(services, reader, number)  # seen: the action found it
+        status = 409 if isinstance(error, Conflict) else 422
+        return detail_page(session, found, error=error.detail, draft=draft, form=form, status_code=status)
+    return RedirectResponse(f"{PREFIX}/parcels/{number}?done={done}#timeline", status_code=303)

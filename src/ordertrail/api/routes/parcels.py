@@ -16,7 +16,7 @@ from ordertrail.api.schemas.orders import CancelIn, NoticeIn
 from ordertrail.api.views import cancellation_view
 from ordertrail.domain.console.filters import Sort
 from ordertrail.domain.console.query import parse_query
-from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.status import Party, Status
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import cancelling, messages
@@ -42,6 +42,9 @@ async def list_parcels(
     q: Annotated[Text, Query(description="Tracking or order numbers (several at once), an email or a name")] = None,
     merchant: Annotated[Text, Query(description="A merchant's name (admin keys, staff of several merchants)")] = None,
     reason: Annotated[Text, Query(description="An exception or failed-attempt reason code")] = None,
+    party: Annotated[
+        Text, Query(description=f"Who must act on its exception: {', '.join(p.value for p in Party)}")
+    ] = None,
     facility: Annotated[Text, Query(description="Where its latest scan was")] = None,
     country: Annotated[Text, Query(description="The destination country, ISO 3166 alpha-2")] = None,
     delayed: Annotated[Text, Query(description="true or false: its estimate is past the promise")] = None,

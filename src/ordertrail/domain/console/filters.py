@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from ordertrail.domain.errors import InvalidInput
-from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.status import EXCEPTION_REASONS, Party, Status
 
 MAX_TERMS: Final = 200
 MAX_LIMIT: Final = 200
@@ -80,6 +80,7 @@ class ParcelFilter:
     search: Search | None = None
     merchant_ids: frozenset[int] | None = None
     reason: str | None = None
+    party: Party | None = None  # who must act: the reason is one of that party's exception reasons
     facility: str | None = None
     country: str | None = None
     delayed: bool | None = None
@@ -87,6 +88,11 @@ class ParcelFilter:
     placed_after: datetime | None = None
     placed_before: datetime | None = None
     sort: Sort = Sort.PLACED_DESC
+
+    @property
+    def party_reasons(self) -> tuple[str, ...]:
+        """The exception reasons of ``party`` (sorted: the same query each time)."""
+        return tuple(sorted(r for r, who in EXCEPTION_REASONS.items() if who is self.party))
 
     def within(self, scope: frozenset[int] | None) -> ParcelFilter:
         """This filter narrowed to the merchants of ``scope`` (None: no narrowing)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from ordertrail.domain.console.filters import MAX_LIMIT, ParcelFilter, Sort, aware, parse_search
 from ordertrail.domain.errors import FieldProblem, InvalidInput
-from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, STATUS_BY_VALUE
+from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, STATUS_BY_VALUE, Party
 
 REASONS = frozenset(EXCEPTION_REASONS) | ATTEMPT_REASONS
 PARAMETERS = (
@@ -19,6 +19,7 @@ PARAMETERS = (
     "q",
     "merchant",
     "reason",
+    "party",
     "facility",
     "country",
     "delayed",
@@ -94,6 +95,13 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
             raise InvalidInput(f"Unknown reason {value!r}.", field="reason")
         return value
 
+    def party() -> Party | None:
+        value = _one(params, "party")
+        try:
+            return Party(value) if value else None
+        except ValueError:
+            raise InvalidInput(f"party is one of {', '.join(p.value for p in Party)}.", field="party") from None
+
     def country() -> str | None:
         value = _one(params, "country")
         if value is not None and not (len(value) == 2 and value.isalpha()):
@@ -126,6 +134,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
     search = attempt("q", lambda: parse_search(" ".join(params.get("q", ())) or None))
     parsed = {
         "reason": attempt("reason", reason),
+        "party": attempt("party", party),
         "facility": attempt("facility", lambda: text("facility", 200)),
         "country": attempt("country", country),
         "delayed": attempt("delayed", lambda: _flag(_one(params, "delayed"), "delayed")),

@@ -86,3 +86,9 @@ async def overview(services: Ports, reader: Reader) -> dict[str, int]:
     """Parcels by status, and the delayed and stalled counts, over the reader's merchants."""
     scope = reader.scope
     return await services.db.read(lambda c: list_store.status_counts(c, scope))
+
+
+async def problem_reasons(services: Ports, reader: Reader) -> dict[tuple[str, str], int]:
+    """Parcels held up by an exception or a failed attempt, by (status, reason), over the reader's merchants."""
+    scope = reader.scope
+    return await services.db.read(lambda c: list_store.problem_reasons(c, scope))

@@ -37,6 +37,12 @@ async def list_unmatched(services: Services, reader: Reader, *, after: int, limi
     return await services.db.read(lambda c: unmatched_store.list_unmatched(c, after_id=after, limit=limit))
 
 
+async def unmatched_count(services: Services, reader: Reader) -> int:
+    """How many scans wait to be attached. Raises Forbidden."""
+    require_reconciler(reader)
+    return await services.db.read(unmatched_store.count_unmatched)
+
+
 async def attach(services: Services, reader: Reader, *, unmatched_id: int, tracking_number: str) -> ScanResult:
     """Record the kept scan on ``tracking_number``'s parcel. Raises Forbidden, UnmatchedScanNotFound,
     ParcelNotFound (also for a parcel of a merchant the reader does not see), Conflict (attached already),

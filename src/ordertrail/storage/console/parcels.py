@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, literal, select, tuple_, union
 
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position, Sort, instant
-from ordertrail.domain.scanning.status import STATUS_BY_VALUE
+from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
 from ordertrail.storage.tables import merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
@@ -117,6 +117,8 @@ def _filtered(query: Select[Any], f: ParcelFilter) -> Select[Any]:
         query = query.where(parcel.c.id.in_(_searched_ids(f)))
     if f.reason is not None:
         query = query.where(_CURRENT_REASON == literal(f.reason))  # noqa: SIM300 (a subquery's value)
+    if f.party is not None:
+        query = query.where(_CURRENT_REASON.in_(f.party_reasons))
     if f.country is not None:
         query = query.where(order.c.destination_country == f.country)
     if f.facility is not None:
@@ -172,3 +174,20 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
     counts["delayed"] = connection.execute(scoped(base.where(parcel.c.eta_delayed.is_(True)))).scalar_one()
     counts["stalled"] = connection.execute(scoped(base.where(parcel.c.eta_stalled_at.is_not(None)))).scalar_one()
     return counts
+
+
+def problem_reasons(connection: Connection, merchant_ids: frozenset[int] | None) -> dict[tuple[str, str], int]:
+    """Held-up parcels (an exception, a failed attempt) by (status, reason), within ``merchant_ids``."""
+    if merchant_ids is not None and not merchant_ids:
+        return {}
+    reason = _CURRENT_REASON.label("reason")
+    held = (Status.EXCEPTION.value, Status.DELIVERY_ATTEMPTED.value)
+    query = (
+        select(parcel.c.status, reason, func.count())
+        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
+        .where(parcel.c.status.in_(held))
+        .group_by(parcel.c.status, reason)
+    )
+    if merchant_ids is not None:
+        query = query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
+    return {(status, why or ""): int(n) for status, why, n in connection.execute(query)}

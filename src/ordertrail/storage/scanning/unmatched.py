@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ordertrail.domain.scanning.scans import KeptScan
 from ordertrail.storage.tables import unmatched_scan
@@ -71,3 +71,9 @@ def unmatched_by_id(connection: Connection, unmatched_id: int) -> tuple[KeptScan
     if row is None:
         return None
     return KeptScan(row.event_id, row.tracking_number, row.payload, row.api_key_id, row.recorded_at), row.attached_at
+
+
+def count_unmatched(connection: Connection) -> int:
+    """Kept scans not attached yet."""
+    query = select(func.count()).select_from(unmatched_scan).where(unmatched_scan.c.attached_at.is_(None))
+    return int(connection.execute(query).scalar_one())

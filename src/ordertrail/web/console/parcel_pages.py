@@ -18,8 +18,10 @@ from starlette.responses import Response, StreamingResponse
 from ordertrail.domain.console.filters import ParcelFilter, Sort
 from ordertrail.domain.console.query import PARAMETERS, REASONS, parse_query
 from ordertrail.domain.errors import Forbidden, InvalidInput
-from ordertrail.domain.scanning.status import STATUS_LABELS, Status
+from ordertrail.domain.scanning.status import EXCEPTION_REASONS, STATUS_LABELS, Party, Status
+from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import parcels as parcel_list
+from ordertrail.services.console import reconciling
 from ordertrail.services.console.readers import Reader, visible_merchants
 from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in, staff_reader
 from ordertrail.web.deps import ServicesDep, client_address
@@ -67,6 +69,11 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
     session, reader = signed
     counts = await parcel_list.overview(services, reader)
     statuses = [(s.value, STATUS_LABELS[s], counts.get(s.value, 0)) for s in Status]
+    reasons = await parcel_list.problem_reasons(services, reader)
+    exceptions = {r: n for (status, r), n in reasons.items() if status == Status.EXCEPTION.value}
+    by_party = {party: 0 for party in Party}
+    for reason, count in exceptions.items():
+        by_party[EXCEPTION_REASONS.get(reason, Party.CARRIER)] += count
     return page(
         "console/overview.html",
         session,
@@ -76,6 +83,15 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             "delayed": counts.get("delayed", 0),
             "stalled": counts.get("stalled", 0),
             "merchants": await visible_merchants(services, reader),
+            # Exceptions by who must act, then by reason; failed attempts by reason: each a link to its parcels.
+            "parties": [(party.value, count) for party, count in by_party.items()],
+            "exception_reasons": sorted(exceptions.items(), key=lambda item: (-item[1], item[0])),
+            "attempt_reasons": sorted(
+                ((r, n) for (status, r), n in reasons.items() if status == Status.DELIVERY_ATTEMPTED.value),
+                key=lambda item: (-item[1], item[0]),
+            ),
+            "may_reconcile": reader.may(Permission.RECONCILE),
+            "unmatched": await reconciling.unmatched_count(services, reader) if reader.may(Permission.RECONCILE) else 0,
         },
     )
 
@@ -92,6 +108,7 @@ async def parcels_page(request: Request, services: ServicesDep) -> Response:
         "params": params,
         "statuses": [(s.value, STATUS_LABELS[s]) for s in Status],
         "reasons": sorted(REASONS),
+        "parties": [party.value for party in Party],
         "merchants": merchants,
         "sorts": [(s.value, _sort_label(s)) for s in Sort],
         "parcels": [],

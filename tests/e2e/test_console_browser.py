@@ -277,3 +277,31 @@ def test_the_sign_in_lockout_holds_across_two_server_processes(tmp_path: Path) -
 def _sign_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
     page = client.get("/console/login")
     return client.post("/console/login", data={"csrf_token": csrf_of(page.text), "email": email, "password": password})
+
+
+def test_the_overview_and_a_list_open_in_two_browsers_follow_a_scan_without_a_reload(
+    console: Console, browser: Browser
+) -> None:
+    first, second = (browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2))
+    overview, listing = first.new_page(), second.new_page()
+    problems = page_problems(overview) + page_problems(listing)
+    for page, email in ((overview, "live-a@northwind.example"), (listing, "live-b@northwind.example")):
+        choose_password_and_sign_in(page, console.invite(email, "operations", "Northwind Ceramics"), email)
+    # Each page's stream is open (its response has begun) before the scan is sent.
+    for page, path in ((overview, "/console"), (listing, "/console/parcels")):
+        with page.expect_response(lambda response: response.url.endswith("/console/live")):
+            page.goto(console.server.base_url + path)
+    number = console.numbers["NW-103"]
+    row = listing.locator("tbody tr", has=listing.get_by_role("link", name=number))
+    expect(row).not_to_contain_text("Problem with delivery")
+    tile = overview.locator("section[aria-labelledby='attention'] a[href='/console/parcels?status=exception']")
+    before = int(tile.locator(".tile-count").inner_text())
+
+    console.scan("NW-103", "exception", reason="weather")
+    expect(row).to_contain_text("Problem with delivery")
+    expect(row).to_contain_text("weather")
+    expect(tile.locator(".tile-count")).to_have_text(str(before + 1))
+    assert overview.url.endswith("/console") and listing.url.endswith("/console/parcels")  # neither reloaded
+    assert problems == []
+    first.close()
+    second.close()

@@ -10,6 +10,7 @@ import pytest
 from ordertrail.realtime.bus import Closed, InProcessBus, SubscriptionClosed
 from ordertrail.realtime.messages import LiveMessage
 from ordertrail.realtime.stream import LiveStream, decode_cursor, encode_cursor
+from ordertrail.services.console.live import change_frame
 
 
 def message(parcel_id: int, sequence: int, order_id: int = 1) -> LiveMessage:
@@ -146,3 +147,22 @@ async def test_draining_ends_open_streams_and_streams_opened_later_after_their_r
 
 async def _frames(stream: LiveStream) -> list[bytes]:
     return [frame async for frame in stream.frames()]
+
+
+async def test_merchant_streams_get_their_merchants_changes_and_admins_every_merchants() -> None:
+    bus = InProcessBus()
+    shop_a, shop_b, everyone = bus.subscribe_merchants(frozenset({5})), bus.subscribe_merchants(frozenset({6})), \
+        bus.subscribe_merchants(None)  # fmt: skip
+    assert bus.reaches_anyone(1, 1, 7)  # the admin's stream: every merchant's change reaches someone
+    data = b'{"tracking_number":"OT1","status":"dispatched","event":{}}'
+    await bus.publish([LiveMessage(1, 1, 2, data, 5)])
+    got = await shop_a.get()
+    assert isinstance(got, LiveMessage) and got.merchant_id == 5
+    assert change_frame(got) == b'event: parcel\ndata: {"tracking_number":"OT1","status":"dispatched"}\n\n'
+    assert (await everyone.get()) is got
+    await bus.publish([LiveMessage(2, 2, 2, data, 6)])
+    assert (await shop_b.get()).merchant_id == 6  # type: ignore[union-attr]
+    assert (await everyone.get()).merchant_id == 6  # type: ignore[union-attr]
+    everyone.close()
+    assert bus.reaches_anyone(3, 3, 5) and not bus.reaches_anyone(3, 3, 9)
+    await bus.close()

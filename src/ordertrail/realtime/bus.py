@@ -109,6 +109,19 @@ def order_topic(order_id: int) -> str:
     return f"o{order_id}"
 
 
+# The console's streams: every change of a merchant's parcels (``m7``), or of every merchant's (admins).
+ALL_MERCHANTS: Final = "m*"
+
+
+def merchant_topic(merchant_id: int) -> str:
+    return f"m{merchant_id}"
+
+
+def merchant_topics(merchant_ids: frozenset[int] | None) -> tuple[str, ...]:
+    """The topics of a reader's merchants (None: every merchant)."""
+    return (ALL_MERCHANTS,) if merchant_ids is None else tuple(merchant_topic(m) for m in sorted(merchant_ids))
+
+
 class EventBus(Protocol):
     """Live fan-out of committed events to subscribers in this process (and, with Redis, in every process)."""
 
@@ -124,12 +137,16 @@ class EventBus(Protocol):
 
     def subscribe_order(self, order_id: int) -> Subscription: ...
 
+    def subscribe_merchants(self, merchant_ids: frozenset[int] | None) -> Subscription:
+        """Every change of those merchants' parcels (None: of every merchant), for the console's live lists."""
+        ...
+
     def drain(self) -> None:
         """End every open stream now, and every one opened from now on (the server is stopping; clients resume
         elsewhere with ``Last-Event-ID``). Publishing still works for what commits meanwhile."""
         ...
 
-    def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
+    def reaches_anyone(self, parcel_id: int, order_id: int, merchant_id: int) -> bool:
         """Whether a message about this parcel could reach a subscriber (if not, publishers need not render it)."""
         ...
 
@@ -169,11 +186,18 @@ class Hub:
                 if not members:
                     del self._topics[topic]
 
-    def has_subscribers(self, parcel_id: int, order_id: int) -> bool:
-        return parcel_topic(parcel_id) in self._topics or order_topic(order_id) in self._topics
+    def has_subscribers(self, parcel_id: int, order_id: int, merchant_id: int = 0) -> bool:
+        topics = self._topics
+        return (
+            parcel_topic(parcel_id) in topics
+            or order_topic(order_id) in topics
+            or merchant_topic(merchant_id) in topics
+            or ALL_MERCHANTS in topics
+        )
 
     def deliver(self, messages: Iterable[LiveMessage]) -> None:
-        """Offer each message to the subscribers of its parcel and of its order (a subscriber gets it once)."""
+        """Offer each message to the subscribers of its parcel, of its order and of its merchant (a subscription
+        has topics of one kind only, so each subscriber gets it once)."""
         for message in messages:
             parcel_subs = self._topics.get(parcel_topic(message.parcel_id), ())
             order_subs = self._topics.get(order_topic(message.order_id), ())
@@ -182,6 +206,10 @@ class Hub:
                 subscription.offer(message)
             for subscription in tuple(order_subs):
                 subscription.offer(message)
+            if message.merchant_id:
+                merchant_subs = self._topics.get(merchant_topic(message.merchant_id), ())
+                for subscription in (*merchant_subs, *self._topics.get(ALL_MERCHANTS, ())):
+                    subscription.offer(message)
 
     @property
     def subscriber_count(self) -> int:
@@ -256,11 +284,14 @@ class InProcessBus:
     def subscribe_order(self, order_id: int) -> Subscription:
         return self.hub.subscribe(order_topic(order_id))
 
+    def subscribe_merchants(self, merchant_ids: frozenset[int] | None) -> Subscription:
+        return self.hub.subscribe(*merchant_topics(merchant_ids))
+
     def drain(self) -> None:
         self.hub.drain()
 
-    def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
-        return self.hub.has_subscribers(parcel_id, order_id)  # this process is the only one
+    def reaches_anyone(self, parcel_id: int, order_id: int, merchant_id: int) -> bool:
+        return self.hub.has_subscribers(parcel_id, order_id, merchant_id)  # this process is the only one
 
     @property
     def subscriber_count(self) -> int:

@@ -17,6 +17,7 @@ class LiveMessage:
     order_id: int
     sequence: int
     data: bytes
+    merchant_id: int = 0  # for the console's merchant streams (0: unknown, e.g. read back from the store)
     frame: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -7,7 +7,8 @@ read what they missed from the store (by sequence); when it is back, one more RE
 the last poll and the new subscription. Streams drop what they already sent, so no client sees an id twice.
 
 Wire format: one Redis message per ``publish`` call, ``origin`` then one line per message,
-``parcel_id order_id sequence data`` (``data`` is single-line JSON), so a group commit costs one PUBLISH.
+``parcel_id order_id merchant_id sequence data`` (``data`` is single-line JSON), so a group commit costs one
+PUBLISH. The merchant id (for the console's streams) changed the format: upgrade a deployment's processes together.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from ordertrail.realtime.bus import Hub, Subscription, order_topic, parcel_topic
+from ordertrail.realtime.bus import Hub, Subscription, merchant_topics, order_topic, parcel_topic
 from ordertrail.realtime.messages import LiveMessage
 
 log = logging.getLogger("ordertrail.realtime")
@@ -31,7 +32,7 @@ CHANNEL = "ordertrail:live"
 
 
 def encode(origin: bytes, messages: Sequence[LiveMessage]) -> bytes:
-    lines = [b"%d %d %d %s" % (m.parcel_id, m.order_id, m.sequence, m.data) for m in messages]
+    lines = [b"%d %d %d %d %s" % (m.parcel_id, m.order_id, m.merchant_id, m.sequence, m.data) for m in messages]
     return b"\n".join([origin, *lines])
 
 
@@ -40,8 +41,8 @@ def decode(payload: bytes) -> tuple[bytes, list[LiveMessage]]:
     origin, *lines = payload.split(b"\n")
     messages = []
     for line in lines:
-        parcel_id, order_id, sequence, data = line.split(b" ", 3)
-        messages.append(LiveMessage(int(parcel_id), int(order_id), int(sequence), data))
+        parcel_id, order_id, merchant_id, sequence, data = line.split(b" ", 4)
+        messages.append(LiveMessage(int(parcel_id), int(order_id), int(sequence), data, int(merchant_id)))
     return origin, messages
 
 
@@ -106,10 +107,13 @@ class RedisBus:
     def subscribe_order(self, order_id: int) -> Subscription:
         return self.hub.subscribe(order_topic(order_id))
 
+    def subscribe_merchants(self, merchant_ids: frozenset[int] | None) -> Subscription:
+        return self.hub.subscribe(*merchant_topics(merchant_ids))
+
     def drain(self) -> None:
         self.hub.drain()  # this process's streams; the other processes drain their own
 
-    def reaches_anyone(self, parcel_id: int, order_id: int) -> bool:
+    def reaches_anyone(self, parcel_id: int, order_id: int, merchant_id: int) -> bool:
         return True  # other processes' subscribers are not known here
 
     @property

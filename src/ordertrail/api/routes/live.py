@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
-from ordertrail.api.sse import EventStreamResponse
 from ordertrail.http.client import client_address
 from ordertrail.http.deps import ServicesDep, get_public
+from ordertrail.http.sse import EventStreamResponse
 from ordertrail.realtime.stream import LiveStream
 from ordertrail.services.orders.access import open_order_link
 from ordertrail.services.tracking import live

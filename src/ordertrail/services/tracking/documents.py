@@ -166,4 +166,6 @@ def live_message(change: ParcelChange) -> LiveMessage:
     )
     document["estimated_delivery"] = estimate_document(change.estimate)
     document["delay"] = delay_document(change.estimate)
-    return LiveMessage(change.parcel_id, change.order_id, change.event.sequence, orjson.dumps(document))
+    return LiveMessage(
+        change.parcel_id, change.order_id, change.event.sequence, orjson.dumps(document), change.merchant_id
+    )

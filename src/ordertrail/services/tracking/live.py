@@ -27,7 +27,9 @@ def publisher(bus: EventBus) -> Listener:
 
     async def publish(changes: Sequence[ParcelChange]) -> None:
         # Rendering a message costs about as much as recording the scan's estimate: only for someone listening.
-        await bus.publish([live_message(c) for c in changes if bus.reaches_anyone(c.parcel_id, c.order_id)])
+        await bus.publish(
+            [live_message(c) for c in changes if bus.reaches_anyone(c.parcel_id, c.order_id, c.merchant_id)]
+        )
 
     return publish
 

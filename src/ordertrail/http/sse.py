@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ordertrail.realtime.stream import LiveStream
+from ordertrail.realtime.bus import Subscription
 
 SSE_HEADERS = {
     "Cache-Control": "no-store",
@@ -17,8 +18,16 @@ SSE_HEADERS = {
 }
 
 
+class FrameSource(Protocol):
+    """What a stream response sends: SSE frames fed by one bus subscription (a tracking or a console stream)."""
+
+    subscription: Subscription
+
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+
 class EventStreamResponse(Response):
-    """``text/event-stream`` from a LiveStream; ``on_close`` runs when the stream ends for any reason.
+    """``text/event-stream`` from a stream of frames; ``on_close`` runs when the stream ends for any reason.
 
     Written by hand rather than with StreamingResponse: one task per client waits for the disconnect and one
     sends, and each message's frame is shared bytes, which keeps ten thousand open streams cheap.
@@ -26,7 +35,7 @@ class EventStreamResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, stream: LiveStream, *, on_close: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(self, stream: FrameSource, *, on_close: Callable[[], Awaitable[None]] | None = None) -> None:
         # Not Response.__init__: it would announce Content-Length: 0.
         self.status_code = 200
         self.background = None

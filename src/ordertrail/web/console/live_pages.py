@@ -1,0 +1,37 @@
+"""``/console/live``: the stream a console page listens to, so its counts and lists follow scans without polling
+(``static/js/console-live.js`` re-reads the page's live regions on each event)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ordertrail.http.deps import get_public
+from ordertrail.http.sse import EventStreamResponse
+from ordertrail.services.console.live import change_stream
+from ordertrail.web.console.common import PREFIX, staff_reader
+from ordertrail.web.deps import client_address
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@router.get("/live")
+async def live_changes(request: Request) -> Response:
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    _, reader = signed
+    public = get_public(request)
+    address = client_address(request)
+    # The same cap per address as the public streams: a console left open in many tabs holds a slot each.
+    await public.streams.acquire(address)
+
+    async def release() -> None:
+        await public.streams.release(address)
+
+    try:
+        stream = change_stream(public.bus, reader, retry_ms=public.retry_ms)
+    except BaseException:
+        await release()
+        raise
+    return EventStreamResponse(stream, on_close=release)

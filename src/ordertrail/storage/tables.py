@@ -470,3 +470,22 @@ parcel_message = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)
+
+# -- bulk actions (migration 0014) -----------------------------------------------------------------------------
+
+# One row per bulk action a person submitted: the form's idempotency key (unique per actor) makes a second submit
+# act not at all, and the row says what the first one did. Each parcel it touched has its own audit entry.
+bulk_action = Table(
+    "bulk_action",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(32), nullable=False),  # message | cancel
+    Column("parcel_count", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # the message, or the reason
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_kind", "actor_id", "idempotency_key"),
+)

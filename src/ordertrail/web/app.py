@@ -10,7 +10,15 @@ from fastapi import FastAPI
 
 from ordertrail.http.assets import customer_assets
 from ordertrail.web import label_pages, limits, order_pages, tracking_pages
-from ordertrail.web.console import action_pages, auth_pages, detail_pages, live_pages, parcel_pages, unmatched_pages
+from ordertrail.web.console import (
+    action_pages,
+    auth_pages,
+    bulk_pages,
+    detail_pages,
+    live_pages,
+    parcel_pages,
+    unmatched_pages,
+)
 from ordertrail.web.console.common import PREFIX as CONSOLE_PREFIX
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
@@ -36,4 +44,5 @@ def install(app: FastAPI) -> None:
     app.include_router(action_pages.router)
     app.include_router(unmatched_pages.router)
     app.include_router(live_pages.router)
+    app.include_router(bulk_pages.router)
     limits.install(app)

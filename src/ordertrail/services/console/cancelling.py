@@ -65,7 +65,7 @@ async def cancel_parcel(services: Services, reader: Reader, *, tracking_number: 
         parcel = found.get(tracking_number)
         if parcel is None or not reader.sees(parcel.merchant_id):
             raise ParcelNotFound(f"No parcel {tracking_number!r}.", field="tracking_number")
-        return _cancel(connection, services, reader, [parcel], why)
+        return cancel_tx(connection, services, reader, [parcel], why)
 
     (done,) = await _run(services, transaction)
     return done
@@ -90,14 +90,21 @@ async def cancel_order(
             raise Conflict(f"Several merchants use order number {order_number!r}: name the merchant.", field="merchant")
         numbers = [p.tracking_number for p in parcel_store.parcels_of_orders(connection, [orders[0].id])[orders[0].id]]
         locked = parcel_store.parcels_by_tracking_number(connection, numbers, for_update=True)
-        return _cancel(connection, services, reader, [locked[n] for n in numbers], why)
+        return cancel_tx(connection, services, reader, [locked[n] for n in numbers], why)
 
     return await _run(services, transaction)
 
 
-def _cancel(
-    connection: Connection, services: Services, reader: Reader, parcels: Sequence[Parcel], reason: str
+def cancel_tx(
+    connection: Connection,
+    services: Services,
+    reader: Reader,
+    parcels: Sequence[Parcel],
+    reason: str,
+    *,
+    bulk_key: str | None = None,
 ) -> tuple[list[CancelledParcel], list[ParcelChange]]:
+    """Cancel ``parcels`` (locked by the caller) in the caller's transaction, all or none. Raises NotCancellable."""
     refusals = [f"{p.tracking_number}: {why}" for p in parcels if (why := cancel_refusal(p.state.status)) is not None]
     if refusals:
         raise NotCancellable(f"Nothing was cancelled: {'; '.join(refusals)}.", field="tracking_number")
@@ -117,7 +124,8 @@ def _cancel(
             merchant_id=parcel.merchant_id,
             order_number=parcel.order_number,
             tracking_number=parcel.tracking_number,
-            detail={"reason": reason, "previous_status": parcel.state.status.value},
+            detail={"reason": reason, "previous_status": parcel.state.status.value}
+            | ({"bulk": bulk_key} if bulk_key else {}),
         )
     changed = {p.tracking_number for p in to_cancel}
     done = [

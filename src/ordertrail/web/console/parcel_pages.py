@@ -46,7 +46,7 @@ CSV_COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _filter_params(request: Request) -> dict[str, list[str]]:
+def filter_params(request: Request) -> dict[str, list[str]]:
     """The query string's filter parameters (not the cursor), without empty values."""
     params = {name: [v for v in request.query_params.getlist(name) if v.strip()] for name in PARAMETERS}
     return {name: values for name, values in params.items() if values}
@@ -102,7 +102,7 @@ async def parcels_page(request: Request, services: ServicesDep) -> Response:
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    params = _filter_params(request)
+    params = filter_params(request)
     merchants = await visible_merchants(services, reader)
     context: dict[str, Any] = {
         "params": params,
@@ -115,6 +115,7 @@ async def parcels_page(request: Request, services: ServicesDep) -> Response:
         "next_link": None,
         "errors": [],
         "export_link": f"{PREFIX}/parcels.csv?{_link(params)}",
+        "bulk_link": f"{PREFIX}/bulk?{_link(params)}",
         "first_page_link": f"{PREFIX}/parcels?{_link(params)}",
         "is_later_page": "cursor" in request.query_params,
     }
@@ -169,7 +170,7 @@ async def parcels_export(request: Request, services: ServicesDep) -> Response:
         return session
     try:
         reader = Reader.of_staff(session.user, client_address(request))
-        params = _filter_params(request)
+        params = filter_params(request)
         query = parse_query(params)
         parcel_filter = await parcel_list.resolved_filter(services, reader, query)
     except Forbidden as error:

@@ -1,0 +1,126 @@
+"""Bulk actions over the parcel list's filter: preview the parcels, then message their customers or cancel them,
+in one transaction, once per submitted form (its idempotency key), with one audit entry per parcel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from ordertrail.domain.console.bulk import MAX_BULK, BulkAction, BulkKind, selection_digest
+from ordertrail.domain.console.filters import ParcelFilter
+from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput
+from ordertrail.domain.notifying.messages import message_problem
+from ordertrail.domain.orders.cancelling import reason_problem
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.domain.staff.audit import Action
+from ordertrail.domain.staff.roles import Permission
+from ordertrail.services.console import cancelling
+from ordertrail.services.console.readers import Reader
+from ordertrail.services.context import Services
+from ordertrail.services.notifying.outbox import enqueue_shop_message
+from ordertrail.storage.console import bulk as bulk_store
+from ordertrail.storage.console import parcels as list_store
+from ordertrail.storage.notifying import messages as message_store
+from ordertrail.storage.orders import parcels as parcel_store
+from ordertrail.storage.staff import audit as audit_store
+
+PERMISSION = {BulkKind.MESSAGE: Permission.NOTE, BulkKind.CANCEL: Permission.CANCEL}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    tracking_numbers: tuple[str, ...]
+    digest: str
+
+
+class SelectionChanged(Conflict):
+    """The filter selects other parcels than the preview showed: look at the new preview."""
+
+
+async def preview(services: Services, reader: Reader, parcel_filter: ParcelFilter) -> Selection:
+    """The parcels the filter selects for the reader. Raises InvalidInput when they are more than MAX_BULK."""
+    scoped = parcel_filter.within(reader.scope)
+    found = await services.db.read(lambda c: list_store.list_parcels(c, scoped, after=None, limit=MAX_BULK + 1))
+    if len(found) > MAX_BULK:
+        raise InvalidInput(f"A bulk action takes at most {MAX_BULK} parcels: narrow the filter.", field="filter")
+    numbers = tuple(p.tracking_number for p in found)
+    return Selection(numbers, selection_digest(numbers))
+
+
+def _checked(reader: Reader, kind: BulkKind, text: str) -> str:
+    if not reader.may(PERMISSION[kind]):
+        raise Forbidden(f"Your role may not {'message customers' if kind is BulkKind.MESSAGE else 'cancel'}.")
+    problem = message_problem(text) if kind is BulkKind.MESSAGE else reason_problem(text)
+    if problem is not None:
+        field = "message" if kind is BulkKind.MESSAGE else "reason"
+        raise InvalidInput(f"The {field} cannot be used: {problem}.", field=field)
+    return text.strip()
+
+
+async def run(
+    services: Services,
+    reader: Reader,
+    parcel_filter: ParcelFilter,
+    *,
+    kind: BulkKind,
+    text: str,
+    digest: str,
+    key: str,
+) -> tuple[BulkAction, bool]:
+    """Act on the selection the preview showed (``digest``); the action and whether this call did it (False: the
+    key was used already, nothing was done again). Raises Forbidden, InvalidInput, SelectionChanged, and for
+    cancelling NotCancellable (then nothing is cancelled)."""
+    body = _checked(reader, kind, text)
+    if not key or len(key) > 200:
+        raise InvalidInput("The form's key is missing: open the preview again.", field="key")
+    done = await services.db.read(lambda c: bulk_store.by_key(c, actor=reader.actor, key=key))
+    if done is not None:
+        return done, False  # a second submit: what the first one did, nothing more
+    selection = await preview(services, reader, parcel_filter)
+    if selection.digest != digest:
+        raise SelectionChanged(field="filter")
+
+    def transaction(connection: Connection) -> tuple[BulkAction | None, list[ParcelChange]]:
+        now = services.clock()
+        numbers = list(selection.tracking_numbers)
+        claimed = bulk_store.claim(
+            connection, key=key, actor=reader.actor, action=kind.value, parcel_count=len(numbers), text=body, at=now
+        )
+        if claimed is None:
+            return None, []  # the same form, submitted twice at once: the other request acts
+        locked = parcel_store.parcels_by_tracking_number(connection, numbers, for_update=True)
+        parcels = [locked[n] for n in numbers if n in locked and reader.sees(locked[n].merchant_id)]
+        if kind is BulkKind.CANCEL:
+            _, changes = cancelling.cancel_tx(connection, services, reader, parcels, body, bulk_key=key)
+            return claimed, changes
+        for parcel in parcels:
+            message_store.add_message(
+                connection, parcel_id=parcel.id, merchant_id=parcel.merchant_id, text=body, sent_by=reader.actor.name,
+                at=now,
+            )  # fmt: skip
+            enqueue_shop_message(connection, parcel, body, now=now)
+            audit_store.append(
+                connection,
+                actor=reader.actor,
+                action=Action.CUSTOMER_MESSAGE_SENT,
+                at=now,
+                merchant_id=parcel.merchant_id,
+                order_number=parcel.order_number,
+                tracking_number=parcel.tracking_number,
+                detail={"message": body, "bulk": key},
+            )
+        return claimed, []
+
+    claimed, changes = await services.db.write(transaction)
+    await services.committed(changes)
+    if claimed is None:
+        raced = await services.db.read(lambda c: bulk_store.by_key(c, actor=reader.actor, key=key))
+        assert raced is not None
+        return raced, False
+    return claimed, True
+
+
+async def result(services: Services, reader: Reader, key: str) -> BulkAction | None:
+    """What the reader's bulk action under ``key`` did (None: no such action of theirs)."""
+    return await services.db.read(lambda c: bulk_store.by_key(c, actor=reader.actor, key=key))

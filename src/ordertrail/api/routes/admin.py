@@ -8,14 +8,21 @@ import orjson
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from ordertrail.api.documents.operations import UnmatchedPageOut
+from ordertrail.api.responses import KEY, errors
 from ordertrail.http.deps import AdminDep, ServicesDep, json_response
 from ordertrail.storage.scanning import unmatched as unmatched_store
 
-router = APIRouter(prefix="/api/v1", tags=["admin"])
+router = APIRouter(prefix="/api/v1", tags=["scanning"])
 
 
-@router.get("/unmatched-scans", summary="Scans of numbers no parcel has (yet), oldest first")
-async def list_unmatched(
+@router.get(
+    "/unmatched-scans",
+    summary="Scans of numbers no parcel has (yet), oldest first (admin keys)",
+    response_model=UnmatchedPageOut,
+    responses=errors(KEY, 422),
+)
+async def list_unmatched_scans(
     _: AdminDep,
     services: ServicesDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last id of the previous page")] = 0,

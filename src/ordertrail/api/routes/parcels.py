@@ -11,6 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from ordertrail.api.documents.console import ParcelPageOut
+from ordertrail.api.responses import KEY, errors
 from ordertrail.domain.console.filters import Sort
 from ordertrail.domain.console.query import parse_query
 from ordertrail.domain.scanning.status import Status
@@ -18,7 +20,7 @@ from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import parcels as parcel_list
 
-router = APIRouter(prefix="/api/v1", tags=["parcels"])
+router = APIRouter(prefix="/api/v1", tags=["console"])
 
 
 # Declared as text: ``parse_query`` checks every value (the pages' parser, with its messages); the declarations
@@ -26,7 +28,12 @@ router = APIRouter(prefix="/api/v1", tags=["parcels"])
 Text = str | None
 
 
-@router.get("/parcels", summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)")
+@router.get(
+    "/parcels",
+    summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)",
+    response_model=ParcelPageOut,
+    responses=errors(KEY, 404, 422, notes={404: "The merchant named does not exist"}),
+)
 async def list_parcels(
     request: Request,
     reader: ReaderDep,

@@ -33,10 +33,12 @@ PUBLIC = {
 }
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+# The hot paths answer scans and tracking by hand, FastAPI otherwise: both must send what the document says.
+@pytest.fixture(params=[True, False], ids=["hot-paths", "fastapi-only"])
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
+        hot_paths=request.param,
         public_base_url="https://track.example.org/",
         webhook_allow_private=True,  # the journey registers an endpoint on 127.0.0.1 (nothing listens there)
         webhook_ports="*",

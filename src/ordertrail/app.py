@@ -71,7 +71,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         openapi_url="/openapi.json",
         docs_url=None,  # /docs and /redoc come from web.api_docs: served from the package, no CDN
         redoc_url=None,
-        # Operation ids are the handlers' names (create_order, post_scan_batch): good method names in generated
+        # Operation ids are the handlers' names (create_order, record_scan_batch): good method names in generated
         # clients, instead of FastAPI's path-derived ones.
         generate_unique_id_function=lambda route: route.name,
     )
@@ -99,7 +99,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn}, server_url=settings.public_base_url)
     outer: ASGIApp = app
     if settings.http.hot_paths:
-        outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)
+        outer = HotPaths(
+            app, app, scan=scans.record_scan, batch=scans.record_scan_batch, tracking=tracking.hot_tracking
+        )
     # Security headers go on every response, the hot paths' included.
     # Bodies are checked in front of every route alike: their size, then (on the API) that they are JSON.
     outer = JsonBodies(outer, prefix="/api/", other_bodies=("/api/v1/decode",))  # camera frames: JPEG or PNG

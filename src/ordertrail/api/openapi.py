@@ -9,8 +9,14 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ordertrail import __version__
+from ordertrail.api.responses import PROBLEM
 
 REF = "#/components/schemas/{model}"
+DESCRIPTION = (
+    "Scan ingest, order and parcel tracking. Keys are sent as `Authorization: Bearer <key>`. Every error is "
+    "`application/problem+json` (RFC 9457) naming the offending fields; any request may also be answered 500 "
+    "(a fault, logged) or 408 (it arrived too slowly)."
+)
 
 
 def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url: str) -> None:
@@ -26,9 +32,12 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
         document = get_openapi(
             title="ordertrail",
             version=__version__,
-            description="Scan ingest, order and parcel tracking. Errors are application/problem+json (RFC 9457).",
+            summary="Scan ingest, order and parcel tracking.",
+            description=DESCRIPTION,
             routes=app.routes,
-            servers=[{"url": server_url.rstrip("/")}],
+            servers=[{"url": server_url.rstrip("/"), "description": "This service (ORDERTRAIL_PUBLIC_BASE_URL)"}],
+            tags=TAGS,
+            license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for path in document.get("paths", {}).values():
@@ -51,17 +60,21 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-PROBLEM = "Problem"
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": PROBLEM,
     "description": "An error, as RFC 9457 problem details (http/problems.py).",
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string", "format": "uri-reference", "examples": ["urn:ordertrail:error:invalid-input"]},
-        "title": {"type": "string"},
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "description": "The kind of error, stable across messages (about:blank for plain HTTP errors).",
+            "examples": ["urn:ordertrail:error:invalid-input"],
+        },
+        "title": {"type": "string", "description": "The HTTP status in words."},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
+        "detail": {"type": "string", "description": "What went wrong, in a sentence for people."},
         "errors": {
             "type": "array",
             "description": "The offending fields (dotted paths such as parcels.0.weight_grams) and why.",
@@ -69,30 +82,41 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["field", "reason"],
                 "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                "additionalProperties": False,
             },
         },
     },
+    # Some problems carry more (readiness says which part of the store failed: `store`).
     "additionalProperties": True,
 }
 
+# One tag per capability (docs/architecture.md), in the order a new integration meets them.
+TAGS = [
+    {"name": "orders", "description": "Place orders (each parcel gets a tracking number), read them, print labels."},
+    {"name": "scanning", "description": "Record scans, one at a time or in offline batches; unmatched scans."},
+    {"name": "tracking", "description": "Public tracking (no key, no personal data) and its live updates (SSE)."},
+    {"name": "notifying", "description": "Webhook endpoints, their delivery log and replays; customer emails."},
+    {"name": "estimating", "description": "Delivery estimates and their history."},
+    {"name": "console", "description": "The parcel list and the audit log, for keys and staff sessions."},
+    {"name": "accounts", "description": "Who a key is; pairing scanner devices; reading barcodes from frames."},
+    {"name": "health", "description": "Liveness and readiness, for load balancers and orchestrators."},
+]
+
 
 def document_problems(document: dict[str, Any]) -> None:
-    """Every error answer is problem+json: say so for each operation's documented error statuses (FastAPI's own
-    422 shape is not what the API sends), and document the rest under ``default``, since any request can also
-    be refused before its route sees it (401, 408, 413, 415, 429…)."""
+    """The shared Problem schema, for the error statuses the routes declare (``api/responses.py``).
+
+    FastAPI adds its own 422 (``HTTPValidationError``) to every route with parameters that declares none; the
+    API never sends that shape, and a route whose parameters cannot be invalid never sends a 422 at all, so
+    those are dropped rather than relabelled.
+    """
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[PROBLEM] = PROBLEM_SCHEMA
-    for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's, answered by no route
+    for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    content = {"application/problem+json": {"schema": {"$ref": REF.format(model=PROBLEM)}}}
     for path in document.get("paths", {}).values():
         for operation in path.values():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            responses: dict[str, Any] = operation["responses"]
-            for status, response in responses.items():
-                if status.isdigit() and int(status) >= 400:
-                    if status == "422":
-                        response["description"] = "Invalid input: the fields named and why"
-                    response["content"] = content
-            responses.setdefault("default", {"description": "An error (problem details)", "content": content})
+            responses: dict[str, Any] = operation.get("responses", {})
+            fastapi_422 = responses.get("422", {}).get("content", {}).get("application/json")
+            if fastapi_422 is not None:
+                del responses["422"]

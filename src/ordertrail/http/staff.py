@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends
+from fastapi import Depends, Security
+from fastapi.security import APIKeyCookie
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
@@ -30,6 +31,16 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# Declared so the OpenAPI document names the session as the other way to read the console's routes; the cookie
+# is read and checked by ``current_session``.
+STAFF_SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="staffSession",
+    description="A staff session from signing in at /console/login (browsers only; unsafe methods need CSRF).",
+)
+
+
 def get_staff_rules(connection: HTTPConnection) -> StaffRules:
     return runtime_of(connection).base.staff
 
@@ -41,7 +52,9 @@ async def current_session(connection: HTTPConnection) -> StaffSession:
     )
 
 
-async def get_reader(connection: HTTPConnection, _: ApiKeyHeader) -> Reader:
+async def get_reader(
+    connection: HTTPConnection, _: ApiKeyHeader, __: Annotated[str | None, Security(STAFF_SESSION)]
+) -> Reader:
     """An API key when the request sends one, else the staff session of its cookie. Raises Unauthenticated."""
     address = client_address(connection)
     if connection.headers.get("authorization") is not None:

@@ -8,7 +8,10 @@ import orjson
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from ordertrail.api.documents.operations import UnmatchedPageOut
+from ordertrail.api.documents.scanning import ScanOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.scanning import AttachIn
 from ordertrail.api.views import scan_result
 from ordertrail.http.deps import ServicesDep, json_response
@@ -16,11 +19,16 @@ from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import reconciling
 from ordertrail.services.tracking.lookup import canonical_number
 
-router = APIRouter(prefix="/api/v1", tags=["admin"])
+router = APIRouter(prefix="/api/v1", tags=["scanning"])
 
 
-@router.get("/unmatched-scans", summary="Scans of numbers no parcel has (yet), oldest first")
-async def list_unmatched(
+@router.get(
+    "/unmatched-scans",
+    summary="Scans of numbers no parcel has (yet), oldest first (admins and operations staff, admin keys)",
+    response_model=UnmatchedPageOut,
+    responses=errors(KEY, 422),
+)
+async def list_unmatched_scans(
     reader: ReaderDep,
     services: ServicesDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last id of the previous page")] = 0,
@@ -47,9 +55,18 @@ async def list_unmatched(
 @router.post(
     "/unmatched-scans/{unmatched_id}/attach",
     summary="Record an unmatched scan on the parcel it was meant for (a mistyped number); audited",
+    response_model=ScanOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={404: "No such unmatched scan, or no parcel of yours with that number", 409: "Attached already"},
+    ),
     dependencies=[JSON_BODY],
 )
-async def attach_unmatched(
+async def attach_unmatched_scan(
     unmatched_id: Annotated[int, Path(ge=1, le=2**62)], body: AttachIn, reader: ReaderDep, services: ServicesDep
 ) -> Response:
     result = await reconciling.attach(

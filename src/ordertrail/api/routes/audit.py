@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from ordertrail.api.documents.console import AuditPageOut
+from ordertrail.api.responses import KEY, errors
 from ordertrail.api.schemas.common import Instant, plain
 from ordertrail.domain.console.filters import aware
 from ordertrail.domain.staff.audit import Action, AuditEntry
@@ -15,7 +17,7 @@ from ordertrail.http.staff import ReaderDep
 from ordertrail.services.staff.audit import read_log, visible_query
 from ordertrail.storage.staff.audit import AuditQuery
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["console"])
 
 
 def audit_document(entry: AuditEntry) -> dict[str, Any]:
@@ -32,8 +34,13 @@ def audit_document(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-@router.get("/audit-log", summary="Staff and key actions, newest first, cursor-paginated")
-async def audit_log(
+@router.get(
+    "/audit-log",
+    summary="Staff and key actions, newest first, cursor-paginated",
+    response_model=AuditPageOut,
+    responses=errors(KEY, 422),
+)
+async def list_audit_entries(
     reader: ReaderDep,
     services: ServicesDep,
     action: Action | None = None,

@@ -10,14 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from ordertrail.adapters.decoding import decode_frame
+from ordertrail.api.documents.accounts import DecodedFrameOut, KeyOut, PairedKeyOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.errors import PayloadTooLarge, UnsupportedMediaType
 from ordertrail.http.client import client_address
 from ordertrail.http.deps import PairingLockoutDep, PrincipalDep, ServicesDep, SettingsDep, json_response, require
-from ordertrail.services.accounts.pairing import exchange_pairing_code
+from ordertrail.services.accounts import pairing
 
-router = APIRouter(prefix="/api/v1", tags=["devices"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 ScannerDep = Annotated[Principal, Depends(require(Role.SCANNER))]
 FRAME_TYPES = ("image/jpeg", "image/png")
@@ -32,15 +34,17 @@ class PairingExchangeIn(BaseModel):
     "/pairing/exchange",
     status_code=201,
     summary="Exchange a one-time pairing code for a new scanner key (shown once)",
-    responses={401: {"description": "Unknown, used or expired code"}, 429: {"description": "Too many wrong codes"}},
+    response_model=PairedKeyOut,
+    responses=errors(401, BODY, 429, WRITES, notes={401: "Unknown, used or expired code", 429: "Too many wrong codes"}),
     dependencies=[JSON_BODY],
+    openapi_extra=PUBLIC,
 )
-async def exchange(
+async def exchange_pairing_code(
     body: PairingExchangeIn, request: Request, services: ServicesDep, lockout: PairingLockoutDep
 ) -> Response:
     # Counted before the code is tried: parallel guesses from several processes cannot pass the limit.
     reservation = await lockout.reserve(client_address(request))
-    paired = await exchange_pairing_code(services, code=body.code)  # a wrong code keeps its count
+    paired = await pairing.exchange_pairing_code(services, code=body.code)  # a wrong code keeps its count
     await reservation.succeeded()
     return json_response(
         {
@@ -54,8 +58,10 @@ async def exchange(
     )
 
 
-@router.get("/me", summary="The caller's key: role, name and bound facility")
-async def whoami(principal: PrincipalDep) -> Response:
+@router.get(
+    "/me", summary="The caller's key: role, name and bound facility", response_model=KeyOut, responses=errors(401)
+)
+async def get_current_key(principal: PrincipalDep) -> Response:
     return json_response(
         {
             "key_id": principal.key_id,
@@ -75,9 +81,10 @@ async def whoami(principal: PrincipalDep) -> Response:
             "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in FRAME_TYPES},
         }
     },
-    responses={413: {"description": "Frame too large"}, 415: {"description": "Not JPEG or PNG"}},
+    response_model=DecodedFrameOut,
+    responses=errors(KEY, 413, 415, notes={413: "The frame is too large", 415: "Not JPEG or PNG"}),
 )
-async def decode(request: Request, _: ScannerDep, settings: SettingsDep) -> Response:
+async def decode_barcodes(request: Request, _: ScannerDep, settings: SettingsDep) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in FRAME_TYPES:
         raise UnsupportedMediaType("Send the frame as image/jpeg or image/png.", field="content-type")

@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from ordertrail.api.documents.operations import EstimateHistoryOut
+from ordertrail.api.responses import KEY, errors
 from ordertrail.domain.estimating.revisions import Revision
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.services.estimating import queries as estimate_queries
 
-router = APIRouter(prefix="/api/v1", tags=["estimates"])
+router = APIRouter(prefix="/api/v1", tags=["estimating"])
 
 
 def revision_view(revision: Revision) -> dict[str, Any]:
@@ -29,8 +31,13 @@ def revision_view(revision: Revision) -> dict[str, Any]:
     }
 
 
-@router.get("/parcels/{tracking_number}/estimates", summary="Every change of a parcel's delivery estimate")
-async def get_estimates(tracking_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+@router.get(
+    "/parcels/{tracking_number}/estimates",
+    summary="Every change of a parcel's delivery estimate",
+    response_model=EstimateHistoryOut,
+    responses=errors(KEY, 404, notes={404: "Unknown, malformed or another merchant's number (the same answer)"}),
+)
+async def get_estimate_history(tracking_number: str, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     revisions = await estimate_queries.estimate_history(services, principal=principal, tracking_number=tracking_number)
     return json_response(
         {"tracking_number": tracking_number.upper(), "estimates": [revision_view(r) for r in revisions]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.api.documents.operations import HealthOut, ReadyOut
+from ordertrail.api.responses import PUBLIC, errors
 from ordertrail.domain.errors import StoreFull
 from ordertrail.http.deps import ServicesDep, json_response, runtime_of
 from ordertrail.http.problems import error_type, problem
@@ -16,13 +18,19 @@ STORE_FULL_TYPE = error_type(StoreFull(RETRY_AFTER_S))  # the type a refused wri
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
-async def healthz() -> Response:
+@router.get("/healthz", summary="The process is up", response_model=HealthOut, responses=errors(), openapi_extra=PUBLIC)
+async def check_health() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="The store is reachable and writable (and how live updates travel)")
-async def readyz(request: Request, services: ServicesDep) -> Response:
+@router.get(
+    "/readyz",
+    summary="The store is reachable and writable (and how live updates travel)",
+    response_model=ReadyOut,
+    responses=errors(503, notes={503: "The store is unreachable or unwritable (the problem's `store` says which)"}),
+    openapi_extra=PUBLIC,
+)
+async def check_readiness(request: Request, services: ServicesDep) -> Response:
     try:
         await ping(services.db)
     except Exception:

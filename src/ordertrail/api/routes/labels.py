@@ -11,16 +11,21 @@ from pydantic import Field
 from starlette.responses import Response
 
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, errors
 from ordertrail.api.schemas.common import OrderNumberRef, ShortText, Strict, plain
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep
 from ordertrail.labels import LabelData, Layout
 from ordertrail.services.orders import labels as label_service
 
-router = APIRouter(prefix="/api/v1", tags=["labels"])
+router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 _PDF: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/pdf": {}}, "description": "The labels, one page per parcel"}
+    200: {
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The labels, one page per parcel",
+    }
 }
+_NOT_YOURS = "Unknown, malformed or another merchant's number (the same answer)"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 LayoutQuery = Annotated[Layout, Query(description="4x6 (inches) or a6 (105×148 mm)")]
@@ -52,9 +57,9 @@ async def _pdf(labels: list[LabelData], layout: Layout, filename: str) -> Respon
     "/parcels/{tracking_number}/label.pdf",
     summary="One parcel's shipping label",
     response_class=Response,
-    responses={**_PDF, 404: {"description": "Unknown, malformed or another merchant's number (the same answer)"}},
+    responses={**_PDF, **errors(KEY, 404, 422, notes={404: _NOT_YOURS})},
 )
-async def parcel_label(
+async def get_parcel_label(
     tracking_number: str,
     principal: MerchantOrAdminDep,
     services: ServicesDep,
@@ -71,9 +76,9 @@ async def parcel_label(
     "/orders/{order_number}/labels.pdf",
     summary="The shipping labels of every parcel of an order",
     response_class=Response,
-    responses=_PDF,
+    responses={**_PDF, **errors(KEY, 404, 422)},
 )
-async def order_labels(
+async def get_order_labels(
     order_number: Annotated[OrderNumberRef, Path(description="The order number, percent-encoded")],
     principal: MerchantOrAdminDep,
     services: ServicesDep,
@@ -95,10 +100,10 @@ async def order_labels(
     "/labels.pdf",
     summary="The shipping labels of many orders in one PDF (at most 500 orders)",
     response_class=Response,
-    responses={**_PDF, 404: {"description": "Some order numbers are unknown; the problem names them"}},
+    responses={**_PDF, **errors(KEY, BODY, 404, notes={404: "Some order numbers are unknown; the problem names them"})},
     dependencies=[JSON_BODY],
 )
-async def bulk_labels(
+async def get_bulk_labels(
     body: LabelsBulkIn, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
 ) -> Response:
     labels = await label_service.order_labels(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
+from ordertrail.api.responses import PUBLIC, errors
 from ordertrail.http.client import client_address
 from ordertrail.http.deps import ServicesDep, get_public
 from ordertrail.http.sse import EventStreamResponse
@@ -16,7 +17,7 @@ from ordertrail.services.orders.access import open_order_link
 from ordertrail.services.tracking import live
 from ordertrail.services.tracking.public_context import PublicContext
 
-router = APIRouter(prefix="/api/v1", tags=["live"])
+router = APIRouter(prefix="/api/v1", tags=["tracking"])
 
 LastEventId = Annotated[
     str | None,
@@ -25,9 +26,21 @@ LastEventId = Annotated[
 # EventSource cannot set Last-Event-ID on its first connection: pages pass ?after=<id> instead.
 After = Annotated[str | None, Query(max_length=400, description="Like Last-Event-ID, for a first connection")]
 STREAM_DOC = {
-    "content": {"text/event-stream": {}},
-    "description": "SSE: `id:` (sequence), `data:` (public event and new status) messages; keep-alive comments",
+    "content": {
+        "text/event-stream": {
+            "schema": {
+                "type": "string",
+                "description": "Messages of `id:` (the sequence; composite on order streams) and `data:` (one JSON "
+                "document: the new public event, or null for a correction, and the parcel's status, estimate and "
+                "delay after it); a `retry:` hint first, and keep-alive comments between messages.",
+            }
+        }
+    },
+    "description": "A Server-Sent Events stream, replaying what came after Last-Event-ID (or ?after=) first",
 }
+
+
+LIMITED = "Too many requests, or too many open streams, from this address"
 
 
 def _public(request: Request) -> PublicContext:
@@ -55,9 +68,12 @@ async def _respond(request: Request, open_stream: Callable[[], Awaitable[LiveStr
 @router.get(
     "/tracking/{tracking_number}/events",
     summary="Live updates of one parcel (Server-Sent Events)",
-    responses={200: STREAM_DOC, 404: {"description": "Unknown or malformed number"}, 429: {"description": "Slow down"}},
+    response_class=EventStreamResponse,
+    status_code=200,  # EventStreamResponse takes no status: FastAPI needs it said here
+    responses={200: STREAM_DOC, **errors(404, 422, 429, notes={404: "Unknown or malformed number", 429: LIMITED})},
+    openapi_extra=PUBLIC,
 )
-async def parcel_events(
+async def stream_parcel_events(
     tracking_number: str,
     request: Request,
     services: ServicesDep,
@@ -78,9 +94,12 @@ async def parcel_events(
 @router.get(
     "/order-views/{token}/events",
     summary="Live updates of every parcel of a verified order (Server-Sent Events; composite ids)",
-    responses={200: STREAM_DOC, 404: {"description": "Invalid or expired link"}, 429: {"description": "Slow down"}},
+    response_class=EventStreamResponse,
+    status_code=200,  # EventStreamResponse takes no status: FastAPI needs it said here
+    responses={200: STREAM_DOC, **errors(404, 422, 429, notes={404: "Invalid or expired link", 429: LIMITED})},
+    openapi_extra=PUBLIC,
 )
-async def order_events(
+async def stream_order_events(
     token: str, request: Request, services: ServicesDep, last_event_id: LastEventId = None, after: After = None
 ) -> Response:
     context = _public(request)

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import HTMLResponse, Response
 
+from ordertrail.api.documents.notifying import NotificationSettingsOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
 from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import NotificationSettingsIn
 from ordertrail.domain.notifying.policy import Preferences
@@ -18,7 +20,8 @@ from ordertrail.http.deps import MerchantOrAdminDep, SecretKeyDep, ServicesDep, 
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.notifying import preferences as preference_service
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifying"])
+UNKNOWN_MERCHANT = {404: "The merchant named (admin keys) does not exist"}
 
 MerchantQuery = Annotated[Annotated[str, plain] | None, Query(max_length=100, description="Admin keys: the merchant.")]
 
@@ -30,8 +33,13 @@ def _settings_view(preferences: Preferences) -> dict[str, object]:
     }
 
 
-@router.get("/api/v1/notification-settings", summary="Which statuses email customers; whether webhooks are sent")
-async def get_settings(
+@router.get(
+    "/api/v1/notification-settings",
+    summary="Which statuses email customers; whether webhooks are sent",
+    response_model=NotificationSettingsOut,
+    responses=errors(KEY, 404, 422, notes=UNKNOWN_MERCHANT),
+)
+async def get_notification_settings(
     principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:
     merchant_id = await merchant_service.resolve_merchant(services, principal=principal, merchant=merchant)
@@ -39,9 +47,13 @@ async def get_settings(
 
 
 @router.put(
-    "/api/v1/notification-settings", summary="Change the merchant's notification settings", dependencies=[JSON_BODY]
+    "/api/v1/notification-settings",
+    summary="Change the merchant's notification settings",
+    dependencies=[JSON_BODY],
+    response_model=NotificationSettingsOut,
+    responses=errors(KEY, BODY, WRITES, 404, notes=UNKNOWN_MERCHANT),
 )
-async def put_settings(
+async def update_notification_settings(
     body: NotificationSettingsIn, principal: MerchantOrAdminDep, services: ServicesDep, merchant: MerchantQuery = None
 ) -> Response:
     merchant_id = await merchant_service.resolve_merchant(services, principal=principal, merchant=merchant)
@@ -79,8 +91,15 @@ async def unsubscribe_page(token: str, key: SecretKeyDep) -> Response:
     )
 
 
-@router.post("/unsubscribe/{token}", summary="One-click unsubscribe (RFC 8058): record it for this address")
-async def unsubscribe(token: str, services: ServicesDep, key: SecretKeyDep) -> Response:
+@router.post(
+    "/unsubscribe/{token}",
+    summary="One-click unsubscribe (RFC 8058): record it for this address",
+    response_class=HTMLResponse,
+    response_description="A page saying so",
+    responses=errors(422, WRITES, notes={422: "The link is not valid"}),
+    openapi_extra=PUBLIC,
+)
+async def unsubscribe_address(token: str, services: ServicesDep, key: SecretKeyDep) -> Response:
     merchant_name = await preference_service.unsubscribe(services, key=key, token=token)
     return _page(
         "You are unsubscribed", f"<p>You will get no more emails about orders from {escape(merchant_name)}.</p>"

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from ordertrail.api.documents.console import CancellationOut
+from ordertrail.api.documents.orders import OrderOut, OrderPageOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.common import Instant, OrderNumberRef, plain
 from ordertrail.api.schemas.orders import CancelIn, OrderCreate
 from ordertrail.api.views import cancellation_view, order_detail, order_summary
@@ -35,7 +38,23 @@ def _detail(view: OrderView) -> dict[str, object]:
 
 
 @router.post(
-    "/orders", status_code=201, summary="Place an order; each parcel gets a tracking number", dependencies=[JSON_BODY]
+    "/orders",
+    status_code=201,
+    summary="Place an order; each parcel gets a tracking number",
+    dependencies=[JSON_BODY],
+    response_model=OrderOut,
+    response_description="The order as stored, with each parcel's tracking number (Location: the order's URL)",
+    responses=errors(
+        KEY,
+        BODY,
+        WRITES,
+        404,
+        409,
+        notes={
+            404: "The merchant named (admin keys) does not exist",
+            409: "The order number, or a pre-printed tracking number, is taken",
+        },
+    ),
 )
 async def create_order(body: OrderCreate, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     merchant_id = None
@@ -57,13 +76,23 @@ def order_location(order_number: str) -> str:
     return f"/api/v1/orders/{quote(order_number, safe='')}"
 
 
-@router.get("/orders/{order_number}", summary="One order with its parcels and their events")
+@router.get(
+    "/orders/{order_number}",
+    summary="One order with its parcels and their events",
+    response_model=OrderOut,
+    responses=errors(KEY, 404, 422),
+)
 async def get_order(order_number: OrderNumberPath, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
     view = await order_reading.get_order(services, principal=principal, order_number=order_number)
     return json_response(_detail(view))
 
 
-@router.get("/orders", summary="The caller's orders, newest first, cursor-paginated")
+@router.get(
+    "/orders",
+    summary="The caller's orders, newest first, cursor-paginated",
+    response_model=OrderPageOut,
+    responses=errors(KEY, 422),
+)
 async def list_orders(
     principal: MerchantOrAdminDep,
     services: ServicesDep,
@@ -95,6 +124,15 @@ async def list_orders(
 @router.post(
     "/orders/{order_number}/cancel",
     summary="Cancel every parcel of an order, or none if one is dispatched (again: no change); audited",
+    response_model=CancellationOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={409: "A parcel is past cancelling (nothing changed), or several merchants use the number"},
+    ),
     dependencies=[JSON_BODY],
 )
 async def cancel_order(

@@ -8,14 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
+from ordertrail.api.documents.console import NoteOut, ParcelTimelineOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.console import NoteIn
 from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import detail, notes
 
-router = APIRouter(prefix="/api/v1", tags=["parcels"])
+router = APIRouter(prefix="/api/v1", tags=["console"])
 
 NOT_FOUND = "Unknown, malformed or another merchant's number (the same answer)"
 
@@ -32,9 +34,10 @@ IdempotencyKey = Annotated[
 @router.get(
     "/parcels/{tracking_number}/timeline",
     summary="A parcel's detail and one timeline: scans, estimates, emails, webhooks, staff actions and notes",
-    responses={404: {"description": NOT_FOUND}},
+    response_model=ParcelTimelineOut,
+    responses=errors(KEY, 404, 422, notes={404: NOT_FOUND}),
 )
-async def parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, services: ServicesDep) -> Response:
+async def get_parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, services: ServicesDep) -> Response:
     found = await detail.parcel_detail(services, reader, tracking_number)
     return json_response(found.document())
 
@@ -44,11 +47,19 @@ async def parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, serv
     status_code=201,
     summary="Add an internal note to a parcel (shown on its timeline, never to customers)",
     dependencies=[JSON_BODY],
-    responses={
-        403: {"description": "A viewer (read-only role), or a session's request without its CSRF token"},
-        404: {"description": NOT_FOUND},
-        409: {"description": "The Idempotency-Key was already used for a different note"},
-    },
+    response_model=NoteOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: "A viewer (read-only role), or a session's request without its CSRF token",
+            404: NOT_FOUND,
+            409: "The Idempotency-Key was already used for a different note",
+        },
+    ),
 )
 async def add_parcel_note(
     tracking_number: TrackingPath,

@@ -11,7 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from ordertrail.api.documents.console import CancellationOut, CustomerNoticeOut, ParcelPageOut
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.orders import CancelIn, NoticeIn
 from ordertrail.api.views import cancellation_view
 from ordertrail.domain.console.filters import Sort
@@ -23,7 +25,7 @@ from ordertrail.services.console import cancelling, messages
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.tracking.lookup import canonical_number
 
-router = APIRouter(prefix="/api/v1", tags=["parcels"])
+router = APIRouter(prefix="/api/v1", tags=["console"])
 
 
 # Declared as text: ``parse_query`` checks every value (the pages' parser, with its messages); the declarations
@@ -31,7 +33,12 @@ router = APIRouter(prefix="/api/v1", tags=["parcels"])
 Text = str | None
 
 
-@router.get("/parcels", summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)")
+@router.get(
+    "/parcels",
+    summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)",
+    response_model=ParcelPageOut,
+    responses=errors(KEY, 404, 422, notes={404: "The merchant named does not exist"}),
+)
 async def list_parcels(
     request: Request,
     reader: ReaderDep,
@@ -72,6 +79,8 @@ async def list_parcels(
 @router.post(
     "/parcels/{tracking_number}/cancel",
     summary="Cancel a parcel not yet dispatched (a cancelled event; again: no change); audited",
+    response_model=CancellationOut,
+    responses=errors(KEY, BODY, 404, 409, WRITES, notes={409: "The parcel is past cancelling: nothing changed"}),
     dependencies=[JSON_BODY],
 )
 async def cancel_parcel(tracking_number: str, body: CancelIn, reader: ReaderDep, services: ServicesDep) -> Response:
@@ -85,9 +94,13 @@ async def cancel_parcel(tracking_number: str, body: CancelIn, reader: ReaderDep,
     "/parcels/{tracking_number}/notices",
     status_code=201,
     summary="Send the customer a message in your own words: emailed, shown on the tracking page; audited",
+    response_model=CustomerNoticeOut,
+    responses=errors(KEY, BODY, 404, WRITES),
     dependencies=[JSON_BODY],
 )
-async def send_notice(tracking_number: str, body: NoticeIn, reader: ReaderDep, services: ServicesDep) -> Response:
+async def send_customer_notice(
+    tracking_number: str, body: NoticeIn, reader: ReaderDep, services: ServicesDep
+) -> Response:
     sent = await messages.send_message(
         services, reader, tracking_number=canonical_number(tracking_number), text=body.message
     )

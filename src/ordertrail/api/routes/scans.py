@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from ordertrail.api import json_bodies
+from ordertrail.api.documents.scanning import ScanBatchOut, ScanOut
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
 from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
@@ -18,7 +20,7 @@ from ordertrail.http.problems import field_problems, from_error, invalid
 from ordertrail.services.accounts.keys import key_hash_of
 
 # The ingest transaction checks the key itself; the dependency only declares the scheme in the document.
-router = APIRouter(prefix="/api/v1", tags=["scans"], dependencies=[Security(API_KEY)])
+router = APIRouter(prefix="/api/v1", tags=["scanning"], dependencies=[Security(API_KEY)])
 
 # Hand-parsed bodies still appear in the OpenAPI document: app.py fills these in from the schemas.
 SCAN_BODY = {"x-body-model": "ScanIn"}
@@ -39,14 +41,21 @@ async def _json(request: Request) -> Any:
     status_code=201,
     summary="Record one scan",
     openapi_extra=SCAN_BODY,
+    response_model=ScanOut,
+    response_description="Recorded: the stored event and the parcel after it",
     responses={
-        200: {"description": "A retry of a stored scan: the stored result"},
-        404: {"description": "Unknown number: kept as unmatched"},
-        409: {"description": "event_id reused for a different scan"},
-        415: {"description": "The body is not sent as application/json"},
+        200: {"model": ScanOut, "description": "A retry of a stored scan: the stored result"},
+        **errors(
+            KEY,
+            BODY,
+            WRITES,
+            404,
+            409,
+            notes={404: "Unknown number: kept as unmatched", 409: "event_id reused for a different scan"},
+        ),
     },
 )
-async def post_scan(request: Request) -> Response:
+async def record_scan(request: Request) -> Response:
     key_hash = _key_hash(request)
     try:
         scan = ScanIn.model_validate(await _json(request)).to_input()
@@ -64,8 +73,15 @@ async def post_scan(request: Request) -> Response:
     return from_error(InvalidInput("The scan breaks a rule.", problems=result.problems))
 
 
-@router.post("/scans/batch", summary="Record up to 1,000 scans, each on its own", openapi_extra=BATCH_BODY)
-async def post_scan_batch(request: Request) -> Response:
+@router.post(
+    "/scans/batch",
+    summary="Record up to 1,000 scans, each on its own",
+    openapi_extra=BATCH_BODY,
+    response_model=ScanBatchOut,
+    response_description="Each scan's outcome in its place (an invalid item does not fail the batch)",
+    responses=errors(KEY, BODY, WRITES, notes={413: "The body is too large, or holds more scans than allowed"}),
+)
+async def record_scan_batch(request: Request) -> Response:
     key_hash = _key_hash(request)
     settings = get_settings(request)
     document = await _json(request)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.api.documents.scanning import ParcelSummaryOut
+from ordertrail.api.documents.tracking import TrackingOut
+from ordertrail.api.responses import PUBLIC, errors
 from ordertrail.api.views import parcel_summary
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import ParcelNotFound
@@ -30,16 +33,23 @@ async def hot_tracking(request: Request) -> Response:
 @router.get(
     "/tracking/{tracking_number}",
     summary="Public tracking: status, milestones and timeline, without personal data",
-    responses={
-        404: {"description": "Unknown or malformed number (the same answer for both)"},
-        429: {"description": "Too many lookups from this address"},
-    },
+    response_model=TrackingOut,
+    response_description="The parcel's public tracking document",
+    responses=errors(
+        404, 429, notes={404: "Unknown or malformed number (the same answer for both)", 429: "Too many lookups"}
+    ),
+    openapi_extra=PUBLIC,
 )
 async def get_tracking(tracking_number: str, request: Request) -> Response:
     return await tracking_response(request, tracking_number)
 
 
-@router.get("/parcels/{tracking_number}", summary="The short parcel summary a scanner shows")
+@router.get(
+    "/parcels/{tracking_number}",
+    summary="The short parcel summary a scanner shows",
+    response_model=ParcelSummaryOut,
+    responses=errors(401, 404, notes={404: "Unknown, malformed or another merchant's number (the same answer)"}),
+)
 async def get_parcel_summary(tracking_number: str, principal: PrincipalDep, services: ServicesDep) -> Response:
     parcel = await parcel_by_number(services, canonical_number(tracking_number))
     if principal.role is Role.MERCHANT and parcel.merchant_id != principal.merchant_id:

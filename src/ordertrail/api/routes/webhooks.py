@@ -8,7 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from ordertrail.api.documents.notifying import (
+    DeliveryLogOut,
+    ReplayOut,
+    TestEventOut,
+    WebhookEndpointListOut,
+    WebhookEndpointOut,
+    WebhookEndpointSecretOut,
+)
 from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.common import plain
 from ordertrail.api.schemas.notifying import ReplayIn, WebhookEndpointCreate
 from ordertrail.domain.notifying.endpoints import Endpoint
@@ -18,7 +27,8 @@ from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, SettingsDep, j
 from ordertrail.services.accounts.merchants import resolve_merchant
 from ordertrail.services.notifying import endpoints as endpoint_service
 
-router = APIRouter(prefix="/api/v1/webhook-endpoints", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhook-endpoints", tags=["notifying"])
+NOT_YOURS = {404: "No endpoint of yours has that id"}
 # Ids are 64-bit in the store: anything larger is simply not an endpoint (422, not an overflow).
 EndpointId = Annotated[int, Path(ge=1, le=2**62)]
 
@@ -63,8 +73,11 @@ def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
     status_code=201,
     summary="Register an endpoint; the response carries its secret, shown once",
     dependencies=[JSON_BODY],
+    response_model=WebhookEndpointSecretOut,
+    response_description="The endpoint, with its signing secret (Location: the endpoint's URL)",
+    responses=errors(KEY, BODY, WRITES, 404, notes={404: "The merchant named (admin keys) does not exist"}),
 )
-async def create_endpoint(
+async def create_webhook_endpoint(
     body: WebhookEndpointCreate, principal: MerchantOrAdminDep, services: ServicesDep, settings: SettingsDep
 ) -> Response:
     merchant_id = await resolve_merchant(services, principal=principal, merchant=body.merchant)
@@ -84,8 +97,13 @@ async def create_endpoint(
     )
 
 
-@router.get("", summary="The caller's endpoints (admins: all, or ?merchant=)")
-async def list_endpoints(
+@router.get(
+    "",
+    summary="The caller's endpoints (admins: all, or ?merchant=)",
+    response_model=WebhookEndpointListOut,
+    responses=errors(KEY, 404, 422, notes={404: "The merchant named does not exist"}),
+)
+async def list_webhook_endpoints(
     principal: MerchantOrAdminDep,
     services: ServicesDep,
     merchant: Annotated[Annotated[str, plain] | None, Query(max_length=100)] = None,
@@ -95,21 +113,43 @@ async def list_endpoints(
     return json_response({"webhook_endpoints": [endpoint_view(e) for e in found]})
 
 
-@router.get("/{endpoint_id}", summary="One endpoint")
-async def get_endpoint(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+@router.get(
+    "/{endpoint_id}",
+    summary="One endpoint",
+    response_model=WebhookEndpointOut,
+    responses=errors(KEY, 404, 422, notes=NOT_YOURS),
+)
+async def get_webhook_endpoint(
+    endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep
+) -> Response:
     return json_response(
         endpoint_view(await endpoint_service.get_endpoint(services, principal=principal, endpoint_id=endpoint_id))
     )
 
 
-@router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint; undelivered messages are held")
-async def delete_endpoint(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+@router.delete(
+    "/{endpoint_id}",
+    status_code=204,
+    summary="Delete an endpoint; undelivered messages are held",
+    response_class=Response,
+    responses=errors(KEY, 404, 422, WRITES, notes=NOT_YOURS),
+)
+async def delete_webhook_endpoint(
+    endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep
+) -> Response:
     await endpoint_service.delete_endpoint(services, principal=principal, endpoint_id=endpoint_id)
     return Response(status_code=204)
 
 
-@router.post("/{endpoint_id}/rotate-secret", summary="A new secret (shown once); the old one signs too for 24 h")
-async def rotate_secret(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+@router.post(
+    "/{endpoint_id}/rotate-secret",
+    summary="A new secret (shown once); the old one signs too for 24 h",
+    response_model=WebhookEndpointSecretOut,
+    responses=errors(KEY, 404, 422, WRITES, notes=NOT_YOURS),
+)
+async def rotate_webhook_secret(
+    endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep
+) -> Response:
     rotated = await endpoint_service.rotate_secret(services, principal=principal, endpoint_id=endpoint_id)
     return json_response(endpoint_view(rotated.endpoint, rotated.secret))
 
@@ -118,14 +158,23 @@ async def rotate_secret(endpoint_id: EndpointId, principal: MerchantOrAdminDep, 
     "/{endpoint_id}/test",
     status_code=202,
     summary="Send the endpoint a signed webhook.test event now (through the outbox: retried, in the delivery log)",
+    response_model=TestEventOut,
+    responses=errors(KEY, 404, 409, 422, WRITES, notes={**NOT_YOURS, 409: "The endpoint is disabled"}),
 )
-async def send_test_event(endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep) -> Response:
+async def send_webhook_test_event(
+    endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep
+) -> Response:
     message_id = await endpoint_service.send_test_event(services, principal=principal, endpoint_id=endpoint_id)
     return json_response({"message_id": message_id, "event_type": TEST_EVENT}, 202)
 
 
-@router.get("/{endpoint_id}/deliveries", summary="The endpoint's delivery log, newest attempt first")
-async def deliveries(
+@router.get(
+    "/{endpoint_id}/deliveries",
+    summary="The endpoint's delivery log, newest attempt first",
+    response_model=DeliveryLogOut,
+    responses=errors(KEY, 404, 422, notes=NOT_YOURS),
+)
+async def list_webhook_deliveries(
     endpoint_id: EndpointId,
     principal: MerchantOrAdminDep,
     services: ServicesDep,
@@ -146,9 +195,15 @@ async def deliveries(
 
 
 @router.post(
-    "/{endpoint_id}/replay", summary="Send dead messages again (all, or those named)", dependencies=[JSON_BODY]
+    "/{endpoint_id}/replay",
+    status_code=202,
+    summary="Send dead messages again (all, or those named)",
+    dependencies=[JSON_BODY],
+    response_model=ReplayOut,
+    response_description="Queued for delivery again",
+    responses=errors(KEY, BODY, WRITES, 404, notes=NOT_YOURS),
 )
-async def replay(
+async def replay_webhook_messages(
     endpoint_id: EndpointId, principal: MerchantOrAdminDep, services: ServicesDep, body: ReplayIn | None = None
 ) -> Response:
     count = await endpoint_service.replay(

@@ -1,0 +1,64 @@
+"""Webhook endpoints, their delivery log and replays, and a merchant's notification settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from ordertrail.api.documents.common import Document
+from ordertrail.domain.scanning.status import Status
+
+
+class WebhookEndpointOut(Document):
+    id: int
+    url: str
+    description: str | None
+    event_types: list[str] = Field(description="Empty: every event type.")
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    rotation_ends_at: datetime | None = Field(description="Until then the previous secret signs too.")
+
+
+class WebhookEndpointSecretOut(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret (whsec_…), shown this once.")
+
+
+class WebhookEndpointListOut(Document):
+    webhook_endpoints: list[WebhookEndpointOut]
+
+
+class DeliveryAttemptOut(Document):
+    id: int
+    message_id: str
+    event_type: str
+    attempted_at: datetime
+    status_code: int | None = Field(description="The receiver's answer; null when none came.")
+    duration_ms: int
+    response_body: str | None = Field(description="The start of the receiver's answer.")
+    error: str | None
+    succeeded: bool
+    message_state: str
+    next_attempt_at: datetime | None = Field(
+        description="While the message is pending: when it will be tried again (Retry-After included)."
+    )
+
+
+class DeliveryLogOut(Document):
+    deliveries: list[DeliveryAttemptOut] = Field(description="Newest attempt first.")
+    next_before: int | None = Field(description="Pass as ?before= for the next page; null on the last.")
+
+
+class TestEventOut(Document):
+    message_id: str = Field(description="The webhook-id the receiver gets.")
+    event_type: str = Field(description="webhook.test")
+
+
+class ReplayOut(Document):
+    replayed: int = Field(description="How many dead messages were queued again.")
+
+
+class NotificationSettingsOut(Document):
+    customer_statuses: list[Status] = Field(description="Statuses that email the customer.")
+    webhooks: bool

@@ -24,6 +24,7 @@ from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
     audit,
+    couriers,
     devices,
     estimates,
     health,
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         webhooks,
         notifications,
         audit,
+        couriers,
     ):
         app.include_router(module.router)
     web.install(app)

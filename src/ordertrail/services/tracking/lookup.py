@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import EstimateSnapshot
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.ports import Ports
+from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 
@@ -23,6 +25,7 @@ class TrackingView:
     parcel: Parcel
     derivation: Derivation
     estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
+    courier: Handover | None = None  # the courier it was handed to, if any
 
 
 def canonical_number(raw: str) -> str:
@@ -40,7 +43,8 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
         raise ParcelNotFound()
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
     estimate = parcel.estimate
-    return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot())
+    snapshot = None if estimate is None else estimate.snapshot()
+    return TrackingView(parcel, derive(events), snapshot, handover_store.handover_of(connection, parcel.id))
 
 
 async def track_parcel(services: Ports, *, tracking_number: str) -> TrackingView:

@@ -37,6 +37,7 @@ from ordertrail.api.routes import (
     tracking,
     webhooks,
 )
+from ordertrail.api.schemas.couriers import CourierEventBatchIn
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
@@ -96,7 +97,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     web.install(app)
     api_docs.install(app)
     station.install(app)
-    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn}, server_url=settings.public_base_url)
+    openapi.install(
+        app,
+        {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn, "CourierEventBatchIn": CourierEventBatchIn},
+        server_url=settings.public_base_url,
+    )
     outer: ASGIApp = app
     if settings.http.hot_paths:
         outer = HotPaths(app, app, scan=scans.post_scan, batch=scans.post_scan_batch, tracking=tracking.hot_tracking)

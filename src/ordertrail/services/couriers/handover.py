@@ -10,8 +10,10 @@ from ordertrail.adapters.courier_numbers import recognise
 from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.couriers.handover import Handover, handover_problems, normalize_courier_number
 from ordertrail.domain.errors import CourierNumberTaken, InvalidInput, ParcelNotFound
+from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.services.accounts.merchants import merchant_scope
 from ordertrail.services.context import Services
+from ordertrail.services.couriers.events import attach_kept, shipped_registry
 from ordertrail.services.tracking.lookup import canonical_number
 from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.orders import parcels as parcel_store
@@ -64,7 +66,7 @@ async def hand_over(
         at=services.clock(),
     )
 
-    def transaction(connection: Connection) -> Handover:
+    def transaction(connection: Connection) -> list[ParcelChange]:
         parcel = parcel_store.parcels_by_tracking_number(connection, [number], for_update=True).get(number)
         if parcel is None or (scope is not None and parcel.merchant_id != scope):
             raise ParcelNotFound()
@@ -74,6 +76,17 @@ async def hand_over(
             raise CourierNumberTaken(field="tracking_number")
         handover_store.save_handover(connection, parcel.id, handover)
         parcel_store.touch_parcel(connection, parcel.id, now=handover.handed_over_at)
-        return handover
+        # Events the courier sent before the handover named its number were kept: they join the timeline now.
+        return attach_kept(
+            connection,
+            parcel,
+            courier=handover.courier,
+            tracking_number=handover.tracking_number,
+            registry=shipped_registry(),
+            now=handover.handed_over_at,
+            estimates=services.estimates,
+        )
 
-    return await services.db.write(transaction)
+    changes = await services.db.write(transaction)
+    await services.committed(changes)
+    return handover

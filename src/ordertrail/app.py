@@ -24,6 +24,7 @@ from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
     audit,
+    couriers,
     devices,
     estimates,
     health,
@@ -37,6 +38,7 @@ from ordertrail.api.routes import (
     tracking,
     webhooks,
 )
+from ordertrail.api.schemas.couriers import CourierEventBatchIn
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
@@ -91,12 +93,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         webhooks,
         notifications,
         audit,
+        couriers,
     ):
         app.include_router(module.router)
     web.install(app)
     api_docs.install(app)
     station.install(app)
-    openapi.install(app, {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn}, server_url=settings.public_base_url)
+    openapi.install(
+        app,
+        {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn, "CourierEventBatchIn": CourierEventBatchIn},
+        server_url=settings.public_base_url,
+    )
     outer: ASGIApp = app
     if settings.http.hot_paths:
         outer = HotPaths(

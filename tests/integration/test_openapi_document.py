@@ -21,7 +21,7 @@ from tests.support.openapi import assert_documented, redocly_lint
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # The operations anyone may call: health, public tracking and its live streams, pairing (the code is the secret),
-# and the unsubscribe link of an email (its token is).
+# the unsubscribe link of an email (its token is), and courier events (signed with the integration's secret).
 PUBLIC = {
     "check_health",
     "check_readiness",
@@ -30,6 +30,7 @@ PUBLIC = {
     "stream_order_events",
     "exchange_pairing_code",
     "unsubscribe_address",
+    "record_carrier_events",
 }
 
 

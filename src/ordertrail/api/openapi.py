@@ -97,6 +97,7 @@ TAGS = [
     {"name": "tracking", "description": "Public tracking (no key, no personal data) and its live updates (SSE)."},
     {"name": "notifying", "description": "Webhook endpoints, their delivery log and replays; customer emails."},
     {"name": "estimating", "description": "Delivery estimates and their history."},
+    {"name": "couriers", "description": "Handing parcels to couriers, and their events joining the same timeline."},
     {"name": "console", "description": "The parcel list and the audit log, for keys and staff sessions."},
     {"name": "accounts", "description": "Who a key is; pairing scanner devices; reading barcodes from frames."},
     {"name": "health", "description": "Liveness and readiness, for load balancers and orchestrators."},

@@ -195,3 +195,7 @@ class SessionEnded(Unauthenticated):
 
 class CsrfRefused(Forbidden):
     """This request did not come from one of our own forms: reload the page and try again."""
+
+
+class CourierNumberTaken(Conflict):
+    """Another parcel was handed to this courier under this tracking number."""

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from ordertrail.api.documents.common import Document, EventStatus
+from ordertrail.api.documents.couriers import PublicCourierOut
 from ordertrail.domain.scanning.status import Status
 
 
@@ -70,5 +71,6 @@ class TrackingOut(Document):
     delay: DelayOut | None
     notice: NoticeOut | None = Field(description="The current problem and what happens next, if any.")
     messages: list[ShopMessageOut] = Field(description="Messages from the shop about this parcel, oldest first.")
+    courier: PublicCourierOut | None = Field(description="The courier the parcel was handed to, and its page.")
     last_sequence: int
     events: list[PublicEventOut] = Field(description="The public timeline, in the order the events happened.")

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.scanning.changes import EstimateSnapshot, ParcelChange
 from ordertrail.domain.scanning.derivation import Derivation, TimelineEntry
@@ -110,6 +111,20 @@ def public_tracking(view: TrackingView) -> dict[str, Any]:
         ],
         "last_sequence": view.parcel.state.last_sequence,
         "events": [public_event(entry) for entry in derivation.timeline if entry.public],
+        "courier": courier_document(view.courier),
+    }
+
+
+def courier_document(handover: Handover | None) -> dict[str, Any] | None:
+    """The courier carrying the parcel on: its name, its number and its page (all the customer needs there)."""
+    if handover is None:
+        return None
+    return {
+        "code": handover.courier,
+        "name": handover.courier_name or handover.courier.upper(),
+        "tracking_number": handover.tracking_number,
+        "service_level": handover.service_level,
+        "tracking_url": handover.tracking_url,
     }
 
 

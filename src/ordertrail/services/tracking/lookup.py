@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.domain.notifying.messages import ShopMessage
 from ordertrail.domain.orders.parcel import Parcel
@@ -13,6 +14,7 @@ from ordertrail.domain.scanning.changes import EstimateSnapshot
 from ordertrail.domain.scanning.derivation import Derivation, derive
 from ordertrail.domain.tracking import tracking_number as tn
 from ordertrail.services.ports import Ports
+from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.notifying import messages as message_store
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
@@ -26,6 +28,7 @@ class TrackingView:
     derivation: Derivation
     estimate: EstimateSnapshot | None = None  # the current delivery estimate and delay overlay
     messages: tuple[ShopMessage, ...] = ()  # what the shop told the customer, oldest first
+    courier: Handover | None = None  # the courier it was handed to, if any
 
 
 def canonical_number(raw: str) -> str:
@@ -44,7 +47,9 @@ def tracking_view_tx(connection: Connection, number: str) -> TrackingView:
     events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
     estimate = parcel.estimate
     messages = tuple(message_store.messages_of(connection, [parcel.id]).get(parcel.id, []))
-    return TrackingView(parcel, derive(events), None if estimate is None else estimate.snapshot(), messages)
+    snapshot = None if estimate is None else estimate.snapshot()
+    courier = handover_store.handover_of(connection, parcel.id)
+    return TrackingView(parcel, derive(events), snapshot, messages, courier)
 
 
 async def track_parcel(services: Ports, *, tracking_number: str) -> TrackingView:

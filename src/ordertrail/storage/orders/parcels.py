@@ -265,3 +265,8 @@ _PARCEL_VERSION = "SELECT id, last_sequence, status_version, updated_at FROM par
 async def parcel_version(db: Database, tracking_number: str) -> tuple[object, ...] | None:
     """A value that changes whenever the parcel's public view may have changed; None for no such parcel."""
     return await db.fetch_one(_PARCEL_VERSION, (tracking_number,))
+
+
+def touch_parcel(connection: Connection, parcel_id: int, *, now: datetime) -> None:
+    """Mark the parcel changed without a new event (its handover): ``parcel_version`` moves, caches refresh."""
+    connection.execute(update(parcel).where(parcel.c.id == parcel_id).values(updated_at=now))

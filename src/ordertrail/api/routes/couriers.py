@@ -1,0 +1,154 @@
+"""Couriers: handing a parcel over to one (merchant and admin keys, scoped like every parcel route), the events
+couriers post (signed with Standard Webhooks, one secret per courier integration), and creating integrations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from ordertrail.api import json_bodies
+from ordertrail.api.documents.couriers import CourierEventsOut, HandoverOut, IntegrationOut
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
+from ordertrail.api.schemas.couriers import CourierEventBatchIn, CourierEventIn, HandoverIn, IntegrationIn
+from ordertrail.domain.couriers.events import CourierEvent
+from ordertrail.domain.couriers.handover import Handover
+from ordertrail.domain.errors import InvalidInput, PayloadTooLarge
+from ordertrail.domain.scanning.scans import Outcome
+from ordertrail.http.deps import AdminDep, MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.http.problems import field_problems
+from ordertrail.services.couriers import events as event_service
+from ordertrail.services.couriers import handover as handover_service
+from ordertrail.services.couriers import integrations as integration_service
+
+router = APIRouter(prefix="/api/v1", tags=["couriers"])
+
+
+def handover_document(handover: Handover) -> dict[str, Any]:
+    return {
+        "courier": handover.courier,
+        "courier_name": handover.courier_name,
+        "tracking_number": handover.tracking_number,
+        "service_level": handover.service_level,
+        "tracking_url": handover.tracking_url,
+        "recognised": handover.recognised,
+        "handed_over_at": handover.handed_over_at.isoformat(),
+    }
+
+
+@router.post(
+    "/parcels/{tracking_number}/handover",
+    summary="Hand a parcel to a courier (replaces an earlier handover)",
+    dependencies=[JSON_BODY],
+    response_model=HandoverOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            404: "Unknown, malformed or another merchant's number (the same answer)",
+            409: "Another parcel has this courier's tracking number",
+        },
+    ),
+)
+async def hand_over_parcel(
+    tracking_number: str, body: HandoverIn, principal: MerchantOrAdminDep, services: ServicesDep
+) -> Response:
+    handover = await handover_service.hand_over(
+        services,
+        principal=principal,
+        parcel_number=tracking_number,
+        courier=body.courier,
+        tracking_number=body.tracking_number,
+        service_level=body.service_level,
+        tracking_url=body.tracking_url,
+    )
+    return json_response(handover_document(handover))
+
+
+@router.post(
+    "/courier-integrations",
+    status_code=201,
+    summary="Create a courier integration (admin keys)",
+    dependencies=[JSON_BODY],
+    response_model=IntegrationOut,
+    responses=errors(KEY, BODY, WRITES),
+)
+async def create_courier_integration(body: IntegrationIn, _: AdminDep, services: ServicesDep) -> Response:
+    created = await integration_service.create_integration(services, courier=body.courier, name=body.name)
+    document = {"id": created.id, "courier": created.courier, "name": created.name, "secret": created.secret}
+    return json_response(document, 201)
+
+
+@router.post(
+    "/carrier-events",
+    summary="Courier events, batched, signed with the integration's secret (Standard Webhooks)",
+    # No API key: the Standard Webhooks signature of the integration's secret authenticates the sender.
+    openapi_extra={"x-body-model": "CourierEventBatchIn", **PUBLIC},
+    response_model=CourierEventsOut,
+    responses=errors(
+        401, BODY, WRITES, notes={401: "Unknown integration or a signature that does not verify: nothing recorded"}
+    ),
+)
+async def record_carrier_events(
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    integration: Annotated[int, Query(description="The courier integration's id (its secret signs the request)")],
+) -> Response:
+    body = await request.body()
+    # The signature covers the exact bytes: verified before anything in the body is read.
+    verified = await event_service.verified_integration(
+        services, integration_id=integration, body=body, headers=request.headers
+    )
+    document = json_bodies.loads(body)
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list) or set(document) != {"events"}:
+        raise InvalidInput("The body must be an object with exactly an 'events' array.", field="events")
+    items: list[Any] = document["events"]
+    if len(items) > settings.max_batch_scans:
+        raise PayloadTooLarge(f"A batch holds at most {settings.max_batch_scans} events; this one has {len(items)}.")
+    parsed = [_parse(index, item, verified.courier) for index, item in enumerate(items)]
+    valid = [p for p in parsed if isinstance(p, CourierEvent)]
+    recorded = iter(
+        await event_service.record_courier_events(services, verified, valid, registry=event_service.shipped_registry())
+    )
+    results = [_result(index, next(recorded)) if isinstance(p, CourierEvent) else p for index, p in enumerate(parsed)]
+    counts = {outcome.value: 0 for outcome in Outcome}
+    for result in results:
+        counts[result["outcome"]] += 1
+    return json_response({"results": results, "counts": counts})
+
+
+def _parse(index: int, item: Any, courier: str) -> CourierEvent | dict[str, Any]:
+    try:
+        return CourierEventIn.model_validate(item).to_event(courier)
+    except ValidationError as error:
+        problems = field_problems(error)
+    own_id = item.get("id") if isinstance(item, dict) else None
+    return {
+        "id": own_id if isinstance(own_id, str) else None,
+        "outcome": Outcome.INVALID.value,
+        "errors": [{"field": f"events.{index}.{p.field}", "reason": p.reason} for p in problems],
+    }
+
+
+def _result(index: int, result: event_service.CourierResult) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "id": result.event.courier_event_id,
+        "event_id": result.event.event_id,
+        "outcome": result.outcome.value,
+        "code": result.event.code,
+        "mapped": result.mapped,
+        "sequence": result.sequence,
+    }
+    if result.problems:
+        document["errors"] = [{"field": f"events.{index}.{p.field}", "reason": p.reason} for p in result.problems]
+    return document
+
+
+__all__ = ["CourierEventBatchIn", "router"]

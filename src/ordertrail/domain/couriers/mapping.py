@@ -1,0 +1,96 @@
+"""Couriers' status codes mapped to ordertrail's vocabulary, read from the data files in ``mappings/``.
+
+A file per courier (``mappings/<courier>.json``)::
+
+    {"courier": "ups", "codes": {"D": {"status": "delivered"}, "X": {"status": "exception", "reason": "damaged"}}}
+
+Each entry names an ordertrail status and, where the status takes them, a reason code and a substatus. A code
+no file maps is recorded as ``in_transit`` with the raw code kept (``resolve``): a courier that adds a code must
+not make its events vanish, and "in transit" is the one claim that is true of any event between dispatch and
+delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any, Final
+
+from ordertrail.domain.couriers.handover import COURIER_CODE
+from ordertrail.domain.scanning.status import REASON_REQUIRED, STATUS_BY_VALUE, SUBSTATUSES, Status, reasons_for
+
+# Statuses a courier event cannot claim: the order's own first event, and what only the shop decides.
+_NOT_FROM_COURIERS: Final = frozenset({Status.ORDER_PLACED, Status.PROCESSING, Status.PACKED, Status.CANCELLED})
+
+
+@dataclass(frozen=True, slots=True)
+class StatusMapping:
+    """What one courier code means in ordertrail's vocabulary."""
+
+    status: Status
+    reason: str | None = None
+    substatus: str | None = None
+    mapped: bool = True  # False: no file maps the code (recorded in transit, the raw code kept)
+
+
+UNMAPPED: Final = StatusMapping(Status.IN_TRANSIT, mapped=False)
+
+
+class MappingError(ValueError):
+    """A mapping file that breaks the rules: refused when loaded, so a bad file never reaches the timeline."""
+
+
+def parse_mapping(document: Any, *, source: str) -> tuple[str, dict[str, StatusMapping]]:
+    """A mapping file's courier and codes; raises MappingError naming the file and the entry."""
+    if not isinstance(document, dict) or set(document) != {"courier", "codes"}:
+        raise MappingError(f"{source}: must be an object with exactly 'courier' and 'codes'")
+    courier, codes = document["courier"], document["codes"]
+    if not isinstance(courier, str) or not COURIER_CODE.match(courier):
+        raise MappingError(f"{source}: 'courier' must be a courier code such as 'ups'")
+    if not isinstance(codes, dict):
+        raise MappingError(f"{source}: 'codes' must be an object")
+    return courier, {code: _entry(entry, where=f"{source}: codes.{code}") for code, entry in codes.items()}
+
+
+def _entry(entry: Any, *, where: str) -> StatusMapping:
+    if not isinstance(entry, dict) or not set(entry) <= {"status", "reason", "substatus"}:
+        raise MappingError(f"{where}: must be an object of 'status' and optionally 'reason', 'substatus'")
+    status = STATUS_BY_VALUE.get(entry.get("status"))  # type: ignore[arg-type]
+    if status is None or status in _NOT_FROM_COURIERS:
+        allowed = ", ".join(s.value for s in Status if s not in _NOT_FROM_COURIERS)
+        raise MappingError(f"{where}: status must be one of {allowed}")
+    reason, substatus = entry.get("reason"), entry.get("substatus")
+    allowed_reasons = reasons_for(status)
+    if status in REASON_REQUIRED and reason not in allowed_reasons:
+        raise MappingError(f"{where}: {status.value} needs a reason: one of {', '.join(sorted(allowed_reasons))}")
+    if reason is not None and reason not in allowed_reasons:
+        raise MappingError(f"{where}: {status.value} takes no reason code {reason!r}")
+    if substatus is not None and substatus not in SUBSTATUSES.get(status, ()):
+        raise MappingError(f"{where}: {substatus!r} is not a substatus of {status.value}")
+    return StatusMapping(status, reason, substatus)
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRegistry:
+    """Every courier's codes: ``codes[courier][code]``."""
+
+    codes: Mapping[str, Mapping[str, StatusMapping]]
+
+    def resolve(self, courier: str, code: str) -> StatusMapping:
+        """What ``code`` of ``courier`` means; UNMAPPED when no file says."""
+        return self.codes.get(courier, {}).get(code, UNMAPPED)
+
+
+def load_registry() -> MappingRegistry:
+    """The mappings shipped with the package; raises MappingError for a file that breaks the rules."""
+    codes: dict[str, dict[str, StatusMapping]] = {}
+    for path in sorted(files(__package__).joinpath("mappings").iterdir(), key=lambda p: p.name):
+        if not path.name.endswith(".json"):
+            continue
+        courier, entries = parse_mapping(json.loads(path.read_text(encoding="utf-8")), source=path.name)
+        if path.name != f"{courier}.json" or courier in codes:
+            raise MappingError(f"{path.name}: must be named after its courier ({courier}.json)")
+        codes[courier] = entries
+    return MappingRegistry(codes)

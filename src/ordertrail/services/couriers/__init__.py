@@ -1,0 +1,1 @@
+"""Couriers: handing parcels over to them, and recording the events they send."""

@@ -1,0 +1,167 @@
+"""Courier events recorded on the parcels' timelines through the scan transaction (``record_scans_tx``).
+
+Each event is matched by (courier, courier's number) to the parcel handed over under it, mapped to ordertrail's
+vocabulary (``domain/couriers/mapping.py``) and recorded as a scan in the same transaction, so late, duplicate and
+out-of-order courier events follow exactly the rules scans follow. Events no handover matches are kept whole and
+recorded when a handover names their number (``attach_kept``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from ordertrail.domain.couriers.events import CourierEvent, to_scan
+from ordertrail.domain.couriers.mapping import MappingRegistry, load_registry
+from ordertrail.domain.errors import FieldProblem, Unauthenticated
+from ordertrail.domain.orders.parcel import Parcel
+from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.domain.scanning.scans import Outcome, ScanInput
+from ordertrail.services.context import Services
+from ordertrail.services.couriers.kept import event_from_json, event_to_json
+from ordertrail.services.estimating.runtime import EstimateRuntime
+from ordertrail.services.scanning.record import record_scans_tx
+from ordertrail.storage.couriers import events as event_store
+from ordertrail.storage.couriers import handovers as handover_store
+from ordertrail.storage.couriers import integrations as integration_store
+from ordertrail.storage.couriers.events import ReceivedEvent
+from ordertrail.storage.couriers.integrations import Integration
+from ordertrail.storage.orders import parcels as parcel_store
+
+# The mappings shipped in the package, read (and checked) once per process.
+shipped_registry = functools.cache(load_registry)
+
+
+@dataclass(frozen=True, slots=True)
+class CourierResult:
+    """What happened to one courier event."""
+
+    event: CourierEvent
+    outcome: Outcome
+    mapped: bool
+    sequence: int | None = None
+    problems: tuple[FieldProblem, ...] = ()
+
+
+async def verified_integration(
+    services: Services, *, integration_id: int, body: bytes, headers: Mapping[str, str]
+) -> Integration:
+    """The integration whose secret signed ``body`` (Standard Webhooks); raises Unauthenticated otherwise.
+
+    An unknown integration and a bad signature get the same answer: the refusal tells nothing about which exist.
+    """
+    integration = await services.db.read(lambda c: integration_store.active_integration(c, integration_id))
+    refused = Unauthenticated("The request is not signed by a known courier integration (Standard Webhooks).")
+    if integration is None:
+        raise refused
+    try:
+        Webhook(integration.secret).verify(body, dict(headers))
+    except WebhookVerificationError as error:
+        raise refused from error
+    return integration
+
+
+def record_courier_events_tx(
+    connection: Connection,
+    integration: Integration,
+    events: Sequence[CourierEvent],
+    *,
+    registry: MappingRegistry,
+    now: datetime,
+    estimates: EstimateRuntime | None,
+) -> tuple[list[CourierResult], list[ParcelChange]]:
+    """Record courier events in the caller's transaction; one result per event, in order."""
+    parcel_ids = handover_store.parcels_by_courier_number(connection, [(e.courier, e.tracking_number) for e in events])
+    parcels = parcel_store.parcels_by_id(connection, list(set(parcel_ids.values())))
+    known = event_store.known_courier_events(connection, [e.event_id for e in events])
+    results: list[CourierResult | None] = [None] * len(events)
+    kept: list[ReceivedEvent] = []
+    kept_hashes: dict[str, str] = {}
+    scans: list[tuple[ScanInput, int | None]] = []
+    places: list[int] = []
+    for index, event in enumerate(events):
+        mapping = registry.resolve(event.courier, event.code)
+        parcel_id = parcel_ids.get((event.courier, event.tracking_number))
+        if parcel_id is not None:
+            scans.append((to_scan(event, mapping, parcel_number=parcels[parcel_id].tracking_number), None))
+            places.append(index)
+            continue
+        # Unmatched: kept by (courier, number), answered like an unmatched scan (a resend is unmatched again).
+        stored = known.get(event.event_id)
+        earlier = stored.body_hash if stored is not None else kept_hashes.get(event.event_id)
+        if earlier is None:
+            kept_hashes[event.event_id] = event.body_hash
+            kept.append(_row(event, integration, mapping.mapped, parcel_id=None))
+        outcome = Outcome.UNMATCHED if earlier in (None, event.body_hash) else Outcome.CONFLICT
+        results[index] = CourierResult(event, outcome, mapping.mapped)
+    recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
+    for index, result in zip(places, recorded, strict=True):
+        event = events[index]
+        mapping = registry.resolve(event.courier, event.code)
+        if result.outcome is Outcome.CREATED:
+            parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
+            kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
+        sequence = result.event.sequence if result.event is not None else None
+        results[index] = CourierResult(event, result.outcome, mapping.mapped, sequence, result.problems)
+    event_store.insert_courier_events(connection, kept, at=now)
+    return [r for r in results if r is not None], changes
+
+
+def attach_kept(
+    connection: Connection,
+    parcel: Parcel,
+    *,
+    courier: str,
+    tracking_number: str,
+    registry: MappingRegistry,
+    now: datetime,
+    estimates: EstimateRuntime | None,
+) -> list[ParcelChange]:
+    """Record the kept events of (courier, number) on the parcel just handed over under it (caller's transaction)."""
+    kept = event_store.unmatched_payloads(connection, courier, tracking_number)
+    if not kept:
+        return []
+    events = [event_from_json(payload) for _, payload in kept]
+    scans = [
+        (to_scan(e, registry.resolve(e.courier, e.code), parcel_number=parcel.tracking_number), None) for e in events
+    ]
+    recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
+    # Only what was recorded is attached; an event the scan rules refuse stays kept (and listed) as it came.
+    attached = [r.event_id for r in recorded if r.outcome in (Outcome.CREATED, Outcome.DUPLICATE)]
+    event_store.mark_attached(connection, attached, parcel_id=parcel.id, at=now)
+    return changes
+
+
+def _row(event: CourierEvent, integration: Integration, mapped: bool, *, parcel_id: int | None) -> ReceivedEvent:
+    return ReceivedEvent(
+        event_id=event.event_id,
+        integration_id=integration.id,
+        courier=event.courier,
+        courier_tracking_number=event.tracking_number,
+        courier_event_id=event.courier_event_id,
+        code=event.code,
+        mapped=mapped,
+        body_hash=event.body_hash,
+        payload=event_to_json(event),
+        parcel_id=parcel_id,
+    )
+
+
+async def record_courier_events(
+    services: Services, integration: Integration, events: Sequence[CourierEvent], *, registry: MappingRegistry
+) -> list[CourierResult]:
+    """Record a verified integration's events in one transaction, then publish the changes live."""
+
+    def transaction(connection: Connection) -> tuple[list[CourierResult], list[ParcelChange]]:
+        return record_courier_events_tx(
+            connection, integration, events, registry=registry, now=services.clock(), estimates=services.estimates
+        )
+
+    results, changes = await services.db.write(transaction)
+    await services.committed(changes)
+    return results

@@ -1,0 +1,1 @@
+"""Couriers' rows: integrations and their secrets, parcels' handovers, the events couriers sent."""

@@ -1,0 +1,74 @@
+"""The figures read from a real store (SQLite, or PostgreSQL with ORDERTRAIL_TEST_DATABASE_URL), after a small
+history recorded through the API: exact numbers, drill-down ids, and one merchant never counting another's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from ordertrail.domain.analytics.drilldown import Drilldown
+from ordertrail.domain.analytics.kpis import Kpi, Outcome
+from ordertrail.domain.analytics.period import Period
+from ordertrail.services.analytics import delivery
+from ordertrail.services.context import Services
+from ordertrail.storage.accounts import merchants as merchant_store
+from tests.conftest import auth, order_body, scan_body
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PERIOD = Period(date(2026, 11, 1), date(2026, 11, 30))
+
+
+def test_figures_and_drilldowns_from_the_store(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any]
+) -> None:
+    shop_a, shop_b = make_key("merchant", merchant="Shop A"), make_key("merchant", merchant="Shop B")
+    scanner = make_key("scanner", name="hub")
+
+    def place(key: str, promised: str | None) -> str:
+        body = order_body(placed_at=T0.isoformat(), promised_delivery_date=promised)
+        response = client.post("/api/v1/orders", json=body, headers=auth(key))
+        assert response.status_code == 201, response.text
+        number: str = response.json()["parcels"][0]["tracking_number"]
+        return number
+
+    def scan(number: str, status: str, hours: float, **extra: Any) -> str:
+        body = scan_body(number, status, at=T0 + timedelta(hours=hours), **extra)
+        assert client.post("/api/v1/scans", json=body, headers=auth(scanner)).status_code == 201
+        return str(body["event_id"])
+
+    on_time, late, voided, other = (place(shop_a, "2026-11-04"), place(shop_a, "2026-11-03"),
+                                    place(shop_a, "2026-11-04"), place(shop_b, "2026-11-04"))  # fmt: skip
+    for number in (on_time, late, voided, other):
+        scan(number, "dispatched", 2)
+    scan(on_time, "delivered", 26)
+    scan(late, "delivery_attempted", 40)
+    scan(late, "delivered", 74)
+    wrong = scan(voided, "delivered", 30)
+    scan(voided, "correction", 31, voids_event_id=wrong, location=None)
+    scan(other, "delivered", 5)
+
+    async def work(services: Services) -> tuple[Any, ...]:
+        b_id = await services.db.read(lambda c: merchant_store.merchant_id_by_name(c, "Shop B"))
+        every = await delivery.delivery_report(services, period=PERIOD, merchant_ids=None)
+        only_b = await delivery.delivery_report(services, period=PERIOD, merchant_ids=frozenset({b_id}))
+        late_ids = await delivery.counted_parcel_ids(
+            services, Drilldown(Kpi.ON_TIME_VS_PROMISE, PERIOD, Outcome.LATE), merchant_ids=None
+        )
+        b_late = await delivery.counted_parcel_ids(
+            services, Drilldown(Kpi.ON_TIME_VS_PROMISE, PERIOD, Outcome.LATE), merchant_ids=frozenset({b_id})
+        )
+        return every, only_b, late_ids, b_late
+
+    every, only_b, late_ids, b_late = run_services(work)
+    # Shop B counts only its own parcel, on time; Shop A's late parcel is not among its drill-down.
+    only_b_promise = only_b.total.rates[Kpi.ON_TIME_VS_PROMISE]
+    assert (only_b_promise.numerator, only_b_promise.denominator, only_b.total.late_open) == (1, 1, 0)
+    assert b_late == frozenset()
+    promise = every.total.rates[Kpi.ON_TIME_VS_PROMISE]
+    assert (promise.numerator, promise.denominator) == (2, 3)  # on_time, other on time; late late
+    assert every.total.late_open == 1  # the voided delivery
+    assert len(late_ids) == 1
+    assert every.total.transits[Kpi.TRANSIT_FROM_DISPATCH].count == 3

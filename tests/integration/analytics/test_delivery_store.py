@@ -72,3 +72,20 @@ def test_figures_and_drilldowns_from_the_store(
     assert every.total.late_open == 1  # the voided delivery
     assert len(late_ids) == 1
     assert every.total.transits[Kpi.TRANSIT_FROM_DISPATCH].count == 3
+
+    # The parcel list filtered the same way lists exactly the counted parcels, and scoped by the key.
+    def listed(key: str, **params: str) -> list[str]:
+        response = client.get("/api/v1/parcels", params={"from": "2026-11-01", "to": "2026-11-30", **params},
+                              headers=auth(key))  # fmt: skip
+        assert response.status_code == 200, response.text
+        return [p["tracking_number"] for p in response.json()["parcels"]]
+
+    admin = make_key("admin", name="root")
+    assert listed(admin, kpi="on_time_vs_promise", outcome="late") == [late]
+    assert len(listed(admin, kpi="on_time_vs_promise")) == promise.denominator
+    assert listed(admin, kpi="late_open") == [voided]
+    assert sorted(listed(shop_a, kpi="on_time_vs_promise")) == sorted([on_time, late])
+    assert listed(shop_b, kpi="on_time_vs_promise", outcome="late") == []
+    bad = client.get("/api/v1/parcels", params={"kpi": "on_time_vs_promise", "from": "2026-11-31"}, headers=auth(admin))
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["from", "to"]

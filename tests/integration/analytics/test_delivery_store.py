@@ -89,3 +89,19 @@ def test_figures_and_drilldowns_from_the_store(
     bad = client.get("/api/v1/parcels", params={"kpi": "on_time_vs_promise", "from": "2026-11-31"}, headers=auth(admin))
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["from", "to"]
+
+    # The API's figures, and each link lists exactly what it counted.
+    response = client.get("/api/v1/analytics/delivery", params={"from": "2026-11-01", "to": "2026-11-30"},
+                          headers=auth(shop_a))  # fmt: skip
+    assert response.status_code == 200, response.text
+    figures = response.json()["figures"]
+    on_time_doc = figures["on_time_vs_promise"]
+    assert (on_time_doc["numerator"], on_time_doc["denominator"]) == (1, 2)
+    for link, expected in ((on_time_doc["parcels"], 1), (on_time_doc["denominator_parcels"], 2),
+                           (figures["late_open"]["parcels"], figures["late_open"]["count"])):  # fmt: skip
+        listed_now = client.get(link, headers=auth(shop_a))
+        assert len(listed_now.json()["parcels"]) == expected
+    assert figures["late_open"]["count"] == 1
+    too_long = client.get("/api/v1/analytics/delivery", params={"from": "2025-01-01", "to": "2026-11-30"},
+                          headers=auth(shop_a))  # fmt: skip
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "to"

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from ordertrail.http.assets import customer_assets
 from ordertrail.web import label_pages, limits, order_pages, tracking_pages
-from ordertrail.web.console import auth_pages, parcel_pages
+from ordertrail.web.console import analytics_pages, auth_pages, parcel_pages
 from ordertrail.web.console.common import PREFIX as CONSOLE_PREFIX
 
 # Responses under these paths show one customer's order: never cached by browsers or proxies.
@@ -32,4 +32,5 @@ def install(app: FastAPI) -> None:
     app.include_router(label_pages.router)
     app.include_router(auth_pages.router)
     app.include_router(parcel_pages.router)
+    app.include_router(analytics_pages.router)
     limits.install(app)

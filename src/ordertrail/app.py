@@ -23,6 +23,7 @@ from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
+    analytics,
     audit,
     couriers,
     devices,
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         notifications,
         audit,
         couriers,
+        analytics,
     ):
         app.include_router(module.router)
     web.install(app)

@@ -99,6 +99,7 @@ TAGS = [
     {"name": "estimating", "description": "Delivery estimates and their history."},
     {"name": "couriers", "description": "Handing parcels to couriers, and their events joining the same timeline."},
     {"name": "console", "description": "The parcel list and the audit log, for keys and staff sessions."},
+    {"name": "analytics", "description": "Delivery figures with published definitions, each a link to its parcels."},
     {"name": "accounts", "description": "Who a key is; pairing scanner devices; reading barcodes from frames."},
     {"name": "health", "description": "Liveness and readiness, for load balancers and orchestrators."},
 ]

@@ -12,6 +12,7 @@ from ordertrail.http.assets import customer_assets
 from ordertrail.web import label_pages, limits, order_pages, tracking_pages
 from ordertrail.web.console import (
     action_pages,
+    analytics_pages,
     auth_pages,
     bulk_pages,
     detail_pages,
@@ -45,4 +46,5 @@ def install(app: FastAPI) -> None:
     app.include_router(unmatched_pages.router)
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)
+    app.include_router(analytics_pages.router)
     limits.install(app)

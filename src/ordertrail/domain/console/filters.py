@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from ordertrail.domain.analytics.drilldown import Drilldown
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.status import EXCEPTION_REASONS, Party, Status
 
@@ -88,6 +89,9 @@ class ParcelFilter:
     placed_after: datetime | None = None
     placed_before: datetime | None = None
     sort: Sort = Sort.PLACED_DESC
+    # The parcels an analytics figure counted (docs/analytics.md): resolved into ``parcel_ids`` by the service.
+    counted: Drilldown | None = None
+    parcel_ids: frozenset[int] | None = None
 
     @property
     def party_reasons(self) -> tuple[str, ...]:

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ordertrail.domain.analytics.drilldown import PARAMETERS as DRILLDOWN_PARAMETERS
+from ordertrail.domain.analytics.drilldown import parse_drilldown
 from ordertrail.domain.console.filters import MAX_LIMIT, ParcelFilter, Sort, aware, parse_search
 from ordertrail.domain.errors import FieldProblem, InvalidInput
 from ordertrail.domain.scanning.status import ATTEMPT_REASONS, EXCEPTION_REASONS, STATUS_BY_VALUE, Party
@@ -27,6 +29,7 @@ PARAMETERS = (
     "placed_after",
     "placed_before",
     "sort",
+    *DRILLDOWN_PARAMETERS,
 )
 
 
@@ -143,6 +146,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         "placed_before": attempt("placed_before", lambda: _instant(_one(params, "placed_before"), "placed_before")),
     }
     chosen_sort = attempt("sort", sort) or Sort.PLACED_DESC
+    counted = attempt("kpi", lambda: parse_drilldown(params))
     merchant = attempt("merchant", lambda: text("merchant", 200))
     cursor = attempt("cursor", lambda: text("cursor", 120))
     chosen_limit = attempt("limit", limit) or default_limit
@@ -152,6 +156,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         statuses=tuple(STATUS_BY_VALUE[s] for s in parsed_statuses),
         search=search,
         sort=chosen_sort,
+        counted=counted,
         **parsed,
     )
     return ListQuery(parcel_filter, merchant, cursor, chosen_limit)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position
 from ordertrail.domain.console.query import ListQuery
 from ordertrail.domain.staff.audit import Action
+from ordertrail.services.analytics.delivery import counted_parcel_ids
 from ordertrail.services.console.readers import Reader, merchant_named
 from ordertrail.services.ports import Ports
 from ordertrail.storage.console import parcels as list_store
@@ -39,7 +40,7 @@ async def list_parcels(
     services: Ports, reader: Reader, parcel_filter: ParcelFilter, *, cursor: str | None, limit: int
 ) -> ParcelPage:
     """A page of the reader's parcels that pass ``parcel_filter``. Raises InvalidInput for a bad cursor."""
-    scoped = parcel_filter.within(reader.scope)
+    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
     after = Position.decode(cursor, scoped.sort) if cursor else None
 
     def read(connection: Connection) -> list[ListedParcel]:
@@ -53,7 +54,7 @@ async def list_parcels(
 
 async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelFilter) -> AsyncIterator[ListedParcel]:
     """Every parcel the filter passes, in its sort order, read in batches (memory stays flat however many)."""
-    scoped = parcel_filter.within(reader.scope)
+    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
     after: Position | None = None
     while True:
         batch = await services.db.read(_batch_reader(scoped, after))
@@ -62,6 +63,14 @@ async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelF
         if len(batch) < EXPORT_BATCH:
             return
         after = batch[-1].position(scoped.sort)
+
+
+async def _with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:
+    """The filter with the parcels its analytics figure counted, within its merchants (already the reader's)."""
+    if scoped.counted is None:
+        return scoped
+    ids = await counted_parcel_ids(services, scoped.counted, merchant_ids=scoped.merchant_ids)
+    return replace(scoped, parcel_ids=ids)
 
 
 def _batch_reader(scoped: ParcelFilter, after: Position | None) -> Callable[[Connection], list[ListedParcel]]:

@@ -1,0 +1,103 @@
+"""What a parcel's events say about its journey, for the figures: when it was placed, dispatched and delivered,
+whether it went out for delivery and failed first, which problems it met, and its lane.
+
+The events are replayed as the parcel's status is (``derive``): a voided event and the correction that voided it
+count for nothing, and "delivered" is the delivery that made the parcel delivered, so a parcel's figures never
+disagree with its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.status import TERMINAL, Status
+from ordertrail.domain.scanning.transitions import Effect
+
+# What a voided event, or a correction, tells the figures: nothing.
+_NOT_COUNTED = frozenset({Effect.VOIDED, Effect.CORRECTION})
+
+
+class Lane(NamedTuple):
+    """Where a parcel started (the facility of its first scan at one; None: no scan named one) and the country it
+    is going to."""
+
+    origin: str | None
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelRecord:
+    """A parcel as storage reads it for analytics: its order's facts and every event it has."""
+
+    parcel_id: int
+    merchant_id: int
+    destination_country: str
+    promised: date | None
+    events: Sequence[ScanEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """The facts the figures are computed from. Instants keep the offset of where they happened, so ``.date()``
+    is the local date."""
+
+    parcel_id: int
+    merchant_id: int
+    lane: Lane
+    promised: date | None
+    open: bool  # not delivered, returned or cancelled
+    placed_at: datetime | None
+    dispatched_at: datetime | None  # its first dispatched event
+    delivered_at: datetime | None  # the event that delivered it
+    went_out: bool  # out for delivery, or an attempt, before its delivery (or at all, while not delivered)
+    attempted_before_delivery: bool
+    exception_reasons: frozenset[str]
+    attempt_reasons: frozenset[str]
+
+    @property
+    def delivered_on(self) -> date | None:
+        return None if self.delivered_at is None else self.delivered_at.date()
+
+    @property
+    def dispatched_on(self) -> date | None:
+        return None if self.dispatched_at is None else self.dispatched_at.date()
+
+
+def journey_of(record: ParcelRecord) -> Journey:
+    """The journey of one parcel from its events (any order, duplicates allowed)."""
+    derivation = derive(record.events)
+    counted = [entry for entry in derivation.timeline if entry.effect not in _NOT_COUNTED]
+    delivery = next(
+        (i for i, e in enumerate(counted) if e.event.status == Status.DELIVERED and e.effect is Effect.APPLIED), None
+    )
+    # Attempts and rounds out for delivery count only before the delivery (a scan after it changes nothing).
+    before = counted if delivery is None else counted[:delivery]
+    statuses_before = {entry.event.status for entry in before}
+
+    def first(status: Status) -> datetime | None:
+        return next((e.event.occurred_at for e in counted if e.event.status == status), None)
+
+    origin = next((e.event.location.facility for e in counted if e.event.location.facility), None)
+    return Journey(
+        parcel_id=record.parcel_id,
+        merchant_id=record.merchant_id,
+        lane=Lane(origin, record.destination_country),
+        promised=record.promised,
+        open=derivation.status not in TERMINAL,
+        placed_at=first(Status.ORDER_PLACED),
+        dispatched_at=first(Status.DISPATCHED),
+        delivered_at=None if delivery is None else counted[delivery].event.occurred_at,
+        went_out=bool(statuses_before & {Status.OUT_FOR_DELIVERY, Status.DELIVERY_ATTEMPTED}),
+        attempted_before_delivery=Status.DELIVERY_ATTEMPTED in statuses_before,
+        exception_reasons=frozenset(
+            e.event.reason for e in counted if e.event.status == Status.EXCEPTION and e.event.reason
+        ),
+        attempt_reasons=frozenset(
+            e.event.reason for e in counted if e.event.status == Status.DELIVERY_ATTEMPTED and e.event.reason
+        ),
+    )

@@ -1,0 +1,95 @@
+"""Which figure counts a journey, and as what: one function per figure, the only place the definitions live
+(docs/analytics.md says the same in words). The figures and their drill-downs both read it, so a figure and the
+parcels it links to cannot disagree."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from ordertrail.domain.analytics.journeys import Journey
+from ordertrail.domain.analytics.period import Period
+
+
+class Kpi(StrEnum):
+    ON_TIME_VS_PROMISE = "on_time_vs_promise"
+    LATE_OPEN = "late_open"
+    FIRST_ATTEMPT = "first_attempt"
+    TRANSIT_FROM_DISPATCH = "transit_from_dispatch"
+    TRANSIT_FROM_ORDER = "transit_from_order"
+    EXCEPTIONS = "exceptions"
+    FAILED_ATTEMPTS = "failed_attempts"
+
+
+class Outcome(StrEnum):
+    """What a counted parcel was; the first outcome of each figure is its numerator."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    FIRST_ATTEMPT = "first_attempt"
+    AFTER_FAILED_ATTEMPT = "after_failed_attempt"
+    COUNTED = "counted"
+    EXCEPTION = "exception"
+    NO_EXCEPTION = "no_exception"
+    FAILED_ATTEMPT = "failed_attempt"
+    NO_FAILED_ATTEMPT = "no_failed_attempt"
+
+
+OUTCOMES: dict[Kpi, tuple[Outcome, ...]] = {
+    Kpi.ON_TIME_VS_PROMISE: (Outcome.ON_TIME, Outcome.LATE),
+    Kpi.LATE_OPEN: (Outcome.LATE,),
+    Kpi.FIRST_ATTEMPT: (Outcome.FIRST_ATTEMPT, Outcome.AFTER_FAILED_ATTEMPT),
+    Kpi.TRANSIT_FROM_DISPATCH: (Outcome.COUNTED,),
+    Kpi.TRANSIT_FROM_ORDER: (Outcome.COUNTED,),
+    Kpi.EXCEPTIONS: (Outcome.EXCEPTION, Outcome.NO_EXCEPTION),
+    Kpi.FAILED_ATTEMPTS: (Outcome.FAILED_ATTEMPT, Outcome.NO_FAILED_ATTEMPT),
+}
+
+# The figures whose numerator splits by reason code, and where a journey keeps its reasons for each.
+BY_REASON = (Kpi.EXCEPTIONS, Kpi.FAILED_ATTEMPTS)
+
+
+def reasons(journey: Journey, kpi: Kpi) -> frozenset[str]:
+    """The reason codes a journey counts under in ``kpi``'s by-reason split (empty for other figures)."""
+    if kpi is Kpi.EXCEPTIONS:
+        return journey.exception_reasons
+    if kpi is Kpi.FAILED_ATTEMPTS:
+        return journey.attempt_reasons
+    return frozenset()
+
+
+def outcome(journey: Journey, kpi: Kpi, period: Period, as_of: date) -> Outcome | None:
+    """What ``kpi`` counts the journey as over ``period`` (None: not counted). ``as_of``: today, for "late, still
+    open" (a promise is past once its day has ended)."""
+    delivered_in = journey.delivered_on in period
+    if kpi is Kpi.ON_TIME_VS_PROMISE:
+        if not delivered_in or journey.promised is None:
+            return None
+        assert journey.delivered_on is not None
+        return Outcome.ON_TIME if journey.delivered_on <= journey.promised else Outcome.LATE
+    if kpi is Kpi.LATE_OPEN:
+        late = journey.promised is not None and journey.promised in period and journey.promised < as_of
+        return Outcome.LATE if late and journey.open and journey.delivered_at is None else None
+    if kpi is Kpi.FIRST_ATTEMPT:
+        if not delivered_in or not journey.went_out:
+            return None
+        return Outcome.AFTER_FAILED_ATTEMPT if journey.attempted_before_delivery else Outcome.FIRST_ATTEMPT
+    if kpi is Kpi.TRANSIT_FROM_DISPATCH:
+        return Outcome.COUNTED if delivered_in and transit_hours(journey, kpi) is not None else None
+    if kpi is Kpi.TRANSIT_FROM_ORDER:
+        return Outcome.COUNTED if delivered_in and transit_hours(journey, kpi) is not None else None
+    if journey.dispatched_on not in period:  # the dispatch-based rates
+        return None
+    if kpi is Kpi.EXCEPTIONS:
+        return Outcome.EXCEPTION if journey.exception_reasons else Outcome.NO_EXCEPTION
+    return Outcome.FAILED_ATTEMPT if journey.attempt_reasons else Outcome.NO_FAILED_ATTEMPT
+
+
+def transit_hours(journey: Journey, kpi: Kpi) -> float | None:
+    """Hours from dispatch (or the order's placing) to delivery; None when either end is missing or the start is
+    dated after the delivery (clocks that disagree: no duration to report)."""
+    start = journey.dispatched_at if kpi is Kpi.TRANSIT_FROM_DISPATCH else journey.placed_at
+    end = journey.delivered_at
+    if start is None or end is None or start > end:
+        return None
+    return (end - start).total_seconds() / 3600

@@ -1,0 +1,93 @@
+"""The analytics page: the delivery figures over a period for the signed-in person's merchants, each with its
+short definition and a link to the console's parcel list holding exactly the parcels it counted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ordertrail.domain.analytics.drilldown import Drilldown
+from ordertrail.domain.analytics.figures import Figures
+from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
+from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.errors import InvalidInput
+from ordertrail.services.analytics.delivery import delivery_report
+from ordertrail.web.console.common import PREFIX, page, staff_reader
+from ordertrail.web.deps import ServicesDep
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+# The short definitions shown beside each figure; docs/analytics.md has the full ones.
+DEFINITIONS: dict[Kpi, tuple[str, str]] = {
+    Kpi.ON_TIME_VS_PROMISE: (
+        "On time vs promise",
+        "Delivered on or before the promised date, of delivered parcels that had one.",
+    ),
+    Kpi.FIRST_ATTEMPT: (
+        "First-attempt delivery",
+        "Delivered with no failed attempt before, of delivered parcels that went out for delivery.",
+    ),
+    Kpi.EXCEPTIONS: ("Exception rate", "Dispatched parcels with at least one exception, of dispatched parcels."),
+    Kpi.FAILED_ATTEMPTS: (
+        "Failed-attempt rate",
+        "Dispatched parcels with at least one failed attempt, of dispatched parcels.",
+    ),
+}
+
+
+def _link(drilldown: Drilldown) -> str:
+    return f"{PREFIX}/parcels?{urlencode(drilldown.params())}"
+
+
+def _rows(f: Figures, period: Period) -> list[dict[str, Any]]:
+    rows = []
+    for kpi, (label, definition) in DEFINITIONS.items():
+        rate = f.rates[kpi]
+        rows.append(
+            {
+                "label": label,
+                "definition": definition,
+                "numerator": rate.numerator,
+                "denominator": rate.denominator,
+                "percent": None if rate.value is None else f"{rate.value * 100:.1f} %",
+                "numerator_link": _link(Drilldown(kpi, period, OUTCOMES[kpi][0])),
+                "denominator_link": _link(Drilldown(kpi, period)),
+            }
+        )
+    return rows
+
+
+@router.get("/analytics")
+async def analytics_page(request: Request, services: ServicesDep) -> Response:
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    session, reader = signed
+    today = services.clock().date()
+    start = request.query_params.get("from") or (today - timedelta(days=29)).isoformat()
+    end = request.query_params.get("to") or today.isoformat()
+    context: dict[str, Any] = {"start": start, "end": end, "errors": [], "rows": [], "active": "analytics"}
+    try:
+        period = parse_period(start, end)
+    except InvalidInput as error:
+        context["errors"] = [(p.field, p.reason) for p in error.problems]
+        return page("console/analytics.html", session, context, status_code=422)
+    result = await delivery_report(services, period=period, merchant_ids=reader.scope)
+    total = result.total
+    context.update(
+        rows=_rows(total, period),
+        late_open=total.late_open,
+        late_open_link=_link(Drilldown(Kpi.LATE_OPEN, period, as_of=result.as_of)),
+        transits=[
+            (label, total.transits[kpi], _link(Drilldown(kpi, period)))
+            for kpi, label in (
+                (Kpi.TRANSIT_FROM_DISPATCH, "Dispatched → delivered"),
+                (Kpi.TRANSIT_FROM_ORDER, "Placed → delivered"),
+            )
+        ],
+    )
+    return page("console/analytics.html", session, context)

@@ -1,6 +1,6 @@
-"""Every public page and the station, checked by real tools: axe-core (0 violations) and a reflow measurement
-(nothing wider than the viewport) at 320, 375 and 1280 px in Chromium, and the Nu HTML Checker (0 errors) on
-the HTML the server sends."""
+"""Every public page, the station and the console (signed out, and signed in as an operations user), checked by
+real tools: axe-core (0 violations) and a reflow measurement (nothing wider than the viewport) at 320, 375 and
+1280 px in Chromium, and the Nu HTML Checker (0 errors) on the HTML the server sends."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.conftest import auth, order_body, scan_body, start_server
+from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
 from tests.support.audits import axe_violations, overflow, vnu_errors
+from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password, path_of
 
 pytestmark = [
     pytest.mark.slow,
@@ -24,17 +25,27 @@ pytestmark = [
 ]
 
 WIDTHS = (320, 375, 1280)
+OPERATOR = "ops@northwind.example"
+CONSOLE_PAGES = {
+    "console overview": "/console",
+    "console parcels": "/console/parcels",
+    "console parcels (none match)": "/console/parcels?q=nobody%40nowhere.example",
+    "console parcels (invalid filter)": "/console/parcels?country=Britain",
+}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A server with an order of two delivered parcels, one parcel held up, and keys of every kind."""
-    server = start_server(tmp_path_factory.mktemp("audits") / "data")
+    """A server with an order of two delivered parcels, one parcel held up, keys of every kind, an operations user
+    with a password, and an invitation not yet taken up."""
+    server = start_server(tmp_path_factory.mktemp("audits") / "data", extra_env=FAST_HASHING_ENV)
     assert server.cli("merchants", "create", "Northwind Ceramics", "--display-name", "Northwind").returncode == 0
     merchant = server.cli("keys", "create", "--role", "merchant", "--name", "shop", "--merchant", "Northwind Ceramics")
     scanner = server.cli("keys", "create", "--role", "scanner", "--name", "hub")
     keys = {"merchant": merchant.stdout.strip().splitlines()[-1], "scanner": scanner.stdout.strip().splitlines()[-1]}
+    invitations = {email: _invite(server, email) for email in (OPERATOR, "new@northwind.example")}
     with server.http() as http:
+        assert choose_password(http, invitations[OPERATOR]).status_code == 303
         placed_at = (datetime.now(UTC) - timedelta(days=3)).isoformat()
         order = http.post(
             "/api/v1/orders",
@@ -54,8 +65,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             assert http.post("/api/v1/scans", json=body, headers=auth(keys["scanner"])).status_code == 201
         body = scan_body(held_number, "delivery_attempted", at=at + timedelta(hours=5), reason="nobody_home")
         assert http.post("/api/v1/scans", json=body, headers=auth(keys["scanner"])).status_code == 201
-        yield {"server": server, "http": http, "order": order, "held": held_number, **keys}
+        yield {
+            "server": server,
+            "http": http,
+            "order": order,
+            "held": held_number,
+            "invitation": path_of(invitations["new@northwind.example"]),
+            **keys,
+        }
     server.stop()
+
+
+def _invite(server: ServerProcess, email: str) -> str:
+    """An operations account of the shop; ``users create`` prints its invitation URL on the last line."""
+    args = ("--email", email, "--role", "operations", "--merchant", "Northwind Ceramics")
+    return server.cli("users", "create", *args).stdout.strip().splitlines()[-1]
 
 
 def _order_view_path(page: Page, site: dict[str, Any]) -> str:
@@ -68,6 +92,7 @@ def _order_view_path(page: Page, site: dict[str, Any]) -> str:
 
 
 def _pages(page: Page, site: dict[str, Any]) -> dict[str, str]:
+    """The pages anyone can open, without signing in."""
     return {
         "lookup": "/",
         "tracking (delivered)": f"/t/{site['order']['parcels'][0]['tracking_number']}",
@@ -78,6 +103,9 @@ def _pages(page: Page, site: dict[str, Any]) -> dict[str, str]:
         "unsubscribe (invalid)": "/unsubscribe/not-a-token",
         "labels": "/labels",
         "station (unpaired)": "/scan",
+        "console sign-in": "/console/login",
+        "console invitation": site["invitation"],
+        "console invitation (invalid)": "/console/invitation/not-a-token",
     }
 
 
@@ -89,30 +117,55 @@ def _pair_station(page: Page, site: dict[str, Any]) -> None:
     expect(page.locator("#station")).to_be_visible()
 
 
+def _sign_in(page: Page, site: dict[str, Any]) -> None:
+    page.goto(f"{site['server'].base_url}/console/login")
+    page.get_by_label("Email").fill(OPERATOR)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+
+
+def _audit(page: Page) -> list[str]:
+    return axe_violations(page) + overflow(page)
+
+
+def _context(browser: Browser, width: int) -> BrowserContext:
+    # The test's axe script is not the page's: the page's own CSP stays on for everything else it loads.
+    return browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+
+
 def test_every_page_has_no_axe_violation_and_reflows_at_every_width(browser: Browser, site: dict[str, Any]) -> None:
+    base = site["server"].base_url
     found: dict[str, list[str]] = {}
     for width in WIDTHS:
-        # The test's axe script is not the page's: the page's own CSP stays on for everything else it loads.
-        context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+        context = _context(browser, width)
         page = context.new_page()
-        pages = _pages(page, site)
-        for name, path in pages.items():
-            page.goto(site["server"].base_url + path)
+        for name, path in _pages(page, site).items():
+            page.goto(base + path)
             page.wait_for_load_state("load")
-            problems = axe_violations(page) + overflow(page)
-            if problems:
+            if problems := _audit(page):
                 found[f"{name} @ {width}px"] = problems
         _pair_station(page, site)
-        problems = axe_violations(page) + overflow(page)
-        if problems:
+        if problems := _audit(page):
             found[f"station (signed in) @ {width}px"] = problems
+        _sign_in(page, site)
+        for name, path in CONSOLE_PAGES.items():
+            page.goto(base + path)
+            expect(page.get_by_role("navigation", name="Console")).to_be_visible()  # signed in, not sent to sign-in
+            if problems := _audit(page):
+                found[f"{name} @ {width}px"] = problems
         context.close()
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
 def test_every_page_is_valid_html(browser: Browser, site: dict[str, Any], tmp_path: Path) -> None:
     page = browser.new_page()
-    pages = _pages(page, site)
+    documents = {name: site["http"].get(path).text for name, path in _pages(page, site).items()}
+    # The signed-in pages as the browser gets them: fetched with the signed-in page's own cookies.
+    _sign_in(page, site)
+    for name, path in CONSOLE_PAGES.items():
+        html = page.request.get(site["server"].base_url + path).text()
+        assert 'aria-label="Console"' in html, f"{name} was not the signed-in page"
+        documents[name] = html
     page.close()
-    documents = {name: site["http"].get(path).text for name, path in pages.items()}
     assert vnu_errors(documents, tmp_path) == []

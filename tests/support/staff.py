@@ -19,6 +19,8 @@ from ordertrail.settings import Settings
 PASSWORD = "marble quiet orchard 42"
 # Cheap Argon2 parameters: the tests check behaviour, not hashing cost.
 FAST_HASHING: dict[str, Any] = {"password_time_cost": 1, "password_memory_kib": 256}
+# The same, for a server process started by a test.
+FAST_HASHING_ENV = {f"ORDERTRAIL_{name.upper()}": str(value) for name, value in FAST_HASHING.items()}
 TEST_ACTOR = Actor(kind=ActorKind.CLI, name="tests", address="cli")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from ordertrail.domain.estimating.history import HistoryFormatError, iter_lines, read_history
 from ordertrail.domain.estimating.journey import step_visits
+from ordertrail.domain.scanning.derivation import order_key
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import Status
 
@@ -135,13 +136,20 @@ def test_the_steps_read_are_those_the_replay_rules_give(moves: list[tuple[Status
     start = datetime(2026, 3, 9, tzinfo=UTC)
     rows = [f"P,{s.value},{(start + timedelta(hours=h)).isoformat()},,,,,,,DE," for s, h in moves]
     result = read(*rows)
-    # A repeated (status, time) keeps its first row, as the reader does; events at the same time keep the file's
-    # order (the reader's arrival order is the line number). A set here would order them by string hashes,
-    # which differ from run to run.
-    kept = dict.fromkeys(moves)
+    # The reader puts the rows in replay order (order_key: time, lifecycle, arrival = line number) and drops a
+    # row that repeats the (status, time) of the one just before it in that order: so does this, by the replay
+    # rules' own order (never a set's, whose order of equal-time events would change from run to run).
+    rows_as_events = sorted(
+        (
+            ScanEvent(str(n), n, s, start + timedelta(hours=h), start + timedelta(hours=h))
+            for n, (s, h) in enumerate(moves)
+        ),
+        key=order_key,
+    )
     events = [
-        ScanEvent(str(n), n, s, start + timedelta(hours=h), start + timedelta(hours=h))
-        for n, (s, h) in enumerate(sorted(kept, key=lambda m: m[1]))
+        e
+        for i, e in enumerate(rows_as_events)
+        if i == 0 or (e.status, e.occurred_at) != (rows_as_events[i - 1].status, rows_as_events[i - 1].occurred_at)
     ]
     expected = step_visits(events)
     if result.parcels:

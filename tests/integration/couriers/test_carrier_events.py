@@ -136,3 +136,10 @@ def test_unmatched_courier_events_are_kept_and_join_the_parcel_at_its_handover(
     assert outcomes(ups.post([event("d1", "I", at, number="JD0001")])) == ["unmatched"]
     bad = dhl.post([{"id": "x", "tracking_number": "JD0001", "code": "transit"}])
     assert outcomes(bad) == ["invalid"] and bad.json()["results"][0]["errors"][0]["field"] == "events.0.occurred_at"
+
+
+def test_an_integration_id_outside_the_stores_range_is_a_422_not_a_database_error(client: TestClient) -> None:
+    # PostgreSQL answered -10^18 with "integer out of range" (a 500) before ids were bounded (found by the fuzz test).
+    for integration in ("-1000000000000000001", "0", str(2**31)):
+        answer = client.post(f"/api/v1/carrier-events?integration={integration}", json={"events": []})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "query.integration", answer.text

@@ -99,7 +99,10 @@ async def record_carrier_events(
     request: Request,
     services: ServicesDep,
     settings: SettingsDep,
-    integration: Annotated[int, Query(description="The courier integration's id (its secret signs the request)")],
+    # Ids are 32-bit in the store: anything outside is no integration (a 422, not a database error).
+    integration: Annotated[
+        int, Query(ge=1, le=2**31 - 1, description="The courier integration's id (its secret signs the request)")
+    ],
 ) -> Response:
     body = await request.body()
     # The signature covers the exact bytes: verified before anything in the body is read.

@@ -111,6 +111,41 @@ def test_half_sent_requests_are_answered_408_and_closed(deadline_server: ServerP
     assert "Traceback" not in log and "unhandled error" not in log, log[-4000:]
 
 
+def test_clients_still_sending_when_refused_read_their_408_not_a_reset(deadline_server: ServerProcess) -> None:
+    # A client that keeps sending its body when the deadline passes: a server that closes at once leaves unread
+    # bytes behind, its TCP stack answers them with a reset, and the reset can destroy the 408 before the client
+    # reads it (RFC 9112 §9.6). Fifty such clients at once, each sending a byte every millisecond, make that race
+    # likely (an immediate close failed two runs in three here).
+    server = deadline_server
+    key = server.cli("keys", "create", "--role", "scanner", "--name", "eager").stdout.strip().splitlines()[-1]
+    head = (
+        f"POST /api/v1/scans HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    ).encode()
+    clients = [connect(server) for _ in range(50)]
+    for sock in clients:
+        sock.sendall(head)
+    stop = threading.Event()
+
+    def keep_sending(sock: socket.socket) -> None:  # 100,000 bytes at a byte per ms would take 100 s
+        try:
+            while not stop.wait(0.001):
+                sock.send(b" ")
+        except OSError:
+            return
+
+    senders = [threading.Thread(target=keep_sending, args=(sock,), daemon=True) for sock in clients]
+    for sender in senders:
+        sender.start()
+    try:
+        for sock in clients:
+            assert_408(until_closed(sock), "body")
+    finally:
+        stop.set()
+        for sender in senders:
+            sender.join(timeout=PATIENCE_S)
+
+
 def read_healthz(answers: IO[bytes]) -> None:
     """One /healthz answer off a kept-alive connection: status line, headers, and a body of Content-Length."""
     assert answers.readline().startswith(b"HTTP/1.1 200")

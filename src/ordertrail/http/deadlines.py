@@ -6,6 +6,11 @@ clients hold a few hundred connections. An ASGI middleware would not see the hea
 live in the protocol: the headers must be complete ``header_timeout_s`` after the connection opened (or, on a
 kept-alive connection, after the request's first byte); the body ``body_timeout_s`` after its headers. Past a
 deadline the client gets a 408 problem+json, and the connection is closed.
+
+The close is a lingering one (RFC 9112 §9.6): a client still sending its body when the 408 goes out would, on an
+immediate close, get a TCP reset for the bytes the server never read, and a reset can destroy the 408 before the
+client reads it. So the server half-closes (its FIN follows the 408), drops whatever still arrives, and closes
+once the client does, or after ``LINGER_S``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from ordertrail.domain.errors import RequestTimeout
 from ordertrail.http.problems import from_error
 
+# How long a refused connection is read (and its bytes dropped) after the 408 went out: enough for the client to
+# receive the answer and see the FIN; bounded, so a client that keeps sending cannot keep the connection.
+LINGER_S = 2.0
+
 
 class DeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline on each request's headers and on its body."""
@@ -30,6 +39,7 @@ class DeadlineProtocol(HttpToolsProtocol):
         self.header_timeout_s = header_timeout_s
         self.body_timeout_s = body_timeout_s
         self._deadline: TimerHandle | None = None
+        self._lingering = False
 
     def _arm(self, seconds: float, late: Callable[[], None]) -> None:
         self._disarm()
@@ -47,6 +57,11 @@ class DeadlineProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # the rest of a refused request: read only so that closing does not reset the connection
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -99,7 +114,16 @@ class DeadlineProtocol(HttpToolsProtocol):
             b"connection: close",
         ]
         self.transport.write(b"\r\n".join(line for line in head if line) + b"\r\n\r\n" + bytes(response.body))
-        self.transport.close()
+        self._close_lingering()
+
+    def _close_lingering(self) -> None:
+        """Half-close after the answer, keep reading (and dropping) until the client closes or ``LINGER_S`` passed."""
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self._lingering = True
+        self.transport.write_eof()  # the FIN goes after the buffered 408; eof_received then closes the transport
+        self.loop.call_later(LINGER_S, self.transport.close)
 
 
 def deadline_protocol(*, header_timeout_s: float, body_timeout_s: float) -> Callable[..., DeadlineProtocol]:

@@ -13,17 +13,13 @@ from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput
 from ordertrail.domain.notifying.messages import message_problem
 from ordertrail.domain.orders.cancelling import reason_problem
 from ordertrail.domain.scanning.changes import ParcelChange
-from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
-from ordertrail.services.console import cancelling
+from ordertrail.services.console import cancelling, messages
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.context import Services
-from ordertrail.services.notifying.outbox import enqueue_shop_message
 from ordertrail.storage.console import bulk as bulk_store
 from ordertrail.storage.console import parcels as list_store
-from ordertrail.storage.notifying import messages as message_store
 from ordertrail.storage.orders import parcels as parcel_store
-from ordertrail.storage.staff import audit as audit_store
 
 PERMISSION = {BulkKind.MESSAGE: Permission.NOTE, BulkKind.CANCEL: Permission.CANCEL}
 
@@ -95,21 +91,7 @@ async def run(
             _, changes = cancelling.cancel_tx(connection, services, reader, parcels, body, bulk_key=key)
             return claimed, changes
         for parcel in parcels:
-            message_store.add_message(
-                connection, parcel_id=parcel.id, merchant_id=parcel.merchant_id, text=body, sent_by=reader.actor.name,
-                at=now,
-            )  # fmt: skip
-            enqueue_shop_message(connection, parcel, body, now=now)
-            audit_store.append(
-                connection,
-                actor=reader.actor,
-                action=Action.CUSTOMER_MESSAGE_SENT,
-                at=now,
-                merchant_id=parcel.merchant_id,
-                order_number=parcel.order_number,
-                tracking_number=parcel.tracking_number,
-                detail={"message": body, "bulk": key},
-            )
+            messages.send_tx(connection, reader, parcel, body, now=now, bulk_key=key)
         return claimed, []
 
     claimed, changes = await services.db.write(transaction)

@@ -22,7 +22,7 @@ from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
 from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
-from ordertrail.web.console.parcel_pages import filter_params
+from ordertrail.web.console.parcel_pages import filter_params, query_string
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -107,7 +107,6 @@ async def _preview(
         "max_bulk": MAX_BULK,
         "error": error,
         "draft": draft,
-        "back": f"{PREFIX}/parcels?" + "&".join(f"{n}={quote(v)}" for n, v in
-                                               ((n, v) for n, vs in params.items() for v in vs)),
-    }  # fmt: skip
+        "back": f"{PREFIX}/parcels?{query_string(params)}",
+    }
     return page("console/bulk.html", session, context, status_code=status_code)

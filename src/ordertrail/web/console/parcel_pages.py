@@ -52,7 +52,8 @@ def filter_params(request: Request) -> dict[str, list[str]]:
     return {name: values for name, values in params.items() if values}
 
 
-def _link(params: dict[str, list[str]], **changes: str | None) -> str:
+def query_string(params: dict[str, list[str]], **changes: str | None) -> str:
+    """The list's query string for ``params``, with ``changes`` set (None: removed)."""
     merged: dict[str, list[str]] = {**params}
     for name, value in changes.items():
         merged.pop(name, None)
@@ -114,9 +115,9 @@ async def parcels_page(request: Request, services: ServicesDep) -> Response:
         "parcels": [],
         "next_link": None,
         "errors": [],
-        "export_link": f"{PREFIX}/parcels.csv?{_link(params)}",
-        "bulk_link": f"{PREFIX}/bulk?{_link(params)}",
-        "first_page_link": f"{PREFIX}/parcels?{_link(params)}",
+        "export_link": f"{PREFIX}/parcels.csv?{query_string(params)}",
+        "bulk_link": f"{PREFIX}/bulk?{query_string(params)}",
+        "first_page_link": f"{PREFIX}/parcels?{query_string(params)}",
         "is_later_page": "cursor" in request.query_params,
     }
     try:
@@ -131,10 +132,10 @@ async def parcels_page(request: Request, services: ServicesDep) -> Response:
         parcels=[_row(p.document()) for p in result.parcels],
         sort=sort.value,
         sort_links={
-            column: f"{PREFIX}/parcels?{_link(params, sort=_toggled(sort, column), cursor=None)}"
+            column: f"{PREFIX}/parcels?{query_string(params, sort=_toggled(sort, column), cursor=None)}"
             for column in ("placed_at", "last_event_at")
         },
-        next_link=f"{PREFIX}/parcels?{_link(params, cursor=result.next_cursor)}" if result.next_cursor else None,
+        next_link=f"{PREFIX}/parcels?{query_string(params, cursor=result.next_cursor)}" if result.next_cursor else None,
         summary=_summary(parcel_filter, len(result.parcels), more=result.next_cursor is not None),
     )
     return page("console/parcels.html", session, context)

@@ -338,89 +338,6 @@ limit_counter = Table(
 )
 Index("ix_limit_counter_resets_at", limit_counter.c.resets_at)
 
-# -- staff accounts and the audit log (migration 0010) --------------------------------------------------------
-
-# People who use the console (not API keys). A password hash is NULL until the invitation is used.
-staff_user = Table(
-    "staff_user",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("email", String(320), nullable=False, unique=True),  # lower-cased
-    Column("role", String(16), nullable=False),  # admin | operations | support | merchant | viewer
-    Column("password_hash", String(200), nullable=True),  # Argon2id, in the PHC string format
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("password_set_at", UTCDateTime, nullable=True),
-    Column("disabled_at", UTCDateTime, nullable=True),
-)
-
-# The merchants a staff user works for: exactly one for a merchant user, one or more for operations, support and
-# viewer; none for admins (they see every merchant).
-staff_user_merchant = Table(
-    "staff_user_merchant",
-    metadata,
-    Column("user_id", ForeignKey("staff_user.id"), primary_key=True),
-    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
-)
-
-# One-time invitations (also "reset"): only the token's SHA-256 is kept; a new one voids the older ones.
-staff_invitation = Table(
-    "staff_invitation",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", ForeignKey("staff_user.id"), nullable=False, index=True),
-    Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Column("used_at", UTCDateTime, nullable=True),
-)
-
-# Opaque server-side sessions: the cookie holds a random id, the row only its SHA-256 (a stolen database copy
-# gives no live cookie). ``csrf_token`` is the synchronizer token every form of the session carries.
-staff_session = Table(
-    "staff_session",
-    metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("user_id", ForeignKey("staff_user.id"), nullable=False, index=True),
-    Column("csrf_token", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("last_seen_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),  # the absolute expiry; the idle one runs from last_seen_at
-    Column("address", String(64), nullable=True),
-)
-
-# Failed sign-ins, keyed by the email as typed (lower-cased), so unknown addresses lock exactly like real ones and
-# the lockout holds across server processes.
-sign_in_failure = Table(
-    "sign_in_failure",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("email", String(320), nullable=False),
-    Column("address", String(64), nullable=True),
-    Column("attempted_at", UTCDateTime, nullable=False),
-)
-Index("ix_sign_in_failure_email_attempted_at", sign_in_failure.c.email, sign_in_failure.c.attempted_at)
-
-# Append-only (triggers refuse UPDATE and DELETE): who did what, when, to which parcel or order, from where.
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("at", UTCDateTime, nullable=False),
-    Column("actor_kind", String(16), nullable=False),  # staff | key | cli
-    Column("actor_id", Integer, nullable=True),  # staff_user.id or api_key.id (not a foreign key: kept as written)
-    Column("actor", String(320), nullable=False),  # the staff email, key name or OS user, as it was then
-    Column("action", String(64), nullable=False),
-    Column("merchant_id", Integer, nullable=True),
-    Column("order_number", String(100), nullable=True),
-    Column("tracking_number", String(16), nullable=True),
-    Column("address", String(64), nullable=True),
-    Column("detail", Text, nullable=False),  # JSON object
-)
-Index("ix_audit_log_action_id", audit_log.c.action, audit_log.c.id)
-Index("ix_audit_log_actor_id", audit_log.c.actor, audit_log.c.id)
-Index("ix_audit_log_tracking_number", audit_log.c.tracking_number)
-Index("ix_audit_log_merchant_id_id", audit_log.c.merchant_id, audit_log.c.id)
-
 # The parcel list (storage/console/parcels.py): numbers pasted at once, an email, and the placed-date sort and range,
 # each within a merchant or across all. Delayed parcels are few: a partial index like the stalled one.
 Index("ix_order_order_number", order.c.order_number)
@@ -430,27 +347,6 @@ Index("ix_order_merchant_id_placed_at_id", order.c.merchant_id, order.c.placed_a
 DELAYED = parcel.c.eta_delayed.is_(True)
 Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_where=DELAYED)
 
-# -- parcel notes (migration 0012) ---------------------------------------------------------------------------
-
-# Internal notes on a parcel, written once (domain/console/notes.py). ``idempotency_key`` (with the author) makes a
-# retried POST return the note it wrote; ``body_hash`` tells that retry from another request under the same key.
-parcel_note = Table(
-    "parcel_note",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    Column("author_kind", String(16), nullable=False),  # staff | key | cli
-    Column("author_id", Integer, nullable=True),  # staff_user.id or api_key.id, as in audit_log
-    Column("author", String(320), nullable=False),  # the staff email or key name, as it was then
-    Column("message", Text, nullable=False),
-    Column("idempotency_key", String(200), nullable=True),
-    Column("body_hash", String(64), nullable=False),
-    UniqueConstraint(
-        "author_kind", "author_id", "idempotency_key", name="uq_parcel_note_author_kind_author_id_idempotency_key"
-    ),
-)
-Index("ix_parcel_note_parcel_id_id", parcel_note.c.parcel_id, parcel_note.c.id)
 # A parcel's emails and webhooks on its timeline, found by their ordering keys (domain/notifying/outbox.py): the
 # outbox has no parcel column. The pending-only index above cannot serve delivered rows.
 Index("ix_outbox_ordering_key_id", outbox.c.ordering_key, outbox.c.id)
@@ -471,75 +367,8 @@ parcel_message = Table(
 )
 Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)
 
-# -- bulk actions (migration 0014) -----------------------------------------------------------------------------
-
-# One row per bulk action a person submitted: the form's idempotency key (unique per actor) makes a second submit
-# act not at all, and the row says what the first one did. Each parcel it touched has its own audit entry.
-bulk_action = Table(
-    "bulk_action",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("idempotency_key", String(200), nullable=False),
-    Column("actor_kind", String(16), nullable=False),
-    Column("actor_id", Integer, nullable=True),
-    Column("actor", String(320), nullable=False),
-    Column("action", String(32), nullable=False),  # message | cancel
-    Column("parcel_count", Integer, nullable=False),
-    Column("text", Text, nullable=False),  # the message, or the reason
-    Column("created_at", UTCDateTime, nullable=False),
-    UniqueConstraint("actor_kind", "actor_id", "idempotency_key"),
-)
-
-# -- couriers (migration 0015) ---------------------------------------------------------------------------------
-
-# A courier (or a system that speaks for it) that posts events to /api/v1/carrier-events, with the Standard
-# Webhooks secret its requests are signed with. The secret is kept in the clear: verifying needs it.
-courier_integration = Table(
-    "courier_integration",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("courier", String(32), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("secret", String(100), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("revoked_at", UTCDateTime, nullable=True),
-)
-
-# The courier a parcel is handed to (one at a time: a later handover replaces it). Courier events find their parcel
-# by (courier, tracking_number), so that pair belongs to one parcel.
-parcel_handover = Table(
-    "parcel_handover",
-    metadata,
-    Column("parcel_id", ForeignKey("parcel.id"), primary_key=True),
-    Column("courier", String(32), nullable=False),
-    Column("tracking_number", String(40), nullable=False),  # the courier's, normalized
-    Column("service_level", String(64), nullable=True),
-    Column("tracking_url", String(2000), nullable=True),
-    Column("courier_name", String(100), nullable=True),  # as the tracking-number library names it
-    Column("recognised", Boolean, nullable=False),  # validated by the library for this courier
-    Column("handed_over_at", UTCDateTime, nullable=False),
-    UniqueConstraint("courier", "tracking_number", name="uq_parcel_handover_courier_tracking_number"),
-)
-
-# Every courier event received, in the courier's words: the raw code kept beside the scan it became (scan_event,
-# same event_id), or, while no handover has its (courier, number), kept whole until one does (``parcel_id`` NULL).
-courier_event = Table(
-    "courier_event",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("event_id", String(36), nullable=False, unique=True),
-    Column("integration_id", ForeignKey("courier_integration.id"), nullable=False),
-    Column("courier", String(32), nullable=False),
-    Column("courier_tracking_number", String(40), nullable=False),
-    Column("courier_event_id", String(200), nullable=False),
-    Column("code", String(64), nullable=False),
-    Column("mapped", Boolean, nullable=False),  # False: no mapping knew the code; recorded in transit
-    Column("body_hash", String(64), nullable=False),
-    Column("payload", Text, nullable=False),  # the normalized courier event as JSON, to replay when unmatched
-    Column("parcel_id", ForeignKey("parcel.id"), nullable=True, index=True),
-    Column("recorded_at", UTCDateTime, nullable=False),
-    Column("attached_at", UTCDateTime, nullable=True),
-)
-Index(
-    "ix_courier_event_courier_courier_tracking_number", courier_event.c.courier, courier_event.c.courier_tracking_number
-)
+# The rooms that keep their tables beside their queries join the schema here, so that ``metadata`` is whole for
+# every reader of it (imported last: they take ``metadata`` and the core tables from this module).
+from ordertrail.storage.console import tables as _console_tables  # noqa: E402, F401
+from ordertrail.storage.couriers import tables as _courier_tables  # noqa: E402, F401
+from ordertrail.storage.staff import tables as _staff_tables  # noqa: E402, F401

@@ -198,7 +198,7 @@ def test_a_hash_made_with_other_parameters_is_redone_at_sign_in(
 def _stored_hash(run_services: Callable[..., Any]) -> str:
     from sqlalchemy import select
 
-    from ordertrail.storage.tables import staff_user
+    from ordertrail.storage.staff.tables import staff_user
 
     async def work(services: Any) -> str:
         value: str = await services.db.read(lambda c: c.execute(select(staff_user.c.password_hash)).scalar_one())
@@ -307,7 +307,7 @@ def test_the_audit_log_refuses_updates_and_deletes_in_the_store_itself(
     from sqlalchemy import delete, select, update
     from sqlalchemy.exc import DBAPIError
 
-    from ordertrail.storage.tables import audit_log
+    from ordertrail.storage.staff.tables import audit_log
 
     make_key("merchant", merchant="Shop A")
     invite(run_services, settings, EMAIL, "operations", ("Shop A",))

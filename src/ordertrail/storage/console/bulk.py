@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ordertrail.domain.console.bulk import BulkAction
 from ordertrail.domain.staff.audit import Actor, ActorKind
-from ordertrail.storage.tables import bulk_action
+from ordertrail.storage.console.tables import bulk_action
 
 _UNIQUE = [bulk_action.c.actor_kind, bulk_action.c.actor_id, bulk_action.c.idempotency_key]
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ordertrail.domain.console.notes import Note
 from ordertrail.domain.staff.audit import Actor, ActorKind
-from ordertrail.storage.tables import parcel_note
+from ordertrail.storage.console.tables import parcel_note
 
 _UNIQUE = [parcel_note.c.author_kind, parcel_note.c.author_id, parcel_note.c.idempotency_key]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, tuple_, update
 
-from ordertrail.storage.tables import courier_event
+from ordertrail.storage.couriers.tables import courier_event
 
 
 @dataclass(frozen=True, slots=True)

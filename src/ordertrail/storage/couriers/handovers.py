@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, tuple_
 
 from ordertrail.domain.couriers.handover import Handover
-from ordertrail.storage.tables import parcel_handover
+from ordertrail.storage.couriers.tables import parcel_handover
 
 
 def _handover(row: Any) -> Handover:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from ordertrail.storage.tables import courier_integration
+from ordertrail.storage.couriers.tables import courier_integration
 from ordertrail.storage.types import new_id
 
 

@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import Connection, insert, or_, select
 
 from ordertrail.domain.staff.audit import Actor, ActorKind, AuditEntry
-from ordertrail.storage.tables import audit_log
+from ordertrail.storage.staff.tables import audit_log
 
 
 def append(

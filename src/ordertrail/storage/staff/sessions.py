@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from ordertrail.storage.tables import sign_in_failure, staff_session
+from ordertrail.storage.staff.tables import sign_in_failure, staff_session
 
 
 class SessionRow(NamedTuple):

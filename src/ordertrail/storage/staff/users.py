@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from ordertrail.domain.staff.roles import StaffRole, StaffUser
-from ordertrail.storage.tables import staff_invitation, staff_user, staff_user_merchant
+from ordertrail.storage.staff.tables import staff_invitation, staff_user, staff_user_merchant
 from ordertrail.storage.types import new_id
 
 

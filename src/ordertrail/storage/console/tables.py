@@ -1,0 +1,53 @@
+"""The console room's tables: internal notes on parcels (migration 0012) and bulk actions (migration 0014).
+
+They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
+whole wherever it is read: migrations, the schema check).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from ordertrail.storage.tables import metadata
+from ordertrail.storage.types import BigId, UTCDateTime
+
+# -- parcel notes (migration 0012) ---------------------------------------------------------------------------
+
+# Internal notes on a parcel, written once (domain/console/notes.py). ``idempotency_key`` (with the author) makes a
+# retried POST return the note it wrote; ``body_hash`` tells that retry from another request under the same key.
+parcel_note = Table(
+    "parcel_note",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("author_kind", String(16), nullable=False),  # staff | key | cli
+    Column("author_id", Integer, nullable=True),  # staff_user.id or api_key.id, as in audit_log
+    Column("author", String(320), nullable=False),  # the staff email or key name, as it was then
+    Column("message", Text, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("body_hash", String(64), nullable=False),
+    UniqueConstraint(
+        "author_kind", "author_id", "idempotency_key", name="uq_parcel_note_author_kind_author_id_idempotency_key"
+    ),
+)
+Index("ix_parcel_note_parcel_id_id", parcel_note.c.parcel_id, parcel_note.c.id)
+
+# -- bulk actions (migration 0014) -----------------------------------------------------------------------------
+
+# One row per bulk action a person submitted: the form's idempotency key (unique per actor) makes a second submit
+# act not at all, and the row says what the first one did. Each parcel it touched has its own audit entry.
+bulk_action = Table(
+    "bulk_action",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(32), nullable=False),  # message | cancel
+    Column("parcel_count", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # the message, or the reason
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_kind", "actor_id", "idempotency_key"),
+)

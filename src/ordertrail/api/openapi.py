@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ordertrail import __version__
+from ordertrail.api.openapi_webhooks import document_webhooks
 from ordertrail.api.responses import PROBLEM
 
 REF = "#/components/schemas/{model}"
@@ -54,6 +55,7 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
                     "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
                 }
         document_problems(document)
+        document_webhooks(document)
         app.openapi_schema = document
         return document
 

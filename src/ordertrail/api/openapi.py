@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ordertrail import __version__
+from ordertrail.api.openapi_examples import document_examples
 from ordertrail.api.openapi_webhooks import document_webhooks
 from ordertrail.api.responses import PROBLEM
 
@@ -56,6 +57,7 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
                 }
         document_problems(document)
         document_webhooks(document)
+        document_examples(document)
         app.openapi_schema = document
         return document
 

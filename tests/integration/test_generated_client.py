@@ -96,6 +96,20 @@ def test_every_operation_is_generated_as_a_method_named_by_its_id_in_its_tag(
             assert (package / "api" / tag / f"{operation['operationId']}.py").is_file(), (method, path)
 
 
+def test_the_generated_client_passes_mypy_strict(generated: tuple[Path, str]) -> None:
+    """Its models and calls are typed well enough for a merchant's own strictly typed code."""
+    package, _ = generated
+    result = subprocess.run(
+        [str(BIN / "mypy"), "--strict", "--no-incremental", PACKAGE],
+        cwd=package.parent,  # no project's configuration there
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_new_user_journey_through_the_generated_client(
     server: ServerProcess, generated: tuple[Path, str], request: pytest.FixtureRequest
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Final
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
 from ordertrail.domain.estimating.defaults import DefaultsBook
+from ordertrail.domain.estimating.histograms import conditioned
 from ordertrail.domain.estimating.journey import NO_ESTIMATE, StepVisit, step_visits
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.estimating.stats import LaneStats, band_of, situation
@@ -27,6 +28,10 @@ class EstimatePolicy:
     coverage: float = 0.85
     min_samples: int = 30  # fewer observations than this on a lane level: fall back to a coarser one
     last_delivery_hour: int = 20  # from this local hour on, nothing more is delivered today
+    # Blending: finer lane levels with fewer than ``min_samples`` observations still refine the estimate, each
+    # weighing its observations against this many observations' worth of the coarser level
+    # (``LaneStats.blend_ahead``); 0: plain back-off, the first level with enough history alone.
+    blend_strength: float = 0.0
     # Recency: a delivery this many days older weighs half as much (``stats.recency_weight``); None: all alike.
     half_life_days: float | None = None
     defaults: DefaultsBook = field(default_factory=DefaultsBook)
@@ -125,13 +130,21 @@ def estimate_from_visits(
     elapsed = int((now - current.started_at).total_seconds() // 86400)
     band = band_of(local)
 
-    found = stats.find_ahead(lane, situation(current.step, band, elapsed), policy.min_samples)
-    if found is None:
-        found = stats.find_ahead(lane, situation(current.step, band, None), policy.min_samples)
-    if found is None:
-        return _default_estimate(current, calendar, now, at_least, service_level, policy)
-
-    probabilities = found.histogram.distribution(at_least)
+    specific, pooled = situation(current.step, band, elapsed), situation(current.step, band, None)
+    if policy.blend_strength > 0:
+        blended = stats.blend_ahead(lane, specific, pooled, policy.min_samples, policy.blend_strength)
+        if blended is None:
+            return _default_estimate(current, calendar, now, at_least, service_level, policy)
+        probabilities = conditioned(blended.probabilities, at_least)
+        basis, samples = blended.level.value, blended.samples
+    else:
+        found = stats.find_ahead(lane, specific, policy.min_samples)
+        if found is None:
+            found = stats.find_ahead(lane, pooled, policy.min_samples)
+        if found is None:
+            return _default_estimate(current, calendar, now, at_least, service_level, policy)
+        probabilities = found.histogram.distribution(at_least)
+        basis, samples = found.level.value, found.histogram.total
     start, end, mass = _shortest_window(probabilities, policy.coverage)
     likely = min(max(_median(probabilities), start), end)
     return Estimate(
@@ -139,8 +152,8 @@ def estimate_from_visits(
         latest=calendar.nth_delivery_day(today, end),
         likely=calendar.nth_delivery_day(today, likely),
         confidence=round(min(mass, 1.0), 3),
-        basis=found.level.value,
-        samples=found.histogram.total,
+        basis=basis,
+        samples=samples,
         step=current.step,
         computed_at=now,
     )

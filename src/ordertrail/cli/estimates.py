@@ -137,6 +137,9 @@ def eta_backtest(
             min=0, help="Blend finer lane levels in, each against this many observations of the coarser (0: off)."
         ),
     ] = DEFAULT_POLICY.blend_strength,
+    calibrate: Annotated[
+        bool, typer.Option(help="Remap each step's distributions by where recent deliveries fell in theirs.")
+    ] = DEFAULT_POLICY.calibrate,
     stats_out: Annotated[Path | None, typer.Option(help="Write the learned lane statistics here (JSON).")] = None,
     from_store: Annotated[
         bool, typer.Option(help="Replay the store's delivered parcels (e.g. from `demo --simulated`) instead.")
@@ -148,7 +151,11 @@ def eta_backtest(
 ) -> None:
     """Replay delivered parcels in time order and print how well the estimates were calibrated."""
     policy = EstimatePolicy(
-        coverage=coverage, min_samples=min_samples, half_life_days=half_life or None, blend_strength=blend
+        coverage=coverage,
+        min_samples=min_samples,
+        half_life_days=half_life or None,
+        blend_strength=blend,
+        calibrate=calibrate,
     )
     journeys: Sequence[Journey]
     if history is not None:
@@ -179,6 +186,7 @@ def eta_backtest(
         )
     decay = f", half-life {half_life:g} days" if half_life else ""
     decay += f", blend {blend:g}" if blend else ""
+    decay += ", calibrated" if calibrate else ""
     typer.echo(f"{source}; window coverage {coverage:.2f}, min samples {min_samples}{decay}")
     typer.echo(markdown(report))
     if stats_out is not None:

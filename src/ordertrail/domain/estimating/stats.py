@@ -17,6 +17,7 @@ from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
+from ordertrail.domain.estimating.calibration import Calibration
 from ordertrail.domain.estimating.histograms import MAX_DAYS, DayHistogram, HourHistogram
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane, LaneLevel
@@ -194,6 +195,8 @@ class LaneStats:
     ahead: dict[str, dict[str, DayHistogram]] = field(default_factory=dict)
     waits: dict[str, dict[str, HourHistogram]] = field(default_factory=dict)
     parcels: int = 0
+    # Where recent deliveries fell in their estimates, per step (``EstimatePolicy.calibrate``).
+    calibration: Calibration = field(default_factory=Calibration)
 
     def learn_delivered(
         self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar, weight: float = 1.0
@@ -274,6 +277,7 @@ class LaneStats:
             "ahead": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.ahead.items()},
             "ahead_n": {k: {s: h.total for s, h in t.items()} for k, t in self.ahead.items()},
             "waits": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.waits.items()},
+            "calibration": self.calibration.to_dict(),
         }
 
     @classmethod
@@ -293,4 +297,5 @@ class LaneStats:
             key: {name: HourHistogram(list(counts)) for name, counts in table.items()}
             for key, table in data["waits"].items()
         }
-        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]))
+        calibration = Calibration.from_dict(data.get("calibration", {}))  # absent before calibration existed
+        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]), calibration=calibration)

@@ -102,6 +102,7 @@ async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = sy
             holidays_removed=rules.holidays_removed,
             official_holidays=rules.official_holidays,
             half_life_days=rules.half_life_days,
+            calibrate=rules.calibrate,
             stalled_default=rules.stalled_default,
         )
         services = Services(db=db, clock=clock, estimates=estimates)

@@ -190,6 +190,7 @@ class EstimateSettings:
     holidays_removed: str
     official_holidays: bool
     half_life_days: float
+    calibrate: bool
     stalled_default: timedelta
     sweep_seconds: float
 
@@ -202,6 +203,7 @@ class EstimateSettings:
             holidays_removed=settings.eta_holidays_removed,
             official_holidays=settings.eta_official_holidays,
             half_life_days=settings.eta_half_life_days,
+            calibrate=settings.eta_calibrate,
             stalled_default=timedelta(hours=settings.eta_stalled_default_hours),
             sweep_seconds=settings.eta_sweep_seconds,
         )

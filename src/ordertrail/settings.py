@@ -230,6 +230,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Recency: a delivery this many days older weighs half as much in the lane statistics (0: off).",
     )
+    eta_calibrate: bool = Field(
+        False,
+        description="Remap each situation's windows by where recent deliveries fell in their estimates "
+        "(docs/eta.md, Calibration); learning a delivery then scores it first.",
+    )
     eta_stalled_default_hours: float = Field(
         48.0, gt=0, description="A parcel is stalled after this long without a scan where its lane has no history."
     )

@@ -131,6 +131,15 @@ def eta_backtest(
         float,
         typer.Option(min=0, help="Recency: a delivery this many days older weighs half as much (0: all alike)."),
     ] = DEFAULT_POLICY.half_life_days or 0.0,
+    blend: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Blend finer lane levels in, each against this many observations of the coarser (0: off)."
+        ),
+    ] = DEFAULT_POLICY.blend_strength,
+    calibrate: Annotated[
+        bool, typer.Option(help="Remap each step's distributions by where recent deliveries fell in theirs.")
+    ] = DEFAULT_POLICY.calibrate,
     stats_out: Annotated[Path | None, typer.Option(help="Write the learned lane statistics here (JSON).")] = None,
     from_store: Annotated[
         bool, typer.Option(help="Replay the store's delivered parcels (e.g. from `demo --simulated`) instead.")
@@ -141,7 +150,13 @@ def eta_backtest(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write every table as JSON here.")] = None,
 ) -> None:
     """Replay delivered parcels in time order and print how well the estimates were calibrated."""
-    policy = EstimatePolicy(coverage=coverage, min_samples=min_samples, half_life_days=half_life or None)
+    policy = EstimatePolicy(
+        coverage=coverage,
+        min_samples=min_samples,
+        half_life_days=half_life or None,
+        blend_strength=blend,
+        calibrate=calibrate,
+    )
     journeys: Sequence[Journey]
     if history is not None:
         settings = load_settings()
@@ -170,6 +185,8 @@ def eta_backtest(
             progress=lambda done: progress.update(task, completed=done),
         )
     decay = f", half-life {half_life:g} days" if half_life else ""
+    decay += f", blend {blend:g}" if blend else ""
+    decay += ", calibrated" if calibrate else ""
     typer.echo(f"{source}; window coverage {coverage:.2f}, min samples {min_samples}{decay}")
     typer.echo(markdown(report))
     if stats_out is not None:

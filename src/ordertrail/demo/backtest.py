@@ -15,7 +15,13 @@ from typing import Protocol
 
 from ordertrail.demo.backtest_report import ALL, HORIZONS, STEPS, BacktestReport, Tally, markdown, tables
 from ordertrail.domain.estimating.calendar import CalendarBook, DeliveryCalendar
-from ordertrail.domain.estimating.estimator import DEFAULT_POLICY, Estimate, EstimatePolicy, estimate
+from ordertrail.domain.estimating.estimator import (
+    DEFAULT_POLICY,
+    Estimate,
+    EstimatePolicy,
+    estimate,
+    score_delivered,
+)
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.estimating.stats import recency_weight
@@ -91,7 +97,10 @@ def run_backtest(
             calendar = calendar_of[where] = calendars.for_destination(parcel.country, region=parcel.region)
         if kind == _LEARN:
             weight = recency_weight(parcel.delivered_at, policy.half_life_days)
-            report.stats.learn_delivered(parcel.lane, visits.get(index) or parcel.visits(), calendar, weight)
+            steps = visits.get(index) or parcel.visits()
+            if policy.calibrate:  # scored with what was known before this delivery, then learned
+                score_delivered(report.stats, parcel.lane, steps, calendar, policy)
+            report.stats.learn_delivered(parcel.lane, steps, calendar, weight)
             done += 1
             if done % 500 == 0:
                 progress(done)

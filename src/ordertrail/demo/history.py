@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 
 from ordertrail.demo.simulation import SimulatedParcel
-from ordertrail.domain.estimating.journey import origin_facility, step_visits
+from ordertrail.domain.estimating.journey import origin_facility, origin_region, step_visits
 from ordertrail.domain.estimating.lanes import Lane
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.context import Services
@@ -44,7 +44,14 @@ def delivered_journeys_tx(connection: Connection) -> list[SimulatedParcel]:
             journeys.append(
                 SimulatedParcel(
                     tracking_number=row.tracking_number,
-                    lane=Lane.of(origin_facility(stored), row.destination_country, row.destination_postal_code),
+                    # Both axes' regions, as a history file gives them: the two-axis keys need them.
+                    lane=Lane.of(
+                        origin_facility(stored),
+                        row.destination_country,
+                        row.destination_postal_code,
+                        origin_region=origin_region(stored, row.destination_country),
+                        region=row.destination_region,
+                    ),
                     country=row.destination_country,
                     placed_at=visits[0].started_at,
                     delivered_at=visits[-1].started_at,

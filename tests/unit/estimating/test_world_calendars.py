@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from ordertrail.domain.estimating import Lane, LaneStats, estimate
 from ordertrail.domain.estimating.calendar import zone_for
 from ordertrail.domain.estimating.zones import COUNTRY_ZONES, REGION_ZONES
 from ordertrail.services.estimating.calendars import PackageHolidays, calendar_book
+from tests.unit.estimating.factories import journey
 
 BOOK = calendar_book()
 
@@ -96,3 +98,16 @@ def test_a_country_the_package_does_not_cover_has_only_weekends() -> None:
     assert source.days("ZZ", None) == frozenset()
     assert source.subdivision("ZZ", "AB") is None
     assert source.subdivision("US", "Atlantis") is None
+
+
+def test_an_estimate_in_brazil_skips_tiradentes() -> None:
+    # Dispatched on Monday 20 April 2026, estimated that evening with no history (the defaults: two delivery
+    # days after the step began at the earliest). In Brazil Tuesday 21 is Tiradentes, so the window starts a
+    # delivery day later than in the US: Thursday 23 against Wednesday 22.
+    events = journey(datetime(2026, 4, 20, 12, 0, tzinfo=UTC), [1.0, 1.0, 1.0])[:4]
+    now = datetime(2026, 4, 21, 0, 30, tzinfo=UTC)  # 21:30 on the 20th in São Paulo
+    brazil = estimate(LaneStats(), Lane.of("Warehouse A", "BR", "01000"), events, BOOK.for_destination("BR"), now)
+    assert brazil is not None and brazil.earliest == date(2026, 4, 23)
+    assert date(2026, 4, 21) not in (brazil.earliest, brazil.likely, brazil.latest)
+    us = estimate(LaneStats(), Lane.of("Warehouse A", "US", "10001"), events, BOOK.for_destination("US"), now)
+    assert us is not None and us.earliest == date(2026, 4, 22)

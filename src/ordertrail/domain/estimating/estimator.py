@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
 from ordertrail.domain.estimating.defaults import DefaultsBook
+from ordertrail.domain.estimating.histograms import conditioned
 from ordertrail.domain.estimating.journey import NO_ESTIMATE, StepVisit, step_visits
 from ordertrail.domain.estimating.lanes import Lane
-from ordertrail.domain.estimating.stats import LaneStats, band_of, situation
+from ordertrail.domain.estimating.stats import (
+    ELAPSED_CAP,
+    SNAPSHOT_TIMES,
+    LaneStats,
+    band_of,
+    recency_weight,
+    situation,
+)
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import Status
 
@@ -27,6 +35,15 @@ class EstimatePolicy:
     coverage: float = 0.85
     min_samples: int = 30  # fewer observations than this on a lane level: fall back to a coarser one
     last_delivery_hour: int = 20  # from this local hour on, nothing more is delivered today
+    # Blending: finer lane levels with fewer than ``min_samples`` observations still refine the estimate, each
+    # weighing its observations against this many observations' worth of the coarser level
+    # (``LaneStats.blend_ahead``); 0: plain back-off, the first level with enough history alone.
+    blend_strength: float = 0.0
+    # Calibration (``calibration.py``): each step's distributions remapped through where recent deliveries fell
+    # in the distributions estimated for them, those weighted with their own, short, half-life.
+    calibrate: bool = False
+    calibration_half_life_days: float = 14.0
+    calibration_min_scored: int = 200  # scored estimates of a step before its calibration is used
     # Recency: a delivery this many days older weighs half as much (``stats.recency_weight``); None: all alike.
     half_life_days: float | None = None
     defaults: DefaultsBook = field(default_factory=DefaultsBook)
@@ -122,16 +139,13 @@ def estimate_from_visits(
     local = now.astimezone(calendar.zone)
     today = local.date()
     at_least = earliest_offset(calendar, now, policy)
-    elapsed = int((now - current.started_at).total_seconds() // 86400)
-    band = band_of(local)
-
-    found = stats.find_ahead(lane, situation(current.step, band, elapsed), policy.min_samples)
-    if found is None:
-        found = stats.find_ahead(lane, situation(current.step, band, None), policy.min_samples)
+    found = _distribution(stats, lane, current, local, now, at_least, policy)
     if found is None:
         return _default_estimate(current, calendar, now, at_least, service_level, policy)
-
-    probabilities = found.histogram.distribution(at_least)
+    probabilities, basis, samples = found
+    if policy.calibrate:
+        key = calibration_key(current.step, local, current.started_at, probabilities)
+        probabilities = stats.calibration.recalibrate(key, probabilities, policy.calibration_min_scored)
     start, end, mass = _shortest_window(probabilities, policy.coverage)
     likely = min(max(_median(probabilities), start), end)
     return Estimate(
@@ -139,11 +153,83 @@ def estimate_from_visits(
         latest=calendar.nth_delivery_day(today, end),
         likely=calendar.nth_delivery_day(today, likely),
         confidence=round(min(mass, 1.0), 3),
-        basis=found.level.value,
-        samples=found.histogram.total,
+        basis=basis,
+        samples=samples,
         step=current.step,
         computed_at=now,
     )
+
+
+def _distribution(
+    stats: LaneStats,
+    lane: Lane,
+    current: StepVisit,
+    local: datetime,
+    now: datetime,
+    at_least: int,
+    policy: EstimatePolicy,
+) -> tuple[list[float], str, int] | None:
+    """The distribution of delivery days ahead learned for the parcel's situation, conditioned on what is still
+    possible, with the lane level it came from and its observations; None without enough history."""
+    elapsed = int((now - current.started_at).total_seconds() // 86400)
+    band = band_of(local)
+    specific, pooled = situation(current.step, band, elapsed), situation(current.step, band, None)
+    if policy.blend_strength > 0:
+        blended = stats.blend_ahead(lane, specific, pooled, policy.min_samples, policy.blend_strength)
+        if blended is None:
+            return None
+        return conditioned(blended.probabilities, at_least), blended.level.value, blended.samples
+    found = stats.find_ahead(lane, specific, policy.min_samples)
+    if found is None:
+        found = stats.find_ahead(lane, pooled, policy.min_samples)
+    if found is None:
+        return None
+    return found.histogram.distribution(at_least), found.level.value, found.histogram.total
+
+
+HORIZON_CAP: Final = 3  # calibrations per likely delivery day ahead: 0, 1, 2, 3 or more
+
+
+def calibration_key(step: str, local: datetime, started_at: datetime, probabilities: list[float]) -> str:
+    """What a calibration is kept per: the situation (step, band of the local day, whole days already spent in
+    the step: 0, 1, 2 or more) and how many delivery days ahead the estimate's median is. A remap learned from
+    far, unsure estimates must not spread the mass of near, sure ones: in a peak the far ones come late while
+    tomorrow's still come tomorrow."""
+    elapsed = min(max(int((local - started_at).total_seconds() // 86400), 0), ELAPSED_CAP)
+    return f"{step}|{band_of(local)}|{elapsed}|{min(_median(probabilities), HORIZON_CAP)}"
+
+
+def score_delivered(
+    stats: LaneStats,
+    lane: Lane,
+    visits: Sequence[StepVisit],
+    calendar: DeliveryCalendar,
+    policy: EstimatePolicy,
+) -> None:
+    """Record in ``stats.calibration`` where a delivered parcel's delivery fell in the distributions estimated
+    for it at the moments learning looks at it (the middle of every band of every local day on its way: the
+    situations estimates are made in). Call it before the parcel is learned: those estimates did not know it."""
+    delivered_at = visits[-1].started_at
+    delivered_on = calendar.local_date(delivered_at)
+    weight = recency_weight(delivered_at, policy.calibration_half_life_days)
+    day = calendar.local_date(visits[0].started_at)
+    index = 0
+    while day <= delivered_on:
+        for at in SNAPSHOT_TIMES:
+            local = datetime.combine(day, at, tzinfo=calendar.zone)
+            if local < visits[0].started_at or local >= delivered_at:
+                continue
+            while index + 1 < len(visits) and visits[index + 1].started_at <= local:
+                index += 1
+            visit = visits[index]
+            if visit.step in NO_ESTIMATE:
+                continue
+            found = _distribution(stats, lane, visit, local, local, earliest_offset(calendar, local, policy), policy)
+            if found is not None:
+                key = calibration_key(visit.step, local, visit.started_at, found[0])
+                outcome = calendar.delivery_days_between(day, delivered_on)
+                stats.calibration.record(key, found[0], outcome, weight)
+        day += timedelta(days=1)
 
 
 def _default_estimate(

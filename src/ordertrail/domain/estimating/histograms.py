@@ -90,11 +90,16 @@ class DayHistogram:
 
     def distribution(self, at_least: int = 0) -> list[float]:
         """Probabilities per day, conditioned on ``days >= at_least`` (all mass on ``at_least`` if none is left)."""
-        start = min(max(at_least, 0), MAX_DAYS)
-        kept = [0.0] * start + self.counts[start:]
-        mass = sum(kept)
-        if mass == 0:
-            result = [0.0] * (MAX_DAYS + 1)
-            result[start] = 1.0
-            return result
-        return [count / mass for count in kept]
+        return conditioned(self.counts, at_least)
+
+
+def conditioned(weights: list[float], at_least: int = 0) -> list[float]:
+    """Weights per day as probabilities, conditioned on ``days >= at_least`` (all on ``at_least`` if none left)."""
+    start = min(max(at_least, 0), MAX_DAYS)
+    kept = [0.0] * start + list(weights[start:])
+    mass = sum(kept)
+    if mass == 0:
+        result = [0.0] * (MAX_DAYS + 1)
+        result[start] = 1.0
+        return result
+    return [count / mass for count in kept]

@@ -62,9 +62,23 @@ def visits_of(derivation: Derivation) -> tuple[StepVisit, ...]:
     return tuple(visits)
 
 
+def _origin_event(events: Iterable[ScanEvent]) -> ScanEvent | None:
+    located = [e for e in events if e.location.facility and not e.is_correction]
+    return min(located, key=lambda e: e.occurred_at) if located else None
+
+
 def origin_facility(events: Iterable[ScanEvent]) -> str | None:
     """The facility of the parcel's first scan that names one: where it left from."""
-    located = [e for e in events if e.location.facility and not e.is_correction]
-    if not located:
+    first = _origin_event(events)
+    return first.location.facility if first else None
+
+
+def origin_region(events: Iterable[ScanEvent], destination_country: str) -> str | None:
+    """The region of the origin facility's scan as a lane keys it (``US-CA``; the destination's country when
+    the scan names none, as a history file's rows are read), or None: a sparse seller backs off to its region."""
+    first = _origin_event(events)
+    if first is None or not first.location.region or not first.location.region.strip():
         return None
-    return min(located, key=lambda e: e.occurred_at).location.facility
+    country = (first.location.country or destination_country).upper()
+    region = first.location.region.strip().upper()
+    return region if region.startswith(f"{country}-") else f"{country}-{region}"

@@ -17,6 +17,7 @@ from itertools import pairwise
 from typing import Any, Final, TypeVar
 
 from ordertrail.domain.estimating.calendar import DeliveryCalendar
+from ordertrail.domain.estimating.calibration import Calibration
 from ordertrail.domain.estimating.histograms import MAX_DAYS, DayHistogram, HourHistogram
 from ordertrail.domain.estimating.journey import StepVisit
 from ordertrail.domain.estimating.lanes import Lane, LaneLevel
@@ -53,6 +54,25 @@ class Found:
 
     level: LaneLevel
     histogram: DayHistogram
+
+
+@dataclass(frozen=True, slots=True)
+class Blended:
+    """A distribution of delivery days ahead made from several lane levels (``LaneStats.blend_ahead``)."""
+
+    level: LaneLevel  # the finest level that contributed
+    probabilities: list[float]  # per slot, summing to 1, not yet conditioned on what is still possible
+    samples: int  # the observations of the level with enough history that the blend starts from
+
+
+def _shrink(prior: list[float], histogram: DayHistogram, strength: float) -> list[float]:
+    """``histogram``'s distribution pulled toward ``prior`` as if the prior were ``strength`` observations."""
+    mass = sum(histogram.counts)
+    n = histogram.total
+    if mass <= 0 or n <= 0:
+        return prior
+    scale = n / mass  # recency weights only shape a level's distribution; its observations say how far to trust it
+    return [(c * scale + strength * p) / (n + strength) for c, p in zip(histogram.counts, prior, strict=True)]
 
 
 Seen = tuple[str, int]  # a step or a situation, and the bin of its histogram that one parcel counts in
@@ -175,6 +195,8 @@ class LaneStats:
     ahead: dict[str, dict[str, DayHistogram]] = field(default_factory=dict)
     waits: dict[str, dict[str, HourHistogram]] = field(default_factory=dict)
     parcels: int = 0
+    # Where recent deliveries fell in their estimates, per step (``EstimatePolicy.calibrate``).
+    calibration: Calibration = field(default_factory=Calibration)
 
     def learn_delivered(
         self, lane: Lane, visits: Sequence[StepVisit], calendar: DeliveryCalendar, weight: float = 1.0
@@ -204,6 +226,41 @@ class LaneStats:
                 return Found(level, histogram)
         return None
 
+    def blend_ahead(self, lane: Lane, name: str, pooled: str, min_samples: int, strength: float) -> Blended | None:
+        """Levels blended by their sample sizes instead of taking only the first with enough history.
+
+        The blend starts from the finest level with ``min_samples`` observations of situation ``name`` (else of
+        the ``pooled`` situation, every elapsed time together), as ``find_ahead`` would; then every finer level
+        that has *some* observations of ``name`` refines it, coarse to fine, each weighing its observations
+        against ``strength`` observations' worth of the level below. A seller with 8 parcels to an area is not
+        ignored (back-off would skip it for the area's 300) nor trusted alone: its region's distance and its own
+        handling move the window as far as its few parcels justify.
+        """
+        keys = lane.fallbacks()
+        start, situation_name = self._base(keys, name, min_samples), name
+        if start is None:
+            start, situation_name = self._base(keys, pooled, min_samples), pooled
+            if start is None:
+                return None
+        base = self.ahead[keys[start][1]][situation_name]
+        probabilities = _shrink([0.0] * len(base.counts), base, 0.0)
+        level = keys[start][0]
+        # With the pooled base, the exact situation at the base level itself refines it too.
+        first_finer = start if situation_name != name else start - 1
+        for index in range(first_finer, -1, -1):
+            histogram = self.ahead.get(keys[index][1], {}).get(name)
+            if histogram is not None and histogram.total > 0:
+                probabilities = _shrink(probabilities, histogram, strength)
+                level = keys[index][0]
+        return Blended(level, probabilities, base.total)
+
+    def _base(self, keys: tuple[tuple[LaneLevel, str], ...], name: str, min_samples: int) -> int | None:
+        for index, (_, key) in enumerate(keys):
+            histogram = self.ahead.get(key, {}).get(name)
+            if histogram is not None and histogram.total >= min_samples:
+                return index
+        return None
+
     def wait_quantile(self, lane: Lane, step: str, q: float, min_samples: int) -> float | None:
         """The ``q`` quantile of hours spent in ``step`` on the finest lane level with enough data."""
         for _, key in lane.fallbacks():
@@ -220,6 +277,7 @@ class LaneStats:
             "ahead": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.ahead.items()},
             "ahead_n": {k: {s: h.total for s, h in t.items()} for k, t in self.ahead.items()},
             "waits": {k: {s: list(h.counts) for s, h in t.items()} for k, t in self.waits.items()},
+            "calibration": self.calibration.to_dict(),
         }
 
     @classmethod
@@ -239,4 +297,5 @@ class LaneStats:
             key: {name: HourHistogram(list(counts)) for name, counts in table.items()}
             for key, table in data["waits"].items()
         }
-        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]))
+        calibration = Calibration.from_dict(data.get("calibration", {}))  # absent before calibration existed
+        return cls(ahead=ahead, waits=waits, parcels=int(data["parcels"]), calibration=calibration)

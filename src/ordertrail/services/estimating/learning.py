@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.estimating.estimator import score_delivered
 from ordertrail.domain.estimating.journey import StepVisit, origin_facility, visits_of
 from ordertrail.domain.estimating.lanes import ANY, Lane
 from ordertrail.domain.estimating.stats import Tally, recency_weight
@@ -79,13 +80,25 @@ def _learn(
         if tally is None:
             tally = tallies[lane] = Tally()
         tally.count(visits, runtime.calendar(country), recency_weight(visits[-1].started_at, half_life))
-    save_tallies(connection, runtime, tallies, now)
+    scored = deliveries if runtime.config.policy.calibrate else ()
+    save_tallies(connection, runtime, tallies, now, scored=scored)
 
 
-def save_tallies(connection: Connection, runtime: EstimateRuntime, tallies: dict[Lane, Tally], now: datetime) -> None:
-    """Add counted lanes to the stored statistics (each lane key's row read and written once) and to the cache."""
+def save_tallies(
+    connection: Connection,
+    runtime: EstimateRuntime,
+    tallies: dict[Lane, Tally],
+    now: datetime,
+    *,
+    scored: Sequence[tuple[Lane, tuple[StepVisit, ...], str]] = (),
+) -> None:
+    """Add counted lanes to the stored statistics (each lane key's row read and written once) and to the cache.
+    The ``scored`` deliveries are first scored for the calibration against the rows as they were: the rows
+    read hold every key of their lanes, so those estimates are the ones production made."""
     keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
     partial, counts = lane_stat_store.lane_stats_for_update(connection, keys)
+    for lane, visits, country in scored:
+        score_delivered(partial, lane, visits, runtime.calendar(country), runtime.config.policy)
     existing = set(counts)
     for lane, tally in tallies.items():
         partial.add(lane, tally)

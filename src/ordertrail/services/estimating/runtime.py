@@ -148,6 +148,7 @@ class EstimateRuntime:
             self._stats.waits[key] = partial.waits.get(key, {})
         if "*" in keys:
             self._stats.parcels = partial.parcels
+            self._stats.calibration = partial.calibration  # kept with the network key's row
 
 
 def runtime_for(
@@ -157,6 +158,7 @@ def runtime_for(
     holidays_removed: str = "",
     official_holidays: bool = True,
     half_life_days: float = 0.0,
+    calibrate: bool = False,
     stalled_default: timedelta = timedelta(hours=48),
 ) -> EstimateRuntime | None:
     """The runtime for the configured settings (None when estimates are turned off)."""
@@ -164,7 +166,7 @@ def runtime_for(
         return None
     return EstimateRuntime(
         EstimateConfig(
-            policy=replace(DEFAULT_POLICY, half_life_days=half_life_days or None),
+            policy=replace(DEFAULT_POLICY, half_life_days=half_life_days or None, calibrate=calibrate),
             calendars=calendar_book(holidays=holidays, removed=holidays_removed, official=official_holidays),
             stalled_default=stalled_default,
         )

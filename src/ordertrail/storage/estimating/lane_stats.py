@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from ordertrail.domain.estimating.calibration import Calibration
 from ordertrail.domain.estimating.histograms import DayHistogram, HourHistogram
 from ordertrail.domain.estimating.stats import LaneStats
 from ordertrail.storage.tables import lane_stat
@@ -22,6 +23,7 @@ def _merge_rows(stats: LaneStats, rows: Sequence[Any]) -> LaneStats:
         stats.waits[row.key] = {s: HourHistogram(list(c)) for s, c in data["waits"].items()}
         if row.key == "*":
             stats.parcels = row.parcels
+            stats.calibration = Calibration.from_dict(data.get("calibration", {}))
     return stats
 
 
@@ -49,6 +51,8 @@ def save_lane_stats(
                 "ahead": {s: h.counts for s, h in stats.ahead.get(key, {}).items()},
                 "n": {s: h.total for s, h in stats.ahead.get(key, {}).items()},
                 "waits": {s: h.counts for s, h in stats.waits.get(key, {}).items()},
+                # The calibration is network-wide: it rides on the network key's row, locked with it.
+                **({"calibration": stats.calibration.to_dict()} if key == "*" else {}),
             },
             separators=(",", ":"),
         )

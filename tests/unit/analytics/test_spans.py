@@ -14,7 +14,7 @@ from ordertrail.domain.analytics.figures import part_durations
 from ordertrail.domain.analytics.journeys import ParcelRecord, journey_of
 from ordertrail.domain.analytics.kpis import Kpi
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.analytics.spans import Stay, is_dwelling
+from ordertrail.domain.analytics.spans import Stay, is_dwelling, stay_of
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.events import Location, ScanEvent
 
@@ -161,6 +161,7 @@ def test_where_parcels_wait_now_and_which_are_dwelling() -> None:
     assert stays[2] is None  # its latest scan names no facility
     assert stays[3] == Stay(NORTH, T0 + timedelta(hours=5))
     assert stays[4] == Stay(NORTH, T0 + timedelta(hours=9))
+    assert {r.parcel_id: stay_of(r.events) for r in histories()} == stays  # what the queue reads
     p90 = {LEEDS: 9.0, NORTH: 32.0, SOUTH: 6.0}
     # At North since 5: 32 h is not longer than North's p90, 32.5 h is.
     assert not is_dwelling(stays[3], p90, T0 + timedelta(hours=37))

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final, NamedTuple
 
-from ordertrail.domain.scanning.derivation import TimelineEntry
-from ordertrail.domain.scanning.status import MAIN_MILESTONES, Status
+from ordertrail.domain.scanning.derivation import TimelineEntry, derive
+from ordertrail.domain.scanning.events import ScanEvent
+from ordertrail.domain.scanning.status import MAIN_MILESTONES, TERMINAL, Status
 from ordertrail.domain.scanning.transitions import Effect
 
 # The steps whose time is measured: every main-path status between the order and its delivery.
@@ -93,6 +94,13 @@ def current_stay(scans: Sequence[TimelineEntry]) -> Stay | None:
     while first > 0 and scans[first - 1].event.location.facility == facility:
         first -= 1
     return Stay(facility, scans[first].event.occurred_at)
+
+
+def stay_of(events: Sequence[ScanEvent]) -> Stay | None:
+    """Where a parcel waits now, from its events alone (the queue needs nothing else of its journey): None once it
+    is delivered, returned or cancelled."""
+    derivation = derive(events)
+    return None if derivation.status in TERMINAL else current_stay(scans_of(derivation.timeline))
 
 
 def is_dwelling(stay: Stay | None, p90_hours: Mapping[str, float], now: datetime) -> bool:

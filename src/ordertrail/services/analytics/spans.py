@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 
@@ -18,13 +19,18 @@ from ordertrail.domain.analytics.figures import part_durations
 from ordertrail.domain.analytics.journeys import journey_of
 from ordertrail.domain.analytics.kpis import Kpi
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.analytics.spans import is_dwelling
+from ordertrail.domain.analytics.spans import is_dwelling, stay_of
 from ordertrail.domain.analytics.stats import Durations
 from ordertrail.services.ports import Ports
 from ordertrail.storage.analytics.records import open_records, parcel_records
+from ordertrail.storage.database import Database
 
 # The facility's usual time is its p90 over the dwells that ended in these last local days (today included).
 REFERENCE_DAYS: Final = 30
+# Those p90s move slowly (a 30-day window) but cost a read of the window's events, and the overview, which live
+# lists re-read after every scan, asks for them each time: each process keeps them per store this long.
+USUAL_TTL: Final = timedelta(minutes=5)
+_usual: WeakKeyDictionary[Database, tuple[datetime, Period, dict[str, float]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +65,30 @@ def reference_period(now: datetime) -> Period:
     return Period(today - timedelta(days=REFERENCE_DAYS - 1), today)
 
 
+async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str, float]]:
+    """Each facility's p90 dwell over the reference period before ``now`` (every merchant), at most USUAL_TTL old."""
+    reference = reference_period(now)
+    kept = _usual.get(services.db)
+    if kept is not None and kept[1] == reference and now - kept[0] < USUAL_TTL:
+        return reference, kept[2]
+
+    def read(connection: Connection) -> dict[str, float]:
+        history = (journey_of(r) for r in parcel_records(connection, period=reference, merchant_ids=None))
+        usual = part_durations(history, Kpi.DWELL, reference)
+        return {facility: d.p90 for facility, d in usual.items() if d.p90 is not None}
+
+    p90 = await services.db.read(read)
+    _usual[services.db] = (now, reference, p90)
+    return reference, p90
+
+
 async def dwelling_now(services: Ports, *, merchant_ids: frozenset[int] | None) -> DwellingNow:
     """The open parcels of ``merchant_ids`` whose latest scan is at a facility, there for longer than its p90."""
     now = services.clock()
-    reference = reference_period(now)
+    reference, p90 = await usual_times(services, now)
 
-    def read(connection: Connection) -> DwellingNow:
-        history = (journey_of(r) for r in parcel_records(connection, period=reference, merchant_ids=None))
-        usual = part_durations(history, Kpi.DWELL, reference)
-        p90 = {facility: d.p90 for facility, d in usual.items() if d.p90 is not None}
-        waiting = (journey_of(r) for r in open_records(connection, merchant_ids=merchant_ids))
-        ids = frozenset(j.parcel_id for j in waiting if is_dwelling(j.stay, p90, now))
-        return DwellingNow(now, reference, p90, ids)
+    def read(connection: Connection) -> frozenset[int]:
+        waiting = open_records(connection, merchant_ids=merchant_ids)
+        return frozenset(r.parcel_id for r in waiting if is_dwelling(stay_of(r.events), p90, now))
 
-    return await services.db.read(read)
+    return DwellingNow(now, reference, p90, await services.db.read(read))

@@ -1,7 +1,7 @@
 """Time in each step, dwell per facility and "dwelling now" from a real store (SQLite, or PostgreSQL with
 ORDERTRAIL_TEST_DATABASE_URL), after a history recorded through the API, with its true figures written out: the
 API's numbers, each link listing exactly what it counted, the overview's queue count equal to the list it links
-to, and one merchant never seeing another's parcels.
+to (and to the bulk preview of that list), and one merchant never seeing another's parcels.
 
 The history is dated from now (the server's real clock), days back, so "now" never falls near a threshold: the
 parcels that dwell have waited about 119 hours against p90s of 10 and 20.
@@ -153,6 +153,10 @@ def test_step_times_dwell_and_the_dwelling_queue(
     numbers = sorted(set(re.findall(r"/console/parcels/(OT[0-9A-Z]+)", queue.text)))
     assert int(tile.group(2)) == len(numbers) == 2
     assert numbers == sorted([p4, p7])
+    # "Act on all of these…" previews exactly that list too, not every parcel of the shop.
+    bulk = client.get("/console/bulk", params={"dwelling": "true"})
+    assert bulk.status_code == 200, bulk.text
+    assert sorted(set(re.findall(r"/console/parcels/(OT[0-9A-Z]+)", bulk.text))) == sorted([p4, p7])
 
     # The analytics page: the same figures, each a link to the console list of its parcels.
     page = client.get("/console/analytics", params={"from": FROM, "to": TO})

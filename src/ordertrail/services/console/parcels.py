@@ -41,7 +41,7 @@ async def list_parcels(
     services: Ports, reader: Reader, parcel_filter: ParcelFilter, *, cursor: str | None, limit: int
 ) -> ParcelPage:
     """A page of the reader's parcels that pass ``parcel_filter``. Raises InvalidInput for a bad cursor."""
-    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
+    scoped = await with_counted(services, parcel_filter.within(reader.scope))
     after = Position.decode(cursor, scoped.sort) if cursor else None
 
     def read(connection: Connection) -> list[ListedParcel]:
@@ -55,7 +55,7 @@ async def list_parcels(
 
 async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelFilter) -> AsyncIterator[ListedParcel]:
     """Every parcel the filter passes, in its sort order, read in batches (memory stays flat however many)."""
-    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
+    scoped = await with_counted(services, parcel_filter.within(reader.scope))
     after: Position | None = None
     while True:
         batch = await services.db.read(_batch_reader(scoped, after))
@@ -66,7 +66,7 @@ async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelF
         after = batch[-1].position(scoped.sort)
 
 
-async def _with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:
+async def with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:
     """The filter with the parcels its analytics figure counted and, with ``dwelling``, those dwelling now,
     within its merchants (already the reader's)."""
     ids: frozenset[int] | None = None

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ordertrail.services.analytics import spans
+from ordertrail.services.context import Services
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body
 from tests.support.staff import FAST_HASHING, staff_user
@@ -169,3 +171,44 @@ def test_step_times_dwell_and_the_dwelling_queue(
     leeds = re.search(rf'{LEEDS}</th><td><a href="([^"]+)">(\d+)</a></td><td>([\d.]+)</td><td>([\d.]+)</td>', page.text)
     assert leeds is not None and leeds.groups()[1:] == ("4", "1.0", "10.0")
     assert re.search(r'<span class="dwelling-count">2</span> dwelling now', page.text)
+
+
+def test_the_facilities_usual_times_are_kept_for_five_minutes(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, scanner = make_key("merchant", merchant="Shop A"), make_key("scanner", name="hubs")
+
+    def place() -> str:
+        body = order_body(placed_at=(B - timedelta(days=2)).isoformat())
+        number: str = client.post("/api/v1/orders", json=body, headers=auth(shop)).json()["parcels"][0][
+            "tracking_number"
+        ]
+        return number
+
+    def scan(number: str, status: str, at: datetime, facility: str) -> None:
+        body = scan_body(number, status, at=at, location={"facility": facility, "country": "GB"})
+        assert client.post("/api/v1/scans", json=body, headers=auth(scanner)).status_code == 201
+
+    left, waiting, slow = place(), place(), place()
+    scan(left, "dispatched", B, LEEDS)
+    scan(left, "in_transit", B + timedelta(hours=10), NORTH)  # Leeds: 10 h, its p90
+    scan(waiting, "dispatched", B, LEEDS)  # at Leeds for about 120 h: dwelling
+    scan(slow, "dispatched", B - timedelta(days=2), LEEDS)  # at Leeds for about 168 h, until the scan below
+    ticks = [1000.0]
+    monkeypatch.setattr(spans, "monotonic", lambda: ticks[0])
+
+    async def work(services: Services) -> list[tuple[float, int]]:
+        seen = []
+        for step in ("before", "ended, 299 s later", "300 s later"):
+            if step == "ended, 299 s later":
+                # slow leaves Leeds after about 167 h: Leeds' p90 becomes 167 h, and waiting no longer dwells.
+                scan(slow, "in_transit", NOW - timedelta(hours=1), NORTH)
+                ticks[0] += 299
+            elif step == "300 s later":
+                ticks[0] += 1
+            found = await spans.dwelling_now(services, merchant_ids=None)
+            seen.append((round(found.p90_hours[LEEDS]), len(found.parcel_ids)))
+        return seen
+
+    # The p90 read first is kept for 299 s (waiting still counted, slow no longer open there), then read again.
+    assert run_services(work) == [(10, 2), (10, 1), (167, 0)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 from typing import Final
 from weakref import WeakKeyDictionary
 
@@ -29,8 +30,10 @@ from ordertrail.storage.database import Database
 REFERENCE_DAYS: Final = 30
 # Those p90s move slowly (a 30-day window) but cost a read of the window's events, and the overview, which live
 # lists re-read after every scan, asks for them each time: each process keeps them per store this long.
-USUAL_TTL: Final = timedelta(minutes=5)
-_usual: WeakKeyDictionary[Database, tuple[datetime, Period, dict[str, float]]] = WeakKeyDictionary()
+# Timed by the process's monotonic clock, not the services' clock: a clock held still (tests, replays) must not
+# keep old p90s forever.
+USUAL_TTL_SECONDS: Final = 300.0
+_usual: WeakKeyDictionary[Database, tuple[float, Period, dict[str, float]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +69,11 @@ def reference_period(now: datetime) -> Period:
 
 
 async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str, float]]:
-    """Each facility's p90 dwell over the reference period before ``now`` (every merchant), at most USUAL_TTL old."""
+    """Each facility's p90 dwell over the reference period before ``now`` (every merchant), read at most
+    USUAL_TTL_SECONDS ago."""
     reference = reference_period(now)
     kept = _usual.get(services.db)
-    if kept is not None and kept[1] == reference and now - kept[0] < USUAL_TTL:
+    if kept is not None and kept[1] == reference and monotonic() - kept[0] < USUAL_TTL_SECONDS:
         return reference, kept[2]
 
     def read(connection: Connection) -> dict[str, float]:
@@ -78,7 +82,7 @@ async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str,
         return {facility: d.p90 for facility, d in usual.items() if d.p90 is not None}
 
     p90 = await services.db.read(read)
-    _usual[services.db] = (now, reference, p90)
+    _usual[services.db] = (monotonic(), reference, p90)
     return reference, p90
 
 

@@ -114,7 +114,9 @@ class Settings(BaseSettings):
         description="Public lookups and stream connections per client address, e.g. '120/minute'; '0' turns it off.",
     )
     max_streams_per_address: int = Field(
-        20, ge=0, description="Live streams one client address may hold open at once (0: no cap)."
+        20,
+        ge=0,
+        description="Live streams one client address (for the console: one person) may hold open at once (0: no cap).",
     )
     live_queue_size: int = Field(
         256, ge=1, description="Messages buffered per live stream; a client that falls further behind is dropped."

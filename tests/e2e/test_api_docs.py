@@ -1,16 +1,20 @@
 """The interactive API docs in a real Chromium with no way out to the internet: Swagger UI at /docs takes an API
 key and runs a request; ReDoc at /redoc renders the same document; neither page asks for anything from another
-host, and neither breaks the app's content security policy.
+host, and neither breaks the app's content security policy. Both pass the page audits every other page passes:
+axe-core with 0 violations (collapsed, and with an operation opened), no horizontal overflow at 320, 375 and
+1280 px, and valid HTML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.conftest import ServerProcess, start_server
+from tests.support.audits import axe_violations, overflow, vnu_errors
 from tests.support.browser import page_problems, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
@@ -91,3 +95,44 @@ def test_redoc_offline_renders_the_document(offline: tuple[BrowserContext, list[
     screenshot(page, "api-docs-redoc.png", full_page=False)
     assert elsewhere == []
     assert problems == []
+
+
+WIDTHS = (320, 375, 1280)
+
+
+def audited(page: Page, what: str) -> None:
+    """The reflow measurement at each width and axe-core at the narrowest and the widest, the page rendered once:
+    the viewers are megabytes of script and ReDoc renders the whole document, so each load and each axe run is
+    seconds."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert overflow(page) == [], f"{what} at {width} px"
+        if width in (WIDTHS[0], WIDTHS[-1]):
+            assert axe_violations(page) == [], f"{what} at {width} px"
+
+
+def test_both_viewers_pass_axe_and_reflow_at_every_width(browser: Browser, server: ServerProcess) -> None:
+    # bypass_csp: axe is injected as the test's script, not the page's.
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.base_url}/docs")
+        expect(page.locator(".opblock-tag").first).to_be_visible(timeout=RENDERED)
+        audited(page, "/docs")
+        # An operation opened: its parameters, request body, example responses and the "Execute" button.
+        opened = page.locator('.opblock[id$="create_order"]').first
+        opened.locator(".opblock-summary-control").click()
+        expect(opened.get_by_role("button", name="Execute")).to_be_visible(timeout=RENDERED)
+        audited(page, "/docs, an operation opened")
+
+        page.goto(f"{server.base_url}/redoc")
+        expect(page.get_by_text("/api/v1/scans/batch").first).to_be_attached(timeout=RENDERED)
+        audited(page, "/redoc")
+    finally:
+        context.close()
+
+
+def test_the_docs_pages_are_valid_html(server: ServerProcess, tmp_path: Path) -> None:
+    with server.http() as http:
+        documents = {path: http.get(path).text for path in ("/docs", "/redoc")}
+    assert vnu_errors(documents, tmp_path) == []

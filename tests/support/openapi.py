@@ -55,3 +55,25 @@ def redocly_lint(document: dict[str, Any], directory: Path) -> dict[str, Any]:
     )
     report: dict[str, Any] = json.loads(result.stdout)
     return report
+
+
+def assert_webhook_documented(document: dict[str, Any], body: bytes, headers: dict[str, str]) -> Any:
+    """A delivered webhook is what the document's ``webhooks`` entry of its type says: its signature headers and
+    all of its body (the models forbid extra fields); returns the body."""
+    payload = json.loads(body)
+    assert payload["type"] in document["webhooks"], f"{payload['type']} is sent but not documented"
+    operation = document["webhooks"][payload["type"]]["post"]
+    for header in operation["parameters"]:
+        value = headers.get(header["name"])
+        assert value is not None or not header["required"], f"{payload['type']}: no {header['name']} header"
+        if value is not None:
+            assert not _failures(document, header["schema"], value), (header["name"], value)
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    failures = _failures(document, schema, payload)
+    assert not failures, f"{payload['type']} is off its schema: {failures[:5]}"
+    return payload
+
+
+def _failures(document: dict[str, Any], schema: dict[str, Any], value: Any) -> list[str]:
+    validator = Draft202012Validator({**schema, "components": document["components"]}, format_checker=FormatChecker())
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(value)]

@@ -9,6 +9,9 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from ordertrail import __version__
+from ordertrail.api.openapi_examples import document_examples
+from ordertrail.api.openapi_streams import document_streams
+from ordertrail.api.openapi_webhooks import document_webhooks
 from ordertrail.api.responses import PROBLEM
 
 REF = "#/components/schemas/{model}"
@@ -54,6 +57,9 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
                     "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}},
                 }
         document_problems(document)
+        document_webhooks(document)
+        document_examples(document)
+        document_streams(document)
         app.openapi_schema = document
         return document
 

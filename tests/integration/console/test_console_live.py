@@ -76,3 +76,30 @@ def test_each_person_hears_of_their_merchants_changes_only(server: ServerProcess
             assert _next_change(lines_b) == {"tracking_number": numbers["Shop B"], "status": "packed"}
         ops_a.close()
         owner_b.close()
+
+
+def test_console_streams_are_capped_per_person_not_per_address(tmp_path: Path) -> None:
+    # One stream each: a customer's tracking stream from the office's address, then two colleagues' consoles from
+    # that same address. Counted per address, the first console would be refused; counted per person, only a
+    # person's second tab is.
+    server = start_server(tmp_path / "data", extra_env={**FAST_HASHING, "ORDERTRAIL_MAX_STREAMS_PER_ADDRESS": "1"})
+    try:
+        assert server.cli("merchants", "create", "Shop A").returncode == 0
+        key = _last_line(server, "keys", "create", "--role", "merchant", "--name", "erp", "--merchant", "Shop A")
+        ops, owner = (
+            _staff(server, "ops@a.example", "operations", "Shop A"),
+            _staff(server, "own@a.example", "merchant", "Shop A"),
+        )
+        with server.http() as http:
+            placed = http.post("/api/v1/orders", json=order_body(order_number="A-1"), headers=auth(key))
+            tracking = f"/api/v1/tracking/{placed.json()['parcels'][0]['tracking_number']}/events"
+            with http.stream("GET", tracking) as customer:
+                assert customer.status_code == 200
+                assert http.get(tracking).status_code == 429  # the address's one slot is taken
+                with ops.stream("GET", "/console/live") as first, owner.stream("GET", "/console/live") as colleague:
+                    assert first.status_code == 200 and colleague.status_code == 200
+                    assert ops.get("/console/live").status_code == 429
+        ops.close()
+        owner.close()
+    finally:
+        server.stop()

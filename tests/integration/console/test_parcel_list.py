@@ -278,3 +278,24 @@ def test_the_export_streams_exactly_the_filtered_set_in_batches_and_defuses_form
     assert rows[0]["customer_name"] == '\'=HYPERLINK("http://x")'
     exported = client.get("/api/v1/audit-log", params={"action": "parcels.exported"}).json()["entries"][0]
     assert exported["detail"] == {"q": "A-4"} and exported["actor"]["name"] == "ops@example.com"
+
+
+def test_a_viewer_finds_parcels_by_email_but_is_never_shown_a_customers_email(
+    shops: Shops, run_services: Callable[..., Any], settings: Settings
+) -> None:
+    client = shops.client
+    staff_user(client, run_services, settings, "look@example.com", "viewer", "Shop A")
+    # Search by email still works (the viewer was told it), the list, the API and the export never show one.
+    page = client.get("/console/parcels", params={"q": "ada@example.com"})
+    assert page.status_code == 200 and _rows(page.text) == ["A-1"]
+    listing = client.get("/console/parcels").text
+    assert "Ada Lovelace" in listing and "@example" not in listing.replace("look@example.com", "")
+    assert {p["customer_email"] for p in shops.parcels()} == {None}
+    rows = list(csv.DictReader(io.StringIO(client.get("/console/parcels.csv").text)))
+    assert len(rows) == 6 and {r["customer_email"] for r in rows} == {""}
+    # Support, whose role shows contacts, sees them.
+    other = TestClient(create_app(settings), base_url="http://testserver")
+    with other:
+        staff_user(other, run_services, settings, "help@example.com", "support", "Shop A")
+        listed = other.get("/api/v1/parcels", params={"q": "A-1"}).json()["parcels"]
+        assert [p["customer_email"] for p in listed] == ["ada@example.com"]

@@ -17,6 +17,7 @@ from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.clock import FakeClock
 from tests.support.notify import Receiver, SmtpServer, receiver, settled, smtp_server
+from tests.support.openapi import assert_webhook_documented
 
 __all__ = ["receiver", "smtp_server"]
 
@@ -180,6 +181,9 @@ def test_one_email_per_order_when_two_parcels_slip_and_recovery_is_announced(
         [("parcel.delayed", first), ("parcel.delayed", second),
          ("parcel.delay_cleared", first), ("parcel.delay_cleared", second)]
     )  # fmt: skip
+    document = client.get("/openapi.json").json()
+    for received in receiver.snapshot():  # the overlay bodies are the document's webhooks
+        assert_webhook_documented(document, received.body, received.headers)
     assert subjects(smtp_server, "running late") == [
         f"Your order {order['order_number']} from Test Shop is running late"
     ]

@@ -16,6 +16,7 @@ from ordertrail.settings import Settings
 from tests.conftest import auth, order_body, scan_body, wait_for
 from tests.support.clock import FakeClock
 from tests.support.notify import Receiver, receiver, settled
+from tests.support.openapi import assert_webhook_documented
 
 __all__ = ["receiver"]
 
@@ -89,6 +90,8 @@ def test_parcel_without_a_scan_is_flagged_listed_and_announced_then_a_scan_clear
     wait_for(lambda: settled(settings.resolved_database_url), what="outbox settled")
     received = wait_for(receiver.snapshot, what="stalled webhook")
     hooks = [Webhook(endpoint["secret"]).verify(r.body, r.headers) for r in received]
+    document = client.get("/openapi.json").json()
+    assert [assert_webhook_documented(document, r.body, r.headers) for r in received] == hooks
     assert [(h["type"], h["data"]["tracking_number"], h["data"]["step"]) for h in hooks] == [
         ("parcel.stalled", number, "dispatched")
     ]

@@ -25,7 +25,7 @@ class ListedParcelOut(Document):
     status: Status
     reason: str | None
     customer_name: str
-    customer_email: str
+    customer_email: str | None = Field(description="null when the caller's role may not see the customer's contact.")
     destination_country: str
     placed_at: datetime
     last_event_at: datetime

@@ -157,7 +157,7 @@ class ListedParcel:
     status: Status
     reason: str | None
     customer_name: str
-    customer_email: str
+    customer_email: str | None  # None: the reader may not see the customer's contact (Permission.CONTACT)
     destination_country: str
     placed_at: datetime
     last_event_at: datetime

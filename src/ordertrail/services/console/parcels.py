@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position
 from ordertrail.domain.console.query import ListQuery
 from ordertrail.domain.staff.audit import Action
+from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.analytics.delivery import counted_parcel_ids
 from ordertrail.services.analytics.spans import dwelling_now
 from ordertrail.services.console.readers import Reader, merchant_named
@@ -48,7 +49,7 @@ async def list_parcels(
         return list_store.list_parcels(connection, scoped, after=after, limit=limit + 1)
 
     found = await services.db.read(read)
-    page = tuple(found[:limit])
+    page = tuple(_as_seen_by(reader, item) for item in found[:limit])
     next_cursor = page[-1].position(scoped.sort).encode() if len(found) > limit else None
     return ParcelPage(page, next_cursor)
 
@@ -60,10 +61,15 @@ async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelF
     while True:
         batch = await services.db.read(_batch_reader(scoped, after))
         for item in batch:
-            yield item
+            yield _as_seen_by(reader, item)
         if len(batch) < EXPORT_BATCH:
             return
         after = batch[-1].position(scoped.sort)
+
+
+def _as_seen_by(reader: Reader, item: ListedParcel) -> ListedParcel:
+    """The row without the customer's email for a reader whose role may not see contacts (a viewer)."""
+    return item if reader.may(Permission.CONTACT) else replace(item, customer_email=None)
 
 
 async def with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:

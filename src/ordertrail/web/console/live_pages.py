@@ -9,8 +9,8 @@ from starlette.responses import Response
 from ordertrail.http.deps import get_public
 from ordertrail.http.sse import EventStreamResponse
 from ordertrail.services.console.live import change_stream
+from ordertrail.services.limits.streams import staff_holder
 from ordertrail.web.console.common import PREFIX, staff_reader
-from ordertrail.web.deps import client_address
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -20,14 +20,15 @@ async def live_changes(request: Request) -> Response:
     signed = await staff_reader(request)
     if isinstance(signed, Response):
         return signed
-    _, reader = signed
+    session, reader = signed
     public = get_public(request)
-    address = client_address(request)
-    # The same cap per address as the public streams: a console left open in many tabs holds a slot each.
-    await public.streams.acquire(address)
+    # The same cap as the public streams, counted per person: each console tab holds a slot of its own, and
+    # colleagues behind one office address neither share slots nor take the customers' there.
+    holder = staff_holder(session.user.id)
+    await public.streams.acquire(holder)
 
     async def release() -> None:
-        await public.streams.release(address)
+        await public.streams.release(holder)
 
     try:
         stream = change_stream(public.bus, reader, retry_ms=public.retry_ms)

@@ -31,6 +31,8 @@ CONSOLE_PAGES = {
     "console parcels": "/console/parcels",
     "console parcels (none match)": "/console/parcels?q=nobody%40nowhere.example",
     "console parcels (invalid filter)": "/console/parcels?country=Britain",
+    "console parcels (dwelling)": "/console/parcels?dwelling=true",
+    "console analytics": "/console/analytics",
 }
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -51,3 +51,41 @@ class DeliveryAnalyticsOut(Document):
     merchant: str | None
     figures: dict[str, Figure] = Field(description="Every figure over the period, by its name.")
     by_lane: list[LaneFiguresOut]
+
+
+class PartDurationsOut(Document):
+    parcels_counted: int = Field(description="Parcels whose span of this part ended in the period (one span each).")
+    p50_hours: float | None = Field(description="Nearest-rank p50 of their hours; null when none was counted.")
+    p90_hours: float | None = Field(description="Nearest-rank p90 of their hours; null when none was counted.")
+    parcels: str = Field(description="GET this for exactly the parcels counted.")
+
+
+class StepTimeOut(PartDurationsOut):
+    step: str = Field(description="processing, packed, dispatched, in_transit or out_for_delivery.")
+
+
+class StepTimesOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    merchant: str | None
+    steps: list[StepTimeOut] = Field(description="Every step in path order: first event to the next later step's.")
+
+
+class FacilityDwellOut(PartDurationsOut):
+    facility: str
+
+
+class DwellingNowOut(Document):
+    count: int = Field(description="Open parcels whose latest scan is at a facility, there longer than its p90.")
+    as_of: datetime
+    reference_from: date = Field(description="The facilities' p90s are of the stays that ended from this day…")
+    reference_to: date = Field(description="…to this one (local dates), over every merchant's parcels.")
+    parcels: str = Field(description="GET this for exactly those parcels (the list's dwelling=true).")
+
+
+class DwellAnalyticsOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    merchant: str | None
+    facilities: list[FacilityDwellOut] = Field(description="Each facility with a stay that ended in the period.")
+    dwelling_now: DwellingNowOut

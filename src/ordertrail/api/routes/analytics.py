@@ -10,17 +10,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordertrail.api.documents.analytics import DeliveryAnalyticsOut
+from ordertrail.api.documents.analytics import DeliveryAnalyticsOut, DwellAnalyticsOut, StepTimesOut
 from ordertrail.api.responses import KEY, errors
 from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
 from ordertrail.domain.analytics.figures import RATES, TRANSITS, Figures
 from ordertrail.domain.analytics.journeys import Lane
 from ordertrail.domain.analytics.kpis import BY_REASON, OUTCOMES, Kpi
 from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.analytics.stats import Durations
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.analytics.delivery import delivery_report
-from ordertrail.services.console.readers import merchant_named
+from ordertrail.services.analytics.spans import dwelling_now, spans_report
+from ordertrail.services.console.readers import Reader, merchant_named
+from ordertrail.services.context import Services
+
+Scope = frozenset[int] | None
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 PARCELS = "/api/v1/parcels"
@@ -69,6 +74,10 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
     return found
 
 
+def _durations(d: Durations, link: str) -> dict[str, Any]:
+    return {"parcels_counted": d.count, "p50_hours": d.p50, "p90_hours": d.p90, "parcels": link}
+
+
 def _lane(lane: Lane) -> dict[str, Any]:
     return {"origin": lane.origin, "destination_country": lane.country}
 
@@ -87,11 +96,7 @@ async def get_delivery_analytics(
     merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
 ) -> Response:
     period = parse_period(start, end)
-    scope = reader.scope
-    extra: list[tuple[str, str]] = []
-    if merchant:
-        scope = frozenset({await merchant_named(services, reader, merchant)})
-        extra = [("merchant", merchant)]
+    scope, extra = await _scope(reader, services, merchant)
     result = await delivery_report(services, period=period, merchant_ids=scope)
     return json_response(
         {
@@ -104,5 +109,78 @@ async def get_delivery_analytics(
                 {**_lane(lane), "figures": figures_document(f, period, extra + lane_params(lane), result.as_of)}
                 for lane, f in result.lanes.items()
             ],
+        }
+    )
+
+
+async def _scope(reader: Reader, services: Services, merchant: str | None) -> tuple[Scope, list[tuple[str, str]]]:
+    """The merchants counted (the reader's, or the one named among them) and the list parameter saying so."""
+    if not merchant:
+        return reader.scope, []
+    return frozenset({await merchant_named(services, reader, merchant)}), [("merchant", merchant)]
+
+
+@router.get(
+    "/analytics/step-times",
+    summary="Hours in each step (p50, p90) of the steps that ended in a period, each linked to its parcels",
+    response_model=StepTimesOut,
+    responses=errors(KEY, 422),
+)
+async def get_step_times(
+    reader: ReaderDep,
+    services: ServicesDep,
+    start: Annotated[str | None, Query(alias="from", description="First local date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Last local date, YYYY-MM-DD (at most 366 days)")] = None,
+    merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
+) -> Response:
+    period = parse_period(start, end)
+    scope, extra = await _scope(reader, services, merchant)
+    result = await spans_report(services, period=period, merchant_ids=scope)
+    return json_response(
+        {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "merchant": merchant,
+            "steps": [
+                {"step": step, **_durations(d, _link(Drilldown(Kpi.STEP_TIMES, period, part=step), extra))}
+                for step, d in result.steps.items()
+            ],
+        }
+    )
+
+
+@router.get(
+    "/analytics/dwell",
+    summary="Hours at each facility (p50, p90) of the stays that ended in a period, and the parcels dwelling now",
+    response_model=DwellAnalyticsOut,
+    responses=errors(KEY, 422),
+)
+async def get_dwell(
+    reader: ReaderDep,
+    services: ServicesDep,
+    start: Annotated[str | None, Query(alias="from", description="First local date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Last local date, YYYY-MM-DD (at most 366 days)")] = None,
+    merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
+) -> Response:
+    period = parse_period(start, end)
+    scope, extra = await _scope(reader, services, merchant)
+    result = await spans_report(services, period=period, merchant_ids=scope)
+    waiting = await dwelling_now(services, merchant_ids=scope)
+    return json_response(
+        {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "merchant": merchant,
+            "facilities": [
+                {"facility": name, **_durations(d, _link(Drilldown(Kpi.DWELL, period, part=name), extra))}
+                for name, d in result.dwell.items()
+            ],
+            "dwelling_now": {
+                "count": len(waiting.parcel_ids),
+                "as_of": waiting.as_of.isoformat(),
+                "reference_from": waiting.reference.start.isoformat(),
+                "reference_to": waiting.reference.end.isoformat(),
+                "parcels": f"{PARCELS}?{urlencode([('dwelling', 'true'), *extra])}",
+            },
         }
     )

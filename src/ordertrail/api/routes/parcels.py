@@ -56,6 +56,9 @@ async def list_parcels(
     country: Annotated[Text, Query(description="The destination country, ISO 3166 alpha-2")] = None,
     delayed: Annotated[Text, Query(description="true or false: its estimate is past the promise")] = None,
     stalled: Annotated[Text, Query(description="true or false: no scan for longer than its lane's threshold")] = None,
+    dwelling: Annotated[
+        Text, Query(description="true: at a facility longer than its p90 dwell (docs/analytics.md)")
+    ] = None,
     placed_after: Annotated[Text, Query(description="ISO 8601 with offset, or a date (UTC); inclusive")] = None,
     placed_before: Annotated[Text, Query(description="ISO 8601 with offset, or a date (midnight UTC)")] = None,
     sort: Annotated[Text, Query(description=f"One of {', '.join(s.value for s in Sort)}")] = None,

@@ -1,5 +1,6 @@
 """Which parcels a figure counted, as a filter of the parcel list: the figure, optionally one outcome, one reason
-code and one lane (its origin here; its destination country is the list's own ``country`` filter).
+code, one part (a step of ``step_times``, a facility of ``dwell``) and one lane (its origin here; its destination
+country is the list's own ``country`` filter).
 
 The same ``outcome`` function decides the figure and the filter, so the list holds exactly the counted parcels.
 """
@@ -12,13 +13,16 @@ from datetime import date
 from typing import Final
 
 from ordertrail.domain.analytics.journeys import Journey, Lane
-from ordertrail.domain.analytics.kpis import BY_REASON, OUTCOMES, Kpi, Outcome, outcome, reasons
+from ordertrail.domain.analytics.kpis import BY_REASON, OUTCOMES, Kpi, Outcome, outcome, parts, reasons
 from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.analytics.spans import STEPS
 from ordertrail.domain.errors import FieldProblem, InvalidInput
 
 # ``origin=-``: parcels with no scan at a named facility (their lane's origin is unknown).
 NO_ORIGIN: Final = "-"
-PARAMETERS: Final = ("kpi", "outcome", "kpi_reason", "origin", "from", "to", "as_of")
+PARAMETERS: Final = ("kpi", "outcome", "kpi_reason", "kpi_step", "kpi_facility", "origin", "from", "to", "as_of")
+# The parameter naming a part, per figure measured by part.
+PART_PARAMETER: Final = {Kpi.STEP_TIMES: "kpi_step", Kpi.DWELL: "kpi_facility"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +33,15 @@ class Drilldown:
     reason: str | None = None  # with the numerator's outcome of a by-reason figure: only that reason
     origin: str | None = None  # a lane's origin facility, or NO_ORIGIN; None: every origin
     as_of: date | None = None  # "late, still open" as of this day; None: today
+    part: str | None = None  # of a figure of BY_PART: only the parcels whose span of that step or facility counted
 
     def matches(self, journey: Journey, today: date) -> bool:
         found = outcome(journey, self.kpi, self.period, self.as_of or today)
         if found is None or (self.outcome is not None and found is not self.outcome):
             return False
         if self.reason is not None and self.reason not in reasons(journey, self.kpi):
+            return False
+        if self.part is not None and self.part not in parts(journey, self.kpi, self.period):
             return False
         return self.origin is None or (journey.lane.origin or NO_ORIGIN) == self.origin
 
@@ -45,6 +52,8 @@ class Drilldown:
             found.append(("outcome", self.outcome.value))
         if self.reason is not None:
             found.append(("kpi_reason", self.reason))
+        if self.part is not None:
+            found.append((PART_PARAMETER[self.kpi], self.part))
         found += [("from", self.period.start.isoformat()), ("to", self.period.end.isoformat())]
         if self.as_of is not None:
             found.append(("as_of", self.as_of.isoformat()))
@@ -100,6 +109,25 @@ def parse_drilldown(params: Mapping[str, Sequence[str]]) -> Drilldown | None:
     origin = _one(params, "origin")
     if origin is not None and len(origin) > 200:
         problems.append(FieldProblem("origin", "origin is at most 200 characters."))
+    part = _part(params, kpi, problems)
     if problems:
         raise InvalidInput(problems[0].reason, problems=problems)
-    return Drilldown(kpi, period, chosen, reason, origin, as_of)
+    return Drilldown(kpi, period, chosen, reason, origin, as_of, part)
+
+
+def _part(params: Mapping[str, Sequence[str]], kpi: Kpi, problems: list[FieldProblem]) -> str | None:
+    """The step or facility asked for; each parameter only with its own figure."""
+    found: str | None = None
+    for part_kpi, name in PART_PARAMETER.items():
+        value = _one(params, name)
+        if value is None:
+            continue
+        if kpi is not part_kpi:
+            problems.append(FieldProblem(name, f"{name} goes with kpi={part_kpi.value}."))
+        elif part_kpi is Kpi.STEP_TIMES and value not in {s.value for s in STEPS}:
+            problems.append(FieldProblem(name, f"{name} is one of {', '.join(s.value for s in STEPS)}."))
+        elif len(value) > 200:
+            problems.append(FieldProblem(name, f"{name} is at most 200 characters."))
+        else:
+            found = value
+    return found

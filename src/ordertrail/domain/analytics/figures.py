@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ordertrail.domain.analytics.journeys import Journey, Lane
-from ordertrail.domain.analytics.kpis import BY_REASON, OUTCOMES, Kpi, outcome, reasons, transit_hours
+from ordertrail.domain.analytics.kpis import BY_PART, BY_REASON, OUTCOMES, Kpi, outcome, parts, reasons, transit_hours
 from ordertrail.domain.analytics.period import Period
+from ordertrail.domain.analytics.spans import STEPS
 from ordertrail.domain.analytics.stats import Durations, durations
 
 RATES = (Kpi.ON_TIME_VS_PROMISE, Kpi.FIRST_ATTEMPT, Kpi.EXCEPTIONS, Kpi.FAILED_ATTEMPTS)
@@ -72,8 +73,20 @@ def figures(journeys: Sequence[Journey], period: Period, as_of: date) -> Figures
 
 
 def counts_anywhere(journey: Journey, period: Period, as_of: date) -> bool:
-    """Whether any figure counts the journey (so its lane has a row)."""
-    return any(outcome(journey, kpi, period, as_of) is not None for kpi in Kpi)
+    """Whether any of the lane figures counts the journey (so its lane has a row)."""
+    return any(outcome(journey, kpi, period, as_of) is not None for kpi in Kpi if kpi not in BY_PART)
+
+
+def part_durations(journeys: Iterable[Journey], kpi: Kpi, period: Period) -> dict[str, Durations]:
+    """Per step (``STEP_TIMES``) or facility (``DWELL``): the durations of the spans that ended in ``period``,
+    one per parcel. Every step comes, in path order (a step nothing was counted in has count 0); facilities
+    with a counted span come, by name."""
+    hours: dict[str, list[float]] = defaultdict(list)
+    for journey in journeys:
+        for part, value in parts(journey, kpi, period).items():
+            hours[part].append(value)
+    order = [s.value for s in STEPS] if kpi is Kpi.STEP_TIMES else sorted(hours)
+    return {part: durations(hours[part]) for part in order}
 
 
 def report(journeys: Iterable[Journey], period: Period, as_of: date) -> Report:

@@ -1,5 +1,6 @@
 """What a parcel's events say about its journey, for the figures: when it was placed, dispatched and delivered,
-whether it went out for delivery and failed first, which problems it met, and its lane.
+whether it went out for delivery and failed first, which problems it met, its lane, how long each step and each
+facility took (``spans``), and where it waits now.
 
 The events are replayed as the parcel's status is (``derive``): a voided event and the correction that voided it
 count for nothing, and "delivered" is the delivery that made the parcel delivered, so a parcel's figures never
@@ -8,18 +9,16 @@ disagree with its status.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
+from ordertrail.domain.analytics.spans import Span, Stay, current_stay, dwell_spans, scans_of, step_spans
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import TERMINAL, Status
 from ordertrail.domain.scanning.transitions import Effect
-
-# What a voided event, or a correction, tells the figures: nothing.
-_NOT_COUNTED = frozenset({Effect.VOIDED, Effect.CORRECTION})
 
 
 class Lane(NamedTuple):
@@ -58,6 +57,9 @@ class Journey:
     attempted_before_delivery: bool
     exception_reasons: frozenset[str]
     attempt_reasons: frozenset[str]
+    steps: Mapping[str, Span] = field(default_factory=dict)  # step (status value) -> the time it took
+    dwells: Mapping[str, Span] = field(default_factory=dict)  # facility -> first scan there to next elsewhere
+    stay: Stay | None = None  # where it waits now (open parcels whose latest scan names a facility)
 
     @property
     def delivered_on(self) -> date | None:
@@ -71,7 +73,7 @@ class Journey:
 def journey_of(record: ParcelRecord) -> Journey:
     """The journey of one parcel from its events (any order, duplicates allowed)."""
     derivation = derive(record.events)
-    counted = [entry for entry in derivation.timeline if entry.effect not in _NOT_COUNTED]
+    counted = scans_of(derivation.timeline)  # voided events and corrections count for nothing
     delivery = next(
         (i for i, e in enumerate(counted) if e.event.status == Status.DELIVERED and e.effect is Effect.APPLIED), None
     )
@@ -100,4 +102,7 @@ def journey_of(record: ParcelRecord) -> Journey:
         attempt_reasons=frozenset(
             e.event.reason for e in counted if e.event.status == Status.DELIVERY_ATTEMPTED and e.event.reason
         ),
+        steps=step_spans(derivation.timeline),
+        dwells=dwell_spans(counted),
+        stay=current_stay(counted) if derivation.status not in TERMINAL else None,
     )

@@ -19,6 +19,8 @@ class Kpi(StrEnum):
     TRANSIT_FROM_ORDER = "transit_from_order"
     EXCEPTIONS = "exceptions"
     FAILED_ATTEMPTS = "failed_attempts"
+    STEP_TIMES = "step_times"
+    DWELL = "dwell"
 
 
 class Outcome(StrEnum):
@@ -43,7 +45,13 @@ OUTCOMES: dict[Kpi, tuple[Outcome, ...]] = {
     Kpi.TRANSIT_FROM_ORDER: (Outcome.COUNTED,),
     Kpi.EXCEPTIONS: (Outcome.EXCEPTION, Outcome.NO_EXCEPTION),
     Kpi.FAILED_ATTEMPTS: (Outcome.FAILED_ATTEMPT, Outcome.NO_FAILED_ATTEMPT),
+    Kpi.STEP_TIMES: (Outcome.COUNTED,),
+    Kpi.DWELL: (Outcome.COUNTED,),
 }
+
+# The duration figures measured per part of a journey (a step, a facility): a span counts in the period of the
+# local date it ended, whatever became of the parcel since.
+BY_PART = (Kpi.STEP_TIMES, Kpi.DWELL)
 
 # The figures whose numerator splits by reason code, and where a journey keeps its reasons for each.
 BY_REASON = (Kpi.EXCEPTIONS, Kpi.FAILED_ATTEMPTS)
@@ -58,9 +66,17 @@ def reasons(journey: Journey, kpi: Kpi) -> frozenset[str]:
     return frozenset()
 
 
+def parts(journey: Journey, kpi: Kpi, period: Period) -> dict[str, float]:
+    """The steps (STEP_TIMES) or facilities (DWELL) whose span ended in ``period``, with its hours."""
+    spans = journey.steps if kpi is Kpi.STEP_TIMES else journey.dwells if kpi is Kpi.DWELL else {}
+    return {part: span.hours for part, span in spans.items() if span.ended_at.date() in period}
+
+
 def outcome(journey: Journey, kpi: Kpi, period: Period, as_of: date) -> Outcome | None:
     """What ``kpi`` counts the journey as over ``period`` (None: not counted). ``as_of``: today, for "late, still
     open" (a promise is past once its day has ended)."""
+    if kpi in BY_PART:
+        return Outcome.COUNTED if parts(journey, kpi, period) else None
     delivered_in = journey.delivered_on in period
     if kpi is Kpi.ON_TIME_VS_PROMISE:
         if not delivered_in or journey.promised is None:

@@ -86,6 +86,8 @@ class ParcelFilter:
     country: str | None = None
     delayed: bool | None = None
     stalled: bool | None = None
+    # Dwelling at a facility beyond its usual time (docs/analytics.md): resolved into ``parcel_ids`` like ``counted``.
+    dwelling: bool = False
     placed_after: datetime | None = None
     placed_before: datetime | None = None
     sort: Sort = Sort.PLACED_DESC

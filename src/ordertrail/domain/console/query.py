@@ -26,6 +26,7 @@ PARAMETERS = (
     "country",
     "delayed",
     "stalled",
+    "dwelling",
     "placed_after",
     "placed_before",
     "sort",
@@ -119,6 +120,13 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
             choices = ", ".join(s.value for s in Sort)
             raise InvalidInput(f"sort is one of {choices}.", field="sort") from None
 
+    def dwelling() -> bool:
+        # Only true: "not dwelling" would be every other parcel, a list nobody asked for.
+        value = _flag(_one(params, "dwelling"), "dwelling")
+        if value is False:
+            raise InvalidInput("dwelling takes true only.", field="dwelling")
+        return bool(value)
+
     def limit() -> int:
         value = _one(params, "limit")
         if value is None:
@@ -142,6 +150,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         "country": attempt("country", country),
         "delayed": attempt("delayed", lambda: _flag(_one(params, "delayed"), "delayed")),
         "stalled": attempt("stalled", lambda: _flag(_one(params, "stalled"), "stalled")),
+        "dwelling": attempt("dwelling", dwelling) or False,
         "placed_after": attempt("placed_after", lambda: _instant(_one(params, "placed_after"), "placed_after")),
         "placed_before": attempt("placed_before", lambda: _instant(_one(params, "placed_before"), "placed_before")),
     }

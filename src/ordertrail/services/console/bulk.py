@@ -15,6 +15,7 @@ from ordertrail.domain.orders.cancelling import reason_problem
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import cancelling, messages
+from ordertrail.services.console.parcels import with_counted
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.context import Services
 from ordertrail.storage.console import bulk as bulk_store
@@ -36,7 +37,9 @@ class SelectionChanged(Conflict):
 
 async def preview(services: Services, reader: Reader, parcel_filter: ParcelFilter) -> Selection:
     """The parcels the filter selects for the reader. Raises InvalidInput when they are more than MAX_BULK."""
-    scoped = parcel_filter.within(reader.scope)
+    # The analytics and dwelling filters select by parcel ids the list resolves: without them the preview would
+    # hold every parcel the rest of the filter passes.
+    scoped = await with_counted(services, parcel_filter.within(reader.scope))
     found = await services.db.read(lambda c: list_store.list_parcels(c, scoped, after=None, limit=MAX_BULK + 1))
     if len(found) > MAX_BULK:
         raise InvalidInput(f"A bulk action takes at most {MAX_BULK} parcels: narrow the filter.", field="filter")

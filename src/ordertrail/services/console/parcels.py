@@ -15,6 +15,7 @@ from ordertrail.domain.console.query import ListQuery
 from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.analytics.delivery import counted_parcel_ids
+from ordertrail.services.analytics.spans import dwelling_now
 from ordertrail.services.console.readers import Reader, merchant_named
 from ordertrail.services.ports import Ports
 from ordertrail.storage.console import parcels as list_store
@@ -41,7 +42,7 @@ async def list_parcels(
     services: Ports, reader: Reader, parcel_filter: ParcelFilter, *, cursor: str | None, limit: int
 ) -> ParcelPage:
     """A page of the reader's parcels that pass ``parcel_filter``. Raises InvalidInput for a bad cursor."""
-    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
+    scoped = await with_counted(services, parcel_filter.within(reader.scope))
     after = Position.decode(cursor, scoped.sort) if cursor else None
 
     def read(connection: Connection) -> list[ListedParcel]:
@@ -55,7 +56,7 @@ async def list_parcels(
 
 async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelFilter) -> AsyncIterator[ListedParcel]:
     """Every parcel the filter passes, in its sort order, read in batches (memory stays flat however many)."""
-    scoped = await _with_counted(services, parcel_filter.within(reader.scope))
+    scoped = await with_counted(services, parcel_filter.within(reader.scope))
     after: Position | None = None
     while True:
         batch = await services.db.read(_batch_reader(scoped, after))
@@ -71,12 +72,16 @@ def _as_seen_by(reader: Reader, item: ListedParcel) -> ListedParcel:
     return item if reader.may(Permission.CONTACT) else replace(item, customer_email=None)
 
 
-async def _with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:
-    """The filter with the parcels its analytics figure counted, within its merchants (already the reader's)."""
-    if scoped.counted is None:
-        return scoped
-    ids = await counted_parcel_ids(services, scoped.counted, merchant_ids=scoped.merchant_ids)
-    return replace(scoped, parcel_ids=ids)
+async def with_counted(services: Ports, scoped: ParcelFilter) -> ParcelFilter:
+    """The filter with the parcels its analytics figure counted and, with ``dwelling``, those dwelling now,
+    within its merchants (already the reader's)."""
+    ids: frozenset[int] | None = None
+    if scoped.counted is not None:
+        ids = await counted_parcel_ids(services, scoped.counted, merchant_ids=scoped.merchant_ids)
+    if scoped.dwelling:
+        waiting = (await dwelling_now(services, merchant_ids=scoped.merchant_ids)).parcel_ids
+        ids = waiting if ids is None else ids & waiting
+    return scoped if ids is None else replace(scoped, parcel_ids=ids)
 
 
 def _batch_reader(scoped: ParcelFilter, after: Position | None) -> Callable[[Connection], list[ListedParcel]]:
@@ -98,9 +103,12 @@ async def record_export(services: Ports, reader: Reader, *, query: dict[str, str
 
 
 async def overview(services: Ports, reader: Reader) -> dict[str, int]:
-    """Parcels by status, and the delayed and stalled counts, over the reader's merchants."""
+    """Parcels by status, and the delayed, stalled and dwelling counts, over the reader's merchants."""
     scope = reader.scope
-    return await services.db.read(lambda c: list_store.status_counts(c, scope))
+    counts = await services.db.read(lambda c: list_store.status_counts(c, scope))
+    # The same set as the list's ``dwelling=true`` (one function), so the count equals the list it links to.
+    counts["dwelling"] = len((await dwelling_now(services, merchant_ids=scope)).parcel_ids)
+    return counts
 
 
 async def problem_reasons(services: Ports, reader: Reader) -> dict[tuple[str, str], int]:

@@ -1,5 +1,6 @@
-"""The parcels a period may count, with every event: those with a dispatched or delivered event within a day of
-the period (the exact local date is the domain's to check), and those promised in it (for "late, still open").
+"""The parcels a period may count, with every event: those with any event within a day of the period (a delivery
+or dispatch, or the event that ended a step or a stay at a facility; the exact local date is the domain's to
+check), and those promised in it (for "late, still open"). Also the open parcels, for where they wait now.
 
 Not yet served by a rollup: this reads the period's events (issue 13, "fast on a big store", is a later step).
 """
@@ -7,12 +8,13 @@ Not yet served by a rollup: this reads the period's events (issue 13, "fast on a
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
-from sqlalchemy import Connection, select, union
+from sqlalchemy import Connection, Select, select, union
 
 from ordertrail.domain.analytics.journeys import ParcelRecord
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.status import TERMINAL
 from ordertrail.storage.scanning.events import events_of
 from ordertrail.storage.tables import order, parcel, scan_event
 
@@ -27,11 +29,7 @@ def parcel_records(
     if merchant_ids is not None and not merchant_ids:
         return []
     first, after = (datetime.combine(d, time(), UTC) for d in period.widened())
-    moved = select(scan_event.c.parcel_id).where(
-        scan_event.c.status.in_([Status.DISPATCHED.value, Status.DELIVERED.value]),
-        scan_event.c.occurred_at >= first,
-        scan_event.c.occurred_at < after,
-    )
+    moved = select(scan_event.c.parcel_id).where(scan_event.c.occurred_at >= first, scan_event.c.occurred_at < after)
     promised = (
         select(parcel.c.id)
         .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
@@ -43,8 +41,27 @@ def parcel_records(
         .where(parcel.c.id.in_(union(moved, promised)))
         .order_by(parcel.c.id)
     )
-    if merchant_ids is not None:
-        query = query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
+    return _with_events(connection, _scoped(query, merchant_ids))
+
+
+def open_records(connection: Connection, *, merchant_ids: frozenset[int] | None) -> list[ParcelRecord]:
+    """Every parcel of ``merchant_ids`` not delivered, returned or cancelled, with its events."""
+    if merchant_ids is not None and not merchant_ids:
+        return []
+    query = (
+        select(parcel.c.id, order.c.merchant_id, order.c.destination_country, order.c.promised_delivery_date)
+        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
+        .where(parcel.c.status.not_in([s.value for s in sorted(TERMINAL)]))
+        .order_by(parcel.c.id)
+    )
+    return _with_events(connection, _scoped(query, merchant_ids))
+
+
+def _scoped(query: Select[Any], merchant_ids: frozenset[int] | None) -> Select[Any]:
+    return query if merchant_ids is None else query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
+
+
+def _with_events(connection: Connection, query: Select[Any]) -> list[ParcelRecord]:
     rows = list(connection.execute(query))
     records: list[ParcelRecord] = []
     for start in range(0, len(rows), _BATCH):

@@ -15,7 +15,9 @@ from ordertrail.domain.analytics.figures import Figures
 from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
 from ordertrail.domain.analytics.period import Period, parse_period
 from ordertrail.domain.errors import InvalidInput
+from ordertrail.domain.scanning.status import STATUS_LABELS
 from ordertrail.services.analytics.delivery import delivery_report
+from ordertrail.services.analytics.spans import dwelling_now, spans_report
 from ordertrail.web.console.common import PREFIX, page, staff_reader
 from ordertrail.web.deps import ServicesDep
 
@@ -89,5 +91,18 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
                 (Kpi.TRANSIT_FROM_ORDER, "Placed → delivered"),
             )
         ],
+    )
+    spans = await spans_report(services, period=period, merchant_ids=reader.scope)
+    waiting = await dwelling_now(services, merchant_ids=reader.scope)
+    context.update(
+        steps=[
+            (STATUS_LABELS[step], d, _link(Drilldown(Kpi.STEP_TIMES, period, part=step)))
+            for step, d in spans.steps.items()
+        ],
+        facilities=[
+            (facility, d, _link(Drilldown(Kpi.DWELL, period, part=facility))) for facility, d in spans.dwell.items()
+        ],
+        dwelling=len(waiting.parcel_ids),
+        reference=waiting.reference,
     )
     return page("console/analytics.html", session, context)

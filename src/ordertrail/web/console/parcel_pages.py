@@ -83,6 +83,7 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             "total": sum(counts.get(s.value, 0) for s in Status),
             "delayed": counts.get("delayed", 0),
             "stalled": counts.get("stalled", 0),
+            "dwelling": counts.get("dwelling", 0),
             "merchants": await visible_merchants(services, reader),
             # Exceptions by who must act, then by reason; failed attempts by reason: each a link to its parcels.
             "parties": [(party.value, count) for party, count in by_party.items()],

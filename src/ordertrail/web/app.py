@@ -13,6 +13,7 @@ from ordertrail.web import label_pages, limits, order_pages, tracking_pages
 from ordertrail.web.console import (
     action_pages,
     analytics_pages,
+    audit_pages,
     auth_pages,
     bulk_pages,
     detail_pages,
@@ -47,4 +48,5 @@ def install(app: FastAPI) -> None:
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(audit_pages.router)
     limits.install(app)

@@ -31,6 +31,7 @@ CONSOLE_PAGES = {
     "console parcels": "/console/parcels",
     "console parcels (none match)": "/console/parcels?q=nobody%40nowhere.example",
     "console parcels (invalid filter)": "/console/parcels?country=Britain",
+    "console audit log": "/console/audit",
 }
 
 

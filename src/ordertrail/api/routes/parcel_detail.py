@@ -1,5 +1,6 @@
-"""A parcel's detail and timeline, and its internal notes: for API keys (merchant keys: their own parcels) and
-staff sessions, with the same rules as the console's page (services/console/detail.py, notes.py)."""
+"""A parcel's detail and timeline, its internal notes, and marking its exception handled: for API keys (merchant keys:
+their own parcels) and staff sessions, with the same rules as the console's page (services/console/detail.py,
+notes.py, handling.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
-from ordertrail.api.documents.console import NoteOut, ParcelTimelineOut
+from ordertrail.api.documents.console import ExceptionHandledOut, NoteOut, ParcelTimelineOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
-from ordertrail.api.schemas.console import NoteIn
+from ordertrail.api.schemas.console import HandledIn, NoteIn
 from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import detail, notes
+from ordertrail.services.console import detail, handling, notes
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -26,7 +27,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="Send the same key with a retry: the note is written once, and the retry answered with it.",
+        description="Send the same key with a retry: the request acts once, and the retry is answered with its result.",
     ),
 ]
 
@@ -73,3 +74,38 @@ async def add_parcel_note(
     )
     headers = {"Idempotent-Replayed": "true"} if added.replayed else None
     return json_response(added.note.document(), 201, headers=headers)
+
+
+@router.post(
+    "/parcels/{tracking_number}/exception/handled",
+    status_code=201,
+    summary="Mark the parcel's exception handled, saying what was done: it leaves the exceptions queue; audited",
+    dependencies=[JSON_BODY],
+    response_model=ExceptionHandledOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: "Support and viewer roles, or a session's request without its CSRF token",
+            404: NOT_FOUND,
+            409: "The parcel has no exception now, someone else marked it handled, or the Idempotency-Key was used "
+            "for another request",
+        },
+    ),
+)
+async def mark_exception_handled(
+    tracking_number: TrackingPath,
+    body: HandledIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    done = await handling.mark_handled(
+        services, reader, tracking_number=tracking_number, what=body.what_was_done, idempotency_key=idempotency_key(key)
+    )
+    # A retry (the same words, or the same key) answers with the first handling, marked as a replay (as notes do).
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), 201, headers=headers)

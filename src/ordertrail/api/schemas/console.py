@@ -11,3 +11,11 @@ class NoteIn(Strict):
     # Checked by the domain rule (domain/console/notes.py: trimmed, not empty, no control characters), the same
     # as the console's form; the bound here only keeps an oversized body from being read into a model.
     message: str = Field(max_length=20_000, description="The note, up to 4000 characters; line breaks are kept.")
+
+
+class HandledIn(Strict):
+    # Checked by the domain rule (domain/console/handling.py), the same as the console's form; the bound only keeps
+    # an oversized body from being read into a model.
+    what_was_done: str = Field(
+        max_length=20_000, description="What was done about the exception, up to 1000 characters; line breaks kept."
+    )

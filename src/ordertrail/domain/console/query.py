@@ -28,6 +28,7 @@ PARAMETERS = (
     "stalled",
     "placed_after",
     "placed_before",
+    "handled",
     "sort",
     *DRILLDOWN_PARAMETERS,
 )
@@ -144,6 +145,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         "stalled": attempt("stalled", lambda: _flag(_one(params, "stalled"), "stalled")),
         "placed_after": attempt("placed_after", lambda: _instant(_one(params, "placed_after"), "placed_after")),
         "placed_before": attempt("placed_before", lambda: _instant(_one(params, "placed_before"), "placed_before")),
+        "handled": attempt("handled", lambda: _flag(_one(params, "handled"), "handled")),
     }
     chosen_sort = attempt("sort", sort) or Sort.PLACED_DESC
     counted = attempt("kpi", lambda: parse_drilldown(params))

@@ -35,6 +35,7 @@ class Action(StrEnum):
     UNMATCHED_SCAN_ATTACHED = "unmatched_scan.attached"
     CUSTOMER_MESSAGE_SENT = "parcel.message_sent"
     AUDIT_EXPORTED = "audit_log.exported"
+    EXCEPTION_HANDLED = "parcel.exception_handled"
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,6 +87,7 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             # Exceptions by who must act, then by reason; failed attempts by reason: each a link to its parcels.
             "parties": [(party.value, count) for party, count in by_party.items()],
             "exception_reasons": sorted(exceptions.items(), key=lambda item: (-item[1], item[0])),
+            "open_exceptions": sum(exceptions.values()),  # the queue: exceptions not yet marked handled
             "attempt_reasons": sorted(
                 ((r, n) for (status, r), n in reasons.items() if status == Status.DELIVERY_ATTEMPTED.value),
                 key=lambda item: (-item[1], item[0]),

@@ -36,6 +36,7 @@ class Action(StrEnum):
     CUSTOMER_MESSAGE_SENT = "parcel.message_sent"
     AUDIT_EXPORTED = "audit_log.exported"
     EXCEPTION_HANDLED = "parcel.exception_handled"
+    NOTIFICATION_RESENT = "parcel.notification_resent"
 
 
 @dataclass(frozen=True, slots=True)

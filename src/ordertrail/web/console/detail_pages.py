@@ -89,6 +89,8 @@ DONE_TEXTS = {
     "message": "Message sent to the customer.",
     "cancelled": "Parcel cancelled.",
     "handled": "Exception marked handled.",
+    "resent_email": "The email is queued to be sent again.",
+    "resent_webhook": "The webhooks are queued to be sent again.",
 }
 
 
@@ -127,6 +129,7 @@ def detail_page(
         and cancel_refusal(status) is None,
         "may_handle": session.user.may(Permission.HANDLE) and status is Status.EXCEPTION and not _handled(found),
         "handle_key": tokens.new_secret(),
+        "resend_key": tokens.new_secret(),
         "max_handled": MAX_WHAT,
         "note_key": tokens.new_secret(),
         "max_message": MAX_MESSAGE,

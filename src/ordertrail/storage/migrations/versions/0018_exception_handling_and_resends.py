@@ -1,5 +1,6 @@
-"""exception handling: a parcel's exception marked handled, with what was done (one row per exception, the parcel's
-status version), so the exceptions queue leaves it out until a new exception
+"""exception handling and resends: a parcel's exception marked handled, with what was done (one row per exception,
+the parcel's status version), so the exceptions queue leaves it out until a new exception; and the resends asked
+for under an Idempotency-Key, so a retried resend sends nothing again
 
 Revision ID: 0018
 Revises: 0015
@@ -45,7 +46,28 @@ def upgrade() -> None:
             name="uq_exception_handling_actor_kind_actor_id_idempotency_key",
         ),
     )
+    op.create_table(
+        "notification_resend",
+        sa.Column("id", BigId, nullable=False),
+        sa.Column("parcel_id", BigId, nullable=False),
+        sa.Column("at", Instant(timezone=True), nullable=False),
+        sa.Column("actor_kind", sa.String(length=16), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor", sa.String(length=320), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("resent", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["parcel_id"], ["parcel.id"], name=op.f("fk_notification_resend_parcel_id_parcel")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_resend")),
+        sa.UniqueConstraint(
+            "actor_kind",
+            "actor_id",
+            "idempotency_key",
+            name="uq_notification_resend_actor_kind_actor_id_idempotency_key",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("notification_resend")
     op.drop_table("exception_handling")

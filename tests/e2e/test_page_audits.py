@@ -32,6 +32,7 @@ CONSOLE_PAGES = {
     "console parcels (none match)": "/console/parcels?q=nobody%40nowhere.example",
     "console parcels (invalid filter)": "/console/parcels?country=Britain",
     "console audit log": "/console/audit",
+    "console webhook endpoints": "/console/webhooks",
 }
 
 

@@ -17,6 +17,7 @@ from ordertrail.web.console import (
     auth_pages,
     bulk_pages,
     detail_pages,
+    endpoint_pages,
     live_pages,
     parcel_pages,
     unmatched_pages,
@@ -49,4 +50,5 @@ def install(app: FastAPI) -> None:
     app.include_router(bulk_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(endpoint_pages.router)
     limits.install(app)

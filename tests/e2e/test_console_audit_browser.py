@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
 from tests.support.audits import axe_violations, overflow
 from tests.support.browser import page_problems, screenshot
-from tests.support.staff import FAST_HASHING_ENV, PASSWORD
+from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
 
@@ -66,11 +66,20 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
     invitation = server.cli(
         "users", "create", "--email", OWNER, "--role", "merchant", "--merchant", "Northwind Ceramics"
     )
-    numbers["invitation"] = invitation.stdout.strip().splitlines()[-1]
+    with server.http() as http:  # the owner chose a password (the invitation page itself is tested elsewhere)
+        assert choose_password(http, invitation.stdout.strip().splitlines()[-1]).status_code == 303
     try:
         yield server, numbers
     finally:
         server.stop()
+
+
+def _sign_in(page: Page, server: ServerProcess) -> None:
+    page.goto(f"{server.base_url}/console/login")
+    page.get_by_label("Email").fill(OWNER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
 
 
 def test_a_merchant_user_reads_and_narrows_the_audit_log_and_the_page_passes_axe_at_both_widths(
@@ -81,13 +90,7 @@ def test_a_merchant_user_reads_and_narrows_the_audit_log_and_the_page_passes_axe
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, accept_downloads=True)
     page = context.new_page()
     problems = page_problems(page)
-    page.goto(numbers["invitation"])
-    page.get_by_label("New password").fill(PASSWORD)
-    page.get_by_label("The same password again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+    _sign_in(page, server)
 
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Audit log").click()
     expect(page.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
@@ -116,5 +119,37 @@ def test_a_merchant_user_reads_and_narrows_the_audit_log_and_the_page_passes_axe
     page.get_by_role("button", name="Apply").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Customer changed their mind")
+    assert problems == []
+    context.close()
+
+
+def test_the_merchant_user_marks_the_exception_handled_in_the_browser_and_the_page_passes_axe(
+    shop: tuple[ServerProcess, dict[str, str]], browser: Browser
+) -> None:
+    """The parcel page with its handling and resend forms, at both widths, then the handling done by keyboard and
+    mouse: the parcel leaves the overview's exceptions queue."""
+    server, numbers = shop
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    problems = page_problems(page)
+    _sign_in(page, server)
+    queue = page.get_by_role("link", name="1 Exceptions to handle")
+    expect(queue).to_be_visible()
+    queue.click()
+    page.get_by_role("link", name=numbers["NW-1"]).click()
+    expect(page.get_by_role("heading", name="Mark the exception handled")).to_be_visible()
+    expect(page.get_by_role("button", name="Replay the webhooks")).to_be_visible()
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert axe_violations(page) == [] and overflow(page) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_label("What was done").fill("New box sent from the warehouse; the customer knows.")
+    page.get_by_role("button", name="Mark handled").click()
+    expect(page.get_by_role("status")).to_have_text("Exception marked handled.")
+    expect(page.get_by_role("heading", name="Mark the exception handled")).to_have_count(0)
+    expect(page.locator("ol.timeline li").last).to_contain_text("parcel.exception_handled")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Overview").click()
+    expect(page.get_by_role("link", name="0 Exceptions to handle")).to_be_visible()
     assert problems == []
     context.close()

@@ -115,7 +115,7 @@ def test_an_invited_operations_user_sets_a_password_signs_in_and_finds_parcels_b
     url = console.invite("ops@northwind.example", "operations", "Northwind Ceramics")
     assert url.startswith(console.server.base_url + "/console/invitation/")
     choose_password_and_sign_in(page, url, "ops@northwind.example")
-    expect(page.get_by_role("link", name="1 Exceptions")).to_be_visible()
+    expect(page.get_by_role("link", name="1 Exceptions to handle")).to_be_visible()
     screenshot(page, "console-overview-desktop.png")
 
     cookie = next(c for c in context.cookies() if c["name"] == "ot_session")
@@ -299,7 +299,9 @@ def test_the_overview_and_a_list_open_in_two_browsers_follow_a_scan_without_a_re
     number = console.numbers["NW-103"]
     row = listing.locator("tbody tr", has=listing.get_by_role("link", name=number))
     expect(row).not_to_contain_text("Problem with delivery")
-    tile = overview.locator("section[aria-labelledby='attention'] a[href='/console/parcels?status=exception']")
+    tile = overview.locator(
+        "section[aria-labelledby='attention'] a[href='/console/parcels?status=exception&handled=false']"
+    )
     before = int(tile.locator(".tile-count").inner_text())
 
     console.scan("NW-103", "exception", reason="weather")

@@ -33,6 +33,8 @@ CONSOLE_PAGES = {
     "console parcels (invalid filter)": "/console/parcels?country=Britain",
     "console parcels (dwelling)": "/console/parcels?dwelling=true",
     "console analytics": "/console/analytics",
+    "console audit log": "/console/audit",
+    "console webhook endpoints": "/console/webhooks",
 }
 
 

@@ -93,6 +93,14 @@ class NotCancellable(Conflict):
     """A parcel is past the point where it can be cancelled (dispatched, delivered, returned)."""
 
 
+class NoException(Conflict):
+    """The parcel has no exception now: there is nothing to mark handled."""
+
+
+class AlreadyHandled(Conflict):
+    """Someone marked this exception handled already, with other words: it is on the parcel's timeline."""
+
+
 class IdempotencyKeyConflict(Conflict):
     """That Idempotency-Key was already used for a different request: use a new key for a new request."""
 

@@ -13,9 +13,11 @@ from ordertrail.web import label_pages, limits, order_pages, tracking_pages
 from ordertrail.web.console import (
     action_pages,
     analytics_pages,
+    audit_pages,
     auth_pages,
     bulk_pages,
     detail_pages,
+    endpoint_pages,
     live_pages,
     parcel_pages,
     unmatched_pages,
@@ -47,4 +49,6 @@ def install(app: FastAPI) -> None:
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)
     app.include_router(analytics_pages.router)
+    app.include_router(audit_pages.router)
+    app.include_router(endpoint_pages.router)
     limits.install(app)

@@ -72,10 +72,10 @@ def test_the_overview_counts_held_up_parcels_by_who_acts_and_why_each_a_link_to_
     html = client.get("/console").text
     expected = {"carrier": 2, "customs": 1, "merchant": 1, "recipient": 0}
     for party, count in expected.items():
-        href = f"/console/parcels?status=exception&amp;party={party}"
+        href = f"/console/parcels?status=exception&amp;handled=false&amp;party={party}"
         assert _tile(html, href) == count == _listed(client, href), party
     for reason, count in held.items():
-        href = f"/console/parcels?status=exception&amp;reason={reason}"
+        href = f"/console/parcels?status=exception&amp;handled=false&amp;reason={reason}"
         row = re.search(re.escape(f'<a href="{href}">') + r".*?</td><td>Exception</td><td class=\"num\">(\d+)", html)
         assert row is not None and int(row.group(1)) == count == _listed(client, href), reason
     assert "/console/parcels?status=delivery_attempted&amp;reason=nobody_home" in html

@@ -101,6 +101,25 @@ class NoteOut(Document):
     message: str
 
 
+class ExceptionHandledOut(Document):
+    tracking_number: str
+    handled_at: datetime
+    handled_by: NoteAuthorOut = Field(description="Who marked it (kind, id, name as it was then).")
+    what_was_done: str
+
+
+class ResentMessageOut(Document):
+    message_id: str = Field(description="The new message's id (its webhook-id): the one in the delivery log.")
+    resends: str = Field(description="The message_id of the original it copies.")
+    channel: str
+    event_type: str
+
+
+class ResendOut(Document):
+    tracking_number: str
+    resent: list[ResentMessageOut]
+
+
 class TimelineEntryOut(BaseModel):
     """One entry of a parcel's timeline: its kind and time, then the fields of that kind (docs/console.md has the
     table: a scan's status and location, an estimate's window, a message's state and attempts, an action, a note)."""

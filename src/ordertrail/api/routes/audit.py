@@ -14,8 +14,7 @@ from ordertrail.domain.console.filters import aware
 from ordertrail.domain.staff.audit import Action, AuditEntry
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.staff.audit import read_log, visible_query
-from ordertrail.storage.staff.audit import AuditQuery
+from ordertrail.services.staff.audit import audit_query, read_log, visible_query
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -52,10 +51,10 @@ async def list_audit_entries(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
-    query = AuditQuery(
+    query = audit_query(
         action=action.value if action else None,
-        actor=actor.strip().lower() if actor and "@" in actor else actor,
-        tracking_number=tracking_number.upper() if tracking_number else None,
+        actor=actor,
+        tracking_number=tracking_number,
         order_number=order_number,
         after=aware(after, "after"),
         before=aware(before, "before"),

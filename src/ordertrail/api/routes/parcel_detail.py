@@ -1,5 +1,6 @@
-"""A parcel's detail and timeline, and its internal notes: for API keys (merchant keys: their own parcels) and
-staff sessions, with the same rules as the console's page (services/console/detail.py, notes.py)."""
+"""A parcel's detail and timeline, its internal notes, and marking its exception handled: for API keys (merchant keys:
+their own parcels) and staff sessions, with the same rules as the console's page (services/console/detail.py,
+notes.py, handling.py), and resending its notifications (resending.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
-from ordertrail.api.documents.console import NoteOut, ParcelTimelineOut
+from ordertrail.api.documents.console import ExceptionHandledOut, NoteOut, ParcelTimelineOut, ResendOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
-from ordertrail.api.schemas.console import NoteIn
+from ordertrail.api.schemas.console import HandledIn, NoteIn, ResendIn
 from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import detail, notes
+from ordertrail.services.console import detail, handling, notes, resending
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -26,7 +27,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="Send the same key with a retry: the note is written once, and the retry answered with it.",
+        description="Send the same key with a retry: the request acts once, and the retry is answered with its result.",
     ),
 ]
 
@@ -73,3 +74,77 @@ async def add_parcel_note(
     )
     headers = {"Idempotent-Replayed": "true"} if added.replayed else None
     return json_response(added.note.document(), 201, headers=headers)
+
+
+@router.post(
+    "/parcels/{tracking_number}/exception/handled",
+    status_code=201,
+    summary="Mark the parcel's exception handled, saying what was done: it leaves the exceptions queue; audited",
+    dependencies=[JSON_BODY],
+    response_model=ExceptionHandledOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: "Support and viewer roles, or a session's request without its CSRF token",
+            404: NOT_FOUND,
+            409: "The parcel has no exception now, someone else marked it handled, or the Idempotency-Key was used "
+            "for another request",
+        },
+    ),
+)
+async def mark_exception_handled(
+    tracking_number: TrackingPath,
+    body: HandledIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    done = await handling.mark_handled(
+        services, reader, tracking_number=tracking_number, what=body.what_was_done, idempotency_key=idempotency_key(key)
+    )
+    # A retry (the same words, or the same key) answers with the first handling, marked as a replay (as notes do).
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), 201, headers=headers)
+
+
+@router.post(
+    "/parcels/{tracking_number}/resend",
+    status_code=202,
+    summary="Resend the customer's email or replay the parcel's webhooks, through the outbox; audited",
+    dependencies=[JSON_BODY],
+    response_model=ResendOut,
+    response_description="Queued for delivery (new messages copying the originals)",
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: "A viewer (read-only role), or a session's request without its CSRF token",
+            404: f"{NOT_FOUND}; or the message_id named is not one of the parcel's",
+            409: "Nothing of that channel to resend, or the Idempotency-Key was used for another request",
+        },
+    ),
+)
+async def resend_parcel_notifications(
+    tracking_number: TrackingPath,
+    body: ResendIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    done = await resending.resend(
+        services,
+        reader,
+        tracking_number=tracking_number,
+        channel=resending.Channel(body.channel),
+        message_id=body.message_id,
+        idempotency_key=idempotency_key(key),
+    )
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), 202, headers=headers)

@@ -61,6 +61,9 @@ async def list_parcels(
     ] = None,
     placed_after: Annotated[Text, Query(description="ISO 8601 with offset, or a date (UTC); inclusive")] = None,
     placed_before: Annotated[Text, Query(description="ISO 8601 with offset, or a date (midnight UTC)")] = None,
+    handled: Annotated[
+        Text, Query(description="true or false: its current exception was marked handled (the queue: false)")
+    ] = None,
     sort: Annotated[Text, Query(description=f"One of {', '.join(s.value for s in Sort)}")] = None,
     cursor: Annotated[Text, Query(description="next_cursor of the previous page (same sort)")] = None,
     limit: Annotated[Text, Query(description="1 to 200 (default 50)")] = None,

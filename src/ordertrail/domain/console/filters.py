@@ -90,6 +90,9 @@ class ParcelFilter:
     dwelling: bool = False
     placed_after: datetime | None = None
     placed_before: datetime | None = None
+    # Whether its current exception was marked handled (domain/console/handling.py); the exceptions queue is
+    # ``handled=false``. A parcel not in exception has nothing handled.
+    handled: bool | None = None
     sort: Sort = Sort.PLACED_DESC
     # The parcels an analytics figure counted (docs/analytics.md): resolved into ``parcel_ids`` by the service.
     counted: Drilldown | None = None

@@ -29,6 +29,7 @@ PARAMETERS = (
     "dwelling",
     "placed_after",
     "placed_before",
+    "handled",
     "sort",
     *DRILLDOWN_PARAMETERS,
 )
@@ -153,6 +154,7 @@ def parse_query(params: Mapping[str, Sequence[str]], *, default_limit: int = 50)
         "dwelling": attempt("dwelling", dwelling) or False,
         "placed_after": attempt("placed_after", lambda: _instant(_one(params, "placed_after"), "placed_after")),
         "placed_before": attempt("placed_before", lambda: _instant(_one(params, "placed_before"), "placed_before")),
+        "handled": attempt("handled", lambda: _flag(_one(params, "handled"), "handled")),
     }
     chosen_sort = attempt("sort", sort) or Sort.PLACED_DESC
     counted = attempt("kpi", lambda: parse_drilldown(params))

@@ -34,6 +34,9 @@ class Action(StrEnum):
     PARCEL_CANCELLED = "parcel.cancelled"
     UNMATCHED_SCAN_ATTACHED = "unmatched_scan.attached"
     CUSTOMER_MESSAGE_SENT = "parcel.message_sent"
+    AUDIT_EXPORTED = "audit_log.exported"
+    EXCEPTION_HANDLED = "parcel.exception_handled"
+    NOTIFICATION_RESENT = "parcel.notification_resent"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,9 @@ class Permission(StrEnum):
     NOTE = "note"  # internal notes, customer notices, resending notifications
     CONTACT = "contact"  # the customer's email, phone and street address (a parcel's detail, its emails)
     CANCEL = "cancel"  # cancel, void, correct
+    # Mark an exception handled, saying what was done: the people who fix what goes wrong (not support, who answer
+    # customers; not viewers). It takes the parcel out of the exceptions queue, which others rely on.
+    HANDLE = "handle"
     MANAGE_MERCHANT = "manage_merchant"  # the merchant's keys, webhook endpoints and settings
     MANAGE_USERS = "manage_users"  # invite, disable and reset staff accounts
     # Read and attach unmatched scans: they belong to no merchant yet (any shop's number may have been mistyped),
@@ -37,11 +40,25 @@ class Permission(StrEnum):
 PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
     StaffRole.ADMIN: frozenset(Permission),
     StaffRole.OPERATIONS: frozenset(
-        {Permission.READ, Permission.NOTE, Permission.CONTACT, Permission.CANCEL, Permission.RECONCILE}
+        {
+            Permission.READ,
+            Permission.NOTE,
+            Permission.CONTACT,
+            Permission.CANCEL,
+            Permission.HANDLE,
+            Permission.RECONCILE,
+        }
     ),
     StaffRole.SUPPORT: frozenset({Permission.READ, Permission.NOTE, Permission.CONTACT}),
     StaffRole.MERCHANT: frozenset(
-        {Permission.READ, Permission.NOTE, Permission.CONTACT, Permission.CANCEL, Permission.MANAGE_MERCHANT}
+        {
+            Permission.READ,
+            Permission.NOTE,
+            Permission.CONTACT,
+            Permission.CANCEL,
+            Permission.HANDLE,
+            Permission.MANAGE_MERCHANT,
+        }
     ),
     StaffRole.VIEWER: frozenset({Permission.READ}),
 }

@@ -116,11 +116,7 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
         events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
         scans = [ScanItem(entry.event, entry.effect, entry.late) for entry in derive(events).timeline]
         estimates = [EstimateItem(r) for r in revision_store.revisions_of(connection, parcel.id)]
-        keys = [ordering_key(order_id=order.id)] + [
-            ordering_key(order_id=order.id, parcel_id=parcel.id, endpoint_id=e)
-            for e in timeline_store.endpoint_ids_of(connection, parcel.merchant_id)
-        ]
-        messages = [m for m in timeline_store.messages_by_key(connection, keys) if _about(m, number)]
+        messages = messages_of(connection, parcel)
         # A note is also an audit entry (for the audit log); on the timeline it is shown once, as the note.
         actions = [
             ActionItem(e) for e in timeline_store.actions_on(connection, number) if e.action != Action.NOTE_ADDED
@@ -136,6 +132,16 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
         )
 
     return await services.db.read(read)
+
+
+def messages_of(connection: Connection, parcel: Parcel) -> list[MessageItem]:
+    """The parcel's emails and webhooks (outbox rows, oldest first, with their attempts): the timeline's, and what
+    may be resent (services/console/resending.py)."""
+    keys = [ordering_key(order_id=parcel.order_id)] + [
+        ordering_key(order_id=parcel.order_id, parcel_id=parcel.id, endpoint_id=e)
+        for e in timeline_store.endpoint_ids_of(connection, parcel.merchant_id)
+    ]
+    return [m for m in timeline_store.messages_by_key(connection, keys) if _about(m, parcel.tracking_number)]
 
 
 def _about(message: MessageItem, tracking_number: str) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy import BindParameter, Connection, Select, bindparam, func, liter
 
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position, Sort, instant
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
+from ordertrail.storage.console.tables import exception_handling
 from ordertrail.storage.tables import merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
@@ -32,6 +33,19 @@ _CURRENT_REASON = (
     .limit(1)
     .correlate(parcel)
     .scalar_subquery()
+)
+
+# Whether the parcel's current exception was marked handled: a row for its current status version (the unique key
+# of exception_handling, so one indexed probe per parcel the walk visits).
+_HANDLED = (
+    select(literal(1))
+    .where(
+        exception_handling.c.parcel_id == parcel.c.id,
+        exception_handling.c.status_version == parcel.c.status_version,
+        parcel.c.status == Status.EXCEPTION.value,
+    )
+    .correlate(parcel)
+    .exists()
 )
 
 _LIST = select(
@@ -138,6 +152,8 @@ def _filtered(query: Select[Any], f: ParcelFilter) -> Select[Any]:
         query = query.where(parcel.c.eta_delayed.is_(True) if f.delayed else parcel.c.eta_delayed.is_not(True))
     if f.stalled is not None:
         query = query.where(parcel.c.eta_stalled_at.is_not(None) if f.stalled else parcel.c.eta_stalled_at.is_(None))
+    if f.handled is not None:
+        query = query.where(_HANDLED if f.handled else ~_HANDLED)
     if f.placed_after is not None:
         query = query.where(order.c.placed_at >= f.placed_after)
     if f.placed_before is not None:
@@ -183,7 +199,7 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
 
 
 def problem_reasons(connection: Connection, merchant_ids: frozenset[int] | None) -> dict[tuple[str, str], int]:
-    """Held-up parcels (an exception, a failed attempt) by (status, reason), within ``merchant_ids``."""
+    """Held-up parcels (an exception not yet handled, a failed attempt) by (status, reason), within ``merchant_ids``."""
     if merchant_ids is not None and not merchant_ids:
         return {}
     reason = _CURRENT_REASON.label("reason")
@@ -191,7 +207,7 @@ def problem_reasons(connection: Connection, merchant_ids: frozenset[int] | None)
     query = (
         select(parcel.c.status, reason, func.count())
         .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
-        .where(parcel.c.status.in_(held))
+        .where(parcel.c.status.in_(held), ~_HANDLED)  # a handled exception has left the queue
         .group_by(parcel.c.status, reason)
     )
     if merchant_ids is not None:

@@ -1,4 +1,5 @@
-"""The console room's tables: internal notes on parcels (migration 0012) and bulk actions (migration 0014).
+"""The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
+exceptions and resent notifications (migration 0016).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -50,4 +51,49 @@ bulk_action = Table(
     Column("text", Text, nullable=False),  # the message, or the reason
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("actor_kind", "actor_id", "idempotency_key"),
+)
+
+# -- exception handling (migration 0016) -------------------------------------------------------------------------
+
+# A parcel's exception marked handled, with what was done (domain/console/handling.py). One row per exception
+# (``parcel_id``, ``status_version``): the queue leaves out parcels whose current status version has a row.
+exception_handling = Table(
+    "exception_handling",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("status_version", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
+    Column("what_was_done", Text, nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("body_hash", String(64), nullable=False),
+    UniqueConstraint("parcel_id", "status_version", name="uq_exception_handling_parcel_id_status_version"),
+    UniqueConstraint(
+        "actor_kind", "actor_id", "idempotency_key", name="uq_exception_handling_actor_kind_actor_id_idempotency_key"
+    ),
+)
+
+
+# -- resent notifications (migration 0016) -----------------------------------------------------------------------
+
+# One row per resend a person or a key asked for under an Idempotency-Key (unique per actor): a retry answers with
+# the messages the first request wrote (``resent``: JSON of new and original message ids) instead of sending again.
+notification_resend = Table(
+    "notification_resend",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("resent", Text, nullable=False),
+    UniqueConstraint(
+        "actor_kind", "actor_id", "idempotency_key", name="uq_notification_resend_actor_kind_actor_id_idempotency_key"
+    ),
 )

@@ -1,6 +1,7 @@
-"""The parcel page's actions other than notes: a message to the customer in the staff member's words, and
-cancelling the parcel. Each is the API's use case (services/console), behind the console's CSRF and Origin check,
-and answers with a redirect back to the page (post/redirect/get: a reload never acts twice)."""
+"""The parcel page's actions other than notes: a message to the customer in the staff member's words, cancelling
+the parcel, marking its exception handled, and resending its email or webhooks. Each is the API's use case
+(services/console), behind the console's CSRF and Origin check, and answers with a redirect back to the page
+(post/redirect/get: a reload never acts twice)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
-from ordertrail.services.console import cancelling, detail, messages
+from ordertrail.services.console import cancelling, detail, handling, messages, resending
 from ordertrail.services.console.readers import Reader
 from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
 from ordertrail.web.console.detail_pages import NOT_FOUND, detail_page
@@ -38,6 +39,46 @@ async def cancel(
         await cancelling.cancel_parcel(services, reader, tracking_number=number, reason=reason)
 
     return await _act(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
+
+
+@router.post("/parcels/{tracking_number}/exception/handled")
+async def mark_handled(
+    tracking_number: str,
+    request: Request,
+    services: ServicesDep,
+    what_was_done: Annotated[str, Form(max_length=20_000)] = "",
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        await handling.mark_handled(
+            services, reader, tracking_number=number, what=what_was_done, idempotency_key=idempotency_key
+        )
+
+    return await _act(request, services, tracking_number, act, form="handled", draft=what_was_done, done="handled")
+
+
+@router.post("/parcels/{tracking_number}/resend")
+async def resend(
+    tracking_number: str,
+    request: Request,
+    services: ServicesDep,
+    channel: Annotated[str, Form(max_length=20)] = "",
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        if channel not in {c.value for c in resending.Channel}:
+            raise InvalidInput("Choose what to resend: the email or the webhooks.", field="channel")
+        await resending.resend(
+            services,
+            reader,
+            tracking_number=number,
+            channel=resending.Channel(channel),
+            message_id=None,
+            idempotency_key=idempotency_key,
+        )
+
+    done = f"resent_{channel}" if channel in {c.value for c in resending.Channel} else "resent"
+    return await _act(request, services, tracking_number, act, form="resend", draft="", done=done)
 
 
 async def _act(

@@ -12,12 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from ordertrail.domain.console.handling import MAX_WHAT
 from ordertrail.domain.console.notes import MAX_MESSAGE
+from ordertrail.domain.console.timeline import ActionItem
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
 from ordertrail.domain.notifying.messages import MESSAGE_MAX
 from ordertrail.domain.orders.cancelling import cancel_refusal
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.staff import tokens
+from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import detail, notes
 from ordertrail.services.console.detail import ParcelDetail
@@ -85,7 +88,22 @@ DONE_TEXTS = {
     "note": "Note added.",
     "message": "Message sent to the customer.",
     "cancelled": "Parcel cancelled.",
+    "handled": "Exception marked handled.",
+    "resent_email": "The email is queued to be sent again.",
+    "resent_webhook": "The webhooks are queued to be sent again.",
 }
+
+
+def _handled(found: ParcelDetail) -> bool:
+    """Whether the parcel's current exception has its handling: an audit entry on its timeline for its status
+    version (domain/console/handling.py)."""
+    version = found.parcel.state.status_version
+    return any(
+        isinstance(item, ActionItem)
+        and item.entry.action == Action.EXCEPTION_HANDLED
+        and item.entry.detail.get("status_version") == version
+        for item in found.timeline
+    )
 
 
 def detail_page(
@@ -109,6 +127,10 @@ def detail_page(
         "may_cancel": session.user.may(Permission.CANCEL)
         and status is not Status.CANCELLED
         and cancel_refusal(status) is None,
+        "may_handle": session.user.may(Permission.HANDLE) and status is Status.EXCEPTION and not _handled(found),
+        "handle_key": tokens.new_secret(),
+        "resend_key": tokens.new_secret(),
+        "max_handled": MAX_WHAT,
         "note_key": tokens.new_secret(),
         "max_message": MAX_MESSAGE,
         "max_customer_message": MESSAGE_MAX,

@@ -20,8 +20,8 @@ from ordertrail.domain.console.query import PARAMETERS, REASONS, parse_query
 from ordertrail.domain.errors import Forbidden, InvalidInput
 from ordertrail.domain.scanning.status import EXCEPTION_REASONS, STATUS_LABELS, Party, Status
 from ordertrail.domain.staff.roles import Permission
+from ordertrail.services.console import endpoints, reconciling
 from ordertrail.services.console import parcels as parcel_list
-from ordertrail.services.console import reconciling
 from ordertrail.services.console.readers import Reader, visible_merchants
 from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in, staff_reader
 from ordertrail.web.deps import ServicesDep, client_address
@@ -88,10 +88,12 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             # Exceptions by who must act, then by reason; failed attempts by reason: each a link to its parcels.
             "parties": [(party.value, count) for party, count in by_party.items()],
             "exception_reasons": sorted(exceptions.items(), key=lambda item: (-item[1], item[0])),
+            "open_exceptions": sum(exceptions.values()),  # the queue: exceptions not yet marked handled
             "attempt_reasons": sorted(
                 ((r, n) for (status, r), n in reasons.items() if status == Status.DELIVERY_ATTEMPTED.value),
                 key=lambda item: (-item[1], item[0]),
             ),
+            "failing_endpoints": await endpoints.failing_count(services, reader),
             "may_reconcile": reader.may(Permission.RECONCILE),
             "unmatched": await reconciling.unmatched_count(services, reader) if reader.may(Permission.RECONCILE) else 0,
         },

@@ -13,6 +13,7 @@ from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.parcel import ParcelState
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE
+from ordertrail.storage.compiled import Compiled, any_of
 from ordertrail.storage.database import Database
 from ordertrail.storage.estimating.state import ETA_COLUMNS, changed_values, estimate_state
 from ordertrail.storage.sqlite_rows import execute_rows, row_maker
@@ -55,9 +56,11 @@ _PARCEL_QUERY = select(
 _STATE_AT = len(_PARCEL_QUERY.selected_columns) - len(ETA_COLUMNS) - len(_STATE_COLUMNS)
 _ETA_AT = _STATE_AT + len(_STATE_COLUMNS)
 
-_PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
+# Every scan group reads its parcels by number: below Core (compiled.py), one statement for any number of them.
+_BY_NUMBER = _PARCEL_QUERY.where(any_of(parcel.c.tracking_number, "numbers"))
+_PARCELS = Compiled(_BY_NUMBER)
 # Locked in id order: two transactions locking overlapping sets of parcels then wait, never deadlock.
-_PARCELS_LOCKED = _PARCELS.order_by(parcel.c.id).with_for_update(of=parcel)
+_PARCELS_LOCKED = Compiled(_BY_NUMBER.order_by(parcel.c.id).with_for_update(of=parcel))
 _PARCELS_BY_ID = _PARCEL_QUERY.where(parcel.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -74,7 +77,7 @@ def parcels_by_tracking_number(
     if not tracking_numbers:
         return {}
     query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
-    found = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
+    found = map(_parcel, query.fetch_all(connection, {"numbers": list(tracking_numbers)}))
     return {p.tracking_number: p for p in found}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 
 from ordertrail.domain.scanning.events import Location, ScanEvent, StoredScan
 from ordertrail.domain.scanning.scans import NewEvent, Proof
+from ordertrail.storage.compiled import Compiled, any_of
 from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
 from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
 
@@ -45,13 +46,25 @@ _SQLITE_EVENTS_OF = (  # the same query below Core; "{}" takes the placeholders 
     f"SELECT {', '.join(c.name for c in _EVENT_COLUMNS)} FROM scan_event"  # noqa: S608 (the table's names)
     " WHERE parcel_id IN ({}) ORDER BY parcel_id, sequence"
 )
-_KNOWN_EVENTS = select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
-    scan_event.c.event_id.in_(bindparam("ids", expanding=True))
+# The ingest path's statements run below Core (compiled.py): one statement for any number of ids.
+_KNOWN_EVENTS = Compiled(
+    select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
+        any_of(scan_event.c.event_id, "ids")
+    )
 )
-_KNOWN_UNMATCHED = select(
-    unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number
-).where(unmatched_scan.c.event_id.in_(bindparam("ids", expanding=True)), unmatched_scan.c.attached_at.is_(None))
-_INSERT_EVENT = insert(scan_event)
+_KNOWN_UNMATCHED = Compiled(
+    select(unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number).where(
+        any_of(unmatched_scan.c.event_id, "ids"), unmatched_scan.c.attached_at.is_(None)
+    )
+)
+# Values in this order in each row (``_event_row``).
+_INSERT_COLUMNS = (
+    *(c.name for c in _EVENT_COLUMNS),
+    "api_key_id",
+    "body_hash",
+    "has_proof",
+)
+_INSERT_EVENT = Compiled(insert(scan_event).inline(), column_keys=_INSERT_COLUMNS)
 
 _OFFSETS: dict[int, timezone] = {}
 
@@ -114,10 +127,11 @@ def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[st
     if not event_ids:
         return {}
     found: dict[str, StoredScan] = {}
-    for row in connection.execute(_KNOWN_EVENTS, {"ids": event_ids}):
-        found[row.event_id] = StoredScan(row.event_id, row.body_hash, row.parcel_id)
-    for row in connection.execute(_KNOWN_UNMATCHED, {"ids": event_ids}):
-        found.setdefault(row.event_id, StoredScan(row.event_id, row.body_hash, None, row.tracking_number))
+    ids = {"ids": list(event_ids)}
+    for event_id, body_hash, parcel_id in _KNOWN_EVENTS.fetch_all(connection, ids):
+        found[event_id] = StoredScan(event_id, body_hash, parcel_id)
+    for event_id, body_hash, tracking_number in _KNOWN_UNMATCHED.fetch_all(connection, ids):
+        found.setdefault(event_id, StoredScan(event_id, body_hash, None, tracking_number))
     return found
 
 
@@ -125,35 +139,7 @@ def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> Non
     """Append events (and their proofs) in one round trip each."""
     if not new_events:
         return
-    connection.execute(
-        _INSERT_EVENT,
-        [
-            {
-                "event_id": item.event.event_id,
-                "parcel_id": item.parcel_id,
-                "sequence": item.event.sequence,
-                "status": item.event.status,
-                "substatus": item.event.substatus,
-                "occurred_at": item.event.occurred_at,
-                "occurred_offset_minutes": offset_minutes(item.event.occurred_at),
-                "recorded_at": item.event.recorded_at,
-                "facility": item.event.location.facility,
-                "city": item.event.location.city,
-                "region": item.event.location.region,
-                "postal_code": item.event.location.postal_code,
-                "country": item.event.location.country,
-                "lat": item.event.location.lat,
-                "lon": item.event.location.lon,
-                "note": item.event.note,
-                "reason": item.event.reason,
-                "voids_event_id": item.event.voids_event_id,
-                "api_key_id": item.api_key_id,
-                "body_hash": item.body_hash,
-                "has_proof": item.proof is not None,
-            }
-            for item in new_events
-        ],
-    )
+    _INSERT_EVENT.execute_many(connection, [_event_row(item) for item in new_events])
     proofs = [
         {
             "event_id": item.event.event_id,
@@ -166,6 +152,16 @@ def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> Non
     ]
     if proofs:
         connection.execute(insert(scan_proof), proofs)
+
+
+def _event_row(item: NewEvent) -> tuple[Any, ...]:
+    event, where = item.event, item.event.location
+    return (
+        event.event_id, item.parcel_id, event.sequence, event.status, event.substatus, event.occurred_at,
+        offset_minutes(event.occurred_at), event.recorded_at, where.facility, where.city, where.region,
+        where.postal_code, where.country, where.lat, where.lon, event.note, event.reason, event.voids_event_id,
+        item.api_key_id, item.body_hash, item.proof is not None,
+    )  # fmt: skip
 
 
 def proofs_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, Proof]:

@@ -132,6 +132,11 @@ def make_app() -> ASGIApp:
     # (a pause for every request in flight), ~24 ms after (docs/architecture.md).
     gc.collect()
     gc.freeze()
+    # A young collection every 700 net allocations (the default) ran dozens of times per batch of 1,000 scans,
+    # and each promoted the batch's objects still in flight, so full collections followed: about a third of the
+    # batch path's CPU (bench/batch_path.py). Every 20,000 the young generation holds a whole group in flight
+    # and most of it dies before it is walked; a young collection of that size takes about a millisecond.
+    gc.set_threshold(20_000, 10, 10)
     return app
 
 

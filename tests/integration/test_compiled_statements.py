@@ -16,18 +16,22 @@ from sqlalchemy import Connection, insert, select
 from ordertrail.domain.accounts.keys import Principal, Role
 from ordertrail.domain.orders.order import Address, Customer, OrderSpec, ParcelSpec
 from ordertrail.domain.scanning.events import Location, ScanEvent
-from ordertrail.domain.scanning.scans import NewEvent, Proof
+from ordertrail.domain.scanning.scans import NewEvent, Proof, ScanInput
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.accounts.merchants import create_merchant
 from ordertrail.services.context import Services
+from ordertrail.services.estimating.runtime import runtime_for
 from ordertrail.services.orders.placing import place_order
+from ordertrail.services.scanning.record import record_scans
 from ordertrail.storage.compiled import Compiled, any_of
+from ordertrail.storage.estimating.revisions import revisions_of
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.scanning import events as scan_store
 from ordertrail.storage.tables import parcel, scan_event
 
 PLACED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ADMIN = Principal(key_id=None, role=Role.ADMIN, name="test")
+SCANNER = Principal(key_id=None, role=Role.SCANNER, name="test")
 
 
 async def _parcels(services: Services, count: int) -> list[str]:
@@ -144,6 +148,42 @@ def test_any_of_takes_any_number_of_values_in_one_statement(run_services: Callab
             assert sorted(query.fetch_all(connection, {"numbers": numbers[:2]})) == sorted((n,) for n in numbers[:2])
             many = [*numbers, *(f"OTX{i:010d}" for i in range(2000))]  # past SQLite's parameter limit of old
             assert sorted(query.fetch_all(connection, {"numbers": many})) == sorted((n,) for n in numbers)
+
+        await services.db.read(read)
+
+    run_services(work)
+
+
+def test_a_scans_projection_and_estimate_saved_below_core_read_back_through_core(
+    run_services: Callable[..., Any],
+) -> None:
+    async def work(services: Services) -> None:
+        services.estimates = runtime_for(enabled=True)
+        services.clock = lambda: PLACED + timedelta(days=1)
+        (number,) = await _parcels(services, 1)
+        scanned = PLACED + timedelta(hours=5, minutes=7, microseconds=3)
+        scan = ScanInput(
+            event_id=str(uuid.uuid4()), tracking_number=number, status=Status.DISPATCHED, occurred_at=scanned,
+            body_hash="d" * 64, location=Location(facility="Warehouse Leeds", city="Leeds", country="GB"),
+        )  # fmt: skip
+        (result,) = await record_scans(services, scans=[scan], principal=SCANNER)
+        assert result.parcel is not None
+
+        def read(connection: Connection) -> None:
+            row = connection.execute(select(parcel).where(parcel.c.tracking_number == number)).one()
+            assert (row.status, row.last_sequence, row.status_changed_at, row.last_event_at) == (
+                "dispatched", 2, scanned, scanned
+            )  # fmt: skip
+            assert row.updated_at == PLACED + timedelta(days=1)
+            estimate = result.parcel.estimate if result.parcel else None
+            assert estimate is not None and estimate.likely is not None
+            assert (row.eta_step, row.eta_likely, row.eta_earliest) == (
+                estimate.step,
+                estimate.likely,
+                estimate.earliest,
+            )
+            revisions = revisions_of(connection, row.id)  # inserted below Core, read through Core
+            assert revisions and revisions[-1].likely == estimate.likely
 
         await services.db.read(read)
 

@@ -156,14 +156,15 @@ class Compiled:
         by_name = dict(zip(self.column_keys, values, strict=True))
         return form.bind([by_name[name] for name in form.names])
 
-    def execute_many(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
-        """Run the statement once per row (values in ``column_keys`` order), in the connection's transaction."""
+    def execute_many(self, connection: Connection, rows: Sequence[Sequence[Any]] | Sequence[dict[str, Any]]) -> None:
+        """Run the statement once per row, in the connection's transaction: each row its values in
+        ``column_keys`` order, or by bind name."""
         if not rows:
             return
         form = self._form(connection)
-        if self.column_keys is not None and form.names == self.column_keys:
+        if self.column_keys is not None and form.names == self.column_keys and not isinstance(rows[0], dict):
             bind = form.bind
-            prepared = [bind(row) for row in rows]
+            prepared = [bind(row) for row in rows]  # type: ignore[arg-type]  # not dictionaries: checked above
         else:
             prepared = [self._ordered(form, row) for row in rows]
         cursor = connection.connection.cursor()

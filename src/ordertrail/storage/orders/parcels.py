@@ -75,7 +75,7 @@ def parcels_by_tracking_number(
     """Parcels by number; ``for_update`` locks their rows until commit (PostgreSQL; SQLite locks the file)."""
     if not tracking_numbers:
         return {}
-    query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
+    query = _PARCELS_LOCKED if for_update else _PARCELS  # SQLite renders no FOR UPDATE: its writer holds the file
     found = map(_parcel, query.fetch_all(connection, {"numbers": list(tracking_numbers)}))
     return {p.tracking_number: p for p in found}
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, insert, select
 
 from ordertrail.domain.scanning.events import Location, ScanEvent, StoredScan
 from ordertrail.domain.scanning.scans import NewEvent, Proof
 from ordertrail.storage.compiled import Compiled, any_of
-from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
 from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
 
 _EVENT_COLUMNS = (
@@ -36,15 +35,12 @@ _EVENT_COLUMNS = (
     scan_event.c.voids_event_id,
 )
 
-# Built once: statements on the ingest path are reused, so SQLAlchemy neither rebuilds nor re-keys them.
-_EVENTS_OF = (
+# Every replay (late scans, corrections, learning deliveries, tracking pages) reads all of a parcel's events:
+# below Core (compiled.py), one statement for any number of parcels.
+_EVENTS_OF = Compiled(
     select(*_EVENT_COLUMNS)
-    .where(scan_event.c.parcel_id.in_(bindparam("ids", expanding=True)))
+    .where(any_of(scan_event.c.parcel_id, "ids"))
     .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
-)
-_SQLITE_EVENTS_OF = (  # the same query below Core; "{}" takes the placeholders of the ids
-    f"SELECT {', '.join(c.name for c in _EVENT_COLUMNS)} FROM scan_event"  # noqa: S608 (the table's names)
-    " WHERE parcel_id IN ({}) ORDER BY parcel_id, sequence"
 )
 # The ingest path's statements run below Core (compiled.py): one statement for any number of ids.
 _KNOWN_EVENTS = Compiled(
@@ -76,10 +72,6 @@ def _zone(offset_minutes: int) -> timezone:
     return zone
 
 
-def _as_read(value: datetime) -> datetime:
-    return value
-
-
 def offset_minutes(moment: datetime) -> int:
     """The UTC offset of an aware datetime, in whole minutes."""
     offset = moment.utcoffset()
@@ -87,7 +79,7 @@ def offset_minutes(moment: datetime) -> int:
     return int(offset.total_seconds() // 60)
 
 
-def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent:
+def _event(row: Any) -> ScanEvent:
     # Unpacked in ``_EVENT_COLUMNS`` order: access by name on a Row cost as much as building the event, and
     # replays (late scans, corrections, learning deliveries, tracking pages) read every event of a parcel.
     (event_id, _, sequence, status, substatus, occurred_at, offset, recorded_at, facility, city, region, postal_code,
@@ -96,8 +88,8 @@ def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent
         event_id,
         sequence,
         status,
-        instant(occurred_at).astimezone(_zone(offset)),
-        instant(recorded_at),
+        occurred_at.astimezone(_zone(offset)),
+        recorded_at,
         substatus,
         Location(facility, city, region, postal_code, country, lat, lon),
         note,
@@ -112,13 +104,8 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     found: dict[int, list[ScanEvent]] = defaultdict(list)
     if not ids:
         return found
-    if connection.dialect.name == "sqlite":  # every replay: below Core (sqlite_rows.py)
-        sql = _SQLITE_EVENTS_OF.format(", ".join("?" * len(ids)))
-        for row in fetch_rows(connection, sql, ids):
-            found[row[1]].append(_event(row, instant_of))  # row[1]: parcel_id
-        return found
-    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
-        found[row[1]].append(_event(row))
+    for row in _EVENTS_OF.fetch_all(connection, {"ids": ids}):
+        found[row[1]].append(_event(row))  # row[1]: parcel_id
     return found
 
 

@@ -223,6 +223,34 @@ def commit_latency_ms(folder: Path, commits: int = 200) -> float:
     return sorted(times)[len(times) // 2] * 1000
 
 
+def batch_only(
+    server: subprocess.Popen[bytes],
+    base: str,
+    scanner: str,
+    numbers: list[str],
+    count: int,
+    database_url: str | None,
+    data_dir: Path,
+) -> None:
+    """(b) alone, with its bare baseline in the same run and the server's CPU per scan (which hardly depends on
+    what else the machine runs)."""
+    asyncio.run(batch_ingest(base, scanner, [scan_rows(numbers, 1000) for _ in range(2)], concurrency=2))  # warm-up
+    batches = [scan_rows(numbers, 1000) for _ in range(count)]
+    cpu_before = server_cpu_s(server.pid)
+    rate = asyncio.run(batch_ingest(base, scanner, batches, concurrency=2))
+    cpu_per_scan = (server_cpu_s(server.pid) - cpu_before) / (count * 1000)
+    bare_rows = [scan_rows(numbers, 1000) for _ in range(count)]
+    if database_url:
+        from bench import postgres
+
+        bare, _ = postgres.bare_inserts(database_url, bare_rows)
+    else:
+        bare = bare_sqlite_insert(data_dir, bare_rows)
+    print(f"| (b) batch ingest, 1,000 a request | {rate:,.0f} scans/s "
+          f"| server CPU per scan {cpu_per_scan * 1e6:.1f} µs | bare insert {bare:,.0f} rows/s "
+          f"| ratio {rate / bare:.3f} |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
@@ -234,6 +262,9 @@ def main() -> None:
         "--estimates", choices=("on", "off"), default="on", help="delivery estimates in the scan transaction"
     )
     parser.add_argument("--ingest-only", action="store_true", help="measure only bare POST and single-scan ingest (a)")
+    parser.add_argument(
+        "--batch-only", action="store_true", help="measure only batch ingest (b) and its bare insert baseline"
+    )
     parser.add_argument("--database-url", help="postgresql://…: run on PostgreSQL (see above)")
     args = parser.parse_args()
 
@@ -263,6 +294,9 @@ def main() -> None:
                   f"| single-scan ingest {ingest.requests_per_s:,.0f}/s | p50 {ingest.p50_ms:.2f} ms "
                   f"| p99 {ingest.p99_ms:.2f} ms | ratio {ingest.requests_per_s / bare.requests_per_s:.2f} "
                   f"| non-2xx {ingest.errors} |")  # fmt: skip
+            return
+        if args.batch_only:
+            batch_only(server, base, scanner, numbers, args.batches, database_url, data_dir)
             return
         print("warming up…", flush=True)
         wrk.run(f"{base}/__bench/get", connections=args.connections, seconds=2)

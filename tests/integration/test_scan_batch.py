@@ -111,6 +111,25 @@ def test_the_same_event_id_twice_in_one_batch(
     assert [r["outcome"] for r in body["results"]] == ["created", "duplicate", "conflict"]
 
 
+def test_a_batch_whose_items_all_parse_still_answers_a_bad_number_in_its_place(
+    client: TestClient, make_order: Callable[..., dict[str, Any]], make_key: Callable[..., str]
+) -> None:
+    # Every item passes the schema (the batch is validated as one list), but one number's check character is
+    # wrong: only that item is invalid, named by its place, and the others are recorded.
+    scanner = make_key("scanner")
+    numbers = [p["tracking_number"] for p in make_order(parcels=[{}] * 3)["parcels"]]
+    wrong = numbers[1][:-1] + ("0" if numbers[1][-1] != "0" else "1")
+    at = datetime.now(UTC) - timedelta(hours=1)
+    scans = [scan_body(n, "packed", at=at) for n in (numbers[0], wrong, numbers[2])]
+    response = client.post("/api/v1/scans/batch", json={"scans": scans}, headers=auth(scanner))
+    assert response.status_code == 200
+    body = response.json()
+    assert [r["outcome"] for r in body["results"]] == ["created", "invalid", "created"]
+    assert body["results"][1]["event_id"] == scans[1]["event_id"]
+    assert [e["field"] for e in body["results"][1]["errors"]] == ["scans.1.tracking_number"]
+    assert body["counts"]["created"] == 2 and body["counts"]["invalid"] == 1
+
+
 def test_keys_are_checked_in_the_ingest_transaction(
     client: TestClient, make_order: Callable[..., dict[str, Any]], make_key: Callable[..., str]
 ) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Security
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from ordertrail.api import json_bodies
@@ -13,7 +14,7 @@ from ordertrail.api.documents.scanning import ScanBatchOut, ScanOut
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.api.views import scan_result
-from ordertrail.domain.errors import EventIdConflict, InvalidInput, PayloadTooLarge, UnmatchedScan
+from ordertrail.domain.errors import EventIdConflict, FieldProblem, InvalidInput, PayloadTooLarge, UnmatchedScan
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
 from ordertrail.http.deps import API_KEY, get_ingestor, get_settings, json_response
 from ordertrail.http.problems import field_problems, from_error, invalid
@@ -83,21 +84,7 @@ async def record_scan(request: Request) -> Response:
 )
 async def record_scan_batch(request: Request) -> Response:
     key_hash = _key_hash(request)
-    settings = get_settings(request)
-    document = await _json(request)
-    if not isinstance(document, dict) or not isinstance(document.get("scans"), list):
-        raise InvalidInput("The body must be an object with a 'scans' array.", field="scans")
-    extra = set(document) - {"scans"}
-    if extra:
-        raise InvalidInput(f"Unknown field {sorted(extra)[0]!r}.", field=sorted(extra)[0])
-    items: list[Any] = document["scans"]
-    if len(items) > settings.max_batch_scans:
-        raise PayloadTooLarge(
-            f"A batch holds at most {settings.max_batch_scans} scans; this one has {len(items)}: split it."
-        )
-    parsed: list[ScanInput | dict[str, Any]] = []
-    for index, item in enumerate(items):
-        parsed.append(_parse_item(index, item))
+    parsed = parse_batch(await request.body(), max_scans=get_settings(request).max_batch_scans)
     valid = [p for p in parsed if isinstance(p, ScanInput)]
     recorded = iter(await get_ingestor(request).record(valid, key_hash=key_hash)) if valid else iter(())
     results = [
@@ -108,6 +95,41 @@ async def record_scan_batch(request: Request) -> Response:
     for result in results:
         counts[result["outcome"]] += 1
     return json_response({"results": results, "counts": counts})
+
+
+# The whole list validated in one call: pydantic-core runs the loop, not a Python call per item.
+_SCAN_LIST: TypeAdapter[list[ScanIn]] = TypeAdapter(list[ScanIn])
+
+
+def parse_batch(body: bytes, *, max_scans: int) -> list[ScanInput | dict[str, Any]]:
+    """Each item of a batch body as a valid scan or its 'invalid' result naming the fields, in order.
+
+    Raises MalformedBody, InvalidInput (the body is not ``{"scans": [...]}``, or repeats a key) or
+    PayloadTooLarge (more than ``max_scans`` items).
+    """
+    document = json_bodies.loads(body)
+    if not isinstance(document, dict) or not isinstance(document.get("scans"), list):
+        raise InvalidInput("The body must be an object with a 'scans' array.", field="scans")
+    extra = set(document) - {"scans"}
+    if extra:
+        raise InvalidInput(f"Unknown field {sorted(extra)[0]!r}.", field=sorted(extra)[0])
+    items: list[Any] = document["scans"]
+    if len(items) > max_scans:
+        raise PayloadTooLarge(f"A batch holds at most {max_scans} scans; this one has {len(items)}: split it.")
+    try:
+        models = _SCAN_LIST.validate_python(items)
+    except (ValidationError, InvalidInput):
+        # Some item is invalid: each is validated on its own, so the others are still recorded and the errors
+        # name the fields of that item alone (the rare path: devices send valid scans).
+        return [_parse_item(index, item) for index, item in enumerate(items)]
+    return [_converted(index, model, item) for index, (model, item) in enumerate(zip(models, items, strict=True))]
+
+
+def _converted(index: int, model: ScanIn, item: dict[str, Any]) -> ScanInput | dict[str, Any]:
+    try:
+        return model.to_input()
+    except InvalidInput as error:
+        return _invalid(index, item.get("event_id"), error.problems)
 
 
 def _in_batch(index: int, result: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +149,10 @@ def _parse_item(index: int, item: Any) -> ScanInput | dict[str, Any]:
         problems = field_problems(error)
     except InvalidInput as error:
         problems = error.problems
+    return _invalid(index, event_id, problems)
+
+
+def _invalid(index: int, event_id: Any, problems: Sequence[FieldProblem]) -> dict[str, Any]:
     return {
         "event_id": event_id if isinstance(event_id, str) else None,
         "outcome": Outcome.INVALID.value,

@@ -7,31 +7,15 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, insert, select
 
 from ordertrail.domain.estimating.revisions import Revision
-from ordertrail.storage.sqlite_rows import execute_rows, row_maker
+from ordertrail.storage.compiled import Compiled
 from ordertrail.storage.tables import parcel_estimate
 
-_ADD_REVISION = insert(parcel_estimate)
-
-
-_REVISION_COLUMNS = [parcel_estimate.c[name] for name in Revision._fields]
-
-
-# Column names from the table definition, never from input.
-_ADD_REVISION_SQLITE = (
-    f"INSERT INTO parcel_estimate ({', '.join(Revision._fields)}) VALUES ({', '.join('?' * len(Revision._fields))})"  # noqa: S608
-)
-
-
-_revision_row = row_maker(_REVISION_COLUMNS)
+# About a third of scans write one: below Core (compiled.py), a revision's fields in order as the row.
+_ADD_REVISION = Compiled(insert(parcel_estimate).inline(), column_keys=Revision._fields)
 
 
 def add_revisions(connection: Connection, revisions: Sequence[Revision]) -> None:
-    if not revisions:
-        return
-    if connection.dialect.name == "sqlite":  # about a third of scans write one: below Core (sqlite_rows.py)
-        execute_rows(connection, _ADD_REVISION_SQLITE, [_revision_row(r) for r in revisions])
-    else:
-        connection.execute(_ADD_REVISION, [r._asdict() for r in revisions])
+    _ADD_REVISION.execute_many(connection, revisions)
 
 
 def revisions_of(connection: Connection, parcel_id: int) -> list[Revision]:

@@ -3,19 +3,19 @@ facts of their order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.parcel import ParcelState
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE
+from ordertrail.storage.compiled import Compiled, any_of
 from ordertrail.storage.database import Database
 from ordertrail.storage.estimating.state import ETA_COLUMNS, changed_values, estimate_state
-from ordertrail.storage.sqlite_rows import execute_rows, row_maker
 from ordertrail.storage.tables import order, parcel
 from ordertrail.storage.types import new_id
 
@@ -55,9 +55,11 @@ _PARCEL_QUERY = select(
 _STATE_AT = len(_PARCEL_QUERY.selected_columns) - len(ETA_COLUMNS) - len(_STATE_COLUMNS)
 _ETA_AT = _STATE_AT + len(_STATE_COLUMNS)
 
-_PARCELS = _PARCEL_QUERY.where(parcel.c.tracking_number.in_(bindparam("numbers", expanding=True)))
+# Every scan group reads its parcels by number: below Core (compiled.py), one statement for any number of them.
+_BY_NUMBER = _PARCEL_QUERY.where(any_of(parcel.c.tracking_number, "numbers"))
+_PARCELS = Compiled(_BY_NUMBER)
 # Locked in id order: two transactions locking overlapping sets of parcels then wait, never deadlock.
-_PARCELS_LOCKED = _PARCELS.order_by(parcel.c.id).with_for_update(of=parcel)
+_PARCELS_LOCKED = Compiled(_BY_NUMBER.order_by(parcel.c.id).with_for_update(of=parcel))
 _PARCELS_BY_ID = _PARCEL_QUERY.where(parcel.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -73,8 +75,8 @@ def parcels_by_tracking_number(
     """Parcels by number; ``for_update`` locks their rows until commit (PostgreSQL; SQLite locks the file)."""
     if not tracking_numbers:
         return {}
-    query = _PARCELS_LOCKED if for_update and connection.dialect.name != "sqlite" else _PARCELS
-    found = map(_parcel, connection.execute(query, {"numbers": list(tracking_numbers)}))
+    query = _PARCELS_LOCKED if for_update else _PARCELS  # SQLite renders no FOR UPDATE: its writer holds the file
+    found = map(_parcel, query.fetch_all(connection, {"numbers": list(tracking_numbers)}))
     return {p.tracking_number: p for p in found}
 
 
@@ -176,41 +178,8 @@ def save_states(connection: Connection, saved: Sequence[SavedState], *, now: dat
     for item in saved:
         eta = {} if item.estimate is None else changed_values(item.estimate, item.estimate_as_read)
         kinds.setdefault(tuple(eta), []).append(_Update(item, eta))
-    if connection.dialect.name == "sqlite":  # every scan: below Core (sqlite_rows.py)
-        for names, group in kinds.items():
-            sql, make = _sqlite_update(names)
-            execute_rows(connection, sql, [make(u, now) for u in group])
-        return
     for names, group in kinds.items():
-        connection.execute(_core_update(names), [{**_state_params(u.saved, now), **u.eta} for u in group])
-
-
-_PROJECTION_COLUMNS = (
-    "status", "substatus", "furthest_rank", "last_sequence", "status_version", "status_changed_at",
-    "last_event_at", "updated_at",
-)  # fmt: skip
-_SQLITE_UPDATES: dict[tuple[str, ...], tuple[str, Callable[[_Update, datetime], tuple[Any, ...]]]] = {}
-
-
-def _sqlite_update(names: tuple[str, ...]) -> tuple[str, Callable[[_Update, datetime], tuple[Any, ...]]]:
-    """The SQLite UPDATE that also sets these estimate columns (``b_eta_*`` names), and its row maker."""
-    found = _SQLITE_UPDATES.get(names)
-    if found is None:
-        if len(_SQLITE_UPDATES) > 512:  # a handful of sets occur in practice; never grow without bound
-            _SQLITE_UPDATES.clear()
-        columns = [*_PROJECTION_COLUMNS, *(name.removeprefix("b_") for name in names)]
-        sql = f"UPDATE parcel SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?"  # noqa: S608 (table's names)
-        row = row_maker([parcel.c[c] for c in [*columns, "id"]])
-
-        def make(u: _Update, now: datetime) -> tuple[Any, ...]:
-            s = u.saved.state
-            return row(
-                (s.status.value, s.substatus, s.furthest_rank, s.last_sequence, s.status_version,
-                 s.status_changed_at, s.last_event_at, now, *u.eta.values(), u.saved.parcel_id)
-            )  # fmt: skip
-
-        found = _SQLITE_UPDATES[names] = (sql, make)
-    return found
+        _update(names).execute_many(connection, [{**_state_params(u.saved, now), **u.eta} for u in group])
 
 
 def _state_params(saved: SavedState, now: datetime) -> dict[str, Any]:
@@ -243,17 +212,17 @@ _SAVE_STATE = (
     )
 )
 _ETA_BINDS = {f"b_{c.name}": (c.name, bindparam(f"b_{c.name}", type_=c.type)) for c in ETA_COLUMNS}
-_CORE_UPDATES: dict[tuple[str, ...], Update] = {(): _SAVE_STATE}
+_UPDATES: dict[tuple[str, ...], Compiled] = {}
 
 
-def _core_update(names: tuple[str, ...]) -> Update:
-    """The state UPDATE that also sets these estimate columns (``b_eta_*`` names; built once per set)."""
-    found = _CORE_UPDATES.get(names)
+def _update(names: tuple[str, ...]) -> Compiled:
+    """The state UPDATE that also sets these estimate columns (``b_eta_*`` names; built once per set), run below
+    Core (compiled.py): every scan saves its parcel."""
+    found = _UPDATES.get(names)
     if found is None:
-        if len(_CORE_UPDATES) > 512:  # a handful of sets occur in practice; never grow without bound
-            _CORE_UPDATES.clear()
-            _CORE_UPDATES[()] = _SAVE_STATE
-        found = _CORE_UPDATES[names] = _SAVE_STATE.values(dict(_ETA_BINDS[n] for n in names))
+        if len(_UPDATES) > 512:  # a handful of sets occur in practice; never grow without bound
+            _UPDATES.clear()
+        found = _UPDATES[names] = Compiled(_SAVE_STATE.values(dict(_ETA_BINDS[n] for n in names)))
     return found
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, insert, select
 
 from ordertrail.domain.scanning.events import Location, ScanEvent, StoredScan
 from ordertrail.domain.scanning.scans import NewEvent, Proof
-from ordertrail.storage.sqlite_rows import fetch_rows, instant_of
+from ordertrail.storage.compiled import Compiled, any_of
 from ordertrail.storage.tables import scan_event, scan_proof, unmatched_scan
 
 _EVENT_COLUMNS = (
@@ -35,23 +35,32 @@ _EVENT_COLUMNS = (
     scan_event.c.voids_event_id,
 )
 
-# Built once: statements on the ingest path are reused, so SQLAlchemy neither rebuilds nor re-keys them.
-_EVENTS_OF = (
+# Every replay (late scans, corrections, learning deliveries, tracking pages) reads all of a parcel's events:
+# below Core (compiled.py), one statement for any number of parcels.
+_EVENTS_OF = Compiled(
     select(*_EVENT_COLUMNS)
-    .where(scan_event.c.parcel_id.in_(bindparam("ids", expanding=True)))
+    .where(any_of(scan_event.c.parcel_id, "ids"))
     .order_by(scan_event.c.parcel_id, scan_event.c.sequence)
 )
-_SQLITE_EVENTS_OF = (  # the same query below Core; "{}" takes the placeholders of the ids
-    f"SELECT {', '.join(c.name for c in _EVENT_COLUMNS)} FROM scan_event"  # noqa: S608 (the table's names)
-    " WHERE parcel_id IN ({}) ORDER BY parcel_id, sequence"
+# The ingest path's statements run below Core (compiled.py): one statement for any number of ids.
+_KNOWN_EVENTS = Compiled(
+    select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
+        any_of(scan_event.c.event_id, "ids")
+    )
 )
-_KNOWN_EVENTS = select(scan_event.c.event_id, scan_event.c.body_hash, scan_event.c.parcel_id).where(
-    scan_event.c.event_id.in_(bindparam("ids", expanding=True))
+_KNOWN_UNMATCHED = Compiled(
+    select(unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number).where(
+        any_of(unmatched_scan.c.event_id, "ids"), unmatched_scan.c.attached_at.is_(None)
+    )
 )
-_KNOWN_UNMATCHED = select(
-    unmatched_scan.c.event_id, unmatched_scan.c.body_hash, unmatched_scan.c.tracking_number
-).where(unmatched_scan.c.event_id.in_(bindparam("ids", expanding=True)), unmatched_scan.c.attached_at.is_(None))
-_INSERT_EVENT = insert(scan_event)
+# Values in this order in each row (``_event_row``).
+_INSERT_COLUMNS = (
+    *(c.name for c in _EVENT_COLUMNS),
+    "api_key_id",
+    "body_hash",
+    "has_proof",
+)
+_INSERT_EVENT = Compiled(insert(scan_event).inline(), column_keys=_INSERT_COLUMNS)
 
 _OFFSETS: dict[int, timezone] = {}
 
@@ -63,10 +72,6 @@ def _zone(offset_minutes: int) -> timezone:
     return zone
 
 
-def _as_read(value: datetime) -> datetime:
-    return value
-
-
 def offset_minutes(moment: datetime) -> int:
     """The UTC offset of an aware datetime, in whole minutes."""
     offset = moment.utcoffset()
@@ -74,7 +79,7 @@ def offset_minutes(moment: datetime) -> int:
     return int(offset.total_seconds() // 60)
 
 
-def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent:
+def _event(row: Any) -> ScanEvent:
     # Unpacked in ``_EVENT_COLUMNS`` order: access by name on a Row cost as much as building the event, and
     # replays (late scans, corrections, learning deliveries, tracking pages) read every event of a parcel.
     (event_id, _, sequence, status, substatus, occurred_at, offset, recorded_at, facility, city, region, postal_code,
@@ -83,8 +88,8 @@ def _event(row: Any, instant: Callable[[Any], datetime] = _as_read) -> ScanEvent
         event_id,
         sequence,
         status,
-        instant(occurred_at).astimezone(_zone(offset)),
-        instant(recorded_at),
+        occurred_at.astimezone(_zone(offset)),
+        recorded_at,
         substatus,
         Location(facility, city, region, postal_code, country, lat, lon),
         note,
@@ -99,13 +104,8 @@ def events_of(connection: Connection, parcel_ids: Iterable[int]) -> dict[int, li
     found: dict[int, list[ScanEvent]] = defaultdict(list)
     if not ids:
         return found
-    if connection.dialect.name == "sqlite":  # every replay: below Core (sqlite_rows.py)
-        sql = _SQLITE_EVENTS_OF.format(", ".join("?" * len(ids)))
-        for row in fetch_rows(connection, sql, ids):
-            found[row[1]].append(_event(row, instant_of))  # row[1]: parcel_id
-        return found
-    for row in connection.execute(_EVENTS_OF, {"ids": ids}):
-        found[row[1]].append(_event(row))
+    for row in _EVENTS_OF.fetch_all(connection, {"ids": ids}):
+        found[row[1]].append(_event(row))  # row[1]: parcel_id
     return found
 
 
@@ -114,10 +114,11 @@ def known_event_ids(connection: Connection, event_ids: Sequence[str]) -> dict[st
     if not event_ids:
         return {}
     found: dict[str, StoredScan] = {}
-    for row in connection.execute(_KNOWN_EVENTS, {"ids": event_ids}):
-        found[row.event_id] = StoredScan(row.event_id, row.body_hash, row.parcel_id)
-    for row in connection.execute(_KNOWN_UNMATCHED, {"ids": event_ids}):
-        found.setdefault(row.event_id, StoredScan(row.event_id, row.body_hash, None, row.tracking_number))
+    ids = {"ids": list(event_ids)}
+    for event_id, body_hash, parcel_id in _KNOWN_EVENTS.fetch_all(connection, ids):
+        found[event_id] = StoredScan(event_id, body_hash, parcel_id)
+    for event_id, body_hash, tracking_number in _KNOWN_UNMATCHED.fetch_all(connection, ids):
+        found.setdefault(event_id, StoredScan(event_id, body_hash, None, tracking_number))
     return found
 
 
@@ -125,35 +126,7 @@ def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> Non
     """Append events (and their proofs) in one round trip each."""
     if not new_events:
         return
-    connection.execute(
-        _INSERT_EVENT,
-        [
-            {
-                "event_id": item.event.event_id,
-                "parcel_id": item.parcel_id,
-                "sequence": item.event.sequence,
-                "status": item.event.status,
-                "substatus": item.event.substatus,
-                "occurred_at": item.event.occurred_at,
-                "occurred_offset_minutes": offset_minutes(item.event.occurred_at),
-                "recorded_at": item.event.recorded_at,
-                "facility": item.event.location.facility,
-                "city": item.event.location.city,
-                "region": item.event.location.region,
-                "postal_code": item.event.location.postal_code,
-                "country": item.event.location.country,
-                "lat": item.event.location.lat,
-                "lon": item.event.location.lon,
-                "note": item.event.note,
-                "reason": item.event.reason,
-                "voids_event_id": item.event.voids_event_id,
-                "api_key_id": item.api_key_id,
-                "body_hash": item.body_hash,
-                "has_proof": item.proof is not None,
-            }
-            for item in new_events
-        ],
-    )
+    _INSERT_EVENT.execute_many(connection, [_event_row(item) for item in new_events])
     proofs = [
         {
             "event_id": item.event.event_id,
@@ -166,6 +139,16 @@ def append_events(connection: Connection, new_events: Sequence[NewEvent]) -> Non
     ]
     if proofs:
         connection.execute(insert(scan_proof), proofs)
+
+
+def _event_row(item: NewEvent) -> tuple[Any, ...]:
+    event, where = item.event, item.event.location
+    return (
+        event.event_id, item.parcel_id, event.sequence, event.status, event.substatus, event.occurred_at,
+        offset_minutes(event.occurred_at), event.recorded_at, where.facility, where.city, where.region,
+        where.postal_code, where.country, where.lat, where.lon, event.note, event.reason, event.voids_event_id,
+        item.api_key_id, item.body_hash, item.proof is not None,
+    )  # fmt: skip
 
 
 def proofs_of(connection: Connection, event_ids: Sequence[str]) -> dict[str, Proof]:

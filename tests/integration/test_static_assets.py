@@ -78,3 +78,18 @@ def test_station_files_are_compressed_and_revalidated(client: TestClient) -> Non
     assert response.headers["content-encoding"] == "gzip"
     assert response.headers["cache-control"] == "no-cache" and response.headers["etag"]
     assert response.headers["content-type"].startswith("text/javascript")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_api_docs_viewers_are_linked_hashed_gzipped_and_cached(client: TestClient, page: str) -> None:
+    # Megabytes of script: sent uncompressed and uncached, they made the docs the slowest pages by far.
+    html = client.get(page).text
+    linked = re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', html)
+    assert len(linked) >= 3 and all(re.search(r"\?v=[0-9a-f]{16}$", url) for url in linked), linked
+    for url in linked:
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.headers["cache-control"] == IMMUTABLE, url
+        assert response.headers["content-encoding"] == "gzip", url
+    viewer = next(url for url in linked if "vendor/" in url and url.split("?")[0].endswith(".js"))
+    sent = client.get(viewer, headers={"Accept-Encoding": "gzip"})
+    assert int(sent.headers["content-length"]) < len(sent.content) / 2

@@ -13,12 +13,15 @@ the page as it renders, so the vendored files stay exactly as published.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from ordertrail.http.assets import StaticAssets
 
 HERE = Path(__file__).parent
 ASSETS = "/docs/assets"
@@ -35,48 +38,66 @@ _PAGE = """<!doctype html>
 </head>
 <body>
 <{wrapper} id="{root}"{label}></{wrapper}>
-<script src="{assets}/{viewer}"></script>
-<script src="{assets}/{starter}"></script>
+<script src="{viewer}"></script>
+<script src="{starter}"></script>
 </body>
 </html>
 """
 
-SWAGGER_PAGE = _PAGE.format(
-    title="API reference (Swagger UI)",
-    head=(
-        f'<link rel="stylesheet" href="{ASSETS}/vendor/swagger-ui.css">\n'
-        f'<link rel="stylesheet" href="{ASSETS}/docs.css">'
-    ),
-    # Swagger UI renders a <main> of its own: the page's would be a second one around it.
-    wrapper="div",
-    label="",
-    root="swagger-ui",
-    assets=ASSETS,
-    viewer="vendor/swagger-ui-bundle.js",
-    starter="swagger-start.js",
-)
-REDOC_PAGE = _PAGE.format(
-    title="API reference (ReDoc)",
-    head=f'<link rel="stylesheet" href="{ASSETS}/docs.css">',
-    wrapper="main",
-    label=' aria-label="API reference (ReDoc)"',
-    root="redoc",
-    assets=ASSETS,
-    viewer="vendor/redoc.standalone.js",
-    starter="redoc-start.js",
-)
+
+@functools.cache
+def docs_assets() -> StaticAssets:
+    """The viewers' files, gzipped and content-hashed like the customer pages' (the two viewers are 2.8 MB, about
+    0.8 MB gzipped; a hashed URL is cached for a year). Read at the first docs request, not at every start."""
+    return StaticAssets(HERE / "assets", ASSETS)
+
+
+@functools.cache
+def swagger_page() -> str:
+    url = docs_assets().url
+    return _PAGE.format(
+        title="API reference (Swagger UI)",
+        head=(
+            f'<link rel="stylesheet" href="{url("vendor/swagger-ui.css")}">\n'
+            f'<link rel="stylesheet" href="{url("docs.css")}">'
+        ),
+        # Swagger UI renders a <main> of its own: the page's would be a second one around it.
+        wrapper="div",
+        label="",
+        root="swagger-ui",
+        viewer=url("vendor/swagger-ui-bundle.js"),
+        starter=url("swagger-start.js"),
+    )
+
+
+@functools.cache
+def redoc_page() -> str:
+    url = docs_assets().url
+    return _PAGE.format(
+        title="API reference (ReDoc)",
+        head=f'<link rel="stylesheet" href="{url("docs.css")}">',
+        wrapper="main",
+        label=' aria-label="API reference (ReDoc)"',
+        root="redoc",
+        viewer=url("vendor/redoc.standalone.js"),
+        starter=url("redoc-start.js"),
+    )
 
 
 async def swagger_ui(_: Request) -> HTMLResponse:
-    return HTMLResponse(SWAGGER_PAGE)
+    return HTMLResponse(swagger_page())
 
 
 async def redoc(_: Request) -> HTMLResponse:
-    return HTMLResponse(REDOC_PAGE)
+    return HTMLResponse(redoc_page())
+
+
+async def _assets(scope: Scope, receive: Receive, send: Send) -> None:
+    await docs_assets()(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     """Add /docs, /redoc and their files to ``app`` (FastAPI's own CDN-loading docs routes stay off)."""
     app.add_route("/docs", swagger_ui, include_in_schema=False)
     app.add_route("/redoc", redoc, include_in_schema=False)
-    app.mount(ASSETS, StaticFiles(directory=HERE / "assets"), name="api-docs-assets")
+    app.mount(ASSETS, _assets, name="api-docs-assets")

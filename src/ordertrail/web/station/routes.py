@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from ordertrail.http.assets import StaticAssets
+from ordertrail.http.assets import StaticAssets, asset_url
 from ordertrail.web.station.vocabulary import station_config
 
 HERE = Path(__file__).parent
@@ -32,7 +32,9 @@ def _json_for_script(document: object) -> Markup:
 @router.get("/scan")
 async def station_page() -> HTMLResponse:
     html = _templates.get_template("station.html").render(
-        config=_json_for_script({**station_config(), "version": VERSION}), version=VERSION
+        config=_json_for_script({**station_config(), "version": VERSION}),
+        version=VERSION,
+        icon=asset_url("favicon.svg"),  # without one the browser asks for /favicon.ico, a 404 in its console
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 

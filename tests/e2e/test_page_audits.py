@@ -35,6 +35,7 @@ CONSOLE_PAGES = {
     "console analytics": "/console/analytics",
     "console audit log": "/console/audit",
     "console webhook endpoints": "/console/webhooks",
+    "console bulk preview": "/console/bulk?merchant=Northwind+Ceramics",
 }
 
 

@@ -21,6 +21,9 @@ MAX_BULK = 500  # parcels in one bulk action: one transaction, one page of previ
 class BulkKind(StrEnum):
     MESSAGE = "message"  # a message to each parcel's customer
     CANCEL = "cancel"  # cancel each parcel
+    HANDLE = "handle"  # mark each parcel's exception handled, with what was done
+    RESEND_EMAIL = "resend_email"  # each parcel's newest email again
+    RESEND_WEBHOOK = "resend_webhook"  # each parcel's webhooks replayed to its merchant's enabled endpoints
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""Bulk actions over the parcel list's filter: preview the parcels, then message their customers or cancel them,
-in one transaction, once per submitted form (its idempotency key), with one audit entry per parcel."""
+"""Bulk actions over the parcel list's filter: preview the parcels, then message their customers, cancel them,
+mark their exceptions handled or resend their email or webhooks (bulk_kinds.py), in one transaction, once per
+submitted form (its idempotency key), with one audit entry per parcel."""
 
 from __future__ import annotations
 
@@ -9,20 +10,15 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.console.bulk import MAX_BULK, BulkAction, BulkKind, selection_digest
 from ordertrail.domain.console.filters import ParcelFilter
-from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput
-from ordertrail.domain.notifying.messages import message_problem
-from ordertrail.domain.orders.cancelling import reason_problem
+from ordertrail.domain.errors import Conflict, IdempotencyKeyConflict, InvalidInput
 from ordertrail.domain.scanning.changes import ParcelChange
-from ordertrail.domain.staff.roles import Permission
-from ordertrail.services.console import cancelling, messages
+from ordertrail.services.console import bulk_kinds
 from ordertrail.services.console.parcels import with_counted
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.context import Services
 from ordertrail.storage.console import bulk as bulk_store
 from ordertrail.storage.console import parcels as list_store
 from ordertrail.storage.orders import parcels as parcel_store
-
-PERMISSION = {BulkKind.MESSAGE: Permission.NOTE, BulkKind.CANCEL: Permission.CANCEL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +43,6 @@ async def preview(services: Services, reader: Reader, parcel_filter: ParcelFilte
     return Selection(numbers, selection_digest(numbers))
 
 
-def _checked(reader: Reader, kind: BulkKind, text: str) -> str:
-    if not reader.may(PERMISSION[kind]):
-        raise Forbidden(f"Your role may not {'message customers' if kind is BulkKind.MESSAGE else 'cancel'}.")
-    problem = message_problem(text) if kind is BulkKind.MESSAGE else reason_problem(text)
-    if problem is not None:
-        field = "message" if kind is BulkKind.MESSAGE else "reason"
-        raise InvalidInput(f"The {field} cannot be used: {problem}.", field=field)
-    return text.strip()
-
-
 async def run(
     services: Services,
     reader: Reader,
@@ -68,13 +54,16 @@ async def run(
     key: str,
 ) -> tuple[BulkAction, bool]:
     """Act on the selection the preview showed (``digest``); the action and whether this call did it (False: the
-    key was used already, nothing was done again). Raises Forbidden, InvalidInput, SelectionChanged, and for
-    cancelling NotCancellable (then nothing is cancelled)."""
-    body = _checked(reader, kind, text)
+    key was used already, nothing was done again). Raises Forbidden, InvalidInput, SelectionChanged, and
+    NotCancellable or NothingDone (then nothing is done, and the key stays unused)."""
+    body = bulk_kinds.checked(reader, kind, text)
     if not key or len(key) > 200:
         raise InvalidInput("The form's key is missing: open the preview again.", field="key")
     done = await services.db.read(lambda c: bulk_store.by_key(c, actor=reader.actor, key=key))
     if done is not None:
+        if (done.action, done.text) != (kind.value, body):  # not a second submit, but another request: refused
+            raise IdempotencyKeyConflict("This form's key was used for another bulk action: open the preview again.",
+                                         field="key")  # fmt: skip
         return done, False  # a second submit: what the first one did, nothing more
     selection = await preview(services, reader, parcel_filter)
     if selection.digest != digest:
@@ -90,12 +79,7 @@ async def run(
             return None, []  # the same form, submitted twice at once: the other request acts
         locked = parcel_store.parcels_by_tracking_number(connection, numbers, for_update=True)
         parcels = [locked[n] for n in numbers if n in locked and reader.sees(locked[n].merchant_id)]
-        if kind is BulkKind.CANCEL:
-            _, changes = cancelling.cancel_tx(connection, services, reader, parcels, body, bulk_key=key)
-            return claimed, changes
-        for parcel in parcels:
-            messages.send_tx(connection, reader, parcel, body, now=now, bulk_key=key)
-        return claimed, []
+        return claimed, bulk_kinds.act_tx(connection, services, reader, kind, parcels, body, key=key)
 
     claimed, changes = await services.db.write(transaction)
     await services.committed(changes)

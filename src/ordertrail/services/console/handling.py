@@ -9,11 +9,13 @@ leaves the parcel out until a new exception.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection
 
 from ordertrail.domain.console.handling import Handling, body_hash, what_was_done
 from ordertrail.domain.errors import AlreadyHandled, Forbidden, IdempotencyKeyConflict, NoException
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
@@ -57,43 +59,61 @@ async def mark_handled(
                 if earlier[1] != digest:
                     raise IdempotencyKeyConflict(field="Idempotency-Key")
                 return Handled(number, earlier[0], replayed=True)
-        if parcel.state.status is not Status.EXCEPTION:
-            raise NoException(
-                f"Parcel {number} has no exception now (it is {parcel.state.status.value}).", field="tracking_number"
-            )
-        version = parcel.state.status_version
-        made = handling_store.add(
-            connection,
-            parcel_id=parcel.id,
-            status_version=version,
-            actor=reader.actor,
-            what_was_done=text,
-            at=now,
-            idempotency_key=idempotency_key,
-            body_hash=digest,
-        )
-        if made is None:  # handled already (or a racing retry): the same words are a retry, others a conflict
-            found = handling_store.of_exception(connection, parcel_id=parcel.id, status_version=version)
-            assert found is not None
-            if found[1] != digest:
-                raise AlreadyHandled(
-                    f"{found[0].actor} marked this exception handled at {found[0].at.isoformat()}.",
-                    field="tracking_number",
-                )
-            return Handled(number, found[0], replayed=True)
-        audit_store.append(
-            connection,
-            actor=reader.actor,
-            action=Action.EXCEPTION_HANDLED,
-            at=now,
-            merchant_id=parcel.merchant_id,
-            order_number=parcel.order_number,
-            tracking_number=number,
-            detail={"what_was_done": text, "status_version": version},
-        )
-        return Handled(number, made, replayed=False)
+        return handle_tx(connection, reader, parcel, text, now=now, idempotency_key=idempotency_key)
 
     return await services.db.write(write)
+
+
+def handle_tx(
+    connection: Connection,
+    reader: Reader,
+    parcel: Parcel,
+    text: str,
+    *,
+    now: datetime,
+    idempotency_key: str | None = None,
+    bulk_key: str | None = None,
+) -> Handled:
+    """Mark the exception of ``parcel`` (locked by the caller, seen by the reader) handled with ``text`` (checked
+    by ``what_was_done``), and its audit entry, in the caller's transaction (a bulk handling calls this for each
+    parcel, ``bulk_key`` naming the bulk action in the audit entry). Raises NoException and AlreadyHandled."""
+    number = parcel.tracking_number
+    digest = body_hash(number, text)
+    if parcel.state.status is not Status.EXCEPTION:
+        raise NoException(
+            f"Parcel {number} has no exception now (it is {parcel.state.status.value}).", field="tracking_number"
+        )
+    version = parcel.state.status_version
+    made = handling_store.add(
+        connection,
+        parcel_id=parcel.id,
+        status_version=version,
+        actor=reader.actor,
+        what_was_done=text,
+        at=now,
+        idempotency_key=idempotency_key,
+        body_hash=digest,
+    )
+    if made is None:  # handled already (or a racing retry): the same words are a retry, others a conflict
+        found = handling_store.of_exception(connection, parcel_id=parcel.id, status_version=version)
+        assert found is not None
+        if found[1] != digest:
+            raise AlreadyHandled(
+                f"{found[0].actor} marked this exception handled at {found[0].at.isoformat()}.",
+                field="tracking_number",
+            )
+        return Handled(number, found[0], replayed=True)
+    audit_store.append(
+        connection,
+        actor=reader.actor,
+        action=Action.EXCEPTION_HANDLED,
+        at=now,
+        merchant_id=parcel.merchant_id,
+        order_number=parcel.order_number,
+        tracking_number=number,
+        detail={"what_was_done": text, "status_version": version} | ({"bulk": bulk_key} if bulk_key else {}),
+    )
+    return Handled(number, made, replayed=False)
 
 
 async def current_handling(services: Ports, reader: Reader, tracking_number: str) -> Handling | None:

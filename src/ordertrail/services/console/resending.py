@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection
@@ -73,12 +74,8 @@ async def resend(
             earlier = resend_store.by_key(connection, actor=reader.actor, idempotency_key=idempotency_key)
             if earlier is not None:
                 return _replay(number, earlier, digest)
-        originals = _chosen(connection, parcel, channel, message_id)
-        copies = [_copy(parcel, m) for m in originals]
-        resent = [
-            {"message_id": c.message_id, "resends": m.message_id, "channel": m.channel, "event_type": m.event_type}
-            for c, m in zip(copies, originals, strict=True)
-        ]
+        copies = planned(connection, parcel, channel, message_id)
+        resent = [r for _, r in copies]
         if idempotency_key is not None:
             # Kept before anything is sent: a retry racing this one (PostgreSQL) waits on the key, then finds it.
             kept = resend_store.add(
@@ -94,20 +91,51 @@ async def resend(
                 found = resend_store.by_key(connection, actor=reader.actor, idempotency_key=idempotency_key)
                 assert found is not None
                 return _replay(number, found, digest)
-        outbox_store.add_messages(connection, copies, now=now)
-        audit_store.append(
-            connection,
-            actor=reader.actor,
-            action=Action.NOTIFICATION_RESENT,
-            at=now,
-            merchant_id=parcel.merchant_id,
-            order_number=parcel.order_number,
-            tracking_number=number,
-            detail={"channel": channel.value, "resent": [r["resends"] for r in resent]},
-        )
-        return Resent(number, tuple(resent), replayed=False)
+        return queue_tx(connection, reader, parcel, channel, copies, now=now)
 
     return await services.db.write(write)
+
+
+Planned = list[tuple[NewMessage, dict[str, str]]]  # each copy, with what the answer says about it
+
+
+def planned(connection: Connection, parcel: Parcel, channel: Channel, message_id: str | None) -> Planned:
+    """The copies a resend of ``parcel`` would queue. Raises NotFound (``message_id``) and Conflict (nothing of
+    that channel to resend, naming ``channel``). Nothing is written: a bulk resend plans every parcel first."""
+    originals = _chosen(connection, parcel, channel, message_id)
+    copies = [_copy(parcel, m) for m in originals]
+    return [
+        (c, {"message_id": c.message_id, "resends": m.message_id, "channel": m.channel, "event_type": m.event_type})
+        for c, m in zip(copies, originals, strict=True)
+    ]
+
+
+def queue_tx(
+    connection: Connection,
+    reader: Reader,
+    parcel: Parcel,
+    channel: Channel,
+    copies: Planned,
+    *,
+    now: datetime,
+    bulk: tuple[str, str] | None = None,
+) -> Resent:
+    """Queue the ``planned`` copies and the audit entry, in the caller's transaction (a bulk resend calls this for
+    each parcel, ``bulk`` its key and reason for the audit entry)."""
+    resent = [r for _, r in copies]
+    outbox_store.add_messages(connection, [c for c, _ in copies], now=now)
+    audit_store.append(
+        connection,
+        actor=reader.actor,
+        action=Action.NOTIFICATION_RESENT,
+        at=now,
+        merchant_id=parcel.merchant_id,
+        order_number=parcel.order_number,
+        tracking_number=parcel.tracking_number,
+        detail={"channel": channel.value, "resent": [r["resends"] for r in resent]}
+        | ({"bulk": bulk[0], "reason": bulk[1]} if bulk else {}),
+    )
+    return Resent(parcel.tracking_number, tuple(resent), replayed=False)
 
 
 def _chosen(connection: Connection, parcel: Parcel, channel: Channel, message_id: str | None) -> list[MessageItem]:

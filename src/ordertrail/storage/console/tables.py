@@ -46,9 +46,9 @@ bulk_action = Table(
     Column("actor_kind", String(16), nullable=False),
     Column("actor_id", Integer, nullable=True),
     Column("actor", String(320), nullable=False),
-    Column("action", String(32), nullable=False),  # message | cancel
+    Column("action", String(32), nullable=False),  # message | cancel | handle | resend_email | resend_webhook
     Column("parcel_count", Integer, nullable=False),
-    Column("text", Text, nullable=False),  # the message, or the reason
+    Column("text", Text, nullable=False),  # the message, the reason, or what was done
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("actor_kind", "actor_id", "idempotency_key"),
 )

@@ -1,7 +1,7 @@
-"""Bulk actions from the parcel list: a preview of exactly the parcels the filter selects, a form to message
-their customers or cancel them (a required text), and the result page. The form carries the selection's digest
-and a fresh idempotency key: submitted twice, it acts once; if a scan changed the selection meanwhile, the new
-preview is shown instead."""
+"""Bulk actions from the parcel list: a preview of exactly the parcels the filter selects, forms to message their
+customers, cancel them, mark their exceptions handled or resend their email or webhooks (each with a required
+text), and the result page. The form carries the selection's digest and a fresh idempotency key: submitted twice,
+it acts once; if a scan changed the selection meanwhile, the new preview is shown instead."""
 
 from __future__ import annotations
 
@@ -26,7 +26,13 @@ from ordertrail.web.console.parcel_pages import filter_params, query_string
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-DONE_TEXTS = {BulkKind.MESSAGE.value: "messages sent", BulkKind.CANCEL.value: "parcels cancelled"}
+DONE_TEXTS = {
+    BulkKind.MESSAGE.value: "messages sent",
+    BulkKind.CANCEL.value: "parcels cancelled",
+    BulkKind.HANDLE.value: "exceptions marked handled",
+    BulkKind.RESEND_EMAIL.value: "emails resent",
+    BulkKind.RESEND_WEBHOOK.value: "parcels' webhooks replayed",
+}
 
 
 @router.get("/bulk")
@@ -66,7 +72,9 @@ async def bulk_submit(
         return forbidden(session, error)
     except (InvalidInput, Conflict) as error:
         status = 409 if isinstance(error, Conflict) else 422
-        return await _preview(services, session, reader, params, error=error.detail, draft=text, status_code=status)
+        return await _preview(
+            services, session, reader, params, error=error.detail, draft=(action, text), status_code=status
+        )
     return RedirectResponse(f"{PREFIX}/bulk/done?key={quote(done.key)}", status_code=303)
 
 
@@ -89,7 +97,7 @@ async def _preview(
     params: dict[str, list[str]],
     *,
     error: str | None = None,
-    draft: str = "",
+    draft: tuple[str, str] = ("", ""),  # the refused form's action and text, to fill that form in again
     status_code: int = 200,
 ) -> Response:
     try:
@@ -100,13 +108,17 @@ async def _preview(
     context: dict[str, Any] = {
         "selection": selection,
         "hidden": [(name, value) for name, values in params.items() for value in values],
-        "key": tokens.new_secret(),
+        # A key per form: one preview page offers several actions, and each is its own bulk action.
+        "keys": {kind.value: tokens.new_secret() for kind in BulkKind},
         "may_message": reader.may(Permission.NOTE),
         "may_cancel": reader.may(Permission.CANCEL),
+        "may_handle": reader.may(Permission.HANDLE),
+        "may_resend": reader.may(Permission.NOTE),
         "max_message": MESSAGE_MAX,
         "max_bulk": MAX_BULK,
         "error": error,
-        "draft": draft,
+        "draft_action": draft[0],
+        "draft": draft[1],
         "back": f"{PREFIX}/parcels?{query_string(params)}",
     }
     return page("console/bulk.html", session, context, status_code=status_code)

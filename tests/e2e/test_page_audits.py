@@ -36,7 +36,13 @@ CONSOLE_PAGES = {
     "console audit log": "/console/audit",
     "console webhook endpoints": "/console/webhooks",
     "console bulk preview": "/console/bulk?merchant=Northwind+Ceramics",
+    "console unmatched scans": "/console/unmatched",
 }
+
+
+def _console_pages(site: dict[str, Any]) -> dict[str, str]:
+    """The signed-in pages: the fixed ones, and a held-up parcel's detail (its timeline and every action form)."""
+    return {**CONSOLE_PAGES, "console parcel detail": f"/console/parcels/{site['held']}"}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +160,7 @@ def test_every_page_has_no_axe_violation_and_reflows_at_every_width(browser: Bro
         if problems := _audit(page):
             found[f"station (signed in) @ {width}px"] = problems
         _sign_in(page, site)
-        for name, path in CONSOLE_PAGES.items():
+        for name, path in _console_pages(site).items():
             page.goto(base + path)
             expect(page.get_by_role("navigation", name="Console")).to_be_visible()  # signed in, not sent to sign-in
             if problems := _audit(page):
@@ -168,7 +174,7 @@ def test_every_page_is_valid_html(browser: Browser, site: dict[str, Any], tmp_pa
     documents = {name: site["http"].get(path).text for name, path in _pages(page, site).items()}
     # The signed-in pages as the browser gets them: fetched with the signed-in page's own cookies.
     _sign_in(page, site)
-    for name, path in CONSOLE_PAGES.items():
+    for name, path in _console_pages(site).items():
         html = page.request.get(site["server"].base_url + path).text()
         assert 'aria-label="Console"' in html, f"{name} was not the signed-in page"
         documents[name] = html

@@ -99,10 +99,10 @@ async def create_courier_integration(body: IntegrationIn, _: AdminDep, services:
     "/carrier-events",
     summary="Courier events, batched, signed with the integration's secret (Standard Webhooks)",
     description=(
-        "Needs no API key: the `integration` query parameter names the courier integration, and the body must carry"
-        " a valid Standard Webhooks signature of its secret (else 401, nothing recorded). Each event is judged on "
-        "its own and recorded like a scan, so a retried batch answers duplicates instead of recording twice; at "
-        "most `ORDERTRAIL_MAX_BATCH_SCANS` events, or 413."
+        "Needs no API key: the `integration` query parameter names the courier integration, whose secret must sign "
+        "the raw body in Standard Webhooks headers (else 401, nothing recorded). Each event is judged on its own "
+        "and recorded like a scan, so a retried batch records nothing twice (events stored already answer "
+        "`duplicate`); at most `ORDERTRAIL_MAX_BATCH_SCANS` events, or 413."
     ),
     # No API key: the Standard Webhooks signature of the integration's secret authenticates the sender.
     openapi_extra={"x-body-model": "CourierEventBatchIn", **PUBLIC},

@@ -90,6 +90,18 @@ def test_every_operation_names_its_key_its_capability_and_its_errors_as_problems
             assert {"401", "408"} <= set(operation["responses"]), where
 
 
+def test_every_operation_has_a_description_beyond_its_summary_and_the_document_a_contact(
+    document: dict[str, Any],
+) -> None:
+    # Spectral's operation-description and info-contact: a client author reads who may call an operation, what a
+    # retry does and when it is refused in its description; the summary alone is its one line.
+    assert document["info"]["contact"] == {"name": "ordertrail maintainers"}
+    for method, path, operation in operations(document):
+        description = operation.get("description", "").strip()
+        assert description, (method, path)
+        assert description != operation["summary"].strip(), (method, path)
+
+
 def test_operations_that_need_a_key_refuse_a_request_without_one_and_public_ones_do_not(
     client: TestClient, document: dict[str, Any]
 ) -> None:

@@ -41,6 +41,8 @@ def install(app: FastAPI, body_models: dict[str, type[BaseModel]], *, server_url
             servers=[{"url": server_url.rstrip("/"), "description": "This service (ORDERTRAIL_PUBLIC_BASE_URL)"}],
             tags=TAGS,
             license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            # The README names no repository or docs site, so the contact is a name alone.
+            contact={"name": "ordertrail maintainers"},
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for path in document.get("paths", {}).values():

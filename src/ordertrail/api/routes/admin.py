@@ -25,6 +25,10 @@ router = APIRouter(prefix="/api/v1", tags=["scanning"])
 @router.get(
     "/unmatched-scans",
     summary="Scans of numbers no parcel has (yet), oldest first (admins and operations staff, admin keys)",
+    description=(
+        "Admin keys, or admin and operations staff sessions; merchant keys get 403. Pass `next_after` back as "
+        "`after` until it is null (`limit` 1–500, default 100)."
+    ),
     response_model=UnmatchedPageOut,
     responses=errors(KEY, 422),
 )
@@ -55,6 +59,10 @@ async def list_unmatched_scans(
 @router.post(
     "/unmatched-scans/{unmatched_id}/attach",
     summary="Record an unmatched scan on the parcel it was meant for (a mistyped number); audited",
+    description=(
+        "Admin keys, or admin and operations staff sessions. The scan is recorded on the named parcel like a new "
+        "scan and its answer is the scan's result; attaching it again (a retry) is a 409."
+    ),
     response_model=ScanOut,
     responses=errors(
         KEY,

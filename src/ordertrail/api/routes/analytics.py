@@ -85,6 +85,11 @@ def _lane(lane: Lane) -> dict[str, Any]:
 @router.get(
     "/analytics/delivery",
     summary="Delivery figures over a period, each linked to the parcels it counted",
+    description=(
+        "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
+        "dates, at most 366 days apart; each figure carries its numerator, denominator and a `/api/v1/parcels` link"
+        " listing exactly the parcels counted (definitions: docs/analytics.md)."
+    ),
     response_model=DeliveryAnalyticsOut,
     responses=errors(KEY, 422),
 )
@@ -123,6 +128,10 @@ async def _scope(reader: Reader, services: Services, merchant: str | None) -> tu
 @router.get(
     "/analytics/step-times",
     summary="Hours in each step (p50, p90) of the steps that ended in a period, each linked to its parcels",
+    description=(
+        "Merchant and admin keys (merchant keys: their own parcels) or a staff session; `merchant` narrows it to "
+        "one merchant the caller sees. `from`/`to` are local dates, at most 366 days apart."
+    ),
     response_model=StepTimesOut,
     responses=errors(KEY, 422),
 )
@@ -152,6 +161,10 @@ async def get_step_times(
 @router.get(
     "/analytics/dwell",
     summary="Hours at each facility (p50, p90) of the stays that ended in a period, and the parcels dwelling now",
+    description=(
+        "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
+        "dates, at most 366 days apart; `dwelling_now` links to the parcels now past their facility's p90 dwell."
+    ),
     response_model=DwellAnalyticsOut,
     responses=errors(KEY, 422),
 )

@@ -36,6 +36,11 @@ def audit_document(entry: AuditEntry) -> dict[str, Any]:
 @router.get(
     "/audit-log",
     summary="Staff and key actions, newest first, cursor-paginated",
+    description=(
+        "Admin keys, or a staff session (staff limited to some merchants see those merchants' entries and their own"
+        " actions); merchant keys get 403. Pass `next_cursor` back as `cursor` until it is null (`limit` 1–200, "
+        "default 50)."
+    ),
     response_model=AuditPageOut,
     responses=errors(KEY, 422),
 )

@@ -42,6 +42,11 @@ def handover_document(handover: Handover) -> dict[str, Any]:
 @router.post(
     "/parcels/{tracking_number}/handover",
     summary="Hand a parcel to a courier (replaces an earlier handover)",
+    description=(
+        "Merchant and admin keys; another merchant's parcel answers 404. The courier's events for its tracking "
+        "number then join the parcel's timeline (`POST /api/v1/carrier-events`); a courier number another parcel "
+        "has is a 409."
+    ),
     dependencies=[JSON_BODY],
     response_model=HandoverOut,
     responses=errors(
@@ -75,6 +80,11 @@ async def hand_over_parcel(
     "/courier-integrations",
     status_code=201,
     summary="Create a courier integration (admin keys)",
+    description=(
+        "The answer carries the integration's `id` and its signing `secret`: give both to the courier, who signs "
+        "`POST /api/v1/carrier-events?integration=<id>` with it. Not idempotent: a retry creates another "
+        "integration."
+    ),
     dependencies=[JSON_BODY],
     response_model=IntegrationOut,
     responses=errors(KEY, BODY, WRITES),
@@ -88,6 +98,12 @@ async def create_courier_integration(body: IntegrationIn, _: AdminDep, services:
 @router.post(
     "/carrier-events",
     summary="Courier events, batched, signed with the integration's secret (Standard Webhooks)",
+    description=(
+        "Needs no API key: the `integration` query parameter names the courier integration, whose secret must sign "
+        "the raw body in Standard Webhooks headers (else 401, nothing recorded). Each event is judged on its own "
+        "and recorded like a scan, so a retried batch records nothing twice (events stored already answer "
+        "`duplicate`); at most `ORDERTRAIL_MAX_BATCH_SCANS` events, or 413."
+    ),
     # No API key: the Standard Webhooks signature of the integration's secret authenticates the sender.
     openapi_extra={"x-body-model": "CourierEventBatchIn", **PUBLIC},
     response_model=CourierEventsOut,

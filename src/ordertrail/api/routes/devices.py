@@ -34,6 +34,11 @@ class PairingExchangeIn(BaseModel):
     "/pairing/exchange",
     status_code=201,
     summary="Exchange a one-time pairing code for a new scanner key (shown once)",
+    description=(
+        "Needs no key: the one-time code from `ordertrail keys pair` is the secret. The new key is in the answer "
+        "only, so a retry after a lost answer gets 401 (the code is used) and the device must be paired again; 10 "
+        "wrong codes from one address in 15 minutes answer 429."
+    ),
     response_model=PairedKeyOut,
     responses=errors(401, BODY, 429, WRITES, notes={401: "Unknown, used or expired code", 429: "Too many wrong codes"}),
     dependencies=[JSON_BODY],
@@ -59,7 +64,14 @@ async def exchange_pairing_code(
 
 
 @router.get(
-    "/me", summary="The caller's key: role, name and bound facility", response_model=KeyOut, responses=errors(401)
+    "/me",
+    summary="The caller's key: role, name and bound facility",
+    description=(
+        "Any valid key; `facility` is null unless the key is bound to a facility. A cheap way for a client to check"
+        " its key (401 when it is unknown or revoked)."
+    ),
+    response_model=KeyOut,
+    responses=errors(401),
 )
 async def get_current_key(principal: PrincipalDep) -> Response:
     return json_response(
@@ -75,6 +87,10 @@ async def get_current_key(principal: PrincipalDep) -> Response:
 @router.post(
     "/decode",
     summary="Read the barcodes in one camera frame (JPEG or PNG body), for browsers without BarcodeDetector",
+    description=(
+        "Scanner keys only. Send the frame's bytes as `image/jpeg` or `image/png` (anything else is a 415, too "
+        "large a frame a 413); it answers the text and format of each barcode found, none when there is none."
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,

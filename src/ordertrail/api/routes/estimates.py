@@ -34,6 +34,10 @@ def revision_view(revision: Revision) -> dict[str, Any]:
 @router.get(
     "/parcels/{tracking_number}/estimates",
     summary="Every change of a parcel's delivery estimate",
+    description=(
+        "Merchant and admin keys; another merchant's parcel answers 404, as an unknown one does. Each revision "
+        "carries its window (earliest, likely, latest), confidence, basis and why it changed."
+    ),
     response_model=EstimateHistoryOut,
     responses=errors(KEY, 404, notes={404: "Unknown, malformed or another merchant's number (the same answer)"}),
 )

@@ -18,7 +18,17 @@ STORE_FULL_TYPE = error_type(StoreFull(RETRY_AFTER_S))  # the type a refused wri
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up", response_model=HealthOut, responses=errors(), openapi_extra=PUBLIC)
+@router.get(
+    "/healthz",
+    summary="The process is up",
+    description=(
+        "Needs no key and does not touch the store, so it stays 200 while the database is down: use it for "
+        "liveness, and `/readyz` for readiness."
+    ),
+    response_model=HealthOut,
+    responses=errors(),
+    openapi_extra=PUBLIC,
+)
 async def check_health() -> Response:
     return json_response({"status": "ok"})
 
@@ -26,6 +36,11 @@ async def check_health() -> Response:
 @router.get(
     "/readyz",
     summary="The store is reachable and writable (and how live updates travel)",
+    description=(
+        "Needs no key. Answers 503 with a `store` field (`unreachable` or `unwritable`; a full disk also carries "
+        "`Retry-After`), so a load balancer can stop sending traffic; Redis being down does not make it unready, "
+        "`live` only reports it."
+    ),
     response_model=ReadyOut,
     responses=errors(503, notes={503: "The store is unreachable or unwritable (the problem's `store` says which)"}),
     openapi_extra=PUBLIC,

@@ -56,6 +56,10 @@ async def _pdf(labels: list[LabelData], layout: Layout, filename: str) -> Respon
 @router.get(
     "/parcels/{tracking_number}/label.pdf",
     summary="One parcel's shipping label",
+    description=(
+        "Merchant and admin keys; another merchant's parcel answers 404. `layout` picks 4x6 inches (the default) or"
+        " A6; the PDF comes inline with a file name in `Content-Disposition`."
+    ),
     response_class=Response,
     responses={**_PDF, **errors(KEY, 404, 422, notes={404: _NOT_YOURS})},
 )
@@ -75,6 +79,10 @@ async def get_parcel_label(
 @router.get(
     "/orders/{order_number}/labels.pdf",
     summary="The shipping labels of every parcel of an order",
+    description=(
+        "Merchant and admin keys (admin keys name `merchant` when several merchants use the number); another "
+        "merchant's order answers 404. `layout` picks 4x6 inches (the default) or A6."
+    ),
     response_class=Response,
     responses={**_PDF, **errors(KEY, 404, 422)},
 )
@@ -99,6 +107,10 @@ async def get_order_labels(
 @router.post(
     "/labels.pdf",
     summary="The shipping labels of many orders in one PDF (at most 500 orders)",
+    description=(
+        "Merchant and admin keys. If any order number is unknown (or another merchant's) the answer is a 404 whose "
+        "problem names them, and no PDF is made; a retry simply renders again."
+    ),
     response_class=Response,
     responses={**_PDF, **errors(KEY, BODY, 404, notes={404: "Some order numbers are unknown; the problem names them"})},
     dependencies=[JSON_BODY],

@@ -68,6 +68,11 @@ async def _respond(request: Request, open_stream: Callable[[], Awaitable[LiveStr
 @router.get(
     "/tracking/{tracking_number}/events",
     summary="Live updates of one parcel (Server-Sent Events)",
+    description=(
+        "Needs no key; counts against the public rate limit and at most 20 open streams per client address "
+        "(`ORDERTRAIL_MAX_STREAMS_PER_ADDRESS`), else 429. Reconnect with the last `id:` as `Last-Event-ID` (or "
+        "`?after=`) and the missed messages come first."
+    ),
     response_class=EventStreamResponse,
     status_code=200,  # EventStreamResponse takes no status: FastAPI needs it said here
     responses={200: STREAM_DOC, **errors(404, 422, 429, notes={404: "Unknown or malformed number", 429: LIMITED})},
@@ -94,6 +99,12 @@ async def stream_parcel_events(
 @router.get(
     "/order-views/{token}/events",
     summary="Live updates of every parcel of a verified order (Server-Sent Events; composite ids)",
+    description=(
+        "Needs no key: the token is the signed, expiring one the order page puts in its stream URL once a customer "
+        "has verified the order (order number plus email or postal code); an invalid or expired token answers 404. "
+        "Ids join each parcel's sequence with `-` (`3-5`): send the last one back as `Last-Event-ID` or `?after=` "
+        "to resume; the public rate and stream limits apply."
+    ),
     response_class=EventStreamResponse,
     status_code=200,  # EventStreamResponse takes no status: FastAPI needs it said here
     responses={200: STREAM_DOC, **errors(404, 422, 429, notes={404: "Invalid or expired link", 429: LIMITED})},

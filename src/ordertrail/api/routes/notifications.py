@@ -36,6 +36,10 @@ def _settings_view(preferences: Preferences) -> dict[str, object]:
 @router.get(
     "/api/v1/notification-settings",
     summary="Which statuses email customers; whether webhooks are sent",
+    description=(
+        "Merchant keys read their own merchant's settings; admin keys must name one with `?merchant=` (422 without "
+        "it, 404 for an unknown one)."
+    ),
     response_model=NotificationSettingsOut,
     responses=errors(KEY, 404, 422, notes=UNKNOWN_MERCHANT),
 )
@@ -49,6 +53,10 @@ async def get_notification_settings(
 @router.put(
     "/api/v1/notification-settings",
     summary="Change the merchant's notification settings",
+    description=(
+        "Merchant keys change their own merchant's; admin keys must name one with `?merchant=`. The body replaces "
+        "the settings (`webhooks` left out means true) and the answer is what was stored, so a retry is harmless."
+    ),
     dependencies=[JSON_BODY],
     response_model=NotificationSettingsOut,
     responses=errors(KEY, BODY, WRITES, 404, notes=UNKNOWN_MERCHANT),
@@ -94,6 +102,10 @@ async def unsubscribe_page(token: str, key: SecretKeyDep) -> Response:
 @router.post(
     "/unsubscribe/{token}",
     summary="One-click unsubscribe (RFC 8058): record it for this address",
+    description=(
+        "Needs no key: the signed token of the link in the customer's email names the address and the merchant. It "
+        "takes the RFC 8058 one-click form body and answers an HTML page, not JSON; a broken link is a 422."
+    ),
     response_class=HTMLResponse,
     response_description="A page saying so",
     responses=errors(422, WRITES, notes={422: "The link is not valid"}),

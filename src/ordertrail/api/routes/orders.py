@@ -41,6 +41,11 @@ def _detail(view: OrderView) -> dict[str, object]:
     "/orders",
     status_code=201,
     summary="Place an order; each parcel gets a tracking number",
+    description=(
+        "Merchant and admin keys (an admin key names the order's merchant with `merchant`). Not keyed for retries: "
+        "order numbers are unique per merchant, so a retry after a lost answer is a 409 naming `order_number`, and "
+        "`GET /api/v1/orders/{order_number}` reads the order that was placed."
+    ),
     dependencies=[JSON_BODY],
     response_model=OrderOut,
     response_description="The order as stored, with each parcel's tracking number (Location: the order's URL)",
@@ -79,6 +84,10 @@ def order_location(order_number: str) -> str:
 @router.get(
     "/orders/{order_number}",
     summary="One order with its parcels and their events",
+    description=(
+        "Merchant and admin keys. Another merchant's order answers 404, as an unknown one does; percent-encode the "
+        "order number in the path (`#` is `%23`)."
+    ),
     response_model=OrderOut,
     responses=errors(KEY, 404, 422),
 )
@@ -90,6 +99,10 @@ async def get_order(order_number: OrderNumberPath, principal: MerchantOrAdminDep
 @router.get(
     "/orders",
     summary="The caller's orders, newest first, cursor-paginated",
+    description=(
+        "Merchant keys see their own merchant's orders, admin keys every merchant's. Filter by `status`, `q` and "
+        "`placed_after`; pass `next_cursor` back as `cursor` until it is null (`limit` 1–200, default 50)."
+    ),
     response_model=OrderPageOut,
     responses=errors(KEY, 422),
 )
@@ -124,6 +137,11 @@ async def list_orders(
 @router.post(
     "/orders/{order_number}/cancel",
     summary="Cancel every parcel of an order, or none if one is dispatched (again: no change); audited",
+    description=(
+        "Merchant and admin keys, or a staff session allowed to cancel; admin keys name the merchant with "
+        "`merchant` when several use the number. Safe to retry: an order cancelled already answers 200 and changes "
+        "nothing, and if any parcel is past cancelling it is a 409 and no parcel is cancelled."
+    ),
     response_model=CancellationOut,
     responses=errors(
         KEY,

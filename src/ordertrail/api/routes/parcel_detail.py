@@ -35,6 +35,10 @@ IdempotencyKey = Annotated[
 @router.get(
     "/parcels/{tracking_number}/timeline",
     summary="A parcel's detail and one timeline: scans, estimates, emails, webhooks, staff actions and notes",
+    description=(
+        "Merchant and admin keys (merchant keys: their own parcels) or a staff session; scanner keys get 403. An "
+        "unknown, malformed or another merchant's number answers the same 404."
+    ),
     response_model=ParcelTimelineOut,
     responses=errors(KEY, 404, 422, notes={404: NOT_FOUND}),
 )
@@ -47,6 +51,11 @@ async def get_parcel_timeline(tracking_number: TrackingPath, reader: ReaderDep, 
     "/parcels/{tracking_number}/notes",
     status_code=201,
     summary="Add an internal note to a parcel (shown on its timeline, never to customers)",
+    description=(
+        "Merchant and admin keys, or a staff session other than a viewer. With an `Idempotency-Key`, a retry "
+        "answers 201 with the first note and `Idempotent-Replayed: true` instead of adding another; the same key "
+        "with a different note is a 409."
+    ),
     dependencies=[JSON_BODY],
     response_model=NoteOut,
     responses=errors(
@@ -80,6 +89,11 @@ async def add_parcel_note(
     "/parcels/{tracking_number}/exception/handled",
     status_code=201,
     summary="Mark the parcel's exception handled, saying what was done: it leaves the exceptions queue; audited",
+    description=(
+        "Merchant and admin keys, or operations, merchant and admin staff (support and viewers get 403). A retry "
+        "with the same `Idempotency-Key` (or the same words) answers with the first handling and `Idempotent-"
+        "Replayed: true`; a parcel without a current exception, or one someone else marked handled, is a 409."
+    ),
     dependencies=[JSON_BODY],
     response_model=ExceptionHandledOut,
     responses=errors(
@@ -115,6 +129,12 @@ async def mark_exception_handled(
     "/parcels/{tracking_number}/resend",
     status_code=202,
     summary="Resend the customer's email or replay the parcel's webhooks, through the outbox; audited",
+    description=(
+        "Merchant and admin keys, or a staff session other than a viewer; `channel` is `email` (the newest email) "
+        "or `webhook` (every webhook about the parcel), `message_id` narrows it to one. Answers 202 once the copies"
+        " are queued; a retry with the same `Idempotency-Key` answers with the first result (`Idempotent-Replayed: "
+        "true`) instead of queuing more."
+    ),
     dependencies=[JSON_BODY],
     response_model=ResendOut,
     response_description="Queued for delivery (new messages copying the originals)",

@@ -36,6 +36,11 @@ Text = str | None
 @router.get(
     "/parcels",
     summary="Parcels, filtered and searched, cursor-paginated (merchant keys: their own)",
+    description=(
+        "Merchant and admin keys or a staff session; scanner keys get 403. Pass `next_cursor` back as `cursor` with"
+        " the same `sort` until it is null (`limit` 1–200, default 50); `checked_at` says when this process last "
+        "looked for stalled parcels."
+    ),
     response_model=ParcelPageOut,
     responses=errors(KEY, 404, 422, notes={404: "The merchant named does not exist"}),
 )
@@ -85,6 +90,10 @@ async def list_parcels(
 @router.post(
     "/parcels/{tracking_number}/cancel",
     summary="Cancel a parcel not yet dispatched (a cancelled event; again: no change); audited",
+    description=(
+        "Merchant and admin keys, or a staff session allowed to cancel; another merchant's parcel answers 404. Safe"
+        " to retry: a parcel cancelled already answers 200 with no new event, and one already dispatched is a 409."
+    ),
     response_model=CancellationOut,
     responses=errors(KEY, BODY, 404, 409, WRITES, notes={409: "The parcel is past cancelling: nothing changed"}),
     dependencies=[JSON_BODY],
@@ -100,6 +109,11 @@ async def cancel_parcel(tracking_number: str, body: CancelIn, reader: ReaderDep,
     "/parcels/{tracking_number}/notices",
     status_code=201,
     summary="Send the customer a message in your own words: emailed, shown on the tracking page; audited",
+    description=(
+        "Merchant and admin keys, or a staff session that may write notes (not viewers). It takes no Idempotency-"
+        "Key: every call sends a new message, so read the parcel's timeline before retrying one whose answer was "
+        "lost."
+    ),
     response_model=CustomerNoticeOut,
     responses=errors(KEY, BODY, 404, WRITES),
     dependencies=[JSON_BODY],

@@ -41,6 +41,11 @@ async def _json(request: Request) -> Any:
     "/scans",
     status_code=201,
     summary="Record one scan",
+    description=(
+        "Scanner and admin keys. Idempotent by the scan's `event_id`: a retry of a stored scan answers 200 with the"
+        " stored result and changes nothing, while a different scan under a used `event_id` is a 409. An unknown "
+        "tracking number answers 404 and the scan is kept as unmatched (`GET /api/v1/unmatched-scans`)."
+    ),
     openapi_extra=SCAN_BODY,
     response_model=ScanOut,
     response_description="Recorded: the stored event and the parcel after it",
@@ -77,6 +82,12 @@ async def record_scan(request: Request) -> Response:
 @router.post(
     "/scans/batch",
     summary="Record up to 1,000 scans, each on its own",
+    description=(
+        "Scanner and admin keys; at most `ORDERTRAIL_MAX_BATCH_SCANS` (1,000) scans, or 413. Answers 200 with every"
+        " scan's outcome (created, duplicate, invalid, unmatched, …) in its place, and counts per outcome: an "
+        "invalid scan names `scans.<index>.<field>` and does not stop the others. A retried batch is safe: scans "
+        "stored already answer `duplicate`."
+    ),
     openapi_extra=BATCH_BODY,
     response_model=ScanBatchOut,
     response_description="Each scan's outcome in its place (an invalid item does not fail the batch)",

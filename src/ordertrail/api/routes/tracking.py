@@ -33,6 +33,10 @@ async def hot_tracking(request: Request) -> Response:
 @router.get(
     "/tracking/{tracking_number}",
     summary="Public tracking: status, milestones and timeline, without personal data",
+    description=(
+        "Needs no key; rate-limited per client address (`ORDERTRAIL_PUBLIC_RATE_LIMIT`, 120 a minute), then 429 "
+        "with `Retry-After`. An unknown and a malformed number answer the same 404."
+    ),
     response_model=TrackingOut,
     response_description="The parcel's public tracking document",
     responses=errors(
@@ -47,6 +51,10 @@ async def get_tracking(tracking_number: str, request: Request) -> Response:
 @router.get(
     "/parcels/{tracking_number}",
     summary="The short parcel summary a scanner shows",
+    description=(
+        "Any key role, scanner keys included; a merchant key gets 404 for another merchant's parcel, as for an "
+        "unknown one."
+    ),
     response_model=ParcelSummaryOut,
     responses=errors(401, 404, notes={404: "Unknown, malformed or another merchant's number (the same answer)"}),
 )

@@ -72,6 +72,11 @@ def attempt_view(logged: LoggedAttempt) -> dict[str, Any]:
     "",
     status_code=201,
     summary="Register an endpoint; the response carries its secret, shown once",
+    description=(
+        "Merchant and admin keys (an admin key names the merchant with `merchant`). Not idempotent: a retry "
+        "registers a second endpoint, so list the endpoints before registering again; keep the secret, it is the "
+        "only time it is shown."
+    ),
     dependencies=[JSON_BODY],
     response_model=WebhookEndpointSecretOut,
     response_description="The endpoint, with its signing secret (Location: the endpoint's URL)",
@@ -100,6 +105,10 @@ async def create_webhook_endpoint(
 @router.get(
     "",
     summary="The caller's endpoints (admins: all, or ?merchant=)",
+    description=(
+        "Merchant and admin keys; a merchant key always gets its own endpoints. Not paginated: every endpoint comes"
+        " in one answer, without its secret."
+    ),
     response_model=WebhookEndpointListOut,
     responses=errors(KEY, 404, 422, notes={404: "The merchant named does not exist"}),
 )
@@ -116,6 +125,10 @@ async def list_webhook_endpoints(
 @router.get(
     "/{endpoint_id}",
     summary="One endpoint",
+    description=(
+        "Merchant and admin keys; another merchant's endpoint answers 404. The secret is never shown again (rotate "
+        "it for a new one); `disabled_at` and `disabled_reason` say if deliveries stopped."
+    ),
     response_model=WebhookEndpointOut,
     responses=errors(KEY, 404, 422, notes=NOT_YOURS),
 )
@@ -131,6 +144,10 @@ async def get_webhook_endpoint(
     "/{endpoint_id}",
     status_code=204,
     summary="Delete an endpoint; undelivered messages are held",
+    description=(
+        "Merchant and admin keys; another merchant's endpoint answers 404. Answers 204 and marks its undelivered "
+        "messages dead (reason: endpoint deleted), so no more deliveries are attempted."
+    ),
     response_class=Response,
     responses=errors(KEY, 404, 422, WRITES, notes=NOT_YOURS),
 )
@@ -144,6 +161,11 @@ async def delete_webhook_endpoint(
 @router.post(
     "/{endpoint_id}/rotate-secret",
     summary="A new secret (shown once); the old one signs too for 24 h",
+    description=(
+        "Merchant and admin keys. Not idempotent: every call makes a new secret and keeps only the one before it, "
+        "so after a retry of a lost answer the original secret stops signing at once; `rotation_ends_at` says when "
+        "the previous one stops."
+    ),
     response_model=WebhookEndpointSecretOut,
     responses=errors(KEY, 404, 422, WRITES, notes=NOT_YOURS),
 )
@@ -158,6 +180,10 @@ async def rotate_webhook_secret(
     "/{endpoint_id}/test",
     status_code=202,
     summary="Send the endpoint a signed webhook.test event now (through the outbox: retried, in the delivery log)",
+    description=(
+        "Merchant and admin keys; a disabled endpoint is a 409 (replaying its messages re-enables it). Every call "
+        "queues a new message: find it by the returned `message_id` in the delivery log."
+    ),
     response_model=TestEventOut,
     responses=errors(KEY, 404, 409, 422, WRITES, notes={**NOT_YOURS, 409: "The endpoint is disabled"}),
 )
@@ -171,6 +197,10 @@ async def send_webhook_test_event(
 @router.get(
     "/{endpoint_id}/deliveries",
     summary="The endpoint's delivery log, newest attempt first",
+    description=(
+        "Merchant and admin keys; another merchant's endpoint answers 404. Pass `next_before` back as `before` "
+        "until it is null (`limit` 1–500, default 100)."
+    ),
     response_model=DeliveryLogOut,
     responses=errors(KEY, 404, 422, notes=NOT_YOURS),
 )
@@ -198,6 +228,10 @@ async def list_webhook_deliveries(
     "/{endpoint_id}/replay",
     status_code=202,
     summary="Send dead messages again (all, or those named)",
+    description=(
+        "Merchant and admin keys. Requeues the endpoint's dead messages (all, or the `message_ids` given) and re-"
+        "enables a disabled endpoint; `replayed` counts them, and a retry queues only those still dead."
+    ),
     dependencies=[JSON_BODY],
     response_model=ReplayOut,
     response_description="Queued for delivery again",

@@ -50,8 +50,9 @@ window.ui = SwaggerUIBundle({
 });
 
 // What only the rendered page can fix, done as each part renders (and again if a re-render replaces it): the
-// server list is a <select> inside an empty <label>, the request-body editor a <textarea> without a label, and
-// the example panels scroll but cannot take the keyboard's focus, so keyboard users could not scroll them.
+// server list is a <select> inside an empty <label>, the request-body editor a <textarea> without a label, the
+// example panels scroll but cannot take the keyboard's focus (so keyboard users could not scroll them), and the
+// "Schemas" heading is an h4 after the "Webhooks" section's h2, skipping a level: it is announced as level 3.
 const root = document.getElementById("swagger-ui");
 new MutationObserver(() => {
   const servers = document.getElementById("servers");
@@ -60,6 +61,9 @@ new MutationObserver(() => {
   }
   for (const editor of root.querySelectorAll(".body-param textarea:not([aria-label])")) {
     editor.setAttribute("aria-label", "Request body");
+  }
+  for (const heading of root.querySelectorAll("section.models > h4:not([aria-level])")) {
+    heading.setAttribute("aria-level", "3");
   }
   for (const example of root.querySelectorAll(".highlight-code > pre:not([tabindex])")) {
     example.setAttribute("tabindex", "0");

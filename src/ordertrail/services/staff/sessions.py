@@ -61,7 +61,6 @@ def _typed_actor(email: str, address: str | None) -> Actor:
 
 async def refuse_if_locked(services: Ports, rules: StaffRules, email: str, actor: Actor, now: datetime) -> None:
     """Raises SignInLocked when the account's recent failures lock it (audited)."""
-
     policy = rules.lockout
     failures = await services.db.read(lambda c: session_store.failures_since(c, email, since=now - policy.window))
     locked_until = policy.locked_until(failures, now=now)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from ordertrail.domain.staff import totp
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
 from tests.support.audits import axe_violations, overflow, vnu_errors
 from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password, path_of
@@ -180,3 +181,71 @@ def test_every_page_is_valid_html(browser: Browser, site: dict[str, Any], tmp_pa
         documents[name] = html
     page.close()
     assert vnu_errors(documents, tmp_path) == []
+
+
+def test_the_two_step_pages_have_no_axe_violation_reflow_and_are_valid_html(
+    browser: Browser, site: dict[str, Any], tmp_path: Path
+) -> None:
+    """Two-step sign-in's three pages: off, being set up (the key and its link shown), and the code step of
+    sign-in (also with its error). Each width turns it on, with codes computed from the key the page shows and
+    the real clock (the server accepts one step either side); an admin turns it off between widths."""
+    server = site["server"]
+    email = "two-step@northwind.example"
+    args = ("--email", email, "--role", "viewer", "--merchant", "Northwind Ceramics")
+    with server.http() as http:
+        invited = server.cli("users", "create", *args).stdout.strip().splitlines()[-1]
+        assert choose_password(http, invited).status_code == 303
+    documents: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
+    for width in WIDTHS:
+        context = _context(browser, width)
+        page = context.new_page()
+        _sign_in_as(page, server.base_url, email)
+        page.goto(f"{server.base_url}/console/account/two-step")
+        documents["two-step (off)"] = page.request.get(page.url).text()
+        if problems := _audit(page):
+            found[f"two-step (off) @ {width}px"] = problems
+        page.get_by_role("button", name="Set up two-step sign-in").click()
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+        documents["two-step (pending)"] = page.request.get(page.url).text()
+        if problems := _audit(page):
+            found[f"two-step (pending) @ {width}px"] = problems
+        page.get_by_label("Code from your app").fill(_code_now(secret))
+        page.get_by_role("button", name="Turn on two-step sign-in").click()
+        expect(page.locator(".notice")).to_contain_text("Two-step sign-in is on")
+
+        page.get_by_role("button", name="Sign out", exact=True).click()
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+        if problems := _audit(page):
+            found[f"sign-in code @ {width}px"] = problems
+        page.get_by_label("Code").fill("12345")  # not a code: the page says so, and the field points at it
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("not right")
+        documents["sign-in code (error)"] = page.content()
+        if problems := _audit(page):
+            found[f"sign-in code (error) @ {width}px"] = problems
+        # The code that turned it on is used; the next step's is later than it whenever this runs (and is inside
+        # the server's window of one step either side).
+        page.get_by_label("Code").fill(_code_now(secret, steps=1))
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Console")).to_be_visible()
+        context.close()
+        # Off again for the next width, as an admin does it.
+        assert server.cli("users", "reset-totp", "--email", email).returncode == 0
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert vnu_errors(documents, tmp_path) == []
+
+
+def _sign_in_as(page: Page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/console/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Console")).to_be_visible()
+
+
+def _code_now(secret: str, steps: int = 0) -> str:
+    return totp.code_for_step(secret, totp.step_at(datetime.now(UTC)) + steps)

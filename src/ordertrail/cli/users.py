@@ -1,4 +1,4 @@
-"""Staff accounts from the command line: invite (create), list, disable, reset (a new invitation)."""
+"""Staff accounts from the command line: invite (create), list, disable, reset (a new invitation), reset-totp."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ordertrail.domain.staff.audit import Actor, ActorKind
 from ordertrail.domain.staff.roles import StaffRole, StaffUser
 from ordertrail.runtime import staff_rules
 from ordertrail.services.context import Services
-from ordertrail.services.staff import accounts
+from ordertrail.services.staff import accounts, second_factor
 from ordertrail.services.staff.context import StaffRules
 from ordertrail.storage.accounts.merchants import list_merchants
 
@@ -91,5 +91,18 @@ def users_reset(email: str) -> None:
     invitation = _with_rules(
         lambda services, rules: accounts.reset_user(services, rules, actor=_cli_actor(), email=email)
     )
-    typer.echo(f"reset {invitation.user.email}; their password no longer works. Send them this link:")
+    typer.echo(
+        f"reset {invitation.user.email}; their password (and two-step sign-in, if on) no longer works."
+        " Send them this link:"
+    )
     typer.echo(invitation.url)
+
+
+@users_app.command("reset-totp")
+def users_reset_totp(email: Annotated[str, typer.Option(help="The person's email address.")]) -> None:
+    """Turn off someone's two-step sign-in (a lost phone): their password still works; they may set it up again."""
+    removed = with_services(lambda services: second_factor.reset(services, actor=_cli_actor(), email=email))
+    if removed:
+        typer.echo(f"two-step sign-in turned off for {email}; they sign in with their password alone")
+    else:
+        typer.echo(f"{email} did not have two-step sign-in on; nothing changed")

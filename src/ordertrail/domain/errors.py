@@ -197,6 +197,18 @@ class SignInLocked(RateLimited):
     """Too many failed sign-ins for this account: try again later."""
 
 
+class InvalidTotpCode(Unauthenticated):
+    """That code is not right, or was already used: type the code your authenticator app shows now."""
+
+
+class TotpNotEnabled(InvalidInput):
+    """Two-step sign-in is not on for this account."""
+
+
+class SignInChallengeEnded(Unauthenticated):
+    """This sign-in took too long or was already finished: sign in again with your password."""
+
+
 class SessionEnded(Unauthenticated):
     """Your session has ended: sign in again."""
 

@@ -20,6 +20,7 @@ from ordertrail.web.console import (
     endpoint_pages,
     live_pages,
     parcel_pages,
+    totp_pages,
     unmatched_pages,
 )
 from ordertrail.web.console.common import PREFIX as CONSOLE_PREFIX
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)
     app.include_router(auth_pages.router)
+    app.include_router(totp_pages.router)
     app.include_router(parcel_pages.router)
     app.include_router(detail_pages.router)
     app.include_router(action_pages.router)

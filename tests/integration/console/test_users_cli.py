@@ -1,21 +1,24 @@
 """`ordertrail users` as a person runs it (real processes, real store): create prints the invitation URL alone on
-the last line, list shows the state, reset voids the password and the old link, disable ends sessions, and bad
-input is one line on stderr with exit code 1, changing nothing."""
+the last line, list shows the state, reset voids the password and the old link, reset-totp turns off two-step
+sign-in, disable ends sessions, and bad input is one line on stderr with exit code 1, changing nothing."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from ordertrail.app import create_app
+from ordertrail.domain.staff import totp
 from ordertrail.settings import Settings
 from tests.conftest import BIN
-from tests.support.staff import FAST_HASHING, choose_password, path_of, sign_in
+from tests.support.staff import FAST_HASHING, choose_password, csrf_of, path_of, sign_in
 
 
 def _settings(data_dir: Path) -> Settings:
@@ -124,3 +127,31 @@ def test_bad_input_is_one_line_and_changes_nothing(
 def test_disabling_an_unknown_user_is_an_error(cli: Callable[..., subprocess.CompletedProcess[str]]) -> None:
     result = cli("users", "disable", "nobody@example.com")
     assert result.returncode == 1 and "nobody@example.com" in result.stderr, result.stderr
+
+
+def test_reset_totp_turns_off_two_step_sign_in(
+    cli: Callable[..., subprocess.CompletedProcess[str]], web: TestClient
+) -> None:
+    created = cli("users", "create", "--email", "admin@example.com", "--role", "admin")
+    assert choose_password(web, created.stdout.strip().splitlines()[-1]).status_code == 303
+    assert sign_in(web, "admin@example.com").status_code == 303
+    page = "/console/account/two-step"
+    token = csrf_of(web.get(page).text)
+    assert web.post(f"{page}/setup", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    found = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', web.get(page).text)
+    assert found is not None
+    # The server's clock is the real one: a code of the current step is taken even if a step boundary passes
+    # before the server checks it (one step either side is accepted).
+    now_code = totp.code_for_step(found.group(1).replace(" ", ""), totp.step_at(datetime.now(UTC)))
+    confirmed = web.post(f"{page}/confirm", data={"csrf_token": token, "code": now_code}, follow_redirects=False)
+    assert confirmed.status_code == 303, confirmed.text
+    asked = sign_in(web, "admin@example.com")
+    assert asked.status_code == 200 and "Enter your sign-in code" in asked.text
+
+    reset = cli("users", "reset-totp", "--email", "Admin@example.com")
+    assert reset.returncode == 0 and "turned off for Admin@example.com" in reset.stdout, reset.stderr
+    assert sign_in(web, "admin@example.com").status_code == 303  # the password alone again
+    again = cli("users", "reset-totp", "--email", "admin@example.com")
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+    unknown = cli("users", "reset-totp", "--email", "nobody@example.com")
+    assert unknown.returncode == 1 and "nobody@example.com" in unknown.stderr

@@ -24,7 +24,11 @@ class Action(StrEnum):
     USER_RESET = "user.reset"
     USER_DISABLED = "user.disabled"
     PASSWORD_SET = "user.password_set"  # noqa: S105 (an action name)
+    TOTP_ENABLED = "user.totp_enabled"
+    TOTP_DISABLED = "user.totp_disabled"
+    TOTP_RESET = "user.totp_reset"
     SIGNED_IN = "session.signed_in"
+    SIGN_IN_CODE_ASKED = "session.code_asked"
     SIGN_IN_FAILED = "session.sign_in_failed"
     SIGN_IN_LOCKED = "session.sign_in_locked"
     SIGNED_OUT = "session.signed_out"

@@ -24,6 +24,7 @@ from ordertrail.domain.staff.audit import Action, Actor, staff_actor
 from ordertrail.domain.staff.passwords import password_problem
 from ordertrail.domain.staff.roles import StaffRole, StaffUser, merchant_rule, normal_email, plausible_email
 from ordertrail.services.ports import Ports
+from ordertrail.services.staff import second_factor
 from ordertrail.services.staff.context import StaffRules
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.staff import audit as audit_store
@@ -118,7 +119,7 @@ async def disable_user(services: Ports, *, actor: Actor, email: str) -> StaffUse
 
 
 async def reset_user(services: Ports, rules: StaffRules, *, actor: Actor, email: str) -> Invitation:
-    """A new invitation for an existing account: its password and sessions stop working until it is used.
+    """A new invitation for an existing account: its password, sessions and second factor stop working.
 
     Raises StaffUserNotFound, InvalidInput for a disabled account.
     """
@@ -130,8 +131,15 @@ async def reset_user(services: Ports, rules: StaffRules, *, actor: Actor, email:
         user_store.set_password(connection, user.id, password_hash=None, at=None)
         session_store.delete_sessions_of(connection, user.id)
         url = _new_invitation(connection, services, rules, user.id)
+        # A reset starts the account again (a forgotten password often comes with a lost phone): the second
+        # factor goes too, and the person may set it up again once signed in.
+        totp_removed = second_factor.remove_in(connection, user, actor=actor, services=services)
         audit_store.append(
-            connection, actor=actor, action=Action.USER_RESET, at=services.clock(), detail={"email": user.email}
+            connection,
+            actor=actor,
+            action=Action.USER_RESET,
+            at=services.clock(),
+            detail={"email": user.email, "totp_removed": totp_removed},
         )
         refreshed = user_store.user_by_id(connection, user.id)
         assert refreshed is not None

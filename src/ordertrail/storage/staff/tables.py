@@ -1,5 +1,5 @@
 """The staff room's tables: accounts, the merchants they work for, invitations, sessions, sign-in failures,
-and the append-only audit log (migration 0010).
+and the append-only audit log (migration 0010); TOTP secrets and half-finished sign-ins (migration 0017).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -7,7 +7,7 @@ whole wherever it is read: migrations, the schema check).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from ordertrail.storage.tables import metadata
 from ordertrail.storage.types import BigId, UTCDateTime
@@ -94,3 +94,30 @@ Index("ix_audit_log_action_id", audit_log.c.action, audit_log.c.id)
 Index("ix_audit_log_actor_id", audit_log.c.actor, audit_log.c.id)
 Index("ix_audit_log_tracking_number", audit_log.c.tracking_number)
 Index("ix_audit_log_merchant_id_id", audit_log.c.merchant_id, audit_log.c.id)
+
+# -- TOTP second factor (migration 0017) ----------------------------------------------------------------------
+
+# One row per account that set up (or is setting up) a second factor. The secret must be readable to check codes,
+# so it is kept as the base32 text an app is given; ``confirmed_at`` is NULL until a first code proves the app has
+# it (only then does sign-in ask for codes). ``last_step`` is the time step of the last code accepted: a code is
+# taken only from a later step, so one overheard cannot be used again.
+staff_totp = Table(
+    "staff_totp",
+    metadata,
+    Column("user_id", ForeignKey("staff_user.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+)
+
+# A sign-in whose password was right, waiting for its code: the form carries a random id, the row only its
+# SHA-256 (as for sessions). Short-lived; used once.
+staff_sign_in_challenge = Table(
+    "staff_sign_in_challenge",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("staff_user.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""Signing in and out, and choosing a password from an invitation."""
+"""Signing in (password, then the TOTP code when the account has one) and out, and choosing a password from an
+invitation."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from ordertrail.domain.errors import InvalidInvitation, SignInFailed, SignInLocked, WeakPassword
+from ordertrail.domain.errors import (
+    InvalidInvitation,
+    InvalidTotpCode,
+    SignInChallengeEnded,
+    SignInFailed,
+    SignInLocked,
+    WeakPassword,
+)
 from ordertrail.domain.staff.passwords import MIN_LENGTH
 from ordertrail.http.staff import StaffRulesDep, clear_session_cookie, form_token, set_session_cookie
 from ordertrail.services.staff import accounts, sessions
+from ordertrail.services.staff.context import StaffRules
 from ordertrail.web.console.common import PREFIX, csrf_refusal, safe_next, signed_in
 from ordertrail.web.deps import ServicesDep, client_address, render
 
@@ -65,21 +74,64 @@ async def login(
             services, rules, email=email, password=password, address=client_address(request)
         )
     except SignInLocked as error:
-        minutes = max(1, round(error.retry_after_s / 60))
-        message = f"Too many failed sign-ins for this account. It is locked: try again in {minutes} min."
-        return _login_page(
-            request,
-            next_url=target,
-            email=email,
-            error=message,
-            status_code=429,
-            headers={"Retry-After": str(error.retry_after_s)},
-        )
+        return _locked(request, target, email, error)
     except SignInFailed as error:
         return _login_page(request, next_url=target, email=email, error=error.detail, status_code=401)
+    if isinstance(signed, sessions.CodeNeeded):
+        return _code_page(request, challenge=signed.challenge, next_url=target)
+    return _signed_in(request, rules, signed, target)
+
+
+def _locked(request: Request, target: str, email: str, error: SignInLocked) -> Response:
+    minutes = max(1, round(error.retry_after_s / 60))
+    message = f"Too many failed sign-ins for this account. It is locked: try again in {minutes} min."
+    return _login_page(
+        request,
+        next_url=target,
+        email=email,
+        error=message,
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after_s)},
+    )
+
+
+def _signed_in(request: Request, rules: StaffRules, signed: sessions.SignedIn, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, signed.session_id, max_age=int(rules.session_max.total_seconds()))
     return response
+
+
+def _code_page(
+    request: Request, *, challenge: str, next_url: str, error: str | None = None, status_code: int = 200
+) -> Response:
+    context = {"challenge": challenge, "next": next_url, "error": error}
+    return _with_form_token(request, "console/login_code.html", context, status_code=status_code)
+
+
+@router.post("/login/code")
+async def login_code(
+    request: Request,
+    services: ServicesDep,
+    rules: StaffRulesDep,
+    challenge: Annotated[str, Form(max_length=100)] = "",
+    code: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=2000)] = PREFIX,
+) -> Response:
+    """The second step of signing in: the code from the person's authenticator app."""
+    if (refused := await csrf_refusal(request, None)) is not None:
+        return refused
+    target = safe_next(next)
+    try:
+        signed = await sessions.finish_sign_in(
+            services, rules, challenge=challenge, code=code, address=client_address(request)
+        )
+    except SignInChallengeEnded as error:
+        return _login_page(request, next_url=target, error=error.detail, status_code=401)
+    except SignInLocked as error:
+        return _locked(request, target, "", error)
+    except InvalidTotpCode as error:
+        return _code_page(request, challenge=challenge, next_url=target, error=error.detail, status_code=401)
+    return _signed_in(request, rules, signed, target)
 
 
 @router.post("/sign-out")

@@ -46,6 +46,34 @@ HEADERS: dict[int, dict[str, Any]] = {
     507: _RETRY_AFTER,
 }
 
+# What the server answers for the statuses whose kind is the same on every route (copied from real answers), so
+# that a viewer shows them rather than an example it builds from the shared schema (which said 400 for a 401).
+# The statuses whose kind depends on the route (404, 409, 422…) get their examples per operation (api/examples).
+_TIMEOUT_DETAIL = "The request body did not arrive within 20 s."
+_MEDIA_DETAIL = "This endpoint takes JSON (Content-Type: application/json), not 'text/plain'."
+EXAMPLES: dict[int, dict[str, Any]] = {
+    401: {
+        "type": "urn:ordertrail:error:unauthenticated",
+        "title": "Unauthenticated",
+        "status": 401,
+        "detail": "A valid API key is required: send it as 'Authorization: Bearer <key>'.",
+    },
+    408: {
+        "type": "urn:ordertrail:error:request-timeout",
+        "title": "Request timeout",
+        "status": 408,
+        "detail": _TIMEOUT_DETAIL,
+        "errors": [{"field": "body", "reason": _TIMEOUT_DETAIL}],
+    },
+    415: {
+        "type": "urn:ordertrail:error:unsupported-media-type",
+        "title": "Unsupported media type",
+        "status": 415,
+        "detail": _MEDIA_DETAIL,
+        "errors": [{"field": "content-type", "reason": _MEDIA_DETAIL}],
+    },
+}
+
 # openapi_extra of a route that takes no key (documented as such, so a generated client sends none).
 PUBLIC: dict[str, Any] = {"security": []}
 
@@ -60,10 +88,10 @@ def errors(*statuses: int | tuple[int, ...], notes: dict[int, str] | None = None
         flat.update(status if isinstance(status, tuple) else (status,))
     documented: dict[int | str, dict[str, Any]] = {}
     for status in sorted(flat):
-        response: dict[str, Any] = {
-            "description": (notes or {}).get(status, DESCRIPTIONS[status]),
-            "content": PROBLEM_CONTENT,
-        }
+        content = PROBLEM_CONTENT
+        if status in EXAMPLES:
+            content = {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}, "example": EXAMPLES[status]}}
+        response: dict[str, Any] = {"description": (notes or {}).get(status, DESCRIPTIONS[status]), "content": content}
         if status in HEADERS:
             response["headers"] = HEADERS[status]
         documented[status] = response

@@ -69,6 +69,8 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "cancel_parcel": CANCEL,
     "send_customer_notice": {"message": "Your charger ships separately, on Monday. Sorry for the wait!"},
     "add_parcel_note": {"message": "Customer called: leave with the neighbour at no. 14."},
+    "mark_exception_handled": {"what_was_done": "Called the carrier: the address is fixed, redelivery tomorrow."},
+    "resend_parcel_notifications": {"channel": "email"},
     "get_bulk_labels": {"order_numbers": [ORDER_NUMBER, "NW-1002"], "layout": "4x6"},
     "attach_unmatched_scan": {"tracking_number": TRACKING_NUMBER},
     "exchange_pairing_code": {"code": "ABCD-EFGH"},

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, Column, Connection, Dialect, String, TypeDecorator, bindparam
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
@@ -170,6 +171,8 @@ class Compiled:
         cursor = connection.connection.cursor()
         try:
             cursor.executemany(form.sql, prepared)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(connection, form.sql, error) from error
         finally:
             cursor.close()
 
@@ -181,6 +184,17 @@ class Compiled:
             cursor.execute(form.sql, self._ordered(form, parameters))
             rows = cursor.fetchall()
             description = cursor.description
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _as_sqlalchemy_error(connection, form.sql, error) from error
         finally:
             cursor.close()
         return form.converted(description, rows) if rows else []
+
+
+def _as_sqlalchemy_error(connection: Connection, sql: str, error: Exception) -> DBAPIError:
+    """The driver's error as Core would raise it (``DBAPIError`` with ``.orig``): the store's callers decide on
+    those, e.g. a full disk (a 507 with nothing stored) or a deadlock to retry (storage/database.py), and a raw
+    cursor's error must reach them in the same form as a Core statement's."""
+    wrapped = DBAPIError.instance(sql, None, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped

@@ -35,6 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Unit tests never open a store (the store fixture leaves them alone), so they run in one pass only."""
+    for item in items:
+        if "unit" in item.path.relative_to(ROOT).parts[:2]:
+            item.add_marker(pytest.mark.store_independent)
+
+
 def wait_for(condition: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.02, what: str = "") -> Any:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

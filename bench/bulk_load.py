@@ -136,6 +136,8 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     sqlite_instant(last),
                     sqlite_instant(now),
                     *eta,
+                    "Hub",  # every scan here names the same facility: the parcel has been there since its order
+                    sqlite_instant(placed),
                 )
             )
         db.execute("BEGIN")
@@ -145,8 +147,8 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             " furthest_rank, last_sequence, status_version, status_changed_at, last_event_at, updated_at,"
             " eta_origin, eta_origin_at, eta_step, eta_step_started_at, eta_hubs, eta_earliest, eta_latest, eta_likely,"
             " eta_confidence, eta_basis, eta_estimated_at, eta_promise, eta_delayed, eta_delay_reason, eta_stall_after,"
-            " eta_stalled_at, eta_learned, eta_country, eta_area, eta_watched, eta_learn_pending)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " eta_stalled_at, eta_learned, eta_country, eta_area, eta_watched, eta_learn_pending, stay_facility,"
+            " stay_since) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             parcel_rows,
         )
         db.executemany(

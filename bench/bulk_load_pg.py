@@ -52,6 +52,8 @@ PARCEL_COLUMNS = (
     "status_changed_at",
     "last_event_at",
     "updated_at",
+    "stay_facility",
+    "stay_since",
 )
 EVENT_COLUMNS = (
     "event_id",
@@ -187,6 +189,8 @@ async def bulk_load_pg(
                         last,
                         last,
                         now,
+                        "Hub",  # every scan names the same facility: there since the order
+                        placed,
                     )
                 )
             async with connection.transaction():

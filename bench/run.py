@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
-STORE_FORMAT = 4  # bump when bench/bulk_load.py changes what it writes: cached stores of older formats are rebuilt
+STORE_FORMAT = 5  # bump when bench/bulk_load.py changes what it writes: cached stores of older formats are rebuilt
 
 
 def start_server(

@@ -41,6 +41,10 @@ class Database(Protocol):
 
     async def read(self, fn: Callable[[Connection], T]) -> T: ...
 
+    async def read_apart(self, fn: Callable[[Connection], T]) -> T:
+        """A read that may take seconds (a month of events): off the event loop's thread where ``read`` is not."""
+        ...
+
     async def write(self, fn: Callable[[Connection], T]) -> T: ...
 
     async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -107,6 +111,15 @@ class SQLiteDatabase:
         with self.read_engine.begin() as connection:
             return fn(connection)
 
+    async def read_apart(self, fn: Callable[[Connection], T]) -> T:
+        # ``read`` runs on the loop's thread (a short read costs less than a thread hop); a long one there would
+        # hold up every request of the process until it ends. In a thread SQLite runs without the GIL.
+        def run() -> T:
+            with self.read_engine.begin() as connection:
+                return fn(connection)
+
+        return await asyncio.to_thread(run)
+
     async def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         # A dedicated DB-API connection, used only from the event loop thread: a WAL point read costs a few
         # microseconds here, against ~100 for building and executing the same statement through Core.
@@ -167,6 +180,11 @@ class PostgresDatabase:
         # A pooled connection died (PostgreSQL restarted, a proxy dropped it): the pool is being refreshed.
         async with self.read_engine.connect() as connection:
             return await connection.run_sync(fn)
+
+    async def read_apart(self, fn: Callable[[Connection], T]) -> T:
+        # The driver waits for PostgreSQL off the loop; what ``fn`` itself computes still runs on it (the async
+        # engine's connections belong to the loop), so callers keep such reads rare (spans.py: one per 5 minutes).
+        return await self.read(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES + 1):

@@ -124,6 +124,10 @@ parcel = Table(
     # Delivered, and not yet in the lane statistics: the learning job (services/estimating/learning.py) folds such
     # parcels in, in batches, off the scan's transaction (migration 0006).
     Column("eta_learn_pending", Boolean, nullable=True),
+    # Where it waits now (migration 0018, domain/scanning/stay.py): the facility of its latest scan and the first
+    # scan of that visit, part of the projection every scan rewrites; the "dwelling now" queue counts these.
+    Column("stay_facility", String(200), nullable=True),
+    Column("stay_since", UTCDateTime, nullable=True),
 )
 
 scan_event = Table(

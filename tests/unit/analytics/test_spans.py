@@ -14,9 +14,10 @@ from ordertrail.domain.analytics.figures import part_durations
 from ordertrail.domain.analytics.journeys import ParcelRecord, journey_of
 from ordertrail.domain.analytics.kpis import Kpi
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.analytics.spans import Stay, is_dwelling, stay_of
+from ordertrail.domain.analytics.spans import is_dwelling, stay_of
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.events import Location, ScanEvent
+from ordertrail.domain.scanning.stay import Stay
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 30))

@@ -27,6 +27,7 @@ def ev(
     offset_hours: int = 0,
     voids: str | None = None,
     event_id: str | None = None,
+    facility: str | None = None,
 ) -> ScanEvent:
     occurred = (T0 + timedelta(hours=hours)).astimezone(timezone(timedelta(hours=offset_hours)))
     return ScanEvent(
@@ -35,7 +36,7 @@ def ev(
         status=status if status == CORRECTION else Status(status),
         occurred_at=occurred,
         recorded_at=T0 + timedelta(hours=hours if recorded_hours is None else recorded_hours),
-        location=Location(city="Leeds"),
+        location=Location(city="Leeds", facility=facility),
         voids_event_id=voids,
     )
 
@@ -159,7 +160,9 @@ def in_order_events(draw: st.DrawFn) -> list[ScanEvent]:
     hours = 0.0
     for sequence in range(2, draw(st.integers(min_value=2, max_value=12))):
         hours += draw(st.floats(min_value=0.01, max_value=20))
-        events.append(ev(draw(statuses), hours, sequence=sequence))
+        # Few facilities, and scans naming none: visits that go on, end, and come back (the state's stay).
+        facility = draw(st.sampled_from([None, "LEEDS-HUB", "YORK-DEPOT"]))
+        events.append(ev(draw(statuses), hours, sequence=sequence, facility=facility))
     return events
 
 
@@ -177,7 +180,7 @@ def test_advancing_the_state_equals_replaying_every_event(events: list[ScanEvent
         assert advanced is not None
         state, effect = advanced
         replayed = derive(events[: index + 1])
-        assert state == before.replayed(replayed, event.sequence)
+        assert state == before.replayed(replayed, event.sequence)  # status, sequence and where it waits
         assert effect is replayed.timeline[-1].effect
 
 

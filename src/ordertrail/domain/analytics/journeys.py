@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from ordertrail.domain.analytics.spans import Span, Stay, current_stay, dwell_spans, scans_of, step_spans
+from ordertrail.domain.analytics.spans import Span, dwell_spans, step_spans
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import TERMINAL, Status
+from ordertrail.domain.scanning.stay import Stay, current_stay, scans_of
 from ordertrail.domain.scanning.transitions import Effect
 
 

@@ -14,6 +14,7 @@ from typing import Final, NamedTuple
 from ordertrail.domain.scanning.derivation import TimelineEntry, derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import MAIN_MILESTONES, TERMINAL, Status
+from ordertrail.domain.scanning.stay import Stay, current_stay, scans_of
 from ordertrail.domain.scanning.transitions import Effect
 
 # The steps whose time is measured: every main-path status between the order and its delivery.
@@ -32,13 +33,6 @@ class Span(NamedTuple):
 
     hours: float
     ended_at: datetime
-
-
-class Stay(NamedTuple):
-    """Where an open parcel is now: the facility of its latest scan, since the first scan of this visit there."""
-
-    facility: str
-    since: datetime
 
 
 def _span(start: datetime, end: datetime) -> Span | None:
@@ -63,12 +57,6 @@ def step_spans(timeline: Sequence[TimelineEntry]) -> dict[str, Span]:
     return found
 
 
-def scans_of(timeline: Sequence[TimelineEntry]) -> list[TimelineEntry]:
-    """The scans that say where a parcel was: every event but voided ones and corrections (a repeated or
-    regressive scan still saw the parcel there)."""
-    return [entry for entry in timeline if entry.effect not in (Effect.VOIDED, Effect.CORRECTION)]
-
-
 def dwell_spans(scans: Sequence[TimelineEntry]) -> dict[str, Span]:
     """Per facility: from the parcel's first scan there to its next scan anywhere else (a scan naming another
     facility or none). A facility it has not left yet is absent; a second visit is not measured again."""
@@ -83,17 +71,6 @@ def dwell_spans(scans: Sequence[TimelineEntry]) -> dict[str, Span]:
         if end is not None and (span := _span(entry.event.occurred_at, end.event.occurred_at)) is not None:
             found[facility] = span
     return found
-
-
-def current_stay(scans: Sequence[TimelineEntry]) -> Stay | None:
-    """The facility of the latest scan and when this visit began (the first of the latest scans in a row
-    there); None when the latest scan names no facility."""
-    if not scans or not (facility := scans[-1].event.location.facility):
-        return None
-    first = len(scans) - 1
-    while first > 0 and scans[first - 1].event.location.facility == facility:
-        first -= 1
-    return Stay(facility, scans[first].event.occurred_at)
 
 
 def stay_of(events: Sequence[ScanEvent]) -> Stay | None:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from ordertrail.domain.scanning.derivation import Derivation, TimelineEntry, derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import CORRECTION, STATUS_BY_VALUE, Status
+from ordertrail.domain.scanning.stay import Stay, current_stay, scans_of, stay_after
 from ordertrail.domain.scanning.transitions import RANK, Effect, judge
 
 
@@ -29,6 +30,9 @@ class ParcelState(NamedTuple):
     status_version: int  # bumped whenever status or substatus changes
     status_changed_at: datetime  # when the event that set the current status happened
     last_event_at: datetime  # the latest occurred_at of any of its events, applied or not
+    # Where it waits now (domain/scanning/stay.py): the facility of its latest scan and since when; None when
+    # that scan named no facility (whatever the status: the dwelling queue leaves finished parcels out itself).
+    stay: Stay | None = None
 
     @classmethod
     def unborn(cls, placed_at: datetime) -> ParcelState:
@@ -49,8 +53,11 @@ class ParcelState(NamedTuple):
             return None
         new = STATUS_BY_VALUE[event.status]
         effect = judge(self.status, self.furthest_rank, new)
-        if effect is not Effect.APPLIED:
-            return self._replace(last_sequence=event.sequence, last_event_at=event.occurred_at), effect
+        if effect is not Effect.APPLIED:  # a repeat or a step back still saw the parcel where it was scanned
+            moved = self._replace(
+                last_sequence=event.sequence, last_event_at=event.occurred_at, stay=stay_after(self.stay, event)
+            )
+            return moved, effect
         return self._moved(new, event, max(self.furthest_rank, RANK.get(new, self.furthest_rank))), effect
 
     def _moved(self, status: Status, event: ScanEvent, furthest_rank: int) -> ParcelState:
@@ -63,6 +70,7 @@ class ParcelState(NamedTuple):
             self.status_version + int(changed),
             event.occurred_at,
             event.occurred_at,
+            stay_after(self.stay, event),
         )
 
     def replayed(self, derivation: Derivation, last_sequence: int) -> ParcelState:
@@ -78,6 +86,7 @@ class ParcelState(NamedTuple):
             self.status_version + int(changed),
             applied.occurred_at if applied is not None else latest,
             latest,
+            current_stay(scans_of(derivation.timeline)),
         )
 
 

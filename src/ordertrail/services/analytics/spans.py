@@ -8,6 +8,7 @@ whole one. Only counts of the reader's parcels ever leave here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import monotonic
@@ -20,10 +21,10 @@ from ordertrail.domain.analytics.figures import part_durations
 from ordertrail.domain.analytics.journeys import journey_of
 from ordertrail.domain.analytics.kpis import Kpi
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.analytics.spans import is_dwelling, stay_of
 from ordertrail.domain.analytics.stats import Durations
 from ordertrail.services.ports import Ports
-from ordertrail.storage.analytics.records import open_records, parcel_records
+from ordertrail.storage.analytics.dwelling import dwelling_count, dwelling_ids
+from ordertrail.storage.analytics.records import parcel_records
 from ordertrail.storage.database import Database
 
 # The facility's usual time is its p90 over the dwells that ended in these last local days (today included).
@@ -34,6 +35,7 @@ REFERENCE_DAYS: Final = 30
 # keep old p90s forever.
 USUAL_TTL_SECONDS: Final = 300.0
 _usual: WeakKeyDictionary[Database, tuple[float, Period, dict[str, float]]] = WeakKeyDictionary()
+_refreshing: WeakKeyDictionary[Database, asyncio.Task[dict[str, float]]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,30 +71,44 @@ def reference_period(now: datetime) -> Period:
 
 
 async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str, float]]:
-    """Each facility's p90 dwell over the reference period before ``now`` (every merchant), read at most
-    USUAL_TTL_SECONDS ago."""
+    """Each facility's p90 dwell over the reference period before ``now`` (every merchant).
+
+    Read at most USUAL_TTL_SECONDS ago: past that, the p90s kept are still answered while one refresh reads the
+    new ones beside the requests (a read of 30 days of events must not hold up the page that asked, nor, on
+    SQLite, the event loop). Only the first request of a process, or of a new day, waits for the read.
+    """
     reference = reference_period(now)
     kept = _usual.get(services.db)
-    if kept is not None and kept[1] == reference and monotonic() - kept[0] < USUAL_TTL_SECONDS:
+    if kept is not None and kept[1] == reference:
+        if monotonic() - kept[0] >= USUAL_TTL_SECONDS and services.db not in _refreshing:
+            task = asyncio.get_running_loop().create_task(_refresh_usual(services.db, reference))
+            _refreshing[services.db] = task
+            task.add_done_callback(lambda _: _refreshing.pop(services.db, None))
         return reference, kept[2]
+    return reference, await _refresh_usual(services.db, reference)
 
+
+async def _refresh_usual(db: Database, reference: Period) -> dict[str, float]:
     def read(connection: Connection) -> dict[str, float]:
         history = (journey_of(r) for r in parcel_records(connection, period=reference, merchant_ids=None))
         usual = part_durations(history, Kpi.DWELL, reference)
         return {facility: d.p90 for facility, d in usual.items() if d.p90 is not None}
 
-    p90 = await services.db.read(read)
-    _usual[services.db] = (monotonic(), reference, p90)
-    return reference, p90
+    p90 = await db.read_apart(read)
+    _usual[db] = (monotonic(), reference, p90)
+    return p90
 
 
 async def dwelling_now(services: Ports, *, merchant_ids: frozenset[int] | None) -> DwellingNow:
     """The open parcels of ``merchant_ids`` whose latest scan is at a facility, there for longer than its p90."""
     now = services.clock()
     reference, p90 = await usual_times(services, now)
+    ids = await services.db.read(lambda c: dwelling_ids(c, p90, now, merchant_ids=merchant_ids))
+    return DwellingNow(now, reference, p90, ids)
 
-    def read(connection: Connection) -> frozenset[int]:
-        waiting = open_records(connection, merchant_ids=merchant_ids)
-        return frozenset(r.parcel_id for r in waiting if is_dwelling(stay_of(r.events), p90, now))
 
-    return DwellingNow(now, reference, p90, await services.db.read(read))
+async def dwelling_now_count(services: Ports, *, merchant_ids: frozenset[int] | None) -> int:
+    """How many parcels ``dwelling_now`` gives (the overview's count), counted by the store."""
+    now = services.clock()
+    _, p90 = await usual_times(services, now)
+    return await services.db.read(lambda c: dwelling_count(c, p90, now, merchant_ids=merchant_ids))

@@ -15,7 +15,7 @@ from ordertrail.domain.console.query import ListQuery
 from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.analytics.delivery import counted_parcel_ids
-from ordertrail.services.analytics.spans import dwelling_now
+from ordertrail.services.analytics.spans import dwelling_now, dwelling_now_count
 from ordertrail.services.console.readers import Reader, merchant_named
 from ordertrail.services.ports import Ports
 from ordertrail.storage.console import parcels as list_store
@@ -106,8 +106,9 @@ async def overview(services: Ports, reader: Reader) -> dict[str, int]:
     """Parcels by status, and the delayed, stalled and dwelling counts, over the reader's merchants."""
     scope = reader.scope
     counts = await services.db.read(lambda c: list_store.status_counts(c, scope))
-    # The same set as the list's ``dwelling=true`` (one function), so the count equals the list it links to.
-    counts["dwelling"] = len((await dwelling_now(services, merchant_ids=scope)).parcel_ids)
+    # The same condition as the list's ``dwelling=true`` (storage/analytics/dwelling.py), so the count equals the
+    # list it links to.
+    counts["dwelling"] = await dwelling_now_count(services, merchant_ids=scope)
     return counts
 
 

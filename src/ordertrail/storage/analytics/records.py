@@ -1,6 +1,6 @@
 """The parcels a period may count, with every event: those with any event within a day of the period (a delivery
 or dispatch, or the event that ended a step or a stay at a facility; the exact local date is the domain's to
-check), and those promised in it (for "late, still open"). Also the open parcels, for where they wait now.
+check), and those promised in it (for "late, still open").
 
 Not yet served by a rollup: this reads the period's events (issue 13, "fast on a big store", is a later step).
 """
@@ -14,7 +14,6 @@ from sqlalchemy import Connection, Select, select, union
 
 from ordertrail.domain.analytics.journeys import ParcelRecord
 from ordertrail.domain.analytics.period import Period
-from ordertrail.domain.scanning.status import TERMINAL
 from ordertrail.storage.scanning.events import events_of
 from ordertrail.storage.tables import order, parcel, scan_event
 
@@ -39,19 +38,6 @@ def parcel_records(
         select(parcel.c.id, order.c.merchant_id, order.c.destination_country, order.c.promised_delivery_date)
         .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
         .where(parcel.c.id.in_(union(moved, promised)))
-        .order_by(parcel.c.id)
-    )
-    return _with_events(connection, _scoped(query, merchant_ids))
-
-
-def open_records(connection: Connection, *, merchant_ids: frozenset[int] | None) -> list[ParcelRecord]:
-    """Every parcel of ``merchant_ids`` not delivered, returned or cancelled, with its events."""
-    if merchant_ids is not None and not merchant_ids:
-        return []
-    query = (
-        select(parcel.c.id, order.c.merchant_id, order.c.destination_country, order.c.promised_delivery_date)
-        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
-        .where(parcel.c.status.not_in([s.value for s in sorted(TERMINAL)]))
         .order_by(parcel.c.id)
     )
     return _with_events(connection, _scoped(query, merchant_ids))

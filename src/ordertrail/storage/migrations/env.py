@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, create_engine, event, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ordertrail.storage.database import sqlalchemy_url
@@ -42,6 +43,18 @@ elif "+asyncpg" in url:
     asyncio.run(_run_async())
 else:
     engine = create_engine(url, poolclass=pool.NullPool)
+
+    # The driver's legacy mode sends no BEGIN before DDL, so each of a migration's statements committed (and
+    # waited for the disk) on its own: a new store took seconds to create, and a crash midway left a schema
+    # between two revisions. One explicit transaction instead: every migration of the run, all or nothing.
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()

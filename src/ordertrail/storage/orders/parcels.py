@@ -13,6 +13,7 @@ from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.parcel import ParcelState
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE
+from ordertrail.domain.scanning.stay import Stay
 from ordertrail.storage.compiled import Compiled, any_of
 from ordertrail.storage.database import Database
 from ordertrail.storage.estimating.state import ETA_COLUMNS, changed_values, estimate_state
@@ -30,6 +31,8 @@ _STATE_COLUMNS = (
     parcel.c.status_version,
     parcel.c.status_changed_at,
     parcel.c.last_event_at,
+    parcel.c.stay_facility,
+    parcel.c.stay_since,
 )
 # Columns in Parcel's field order, then its state's, then its estimate's: a row becomes a parcel positionally
 # (this runs for every scan).
@@ -64,9 +67,10 @@ _PARCELS_BY_ID = _PARCEL_QUERY.where(parcel.c.id.in_(bindparam("ids", expanding=
 
 
 def _parcel(row: Any) -> Parcel:
-    status, *state = row[_STATE_AT:_ETA_AT]
+    status, *state, stay_facility, stay_since = row[_STATE_AT:_ETA_AT]
+    stay = None if stay_facility is None else Stay(stay_facility, stay_since)
     estimate = estimate_state(row[0], row[_ETA_AT:])
-    return Parcel._make((*row[:_STATE_AT], ParcelState(STATUS_BY_VALUE[status], *state), estimate))
+    return Parcel._make((*row[:_STATE_AT], ParcelState._make((STATUS_BY_VALUE[status], *state, stay)), estimate))
 
 
 def parcels_by_tracking_number(
@@ -193,6 +197,8 @@ def _state_params(saved: SavedState, now: datetime) -> dict[str, Any]:
         "b_status_version": s.status_version,
         "b_status_changed_at": s.status_changed_at,
         "b_last_event_at": s.last_event_at,
+        "b_stay_facility": None if s.stay is None else s.stay.facility,
+        "b_stay_since": None if s.stay is None else s.stay.since,
         "b_updated_at": now,
     }
 
@@ -208,6 +214,8 @@ _SAVE_STATE = (
         status_version=bindparam("b_status_version"),
         status_changed_at=bindparam("b_status_changed_at", type_=parcel.c.status_changed_at.type),
         last_event_at=bindparam("b_last_event_at", type_=parcel.c.last_event_at.type),
+        stay_facility=bindparam("b_stay_facility"),
+        stay_since=bindparam("b_stay_since", type_=parcel.c.stay_since.type),
         updated_at=bindparam("b_updated_at", type_=parcel.c.updated_at.type),
     )
 )

@@ -30,7 +30,34 @@ LIFECYCLE = (
     "out_for_delivery",
     "delivered",
 )
+# Placed, processed, packed and dispatched at the shop's hub; then at a sorting centre of the destination city.
+AT_SORTING = frozenset({"in_transit", "out_for_delivery", "delivered"})
+_OFFSET = timedelta(minutes=60)  # every event's place is at +01:00
 CITIES = (("Berlin", "DE"), ("Hamburg", "DE"), ("Paris", "FR"), ("London", "GB"), ("Leeds", "GB"), ("Lyon", "FR"))
+
+
+def current_stay(scanned_at: list[tuple[str, datetime]]) -> tuple[str, datetime]:
+    """Where the parcel waits (domain/scanning/stay.py): its latest facility, since the first scan of that visit."""
+    facility, since = scanned_at[-1]
+    for earlier, at in reversed(scanned_at):
+        if earlier != facility:
+            break
+        since = at
+    return facility, since
+
+
+def first_visits(scanned_at: list[tuple[str, datetime]]) -> list[tuple[str, datetime, datetime, float]]:
+    """The first visit to each facility it has left: (facility, since, until, hours)."""
+    found: list[tuple[str, datetime, datetime, float]] = []
+    seen: set[str] = set()
+    for i, (facility, since) in enumerate(scanned_at):
+        if facility in seen:
+            continue
+        seen.add(facility)
+        until = next((at for f, at in scanned_at[i + 1 :] if f != facility), None)
+        if until is not None:
+            found.append((facility, since, until, (until - since).total_seconds() / 3600))
+    return found
 
 
 def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int = 1, chunk: int = 20_000) -> list[str]:
@@ -50,7 +77,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
     steps = LIFECYCLE[:events_per_parcel]
     for start in range(0, parcels, chunk):
         count = min(chunk, parcels - start)
-        orders, parcel_rows, event_rows = [], [], []
+        orders, parcel_rows, event_rows, visit_rows = [], [], [], []
         for i in range(count):
             order_id = next_order + start + i
             # Journeys of a few days, as on a real network (a delivery teaches the lane statistics every day of
@@ -80,7 +107,10 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                 )
             )
             at = placed
+            scanned_at: list[tuple[str, datetime]] = []  # (facility, when) of each event, in order
             for sequence, status in enumerate(steps, start=1):
+                facility = f"Sort {city}" if status in AT_SORTING else "Hub"
+                scanned_at.append((facility, at))
                 event_rows.append(
                     (
                         str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -91,7 +121,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                         sqlite_instant(at),
                         60,
                         sqlite_instant(at),
-                        "Hub",
+                        facility,
                         city,
                         None,
                         None,
@@ -119,6 +149,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                 steps.count("in_transit"), day1, day2, day1, 0.5, "default", sqlite_instant(last), day2, 0, None, stall,
                 None, 0, country, postal_area(country, "10115"), 1, None,
             )  # fmt: skip
+            stay_facility, stay_since = current_stay(scanned_at)
             parcel_rows.append(
                 (
                     order_id,
@@ -136,10 +167,14 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
                     sqlite_instant(last),
                     sqlite_instant(now),
                     *eta,
-                    "Hub",  # every scan here names the same facility: the parcel has been there since its order
-                    sqlite_instant(placed),
+                    stay_facility,
+                    sqlite_instant(stay_since),
                 )
             )
+            visit_rows += [
+                (order_id, f, sqlite_instant(since), sqlite_instant(until), (until + _OFFSET).date().toordinal(), h)
+                for f, since, until, h in first_visits(scanned_at)
+            ]
         db.execute("BEGIN")
         db.executemany('INSERT INTO "order" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)', orders)
         db.executemany(
@@ -158,6 +193,7 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             event_rows,
         )
+        db.executemany("INSERT INTO facility_visit VALUES (?,?,?,?,?,?)", visit_rows)
         db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

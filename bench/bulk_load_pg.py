@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from bench.bulk_load import CITIES, LIFECYCLE
+from bench.bulk_load import AT_SORTING, CITIES, LIFECYCLE, current_stay, first_visits
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import RANK
 from ordertrail.domain.tracking import tracking_number as tn
@@ -55,6 +55,8 @@ PARCEL_COLUMNS = (
     "stay_facility",
     "stay_since",
 )
+STORE_FORMAT = 2  # bump when what this writes changes: cached databases of older formats are rebuilt
+VISIT_COLUMNS = ("parcel_id", "facility", "since", "until", "ended_on", "hours")
 EVENT_COLUMNS = (
     "event_id",
     "parcel_id",
@@ -115,7 +117,7 @@ async def bulk_load_pg(
         steps = LIFECYCLE[:events_per_parcel]
         for start in range(0, parcels, chunk):
             count = min(chunk, parcels - start)
-            orders, parcel_rows, event_rows = [], [], []
+            orders, parcel_rows, event_rows, visit_rows = [], [], [], []
             for i in range(count):
                 order_id = next_order + start + i
                 placed = now - timedelta(hours=rng.uniform(24 * 4, 24 * 30))
@@ -143,7 +145,10 @@ async def bulk_load_pg(
                     )
                 )
                 at = last = placed
+                scanned_at: list[tuple[str, datetime]] = []
                 for sequence, status in enumerate(steps, start=1):
+                    facility = f"Sort {city}" if status in AT_SORTING else "Hub"
+                    scanned_at.append((facility, at))
                     event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                     event_rows.append(
                         (
@@ -155,7 +160,7 @@ async def bulk_load_pg(
                             at,
                             60,
                             at,
-                            "Hub",
+                            facility,
                             city,
                             None,
                             None,
@@ -189,14 +194,18 @@ async def bulk_load_pg(
                         last,
                         last,
                         now,
-                        "Hub",  # every scan names the same facility: there since the order
-                        placed,
+                        *current_stay(scanned_at),
                     )
                 )
+                visit_rows += [
+                    (order_id, f, since, until, (until + timedelta(minutes=60)).date(), hours)
+                    for f, since, until, hours in first_visits(scanned_at)
+                ]
             async with connection.transaction():
                 await connection.copy_records_to_table("order", records=orders, columns=ORDER_COLUMNS)
                 await connection.copy_records_to_table("parcel", records=parcel_rows, columns=PARCEL_COLUMNS)
                 await connection.copy_records_to_table("scan_event", records=event_rows, columns=EVENT_COLUMNS)
+                await connection.copy_records_to_table("facility_visit", records=visit_rows, columns=VISIT_COLUMNS)
             print(f"  {start + count:,} parcels", flush=True)
         for _, definition in dropped:
             await connection.execute(definition)

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.bulk_load_pg import bulk_load_pg, plain_url
+from bench.bulk_load_pg import STORE_FORMAT, bulk_load_pg, plain_url
 
 
 def _with_database(admin_url: str, name: str) -> str:
@@ -37,8 +37,8 @@ async def _exists(admin_url: str, name: str) -> bool:
 
 def prepared_store(admin_url: str, parcels: int, cache: Path) -> tuple[str, list[str]]:
     """A fresh copy of the cached database of ``parcels`` parcels (bulk-loaded once), and 10,000 of its numbers."""
-    template = f"ordertrail_bench_{parcels}"
-    sample_file = cache / f"pg-store-{parcels}" / "sample.json"
+    template = f"ordertrail_bench_v{STORE_FORMAT}_{parcels}"
+    sample_file = cache / f"pg-store-v{STORE_FORMAT}-{parcels}" / "sample.json"
     if not (asyncio.run(_exists(admin_url, template)) and sample_file.exists()):
         print(f"building a PostgreSQL store of {parcels:,} parcels and {parcels * 5:,} events (COPY)…", flush=True)
         asyncio.run(

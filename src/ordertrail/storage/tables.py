@@ -158,6 +158,20 @@ scan_event = Table(
     UniqueConstraint("parcel_id", "sequence", name="uq_scan_event_parcel_id_sequence"),
 )
 
+# Each parcel's first visit to each facility it has left (migration 0018, domain/scanning/stay.py): written by the
+# scan transaction (an in-order scan adds the visit it ended; a replay rewrites the parcel's), so a facility's
+# usual time is read from here, not replayed from a month of events.
+facility_visit = Table(
+    "facility_visit",
+    metadata,
+    Column("parcel_id", ForeignKey("parcel.id"), primary_key=True),
+    Column("facility", String(200), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("ended_on", LocalDate, nullable=False, index=True),  # the local date of the scan that ended it
+    Column("hours", Float, nullable=False),  # negative: "ended" before it began, which is no duration
+)
+
 # Proof of delivery lives apart from the event: it is large, private, and never on a hot path.
 scan_proof = Table(
     "scan_proof",

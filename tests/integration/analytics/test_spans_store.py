@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ordertrail.domain.analytics.spans import is_dwelling, stay_of
 from ordertrail.domain.scanning.derivation import derive
@@ -30,6 +31,7 @@ from ordertrail.settings import Settings
 from ordertrail.storage.analytics.records import parcel_records
 from ordertrail.storage.migrate import alembic_config, upgrade
 from ordertrail.storage.orders.parcels import parcels_by_id, parcels_by_tracking_number
+from ordertrail.storage.tables import facility_visit
 from tests.conftest import auth, order_body, scan_body
 from tests.support.staff import FAST_HASHING, staff_user
 
@@ -313,6 +315,16 @@ def test_the_migration_gives_every_stored_parcel_its_stay(
 
     expected = {late: (NORTH, B + timedelta(hours=10)), voided: (LEEDS, B + timedelta(hours=1)), plain: None}
     assert stays() == expected
+    visits = run_services(lambda services: services.db.read(_visits))
+    assert len(visits) == 2  # late and plain left Leeds; voided is still there (its South scan is void)
     command.downgrade(alembic_config(settings.store.url), "0017")
     upgrade(settings.store.url)
     assert stays() == expected
+    assert run_services(lambda services: services.db.read(_visits)) == visits
+
+
+def _visits(connection: Any) -> set[tuple[int, str, datetime, datetime]]:
+    rows = connection.execute(
+        select(facility_visit.c.parcel_id, facility_visit.c.facility, facility_visit.c.since, facility_visit.c.until)
+    )
+    return {tuple(row) for row in rows}

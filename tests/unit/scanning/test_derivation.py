@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import Location, ScanEvent
-from ordertrail.domain.scanning.parcel import ParcelState
+from ordertrail.domain.scanning.parcel import ParcelLog, ParcelState
 from ordertrail.domain.scanning.status import CORRECTION, Status
+from ordertrail.domain.scanning.stay import Visit, first_visits, scans_of
 from ordertrail.domain.scanning.transitions import Effect
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -199,3 +200,17 @@ def test_order_placed_opens_the_log_even_when_a_scan_is_dated_before_it() -> Non
     assert [e.effect for e in result.timeline] == [Effect.APPLIED, Effect.APPLIED]
     assert result.status is S.EXCEPTION
     assert not any(e.late for e in result.timeline)  # not late on the order's account: it notifies
+
+
+@given(in_order_events())
+def test_the_visits_ended_in_order_are_the_replays_first_visits(events: list[ScanEvent]) -> None:
+    # What the scan transaction stores on the fast path (the first ended visit per facility kept, later ones
+    # ignored) is what a replay of every event gives.
+    log = ParcelLog(_state_of(events[:1]), lambda: events[:1])
+    for event in events[1:]:
+        log.append(event)
+    assert not log.replayed
+    kept: dict[str, Visit] = {}
+    for visit in log.ended_visits:
+        kept.setdefault(visit.facility, visit)
+    assert list(kept.values()) == first_visits(scans_of(derive(events).timeline))

@@ -14,7 +14,7 @@ from typing import Final, NamedTuple
 from ordertrail.domain.scanning.derivation import TimelineEntry, derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import MAIN_MILESTONES, TERMINAL, Status
-from ordertrail.domain.scanning.stay import Stay, current_stay, scans_of
+from ordertrail.domain.scanning.stay import Stay, current_stay, first_visits, scans_of
 from ordertrail.domain.scanning.transitions import Effect
 
 # The steps whose time is measured: every main-path status between the order and its delivery.
@@ -59,17 +59,12 @@ def step_spans(timeline: Sequence[TimelineEntry]) -> dict[str, Span]:
 
 def dwell_spans(scans: Sequence[TimelineEntry]) -> dict[str, Span]:
     """Per facility: from the parcel's first scan there to its next scan anywhere else (a scan naming another
-    facility or none). A facility it has not left yet is absent; a second visit is not measured again."""
+    facility or none; ``first_visits``). A facility it has not left yet is absent; a second visit is not measured
+    again, and a visit that ended before it began is no duration."""
     found: dict[str, Span] = {}
-    for i, entry in enumerate(scans):
-        facility = entry.event.location.facility
-        if not facility or facility in found:
-            continue
-        if any(e.event.location.facility == facility for e in scans[:i]):
-            continue  # not its first scan there
-        end = next((e for e in scans[i + 1 :] if e.event.location.facility != facility), None)
-        if end is not None and (span := _span(entry.event.occurred_at, end.event.occurred_at)) is not None:
-            found[facility] = span
+    for visit in first_visits(scans):
+        if (span := _span(visit.since, visit.until)) is not None:
+            found[visit.facility] = span
     return found
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from ordertrail.domain.scanning.derivation import Derivation, TimelineEntry, derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import CORRECTION, STATUS_BY_VALUE, Status
-from ordertrail.domain.scanning.stay import Stay, current_stay, scans_of, stay_after
+from ordertrail.domain.scanning.stay import Stay, Visit, current_stay, ended_visit, first_visits, scans_of, stay_after
 from ordertrail.domain.scanning.transitions import RANK, Effect, judge
 
 
@@ -105,11 +105,13 @@ class ParcelLog:
     replay (out of order, a correction) or an earlier event is looked up (``replay``).
     """
 
-    __slots__ = ("_derivation", "_events", "_stored", "new_events", "state")
+    __slots__ = ("_derivation", "_events", "_stored", "ended_visits", "new_events", "state")
 
     def __init__(self, state: ParcelState, stored: Callable[[], Sequence[ScanEvent]]) -> None:
         self.state = state
         self.new_events: list[ScanEvent] = []
+        # Visits the in-order events ended (``ended_visit``); once the log is replayed, ``visits`` has them all.
+        self.ended_visits: list[Visit] = []
         self._stored = stored
         self._events: list[ScanEvent] | None = None  # stored + new, once read
         self._derivation: Derivation | None = None
@@ -118,6 +120,15 @@ class ParcelLog:
     def next_sequence(self) -> int:
         """The sequence number of the next event appended."""
         return self.state.last_sequence + 1
+
+    @property
+    def replayed(self) -> bool:
+        """Whether the stored events were read (a replay, or a retry's lookup): ``visits`` is then at hand."""
+        return self._events is not None
+
+    def visits(self) -> list[Visit]:
+        """Every first visit to a facility the parcel has left, from a replay of all its events."""
+        return first_visits(scans_of(self.replay().timeline))
 
     def replay(self) -> Derivation:
         """Derive from every event, stored and new."""
@@ -141,6 +152,8 @@ class ParcelLog:
         advanced = before.advance(event)
         if advanced is not None:
             self.state, effect = advanced
+            if (visit := ended_visit(before.stay, self.state.stay, event)) is not None:
+                self.ended_visits.append(visit)
             return Appended(effect, False, before)
         self.state = before.replayed(self.replay(), event.sequence)
         entry = self.entry(event.event_id)

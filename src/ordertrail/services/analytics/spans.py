@@ -26,10 +26,11 @@ from ordertrail.services.ports import Ports
 from ordertrail.storage.analytics.dwelling import dwelling_count, dwelling_ids
 from ordertrail.storage.analytics.records import parcel_records
 from ordertrail.storage.database import Database
+from ordertrail.storage.scanning.visits import usual_hours
 
 # The facility's usual time is its p90 over the dwells that ended in these last local days (today included).
 REFERENCE_DAYS: Final = 30
-# Those p90s move slowly (a 30-day window) but cost a read of the window's events, and the overview, which live
+# Those p90s move slowly (a 30-day window) but cost a sort of the window's visits, and the overview, which live
 # lists re-read after every scan, asks for them each time: each process keeps them per store this long.
 # Timed by the process's monotonic clock, not the services' clock: a clock held still (tests, replays) must not
 # keep old p90s forever.
@@ -74,8 +75,8 @@ async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str,
     """Each facility's p90 dwell over the reference period before ``now`` (every merchant).
 
     Read at most USUAL_TTL_SECONDS ago: past that, the p90s kept are still answered while one refresh reads the
-    new ones beside the requests (a read of 30 days of events must not hold up the page that asked, nor, on
-    SQLite, the event loop). Only the first request of a process, or of a new day, waits for the read.
+    new ones beside the requests (a month of visits is sorted by the store: it must not hold up the page that
+    asked, nor, on SQLite, the event loop). Only the first request of a process, or of a new day, waits.
     """
     reference = reference_period(now)
     kept = _usual.get(services.db)
@@ -89,12 +90,9 @@ async def usual_times(services: Ports, now: datetime) -> tuple[Period, dict[str,
 
 
 async def _refresh_usual(db: Database, reference: Period) -> dict[str, float]:
-    def read(connection: Connection) -> dict[str, float]:
-        history = (journey_of(r) for r in parcel_records(connection, period=reference, merchant_ids=None))
-        usual = part_durations(history, Kpi.DWELL, reference)
-        return {facility: d.p90 for facility, d in usual.items() if d.p90 is not None}
-
-    p90 = await db.read_apart(read)
+    # The visits the scans recorded (storage/scanning/visits.py): the p90 the dwell figure gives for the same
+    # days, without replaying them.
+    p90 = await db.read_apart(lambda c: usual_hours(c, reference.start, reference.end, 90))
     _usual[db] = (monotonic(), reference, p90)
     return p90
 

@@ -31,6 +31,7 @@ from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.orders.parcels import SavedState
 from ordertrail.storage.scanning import events as scan_store
 from ordertrail.storage.scanning import unmatched as unmatched_store
+from ordertrail.storage.scanning import visits as visit_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,17 @@ class Appending:
                 saved.append(SavedState(pid, log.state, found.state, found.as_read))
                 final[pid] = parcel._replace(state=log.state, estimate=found.state)
         parcel_store.save_states(self.connection, saved, now=now)
+        self._save_visits()
         return final
+
+    def _save_visits(self) -> None:
+        """The facility visits the new events ended: a replayed parcel's all again, else those in-order scans
+        ended (the store keeps the first per facility)."""
+        changed = [(pid, log) for pid, log in self.logs.items() if log.new_events]
+        rewritten = {pid: log.visits() for pid, log in changed if log.replayed}
+        ended = [(pid, visit) for pid, log in changed if not log.replayed for visit in log.ended_visits]
+        if rewritten or ended:
+            visit_store.save_visits(self.connection, rewritten=rewritten, ended=ended)
 
 
 def with_device_facility(scan: ScanInput, principal: Principal) -> ScanInput:

@@ -139,7 +139,10 @@ def test_a_parcel_never_picked_up_is_queued_after_the_window_not_before_and_anno
     assert ("in_transit", "dpd", True) in marks and ("dispatched", None, False) in marks
     assert "Before dispatch" in client.get(f"/console/parcels/{numbers['early']}").text
 
-    # One webhook, documented; a later pass announces nothing again.
+    # One webhook, documented; a later pass announces nothing again, nor does the same handover sent again.
+    again = {"courier": "dpd", "tracking_number": "DPD-SILENT-1"}
+    assert client.post(f"/api/v1/parcels/{numbers['silent']}/handover", json=again, headers=auth(merchant)).is_success
+    assert listed(client, merchant, not_picked_up="true") == [numbers["silent"]]
     assert reconciled(run_services, clock) == []
     wait_for(lambda: settled(settings.resolved_database_url), what="outbox settled")
     received = wait_for(receiver.snapshot, what="not picked up webhook")

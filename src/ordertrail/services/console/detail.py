@@ -21,6 +21,7 @@ from ordertrail.domain.console.timeline import (
     mentions,
     merged,
 )
+from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.couriers.reconciliation import before_dispatch
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.domain.notifying.outbox import ordering_key
@@ -38,6 +39,7 @@ from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.console import notes as note_store
 from ordertrail.storage.console import timeline as timeline_store
 from ordertrail.storage.couriers import events as courier_store
+from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
@@ -52,6 +54,7 @@ class ParcelDetail:
     siblings: tuple[Parcel, ...]  # the order's other parcels, in position order
     timeline: tuple[Item, ...]
     contact: bool  # whether the reader may see the customer's contact
+    handover: Handover | None = None  # the courier it was handed to (the page shows it; the API: GET …/tracking)
 
     def document(self) -> dict[str, Any]:
         p, o, contact = self.parcel, self.order, self.contact
@@ -144,6 +147,7 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
             siblings=tuple(s for s in siblings if s.id != parcel.id),
             timeline=merged(scans, estimates, messages, actions, notes),
             contact=reader.may(Permission.CONTACT),
+            handover=handover_store.handover_of(connection, parcel.id),
         )
 
     return await services.db.read(read)

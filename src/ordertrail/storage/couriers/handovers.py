@@ -29,7 +29,24 @@ def _handover(row: Any) -> Handover:
 
 
 def save_handover(connection: Connection, parcel_id: int, handover: Handover) -> None:
-    """Record (or replace) the parcel's handover."""
+    """Record (or replace) the parcel's handover. The same courier and number again only updates the details:
+    it keeps its first time and its reconciliation marks (a resent handover is not a new one)."""
+    same = connection.execute(
+        update(parcel_handover)
+        .where(
+            parcel_handover.c.parcel_id == parcel_id,
+            parcel_handover.c.courier == handover.courier,
+            parcel_handover.c.tracking_number == handover.tracking_number,
+        )
+        .values(
+            service_level=handover.service_level,
+            tracking_url=handover.tracking_url,
+            courier_name=handover.courier_name,
+            recognised=handover.recognised,
+        )
+    )
+    if same.rowcount:
+        return
     connection.execute(delete(parcel_handover).where(parcel_handover.c.parcel_id == parcel_id))
     connection.execute(
         insert(parcel_handover).values(

@@ -21,6 +21,8 @@ from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.secrets_file import load_or_create
 from ordertrail.services.context import Services
+from ordertrail.services.couriers.handover import record_carried
+from ordertrail.services.couriers.reconciliation import run_reconciler
 from ordertrail.services.estimating.runtime import runtime_for
 from ordertrail.services.estimating.sweep import run_sweeper
 from ordertrail.services.limits.counters import Counters, MemoryCounters
@@ -105,7 +107,7 @@ async def open_runtime(settings: Settings, *, clock: Callable[[], datetime] = sy
             calibrate=rules.calibrate,
             stalled_default=rules.stalled_default,
         )
-        services = Services(db=db, clock=clock, estimates=estimates)
+        services = Services(db=db, clock=clock, estimates=estimates, handovers=record_carried)
         key = await asyncio.to_thread(read_secret_key, settings)
         yield Runtime(settings, services, key, staff_rules(settings.staff))
     finally:
@@ -151,10 +153,16 @@ async def background_jobs(runtime: Runtime, *, wake_on_commit: bool) -> AsyncIte
         sweeper = asyncio.create_task(
             run_sweeper(runtime.services, interval=interval, stop=stop), name="ordertrail-sweeper"
         )
+    # Handovers their courier never picked up (docs/couriers.md): with or without estimates, on the sweep's beat.
+    reconciler = asyncio.create_task(
+        run_reconciler(runtime.services, interval=runtime.settings.estimating.sweep_seconds, stop=stop),
+        name="ordertrail-reconciler",
+    )
     try:
         yield worker
     finally:
         stop.set()
+        await reconciler
         if sweeper is not None:
             await sweeper
         await worker.stop()

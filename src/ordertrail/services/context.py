@@ -5,10 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy import Connection
+
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
+from ordertrail.domain.scanning.scans import ScanInput
 from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.ports import Listener, Ports
+
+
+class HandoverRecorder(Protocol):
+    """Records the handovers that dispatch scans carried, in the scan's transaction (the couriers room's
+    ``record_carried``; the scanning room below it cannot reach it)."""
+
+    def __call__(
+        self,
+        connection: Connection,
+        carried: Sequence[tuple[Parcel, ScanInput]],
+        *,
+        now: datetime,
+        estimates: EstimateRuntime | None,
+    ) -> list[ParcelChange]: ...
 
 
 @dataclass
@@ -19,6 +39,8 @@ class Services(Ports):
     after_commit: list[Listener] = field(default_factory=list)
     # Delivery estimates (services/estimating/); None turns them off (ORDERTRAIL_ESTIMATES=false).
     estimates: EstimateRuntime | None = field(default_factory=EstimateRuntime)
+    # Set by the composition root (runtime.py); without it a dispatch scan's carrier block is refused.
+    handovers: HandoverRecorder | None = None
 
     async def committed(self, changes: Sequence[ParcelChange]) -> None:
         if changes:

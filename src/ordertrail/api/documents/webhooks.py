@@ -19,6 +19,7 @@ from ordertrail.domain.notifying.policy import (
     CORRECTED_EVENT,
     DELAY_CLEARED_EVENT,
     DELAYED_EVENT,
+    NOT_PICKED_UP_EVENT,
     STALLED_EVENT,
     TEST_EVENT,
     event_type,
@@ -107,6 +108,22 @@ class StallWebhook(Document):
     data: StallData
 
 
+class NotPickedUpData(Document):
+    order_number: str
+    tracking_number: str
+    courier: str = Field(description="The code of the courier it was handed to, e.g. ups.")
+    courier_tracking_number: str = Field(description="The courier's own number for the parcel.")
+    handed_over_at: datetime
+
+
+class NotPickedUpWebhook(Document):
+    """Handed to a courier that sent nothing within its lane's usual window (``parcel.not_picked_up``)."""
+
+    type: Literal["parcel.not_picked_up"]
+    timestamp: datetime
+    data: NotPickedUpData
+
+
 class TestData(Document):
     endpoint_id: int
     message: str
@@ -125,5 +142,6 @@ WEBHOOKS: dict[str, type[Document]] = {
     **dict.fromkeys(STATUS_EVENT_TYPES, StatusChangeWebhook),
     **dict.fromkeys(DELAY_EVENT_TYPES, DelayWebhook),
     STALLED_EVENT: StallWebhook,
+    NOT_PICKED_UP_EVENT: NotPickedUpWebhook,
     TEST_EVENT: TestWebhook,
 }

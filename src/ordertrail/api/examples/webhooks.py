@@ -9,6 +9,7 @@ from ordertrail.domain.notifying.policy import (
     CORRECTED_EVENT,
     DELAY_CLEARED_EVENT,
     DELAYED_EVENT,
+    NOT_PICKED_UP_EVENT,
     STALLED_EVENT,
     TEST_EVENT,
 )
@@ -53,6 +54,13 @@ def webhook_example(kind: str) -> dict[str, Any]:
             "step": "in_transit",
             "step_started_at": "2026-11-26T11:40:00+00:00",
             "stall_after": "2026-11-27T23:40:00+00:00",
+        }
+    elif kind == NOT_PICKED_UP_EVENT:
+        data = {
+            **parcel,
+            "courier": "ups",
+            "courier_tracking_number": "1Z5R89390357567127",
+            "handed_over_at": "2026-11-26T11:40:00+00:00",
         }
     else:
         data = _status_change(kind)

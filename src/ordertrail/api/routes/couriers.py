@@ -18,10 +18,11 @@ from ordertrail.domain.couriers.events import CourierEvent
 from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.errors import InvalidInput, PayloadTooLarge
 from ordertrail.domain.scanning.scans import Outcome
-from ordertrail.http.deps import AdminDep, MerchantOrAdminDep, ServicesDep, SettingsDep, json_response
+from ordertrail.http.deps import AdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.http.problems import field_problems
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import handing_over
 from ordertrail.services.couriers import events as event_service
-from ordertrail.services.couriers import handover as handover_service
 from ordertrail.services.couriers import integrations as integration_service
 
 router = APIRouter(prefix="/api/v1", tags=["couriers"])
@@ -43,9 +44,10 @@ def handover_document(handover: Handover) -> dict[str, Any]:
     "/parcels/{tracking_number}/handover",
     summary="Hand a parcel to a courier (replaces an earlier handover)",
     description=(
-        "Merchant and admin keys; another merchant's parcel answers 404. The courier's events for its tracking "
-        "number then join the parcel's timeline (`POST /api/v1/carrier-events`); a courier number another parcel "
-        "has is a 409."
+        "Merchant and admin keys, or a staff session that may handle exceptions; another merchant's parcel answers "
+        "404. The courier's events for its tracking number then join the parcel's timeline (`POST /api/v1/"
+        "carrier-events`); a courier number another parcel has is a 409. Safe to retry: the same courier and "
+        "number again keep the first handover's time and reconciliation (docs/couriers.md); audited."
     ),
     dependencies=[JSON_BODY],
     response_model=HandoverOut,
@@ -62,14 +64,14 @@ def handover_document(handover: Handover) -> dict[str, Any]:
     ),
 )
 async def hand_over_parcel(
-    tracking_number: str, body: HandoverIn, principal: MerchantOrAdminDep, services: ServicesDep
+    tracking_number: str, body: HandoverIn, reader: ReaderDep, services: ServicesDep
 ) -> Response:
-    handover = await handover_service.hand_over(
+    handover = await handing_over.hand_over(
         services,
-        principal=principal,
-        parcel_number=tracking_number,
+        reader,
+        tracking_number=tracking_number,
         courier=body.courier,
-        tracking_number=body.tracking_number,
+        courier_tracking_number=body.tracking_number,
         service_level=body.service_level,
         tracking_url=body.tracking_url,
     )

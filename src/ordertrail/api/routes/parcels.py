@@ -61,6 +61,12 @@ async def list_parcels(
     country: Annotated[Text, Query(description="The destination country, ISO 3166 alpha-2")] = None,
     delayed: Annotated[Text, Query(description="true or false: its estimate is past the promise")] = None,
     stalled: Annotated[Text, Query(description="true or false: no scan for longer than its lane's threshold")] = None,
+    not_picked_up: Annotated[
+        Text, Query(description="true or false: its courier sent nothing within the lane's window (docs/couriers.md)")
+    ] = None,
+    courier_early: Annotated[
+        Text, Query(description="true or false: a courier event is dated before its dispatch scan")
+    ] = None,
     dwelling: Annotated[
         Text, Query(description="true: at a facility longer than its p90 dwell (docs/analytics.md)")
     ] = None,

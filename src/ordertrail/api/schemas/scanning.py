@@ -10,11 +10,13 @@ import orjson
 from pydantic import Base64Bytes, Field, StringConstraints, WithJsonSchema
 
 from ordertrail.api.schemas.common import Country, Instant, Note, PostalCode, ShortText, Strict, Text, plain
-from ordertrail.domain.errors import InvalidTrackingNumber
+from ordertrail.api.schemas.couriers import HandoverIn
+from ordertrail.domain.errors import InvalidInput, InvalidTrackingNumber
 from ordertrail.domain.scanning.events import NOWHERE, Location
-from ordertrail.domain.scanning.scans import Proof, ScanInput
+from ordertrail.domain.scanning.scans import Carrier, Proof, ScanInput
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.tracking import tracking_number as tn
+from ordertrail.services.couriers.handover import checked_carrier
 
 ScanStatus = Literal[
     "processing",
@@ -83,9 +85,15 @@ class ScanIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=64), plain] | None = None
     voids_event_id: UUID | None = Field(None, description="With status 'correction': the event it voids.")
     proof: ProofIn | None = None
+    carrier: HandoverIn | None = Field(
+        None,
+        description="Only with status 'dispatched': the courier the parcel is handed to, recorded as its handover in"
+        " the scan's transaction (the rules of POST /api/v1/parcels/{tracking_number}/handover; docs/couriers.md).",
+    )
 
     def to_input(self) -> ScanInput:
-        """The domain scan; raises InvalidTrackingNumber (field ``tracking_number``)."""
+        """The domain scan; raises InvalidTrackingNumber (field ``tracking_number``), InvalidInput (``carrier``,
+        ``carrier.<field>``)."""
         try:
             number = tn.normalize(self.tracking_number)
         except InvalidTrackingNumber as error:
@@ -95,6 +103,7 @@ class ScanIn(Strict):
         body_hash = hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
         where = self.location
         proof = self.proof
+        carrier = None if self.carrier is None else _carrier(self.carrier, self.status)
         return ScanInput(
             event_id=str(self.event_id),
             tracking_number=number,
@@ -123,7 +132,20 @@ class ScanIn(Strict):
                 signature_png=proof.signature_png_base64,
                 photo_jpeg=proof.photo_jpeg_base64,
             ),
+            carrier=carrier,
         )
+
+
+def _carrier(block: HandoverIn, status: str) -> Carrier:
+    """The carrier block, checked as a handover is; raises InvalidInput naming ``carrier`` or ``carrier.<field>``."""
+    if status != Status.DISPATCHED:
+        raise InvalidInput("Only a dispatched scan hands the parcel to a courier.", field="carrier")
+    return checked_carrier(
+        courier=block.courier,
+        tracking_number=block.tracking_number,
+        service_level=block.service_level,
+        tracking_url=block.tracking_url,
+    )
 
 
 class ScanBatchIn(Strict):

@@ -86,6 +86,10 @@ class ParcelFilter:
     country: str | None = None
     delayed: bool | None = None
     stalled: bool | None = None
+    # Handed to a courier that sent nothing within the window (docs/couriers.md, "Reconciliation"); a courier
+    # event dated before the dispatch scan.
+    not_picked_up: bool | None = None
+    courier_early: bool | None = None
     # Dwelling at a facility beyond its usual time (docs/analytics.md): resolved into ``parcel_ids`` like ``counted``.
     dwelling: bool = False
     placed_after: datetime | None = None

@@ -28,6 +28,8 @@ class ScanItem:
     event: ScanEvent
     effect: Effect
     late: bool
+    courier: str | None = None  # the courier's code when a courier sent the event (docs/couriers.md)
+    before_dispatch: bool = False  # a courier event dated before the parcel's dispatch scan
 
     @property
     def at(self) -> datetime:
@@ -54,6 +56,8 @@ class ScanItem:
             "late": self.late,
             "voided": self.effect is Effect.VOIDED,
             "voids_event_id": e.voids_event_id,
+            "courier": self.courier,
+            "before_dispatch": self.before_dispatch,
         }
 
 

@@ -35,6 +35,8 @@ CORRECTED_EVENT: Final = "parcel.corrected"
 DELAYED_EVENT: Final = "parcel.delayed"
 DELAY_CLEARED_EVENT: Final = "parcel.delay_cleared"
 STALLED_EVENT: Final = "parcel.stalled"
+# Handed to a courier that sent no event within the lane's usual window (docs/couriers.md, "Reconciliation").
+NOT_PICKED_UP_EVENT: Final = "parcel.not_picked_up"
 # Sent only when asked for (POST …/webhook-endpoints/{id}/test), to that one endpoint whatever it subscribes to:
 # so not a type anyone subscribes to, and not in EVENT_TYPES.
 TEST_EVENT: Final = "webhook.test"
@@ -46,6 +48,7 @@ EVENT_TYPES: Final[tuple[str, ...]] = (
     DELAYED_EVENT,
     DELAY_CLEARED_EVENT,
     STALLED_EVENT,
+    NOT_PICKED_UP_EVENT,
 )
 
 

@@ -29,6 +29,19 @@ class Proof:
 
 
 @dataclass(frozen=True, slots=True)
+class Carrier:
+    """The courier a ``dispatched`` scan hands the parcel to, checked by the couriers room's rules
+    (``domain/couriers/handover.py``); recorded as the parcel's handover in the scan's transaction."""
+
+    courier: str
+    tracking_number: str  # the courier's, normalized
+    service_level: str | None = None
+    tracking_url: str | None = None
+    courier_name: str | None = None
+    recognised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ScanInput:
     """One scan, validated for shape, with the hash of its body to tell a retry from a conflicting reuse."""
 
@@ -43,6 +56,7 @@ class ScanInput:
     reason: str | None = None
     voids_event_id: str | None = None
     proof: Proof | None = None
+    carrier: Carrier | None = None  # only on a dispatched scan: the handover it records
 
 
 class Outcome(StrEnum):

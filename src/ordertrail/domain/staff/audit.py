@@ -41,6 +41,7 @@ class Action(StrEnum):
     AUDIT_EXPORTED = "audit_log.exported"
     EXCEPTION_HANDLED = "parcel.exception_handled"
     NOTIFICATION_RESENT = "parcel.notification_resent"
+    PARCEL_HANDED_OVER = "parcel.handed_over"
 
 
 @dataclass(frozen=True, slots=True)

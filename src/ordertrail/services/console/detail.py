@@ -21,13 +21,15 @@ from ordertrail.domain.console.timeline import (
     mentions,
     merged,
 )
+from ordertrail.domain.couriers.handover import Handover
+from ordertrail.domain.couriers.reconciliation import before_dispatch
 from ordertrail.domain.errors import InvalidTrackingNumber, ParcelNotFound
 from ordertrail.domain.notifying.outbox import ordering_key
 from ordertrail.domain.notifying.policy import Channel
 from ordertrail.domain.orders.order import Order
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.derivation import derive
-from ordertrail.domain.scanning.status import STATUS_LABELS
+from ordertrail.domain.scanning.status import STATUS_LABELS, Status
 from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.domain.tracking import tracking_number as numbers
@@ -36,6 +38,8 @@ from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.console import notes as note_store
 from ordertrail.storage.console import timeline as timeline_store
+from ordertrail.storage.couriers import events as courier_store
+from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.orders import orders as order_store
 from ordertrail.storage.orders import parcels as parcel_store
@@ -50,6 +54,7 @@ class ParcelDetail:
     siblings: tuple[Parcel, ...]  # the order's other parcels, in position order
     timeline: tuple[Item, ...]
     contact: bool  # whether the reader may see the customer's contact
+    handover: Handover | None = None  # the courier it was handed to (the page shows it; the API: GET …/tracking)
 
     def document(self) -> dict[str, Any]:
         p, o, contact = self.parcel, self.order, self.contact
@@ -114,7 +119,20 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
         order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
         siblings = parcel_store.parcels_of_orders(connection, [order.id])[order.id]
         events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-        scans = [ScanItem(entry.event, entry.effect, entry.late) for entry in derive(events).timeline]
+        # Courier events are marked with their courier, and flagged when dated before the dispatch scan.
+        couriers = {eid: courier for eid, (courier, _, _) in courier_store.raw_codes(connection, parcel.id).items()}
+        dispatched = min((e.occurred_at for e in events if e.status == Status.DISPATCHED), default=None)
+        scans = [
+            ScanItem(
+                entry.event,
+                entry.effect,
+                entry.late,
+                courier=couriers.get(entry.event.event_id),
+                before_dispatch=entry.event.event_id in couriers
+                and before_dispatch(entry.event.occurred_at, dispatched),
+            )
+            for entry in derive(events).timeline
+        ]
         estimates = [EstimateItem(r) for r in revision_store.revisions_of(connection, parcel.id)]
         messages = messages_of(connection, parcel)
         # A note is also an audit entry (for the audit log); on the timeline it is shown once, as the note.
@@ -129,6 +147,7 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
             siblings=tuple(s for s in siblings if s.id != parcel.id),
             timeline=merged(scans, estimates, messages, actions, notes),
             contact=reader.may(Permission.CONTACT),
+            handover=handover_store.handover_of(connection, parcel.id),
         )
 
     return await services.db.read(read)

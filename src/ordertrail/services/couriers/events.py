@@ -24,6 +24,7 @@ from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.scans import Outcome, ScanInput
 from ordertrail.services.context import Services
 from ordertrail.services.couriers.kept import event_from_json, event_to_json
+from ordertrail.services.couriers.reconciliation import note_courier_events
 from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.couriers import events as event_store
@@ -100,15 +101,18 @@ def record_courier_events_tx(
         outcome = Outcome.UNMATCHED if earlier in (None, event.body_hash) else Outcome.CONFLICT
         results[index] = CourierResult(event, outcome, mapping.mapped)
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
+    accepted: list[tuple[int, datetime]] = []
     for index, result in zip(places, recorded, strict=True):
         event = events[index]
         mapping = registry.resolve(event.courier, event.code)
         if result.outcome is Outcome.CREATED:
             parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
             kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
+            accepted.append((parcel.id, event.occurred_at))
         sequence = result.event.sequence if result.event is not None else None
         results[index] = CourierResult(event, result.outcome, mapping.mapped, sequence, result.problems)
     event_store.insert_courier_events(connection, kept, at=now)
+    note_courier_events(connection, accepted, now=now)
     return [r for r in results if r is not None], changes
 
 
@@ -134,6 +138,8 @@ def attach_kept(
     # Only what was recorded is attached; an event the scan rules refuse stays kept (and listed) as it came.
     attached = [r.event_id for r in recorded if r.outcome in (Outcome.CREATED, Outcome.DUPLICATE)]
     event_store.mark_attached(connection, attached, parcel_id=parcel.id, at=now)
+    created = {r.event_id for r in recorded if r.outcome is Outcome.CREATED}
+    note_courier_events(connection, [(parcel.id, e.occurred_at) for e in events if e.event_id in created], now=now)
     return changes
 
 

@@ -1,20 +1,22 @@
-"""Handing a parcel over to a courier (by API): checked, recognised where the library knows the courier, saved."""
+"""Handing a parcel over to a courier: checked, recognised where the library knows the courier, saved (by the
+console's use case, services/console/handing_over.py, for the API and the pages; or by a dispatch scan's carrier
+block)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from ordertrail.adapters.courier_numbers import recognise
-from ordertrail.domain.accounts.keys import Principal
 from ordertrail.domain.couriers.handover import Handover, handover_problems, normalize_courier_number
-from ordertrail.domain.errors import CourierNumberTaken, InvalidInput, ParcelNotFound
+from ordertrail.domain.errors import CourierNumberTaken, FieldProblem, InvalidInput
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
-from ordertrail.services.accounts.merchants import merchant_scope
-from ordertrail.services.context import Services
+from ordertrail.domain.scanning.scans import Carrier, ScanInput
 from ordertrail.services.couriers.events import attach_kept, shipped_registry
-from ordertrail.services.tracking.lookup import canonical_number
+from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.orders import parcels as parcel_store
 
@@ -42,51 +44,85 @@ def checked_handover(
     )
 
 
-async def hand_over(
-    services: Services,
-    *,
-    principal: Principal,
-    parcel_number: str,
-    courier: str,
-    tracking_number: str,
-    service_level: str | None = None,
-    tracking_url: str | None = None,
-) -> Handover:
-    """Hand a parcel to a courier (replacing an earlier handover).
-
-    Raises ParcelNotFound (unknown, malformed or another merchant's number alike), InvalidInput, CourierNumberTaken.
-    """
-    scope = merchant_scope(principal)
-    number = canonical_number(parcel_number)
-    handover = checked_handover(
-        courier=courier,
-        tracking_number=tracking_number,
-        service_level=service_level,
-        tracking_url=tracking_url,
-        at=services.clock(),
+def checked_carrier(
+    *, courier: str, tracking_number: str, service_level: str | None, tracking_url: str | None
+) -> Carrier:
+    """A dispatch scan's carrier block, checked like a handover; raises InvalidInput naming ``carrier.<field>``."""
+    try:
+        handover = checked_handover(
+            courier=courier,
+            tracking_number=tracking_number,
+            service_level=service_level,
+            tracking_url=tracking_url,
+            at=datetime.min,  # not kept: a carried handover takes the scan's time
+        )
+    except InvalidInput as error:
+        problems = [FieldProblem(f"carrier.{p.field}", p.reason) for p in error.problems]
+        raise InvalidInput("The carrier block breaks a rule.", problems=problems) from error
+    return Carrier(
+        courier=handover.courier,
+        tracking_number=handover.tracking_number,
+        service_level=handover.service_level,
+        tracking_url=handover.tracking_url,
+        courier_name=handover.courier_name,
+        recognised=handover.recognised,
     )
 
-    def transaction(connection: Connection) -> list[ParcelChange]:
-        parcel = parcel_store.parcels_by_tracking_number(connection, [number], for_update=True).get(number)
-        if parcel is None or (scope is not None and parcel.merchant_id != scope):
-            raise ParcelNotFound()
-        key = (handover.courier, handover.tracking_number)
-        holder = handover_store.parcels_by_courier_number(connection, [key]).get(key)
-        if holder is not None and holder != parcel.id:
-            raise CourierNumberTaken(field="tracking_number")
+
+def handover_tx(
+    connection: Connection, parcel: Parcel, handover: Handover, *, estimates: EstimateRuntime | None
+) -> list[ParcelChange]:
+    """Hand ``parcel`` (read locked) to a courier, replacing an earlier handover, in the caller's transaction;
+    the courier's kept events of that number join the timeline. Raises CourierNumberTaken."""
+    key = (handover.courier, handover.tracking_number)
+    holder = handover_store.parcels_by_courier_number(connection, [key]).get(key)
+    if holder is not None and holder != parcel.id:
+        raise CourierNumberTaken(field="tracking_number")
+    handover_store.save_handover(connection, parcel.id, handover)
+    parcel_store.touch_parcel(connection, parcel.id, now=handover.handed_over_at)
+    # Events the courier sent before the handover named its number were kept: they join the timeline now.
+    return attach_kept(
+        connection,
+        parcel,
+        courier=handover.courier,
+        tracking_number=handover.tracking_number,
+        registry=shipped_registry(),
+        now=handover.handed_over_at,
+        estimates=estimates,
+    )
+
+
+def record_carried(
+    connection: Connection,
+    carried: Sequence[tuple[Parcel, ScanInput]],
+    *,
+    now: datetime,
+    estimates: EstimateRuntime | None,
+) -> list[ParcelChange]:
+    """The handovers that dispatch scans carried, in the scan's transaction (``Services.handovers``): saved as
+    by the API (the scan's time is the handover's), and the courier's kept events recorded behind them."""
+    changes: list[ParcelChange] = []
+    for parcel, scan in carried:
+        carrier = scan.carrier
+        if carrier is None:
+            continue
+        handover = Handover(
+            courier=carrier.courier,
+            tracking_number=carrier.tracking_number,
+            service_level=carrier.service_level,
+            tracking_url=carrier.tracking_url,
+            handed_over_at=scan.occurred_at,
+            courier_name=carrier.courier_name,
+            recognised=carrier.recognised,
+        )
         handover_store.save_handover(connection, parcel.id, handover)
-        parcel_store.touch_parcel(connection, parcel.id, now=handover.handed_over_at)
-        # Events the courier sent before the handover named its number were kept: they join the timeline now.
-        return attach_kept(
+        changes += attach_kept(
             connection,
             parcel,
             courier=handover.courier,
             tracking_number=handover.tracking_number,
             registry=shipped_registry(),
-            now=handover.handed_over_at,
-            estimates=services.estimates,
+            now=now,
+            estimates=estimates,
         )
-
-    changes = await services.db.write(transaction)
-    await services.committed(changes)
-    return handover
+    return changes

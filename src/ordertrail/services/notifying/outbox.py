@@ -15,11 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.outbox import NewMessage, ordering_key
 from ordertrail.domain.notifying.policy import (
     MESSAGE_EMAIL,
+    NOT_PICKED_UP_EVENT,
     STALLED_EVENT,
     Channel,
     DelayChange,
@@ -204,6 +206,31 @@ def enqueue_stall_notices(connection: Connection, stalled: Sequence[Parcel], *, 
             stall_after=state.stall_after.isoformat() if state.stall_after else None,
         )
         messages += _webhook_rows(endpoints, parcel.merchant_id, parcel.id, order, STALLED_EVENT, body)
+    outbox_store.add_messages(connection, messages, now=now)
+    return len(messages)
+
+
+def enqueue_pickup_notices(connection: Connection, parcels: Sequence[tuple[Parcel, Handover]], *, now: datetime) -> int:
+    """``parcel.not_picked_up`` webhooks (merchants only, as for stalled parcels), in the caller's transaction."""
+    merchant_ids = sorted({p.merchant_id for p, _ in parcels})
+    wanted = plan_stalls([p.merchant_id for p, _ in parcels], preference_store.preferences_of(connection, merchant_ids))
+    endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
+    orders = order_store.orders_by_id(connection, sorted({p.order_id for p, _ in parcels}))
+    messages: list[NewMessage] = []
+    for (parcel, handover), send in zip(parcels, wanted, strict=True):
+        if not send:
+            continue
+        order = orders[parcel.order_id]
+        body = _overlay_body(
+            NOT_PICKED_UP_EVENT,
+            order,
+            parcel.tracking_number,
+            now=now,
+            courier=handover.courier,
+            courier_tracking_number=handover.tracking_number,
+            handed_over_at=handover.handed_over_at.isoformat(),
+        )
+        messages += _webhook_rows(endpoints, parcel.merchant_id, parcel.id, order, NOT_PICKED_UP_EVENT, body)
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
 

@@ -161,10 +161,14 @@ class ScanIngestor:
                 else:
                     items = [(with_device_facility(scan, principal), principal.key_id) for scan in submission.scans]
                     accepted.append((index, items))
-            now, estimates = self.services.clock(), self.services.estimates
+            now, estimates, handovers = self.services.clock(), self.services.estimates, self.services.handovers
             if not isolated:
                 results, changes = record_scans_tx(
-                    connection, [item for _, items in accepted for item in items], now=now, estimates=estimates
+                    connection,
+                    [item for _, items in accepted for item in items],
+                    now=now,
+                    estimates=estimates,
+                    handovers=handovers,
                 )
                 offset = 0
                 for index, items in accepted:
@@ -175,7 +179,9 @@ class ScanIngestor:
             for index, items in accepted:
                 try:
                     with connection.begin_nested():
-                        answers[index], recorded = record_scans_tx(connection, items, now=now, estimates=estimates)
+                        answers[index], recorded = record_scans_tx(
+                            connection, items, now=now, estimates=estimates, handovers=handovers
+                        )
                 except Exception as error:  # whatever it is, it is this submission's alone: the others go on
                     answers[index] = error
                     continue

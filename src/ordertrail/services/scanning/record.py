@@ -19,14 +19,22 @@ from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.parcel import Appended, ParcelLog
-from ordertrail.domain.scanning.scans import NewEvent, Outcome, ScanInput, before_order_problems, scan_problems
+from ordertrail.domain.scanning.scans import (
+    Carrier,
+    NewEvent,
+    Outcome,
+    ScanInput,
+    before_order_problems,
+    scan_problems,
+)
 from ordertrail.domain.scanning.status import CORRECTION, Status
 from ordertrail.domain.scanning.transitions import Effect
-from ordertrail.services.context import Services
+from ordertrail.services.context import HandoverRecorder, Services
 from ordertrail.services.estimating.runtime import EstimateRuntime
 from ordertrail.services.estimating.update import estimate_changes
 from ordertrail.services.notifying.outbox import enqueue_notifications
 from ordertrail.services.scanning.kept import scan_to_json
+from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.orders import parcels as parcel_store
 from ordertrail.storage.orders.parcels import SavedState
 from ordertrail.storage.scanning import events as scan_store
@@ -147,8 +155,12 @@ def record_scans_tx(
     *,
     now: datetime,
     estimates: EstimateRuntime | None = None,
+    handovers: HandoverRecorder | None = None,
 ) -> tuple[list[ScanResult], list[ParcelChange]]:
     """Record scans (each with the id of the key that sent it) in the caller's transaction.
+
+    A dispatched scan's carrier block is recorded by ``handovers`` (the couriers room) after the events; a scan
+    whose courier number belongs to another parcel is invalid (``carrier.tracking_number``) and records nothing.
 
     Reads per group, not per scan: the event ids already used, and the parcels with their state. A parcel's
     stored events are read only for an event that happened before its latest one, a correction, or the answer
@@ -162,6 +174,8 @@ def record_scans_tx(
     results: list[ScanResult] = []
     seen: dict[str, str] = {}  # event_id -> body hash, for repeats within this batch
     created: dict[str, tuple[ScanEvent, Appended]] = {}
+    carried: list[tuple[Parcel, ScanInput]] = []
+    holders = _courier_number_holders(connection, items)  # {} unless a scan carries a carrier block
 
     for scan, key_id in items:
         earlier = known.get(scan.event_id)
@@ -198,6 +212,13 @@ def record_scans_tx(
         if problems:
             results.append(ScanResult(scan.event_id, Outcome.INVALID, problems=tuple(problems)))
             continue
+        if scan.carrier is not None:
+            problem = _carrier_problem(scan.carrier, parcel, holders, handovers)
+            if problem is not None:
+                results.append(ScanResult(scan.event_id, Outcome.INVALID, problems=(problem,)))
+                continue
+            holders[(scan.carrier.courier, scan.carrier.tracking_number)] = parcel.id
+            carried.append((parcel, scan))
         log = appending.log(parcel)
         if scan.status == CORRECTION:
             problem = _correction_problem(scan, log)
@@ -222,6 +243,13 @@ def record_scans_tx(
         results.append(_CREATED)
 
     final = appending.commit(now=now, estimates=estimates)
+    changes = appending.changes
+    if carried and handovers is not None:
+        # After the events: the courier's kept events join the timeline behind the dispatch scan.
+        changes = [
+            *changes,
+            *handovers(connection, [(final[p.id], s) for p, s in carried], now=now, estimates=estimates),
+        ]
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
         if result is _CREATED:
@@ -241,7 +269,26 @@ def record_scans_tx(
             parcel = final[parcels[scan.tracking_number].id]
             result = _stored_result(result, appending.logs[parcel.id], parcel)
         finished.append(result)
-    return finished, appending.changes
+    return finished, changes
+
+
+def _courier_number_holders(
+    connection: Connection, items: Sequence[tuple[ScanInput, int | None]]
+) -> dict[tuple[str, str], int]:
+    """(courier, courier's number) -> the parcel handed over under it, for the carrier blocks of ``items``."""
+    keys = [(s.carrier.courier, s.carrier.tracking_number) for s, _ in items if s.carrier is not None]
+    return handover_store.parcels_by_courier_number(connection, keys) if keys else {}
+
+
+def _carrier_problem(
+    carrier: Carrier, parcel: Parcel, holders: dict[tuple[str, str], int], handovers: HandoverRecorder | None
+) -> FieldProblem | None:
+    if handovers is None:
+        return FieldProblem("carrier", "is not taken by this process (no couriers room)")
+    holder = holders.get((carrier.courier, carrier.tracking_number))
+    if holder is not None and holder != parcel.id:
+        return FieldProblem("carrier.tracking_number", "is another parcel's number at that courier")
+    return None
 
 
 def _stored_result(result: ScanResult, log: ParcelLog, final: Parcel) -> ScanResult:
@@ -266,7 +313,9 @@ async def record_scans(services: Services, *, scans: Sequence[ScanInput], princi
     items = [(with_device_facility(scan, principal), principal.key_id) for scan in scans]
 
     def transaction(connection: Connection) -> tuple[list[ScanResult], list[ParcelChange]]:
-        return record_scans_tx(connection, items, now=services.clock(), estimates=services.estimates)
+        return record_scans_tx(
+            connection, items, now=services.clock(), estimates=services.estimates, handovers=services.handovers
+        )
 
     results, changes = await services.db.write(transaction)
     await services.committed(changes)

@@ -17,6 +17,7 @@ from sqlalchemy import BindParameter, Connection, Select, bindparam, func, liter
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position, Sort, instant
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
 from ordertrail.storage.console.tables import exception_handling
+from ordertrail.storage.couriers.tables import parcel_handover
 from ordertrail.storage.tables import merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
@@ -44,6 +45,26 @@ _HANDLED = (
         exception_handling.c.status_version == parcel.c.status_version,
         parcel.c.status == Status.EXCEPTION.value,
     )
+    .correlate(parcel)
+    .exists()
+)
+
+# Reconciliation (docs/couriers.md): still dispatched, flagged by the periodic pass, and its courier still silent
+# (its first event clears it at once, before the next pass); a courier event dated before the dispatch scan.
+_NOT_PICKED_UP = (
+    select(literal(1))
+    .where(
+        parcel_handover.c.parcel_id == parcel.c.id,
+        parcel_handover.c.not_picked_up_at.is_not(None),
+        parcel_handover.c.accepted_at.is_(None),
+        parcel.c.status == Status.DISPATCHED.value,
+    )
+    .correlate(parcel)
+    .exists()
+)
+_COURIER_EARLY = (
+    select(literal(1))
+    .where(parcel_handover.c.parcel_id == parcel.c.id, parcel_handover.c.early_event_at.is_not(None))
     .correlate(parcel)
     .exists()
 )
@@ -152,6 +173,10 @@ def _filtered(query: Select[Any], f: ParcelFilter) -> Select[Any]:
         query = query.where(parcel.c.eta_delayed.is_(True) if f.delayed else parcel.c.eta_delayed.is_not(True))
     if f.stalled is not None:
         query = query.where(parcel.c.eta_stalled_at.is_not(None) if f.stalled else parcel.c.eta_stalled_at.is_(None))
+    if f.not_picked_up is not None:
+        query = query.where(_NOT_PICKED_UP if f.not_picked_up else ~_NOT_PICKED_UP)
+    if f.courier_early is not None:
+        query = query.where(_COURIER_EARLY if f.courier_early else ~_COURIER_EARLY)
     if f.handled is not None:
         query = query.where(_HANDLED if f.handled else ~_HANDLED)
     if f.placed_after is not None:
@@ -195,6 +220,8 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
     counts = {status: count for count, status in rows}
     counts["delayed"] = connection.execute(scoped(base.where(parcel.c.eta_delayed.is_(True)))).scalar_one()
     counts["stalled"] = connection.execute(scoped(base.where(parcel.c.eta_stalled_at.is_not(None)))).scalar_one()
+    counts["not_picked_up"] = connection.execute(scoped(base.where(_NOT_PICKED_UP))).scalar_one()
+    counts["courier_early"] = connection.execute(scoped(base.where(_COURIER_EARLY))).scalar_one()
     return counts
 
 

@@ -1,14 +1,19 @@
-"""Parcels' handovers to couriers: one per parcel, found by parcel or by (courier, courier's number)."""
+"""Parcels' handovers to couriers: one per parcel, found by parcel or by (courier, courier's number); and their
+reconciliation marks (picked up, not picked up, a courier event before dispatch)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
 
 from ordertrail.domain.couriers.handover import Handover
+from ordertrail.domain.scanning.status import Status
 from ordertrail.storage.couriers.tables import parcel_handover
+from ordertrail.storage.tables import parcel, scan_event
 
 
 def _handover(row: Any) -> Handover:
@@ -24,7 +29,24 @@ def _handover(row: Any) -> Handover:
 
 
 def save_handover(connection: Connection, parcel_id: int, handover: Handover) -> None:
-    """Record (or replace) the parcel's handover."""
+    """Record (or replace) the parcel's handover. The same courier and number again only updates the details:
+    it keeps its first time and its reconciliation marks (a resent handover is not a new one)."""
+    same = connection.execute(
+        update(parcel_handover)
+        .where(
+            parcel_handover.c.parcel_id == parcel_id,
+            parcel_handover.c.courier == handover.courier,
+            parcel_handover.c.tracking_number == handover.tracking_number,
+        )
+        .values(
+            service_level=handover.service_level,
+            tracking_url=handover.tracking_url,
+            courier_name=handover.courier_name,
+            recognised=handover.recognised,
+        )
+    )
+    if same.rowcount:
+        return
     connection.execute(delete(parcel_handover).where(parcel_handover.c.parcel_id == parcel_id))
     connection.execute(
         insert(parcel_handover).values(
@@ -57,3 +79,91 @@ def parcels_by_courier_number(connection: Connection, keys: Sequence[tuple[str, 
         )
     )
     return {(r.courier, r.tracking_number): r.parcel_id for r in rows}
+
+
+# -- reconciliation (migration 0019) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingPickup:
+    """A dispatched parcel whose courier has sent nothing yet, and was not flagged yet."""
+
+    parcel_id: int
+    handed_over_at: datetime
+    dispatched_at: datetime | None  # None: its status says dispatched, but no dispatch scan (a correction)
+
+
+def awaiting_pickup(connection: Connection, *, after_id: int, size: int) -> list[AwaitingPickup]:
+    """The next ``size`` handovers (by parcel id, after ``after_id``) of dispatched parcels with no courier event
+    and no flag, with the time of each parcel's (first) dispatch scan."""
+    dispatched = (
+        select(func.min(scan_event.c.occurred_at))
+        .where(scan_event.c.parcel_id == parcel_handover.c.parcel_id, scan_event.c.status == Status.DISPATCHED.value)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(parcel_handover.c.parcel_id, parcel_handover.c.handed_over_at, dispatched.label("dispatched_at"))
+        .join(parcel, parcel.c.id == parcel_handover.c.parcel_id)
+        .where(
+            parcel_handover.c.accepted_at.is_(None),
+            parcel_handover.c.not_picked_up_at.is_(None),
+            parcel.c.status == Status.DISPATCHED.value,
+            parcel_handover.c.parcel_id > after_id,
+        )
+        .order_by(parcel_handover.c.parcel_id)
+        .limit(size)
+    )
+    return [AwaitingPickup(r.parcel_id, r.handed_over_at, r.dispatched_at) for r in rows]
+
+
+def flag_not_picked_up(connection: Connection, parcel_ids: Sequence[int], *, now: datetime) -> list[int]:
+    """Flag those of ``parcel_ids`` still without a courier event or a flag; the ids flagged now (a concurrent
+    pass that got there first leaves none to this one)."""
+    if not parcel_ids:
+        return []
+    rows = connection.execute(
+        update(parcel_handover)
+        .where(
+            parcel_handover.c.parcel_id.in_(sorted(parcel_ids)),
+            parcel_handover.c.accepted_at.is_(None),
+            parcel_handover.c.not_picked_up_at.is_(None),
+        )
+        .values(not_picked_up_at=now)
+        .returning(parcel_handover.c.parcel_id)
+    )
+    return sorted(r.parcel_id for r in rows)
+
+
+def dispatched_at(connection: Connection, parcel_ids: Sequence[int]) -> dict[int, datetime]:
+    """parcel id -> the time of its first dispatch scan (parcels without one are left out)."""
+    if not parcel_ids:
+        return {}
+    rows = connection.execute(
+        select(scan_event.c.parcel_id, func.min(scan_event.c.occurred_at))
+        .where(scan_event.c.parcel_id.in_(sorted(set(parcel_ids))), scan_event.c.status == Status.DISPATCHED.value)
+        .group_by(scan_event.c.parcel_id)
+    )
+    return {pid: at for pid, at in rows}
+
+
+def mark_accepted(connection: Connection, parcel_ids: Sequence[int], *, now: datetime) -> None:
+    """The courier's first event reached these parcels: they are picked up (and leave the queue)."""
+    if parcel_ids:
+        connection.execute(
+            update(parcel_handover)
+            .where(parcel_handover.c.parcel_id.in_(sorted(set(parcel_ids))), parcel_handover.c.accepted_at.is_(None))
+            .values(accepted_at=now)
+        )
+
+
+def mark_early(connection: Connection, early: Mapping[int, datetime]) -> None:
+    """parcel id -> a courier event dated before its dispatch scan: keep the earliest such time."""
+    for parcel_id, at in early.items():
+        connection.execute(
+            update(parcel_handover)
+            .where(
+                parcel_handover.c.parcel_id == parcel_id,
+                or_(parcel_handover.c.early_event_at.is_(None), parcel_handover.c.early_event_at > at),
+            )
+            .values(early_event_at=at)
+        )

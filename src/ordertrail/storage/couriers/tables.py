@@ -1,4 +1,4 @@
-"""The couriers room's tables: integrations, parcels' handovers and the events couriers sent (migration 0015).
+"""The couriers room's tables: integrations, parcels' handovers and the events couriers sent (migrations 0015, 0019).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -39,6 +39,12 @@ parcel_handover = Table(
     Column("courier_name", String(100), nullable=True),  # as the tracking-number library names it
     Column("recognised", Boolean, nullable=False),  # validated by the library for this courier
     Column("handed_over_at", UTCDateTime, nullable=False),
+    # Reconciliation (migration 0019): when the courier's first event was recorded (its acceptance); when the
+    # parcel was found not picked up (no courier event within the lane's usual window after dispatch); the
+    # earliest courier event dated before the dispatch scan (the courier's clock, or the wrong parcel).
+    Column("accepted_at", UTCDateTime, nullable=True, index=True),
+    Column("not_picked_up_at", UTCDateTime, nullable=True),
+    Column("early_event_at", UTCDateTime, nullable=True),
     UniqueConstraint("courier", "tracking_number", name="uq_parcel_handover_courier_tracking_number"),
 )
 

@@ -1,7 +1,7 @@
 """The parcel page's actions other than notes: a message to the customer in the staff member's words, cancelling
-the parcel, marking its exception handled, and resending its email or webhooks. Each is the API's use case
-(services/console), behind the console's CSRF and Origin check, and answers with a redirect back to the page
-(post/redirect/get: a reload never acts twice)."""
+the parcel, handing it to a courier, marking its exception handled, and resending its email or webhooks. Each is
+the API's use case (services/console), behind the console's CSRF and Origin check, and answers with a redirect
+back to the page (post/redirect/get: a reload never acts twice)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
-from ordertrail.services.console import cancelling, detail, handling, messages, resending
+from ordertrail.services.console import cancelling, detail, handing_over, handling, messages, resending
 from ordertrail.services.console.readers import Reader
 from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
 from ordertrail.web.console.detail_pages import NOT_FOUND, detail_page
@@ -39,6 +39,31 @@ async def cancel(
         await cancelling.cancel_parcel(services, reader, tracking_number=number, reason=reason)
 
     return await _act(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
+
+
+@router.post("/parcels/{tracking_number}/handover")
+async def hand_over(
+    tracking_number: str,
+    request: Request,
+    services: ServicesDep,
+    courier: Annotated[str, Form(max_length=32)] = "",
+    courier_tracking_number: Annotated[str, Form(max_length=60)] = "",
+    service_level: Annotated[str, Form(max_length=64)] = "",
+    tracking_url: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        await handing_over.hand_over(
+            services,
+            reader,
+            tracking_number=number,
+            courier=courier.strip().lower(),
+            courier_tracking_number=courier_tracking_number,
+            service_level=service_level.strip() or None,
+            tracking_url=tracking_url.strip() or None,
+        )
+
+    draft = courier_tracking_number
+    return await _act(request, services, tracking_number, act, form="handover", draft=draft, done="handed_over")
 
 
 @router.post("/parcels/{tracking_number}/exception/handled")

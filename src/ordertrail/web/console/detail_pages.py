@@ -89,9 +89,14 @@ DONE_TEXTS = {
     "message": "Message sent to the customer.",
     "cancelled": "Parcel cancelled.",
     "handled": "Exception marked handled.",
+    "handed_over": "Handed to the courier.",
     "resent_email": "The email is queued to be sent again.",
     "resent_webhook": "The webhooks are queued to be sent again.",
 }
+
+
+# A parcel past these is no longer anyone's to hand over (it arrived, came back or was cancelled).
+HANDOVER_CLOSED = frozenset({Status.DELIVERED, Status.RETURNED, Status.CANCELLED})
 
 
 def _handled(found: ParcelDetail) -> bool:
@@ -128,6 +133,8 @@ def detail_page(
         and status is not Status.CANCELLED
         and cancel_refusal(status) is None,
         "may_handle": session.user.may(Permission.HANDLE) and status is Status.EXCEPTION and not _handled(found),
+        "may_hand_over": session.user.may(Permission.HANDLE) and status not in HANDOVER_CLOSED,
+        "handover": found.handover,
         "handle_key": tokens.new_secret(),
         "resend_key": tokens.new_secret(),
         "max_handled": MAX_WHAT,

@@ -83,6 +83,8 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             "total": sum(counts.get(s.value, 0) for s in Status),
             "delayed": counts.get("delayed", 0),
             "stalled": counts.get("stalled", 0),
+            "not_picked_up": counts.get("not_picked_up", 0),
+            "courier_early": counts.get("courier_early", 0),
             "dwelling": counts.get("dwelling", 0),
             "merchants": await visible_merchants(services, reader),
             # Exceptions by who must act, then by reason; failed attempts by reason: each a link to its parcels.

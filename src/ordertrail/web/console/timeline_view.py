@@ -62,6 +62,11 @@ def _scan(document: dict[str, Any], view: dict[str, Any]) -> None:
         view["lines"].append(f"Reason: {document['reason'].replace('_', ' ')}")
     if document["voids_event_id"]:
         view["lines"].append(f"Voids event {document['voids_event_id']}")
+    if document.get("courier"):
+        view["lines"].append(f"From the courier ({document['courier']})")
+    if document.get("before_dispatch"):
+        view["marks"].append("Before dispatch")
+        view["lines"].append("Dated before the dispatch scan: check the courier's clock, or the parcel")
     if document["late"]:
         view["marks"].append("Late")
         view["lines"].append(f"Arrived {short_time(document['recorded_at'])}, after later scans")

@@ -1,0 +1,180 @@
+"""Handover reconciliation: a parcel its courier never picked up is queued after its lane's window (not before) and
+announced to the merchant once; a courier event dated before the dispatch scan is flagged."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from standardwebhooks import Webhook
+
+from ordertrail.app import create_app
+from ordertrail.domain.couriers.reconciliation import PICKUP_DEFAULT
+from ordertrail.services.context import Services
+from ordertrail.services.couriers.reconciliation import reconcile
+from ordertrail.settings import Settings
+from tests.conftest import auth, order_body, scan_body, wait_for
+from tests.integration.couriers.test_carrier_events import Courier, event, outcomes
+from tests.support.clock import FakeClock
+from tests.support.notify import Receiver, receiver, settled
+from tests.support.openapi import assert_webhook_documented
+from tests.support.staff import FAST_HASHING, staff_user
+
+__all__ = ["receiver"]
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        public_base_url="http://testserver",
+        webhook_allow_private=True,
+        webhook_ports="*",
+        worker_poll_seconds=0.05,
+        eta_sweep_seconds=3600,  # the app's own pass runs once, at start; the test runs the others at its times
+        **FAST_HASHING,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, clock=clock), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def reconciled(run_services: Callable[..., Any], clock: FakeClock) -> list[str]:
+    """One reconciliation pass at the clock's time; the tracking numbers it flagged."""
+
+    async def work(services: Services) -> list[str]:
+        return (await reconcile(dataclasses.replace(services, clock=clock))).flagged
+
+    result: list[str] = run_services(work)
+    return result
+
+
+def listed(client: TestClient, key: str, **params: str) -> list[str]:
+    response = client.get("/api/v1/parcels", params=params, headers=auth(key))
+    assert response.status_code == 200, response.text
+    return sorted(p["tracking_number"] for p in response.json()["parcels"])
+
+
+def tile(html: str, href: str) -> int:
+    found = re.search(re.escape(f'href="{href}"') + r'><span class="tile-count">(\d+)</span>', html)
+    assert found is not None, href
+    return int(found.group(1))
+
+
+def test_a_parcel_never_picked_up_is_queued_after_the_window_not_before_and_announced_once(
+    client: TestClient,
+    settings: Settings,
+    clock: FakeClock,
+    make_key: Callable[..., str],
+    run_services: Callable[..., Any],
+    receiver: Receiver,
+) -> None:
+    merchant, other = make_key("merchant", merchant="Shop A"), make_key("merchant", merchant="Shop B")
+    scanner, admin = make_key("scanner"), make_key("admin")
+    endpoint = client.post(
+        "/api/v1/webhook-endpoints",
+        json={"url": receiver.url, "event_types": ["parcel.not_picked_up"]},
+        headers=auth(merchant),
+    ).json()
+    dpd = Courier(client, admin, courier="dpd")
+    numbers: dict[str, str] = {}
+    for name in ("silent", "accepted", "early"):
+        order = client.post("/api/v1/orders", json=order_body(), headers=auth(merchant)).json()
+        numbers[name] = order["parcels"][0]["tracking_number"]
+        scan = scan_body(numbers[name], "dispatched", at=clock.now)
+        assert client.post("/api/v1/scans", json=scan, headers=auth(scanner)).status_code == 201
+        handover = {"courier": "dpd", "tracking_number": f"DPD-{name.upper()}-1"}
+        answer = client.post(f"/api/v1/parcels/{numbers[name]}/handover", json=handover, headers=auth(merchant))
+        assert answer.status_code == 200, answer.text
+    dispatched_at = clock.now
+    clock.advance(timedelta(hours=2))
+    courier_events = [
+        event("a1", "PICKUP", clock.now - timedelta(minutes=5), number="DPD-ACCEPTED-1"),
+        event("e1", "PICKUP", dispatched_at - timedelta(hours=1), number="DPD-EARLY-1"),  # before the dispatch scan
+    ]
+    assert outcomes(dpd.post(courier_events)) == ["created", "created"]
+
+    # A minute before the window ends (no lane history: the default, 24 hours from dispatch): not queued.
+    clock.set(dispatched_at + PICKUP_DEFAULT - timedelta(minutes=1))
+    assert reconciled(run_services, clock) == []
+    assert listed(client, merchant, not_picked_up="true") == []
+
+    # A minute after: the silent parcel, and only it, is queued (the early one was picked up, only oddly dated).
+    clock.set(dispatched_at + PICKUP_DEFAULT + timedelta(minutes=1))
+    assert reconciled(run_services, clock) == [numbers["silent"]]
+    assert listed(client, merchant, not_picked_up="true") == [numbers["silent"]]
+    assert listed(client, admin, not_picked_up="true") == [numbers["silent"]]
+    assert listed(client, other, not_picked_up="true") == []
+    assert listed(client, merchant, not_picked_up="false") == sorted([numbers["accepted"], numbers["early"]])
+    assert listed(client, merchant, courier_early="true") == [numbers["early"]]
+    bad = client.get("/api/v1/parcels", params={"not_picked_up": "maybe"}, headers=auth(admin))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "not_picked_up"
+
+    # The overview's queue counts exactly the parcels its link lists.
+    staff_user(client, run_services, settings, "ops@example.com", "operations", "Shop A")
+    html = client.get("/console").text
+    assert tile(html, "/console/parcels?not_picked_up=true") == 1
+    assert tile(html, "/console/parcels?courier_early=true") == 1
+    page = client.get("/console/parcels?not_picked_up=true").text
+    assert numbers["silent"] in page and numbers["accepted"] not in page
+    # The early event is marked on the parcel's timeline (the API's and the page's).
+    timeline = client.get(f"/api/v1/parcels/{numbers['early']}/timeline").json()["timeline"]
+    marks = [(e["status"], e["courier"], e["before_dispatch"]) for e in timeline if e["kind"] == "scan"]
+    assert ("in_transit", "dpd", True) in marks and ("dispatched", None, False) in marks
+    assert "Before dispatch" in client.get(f"/console/parcels/{numbers['early']}").text
+
+    # One webhook, documented; a later pass announces nothing again, nor does the same handover sent again.
+    again = {"courier": "dpd", "tracking_number": "DPD-SILENT-1"}
+    assert client.post(f"/api/v1/parcels/{numbers['silent']}/handover", json=again, headers=auth(merchant)).is_success
+    assert listed(client, merchant, not_picked_up="true") == [numbers["silent"]]
+    assert reconciled(run_services, clock) == []
+    wait_for(lambda: settled(settings.resolved_database_url), what="outbox settled")
+    received = wait_for(receiver.snapshot, what="not picked up webhook")
+    hooks = [Webhook(endpoint["secret"]).verify(r.body, r.headers) for r in received]
+    document = client.get("/openapi.json").json()
+    assert [assert_webhook_documented(document, r.body, r.headers) for r in received] == hooks
+    assert [(h["type"], h["data"]["tracking_number"], h["data"]["courier"]) for h in hooks] == [
+        ("parcel.not_picked_up", numbers["silent"], "dpd")
+    ]
+    assert hooks[0]["data"]["courier_tracking_number"] == "DPD-SILENT-1"
+
+    # The courier's first event, however late, takes the parcel out of the queue.
+    late = [event("s1", "PICKUP", clock.now - timedelta(minutes=1), number="DPD-SILENT-1")]
+    assert outcomes(dpd.post(late)) == ["created"]
+    assert listed(client, merchant, not_picked_up="true") == []
+    assert tile(client.get("/console").text, "/console/parcels?not_picked_up=true") == 0
+    assert reconciled(run_services, clock) == []
+    assert len(receiver.snapshot()) == 1
+
+
+def test_the_window_runs_from_a_handover_made_after_dispatch(
+    client: TestClient, clock: FakeClock, make_key: Callable[..., str], run_services: Callable[..., Any]
+) -> None:
+    merchant, scanner = make_key("merchant", merchant="Shop A"), make_key("scanner")
+    order = client.post("/api/v1/orders", json=order_body(), headers=auth(merchant)).json()
+    number = order["parcels"][0]["tracking_number"]
+    assert client.post("/api/v1/scans", json=scan_body(number, "dispatched", at=clock.now), headers=auth(scanner))
+    clock.advance(timedelta(hours=30))  # handed over a day and more after dispatch: it gets the whole window
+    handover = {"courier": "dpd", "tracking_number": "DPD-LATE-1"}
+    assert client.post(f"/api/v1/parcels/{number}/handover", json=handover, headers=auth(merchant)).is_success
+    handed_over_at = clock.now
+    clock.set(handed_over_at + PICKUP_DEFAULT - timedelta(minutes=1))
+    assert reconciled(run_services, clock) == []
+    clock.set(handed_over_at + PICKUP_DEFAULT + timedelta(minutes=1))
+    assert reconciled(run_services, clock) == [number]

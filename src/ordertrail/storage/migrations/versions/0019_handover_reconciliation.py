@@ -2,7 +2,7 @@
 flagged as not picked up by its courier, and the time of a courier event dated before the dispatch scan
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-04 01:25:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import ordertrail.storage.types
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

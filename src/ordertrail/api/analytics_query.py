@@ -54,11 +54,6 @@ async def analytics_query(
 
 AnalyticsQueryDep = Annotated[AnalyticsQuery, Depends(analytics_query)]
 
-# The 200 answer's other media type, for the OpenAPI document.
-CSV_CONTENT: Final[dict[int | str, dict[str, Any]]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": "facility,scans\r\nLeeds DC,12\r\n"}}}
-}
-
 
 def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested objects as dotted column names (``vs_promise.value``)."""

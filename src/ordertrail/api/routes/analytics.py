@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ordertrail.api.analytics_query import CSV_CONTENT, AnalyticsQueryDep, answer
+from ordertrail.api.analytics_query import AnalyticsQueryDep, answer
 from ordertrail.api.documents.analytics import DeliveryAnalyticsOut, DwellAnalyticsOut, StepTimesOut
 from ordertrail.api.responses import KEY, errors
 from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
@@ -85,10 +85,12 @@ def _lane(lane: Lane) -> dict[str, Any]:
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
         "dates, at most 366 days apart; each figure carries its numerator, denominator and a `/api/v1/parcels` link"
-        " listing exactly the parcels counted (definitions: docs/analytics.md)."
+        " listing exactly the parcels counted (definitions: docs/analytics.md). The per-figure routes (on-time, "
+        "first-attempt, transit-time, exceptions) give the same figures with `by=` breakdowns; this one stays. "
+        "`format=csv` (or `Accept: text/csv`): the total and each lane as CSV."
     ),
     response_model=DeliveryAnalyticsOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_delivery_analytics(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
     period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant
@@ -115,10 +117,11 @@ async def get_delivery_analytics(query: AnalyticsQueryDep, services: ServicesDep
     summary="Hours in each step (p50, p90) of the steps that ended in a period, each linked to its parcels",
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session; `merchant` narrows it to "
-        "one merchant the caller sees. `from`/`to` are local dates, at most 366 days apart."
+        "one merchant the caller sees. `from`/`to` are local dates, at most 366 days apart. `format=csv` (or "
+        "`Accept: text/csv`): the steps as CSV."
     ),
     response_model=StepTimesOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_step_times(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
     period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant
@@ -136,10 +139,11 @@ async def get_step_times(query: AnalyticsQueryDep, services: ServicesDep) -> Res
     summary="Hours at each facility (p50, p90) of the stays that ended in a period, and the parcels dwelling now",
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
-        "dates, at most 366 days apart; `dwelling_now` links to the parcels now past their facility's p90 dwell."
+        "dates, at most 366 days apart; `dwelling_now` links to the parcels now past their facility's p90 dwell. "
+        "`format=csv` (or `Accept: text/csv`): the facilities as CSV."
     ),
     response_model=DwellAnalyticsOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_dwell(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
     period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant

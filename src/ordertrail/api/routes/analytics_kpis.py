@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from ordertrail.api.analytics_query import CSV_CONTENT, AnalyticsQuery, AnalyticsQueryDep, answer
+from ordertrail.api.analytics_query import AnalyticsQuery, AnalyticsQueryDep, answer
 from ordertrail.api.documents.analytics import (
     ExceptionsOut,
     FirstAttemptOut,
@@ -88,7 +88,7 @@ def _on_time(figures: dict[str, Any]) -> dict[str, Any]:
     summary="On time vs promise (and late, still open), vs the first estimate, and inside its window",
     description=WHO + "By the local date of delivery.",
     response_model=OnTimeOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_on_time(query: AnalyticsQueryDep, services: ServicesDep, by: ByQuery = None) -> Response:
     head, total, groups, chosen = await _figures(query, services, by, GROUPS)
@@ -101,7 +101,7 @@ async def get_on_time(query: AnalyticsQueryDep, services: ServicesDep, by: ByQue
     summary="First-attempt delivery rate",
     description=WHO + "By the local date of delivery.",
     response_model=FirstAttemptOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_first_attempt(query: AnalyticsQueryDep, services: ServicesDep, by: ByQuery = None) -> Response:
     head, total, groups, chosen = await _figures(query, services, by, GROUPS)
@@ -122,7 +122,7 @@ def _transit(figures: dict[str, Any]) -> dict[str, Any]:
     summary="Hours from dispatch and from the order to delivery: p50, p90, mean",
     description=WHO + "By the local date of delivery; percentiles by nearest rank, in calendar hours.",
     response_model=TransitTimeOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_transit_time(query: AnalyticsQueryDep, services: ServicesDep, by: ByQuery = None) -> Response:
     head, total, groups, chosen = await _figures(query, services, by, GROUPS)
@@ -162,7 +162,7 @@ def _by_reason(figures: dict[str, Any], query: AnalyticsQuery) -> list[dict[str,
     summary="Exception rate, by reason code, and the failed-attempt rate",
     description=WHO + "By the local date of dispatch. `by=reason`: one line per reason code, both rates.",
     response_model=ExceptionsOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_exceptions(query: AnalyticsQueryDep, services: ServicesDep, by: ByQuery = None) -> Response:
     head, total, groups, chosen = await _figures(query, services, by, (*GROUPS, By.REASON))
@@ -193,7 +193,7 @@ def _activity(activity: Activity) -> dict[str, Any]:
     summary="Scans per active hour per facility and per scanner device; duplicate and late shares per device",
     description=WHO + "By the local date of each scan. The CSV has one line per facility, then per device (`kind`).",
     response_model=ScanActivityOut,
-    responses={**errors(KEY, 422), **CSV_CONTENT},
+    responses=errors(KEY, 422),
 )
 async def get_scan_activity(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
     found = await activity_report(services, period=query.period, merchant_ids=query.scope)

@@ -14,6 +14,7 @@ from ordertrail.domain.analytics.figures import Rate
 from ordertrail.domain.analytics.journeys import ParcelRecord
 from ordertrail.domain.analytics.period import Period
 from ordertrail.domain.scanning.derivation import derive
+from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import Effect
 
 # A scan recorded without a scanner key (a staff entry, an import) is the "device" NO_DEVICE.
@@ -62,8 +63,8 @@ class ScanActivity:
 
 
 def scan_activity(records: Iterable[ParcelRecord], devices: Mapping[str, str | None], period: Period) -> ScanActivity:
-    """Every scan (each stored event but corrections; a voided scan was still made) whose local date is in
-    ``period``. ``devices``: event id -> the name of the scanner key that sent it."""
+    """Every scan (each stored event but the order's placing and corrections; a voided scan was still made) whose
+    local date is in ``period``. ``devices``: event id -> the name of the scanner key that sent it."""
     facilities: dict[str, _Tally] = defaultdict(_Tally)
     by_device: dict[str, _Tally] = defaultdict(_Tally)
     for record in records:
@@ -75,8 +76,8 @@ def scan_activity(records: Iterable[ParcelRecord], devices: Mapping[str, str | N
             if latest_seen is None or event.occurred_at > latest_seen:
                 latest_seen = event.occurred_at
             local = event.occurred_at
-            if local.date() not in period:
-                continue
+            if local.date() not in period or event.status == Status.ORDER_PLACED:
+                continue  # placing the order is no scan (it still dates what came after)
             duplicate = effects.get(event.event_id) is Effect.REPEAT
             facility = event.location.facility
             if facility:

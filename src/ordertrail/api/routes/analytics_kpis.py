@@ -27,6 +27,7 @@ from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
 from ordertrail.http.deps import ServicesDep
 from ordertrail.services.analytics.activity import activity_report
 from ordertrail.services.analytics.delivery import delivery_breakdown
+from ordertrail.services.context import Services
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -42,7 +43,7 @@ GROUPS = (By.LANE, By.FACILITY)
 
 
 async def _figures(
-    query: AnalyticsQuery, services: ServicesDep, by_text: str | None, allowed: tuple[By, ...]
+    query: AnalyticsQuery, services: Services, by_text: str | None, allowed: tuple[By, ...]
 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple[Group, dict[str, Any]]], By | None]:
     """The header of the answer, every figure's document in total, and per breakdown group."""
     by = parse_by(by_text, allowed)

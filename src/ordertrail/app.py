@@ -24,6 +24,7 @@ from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
     admin,
     analytics,
+    analytics_kpis,
     audit,
     couriers,
     devices,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         audit,
         couriers,
         analytics,
+        analytics_kpis,
     ):
         app.include_router(module.router)
     web.install(app)

@@ -1,31 +1,77 @@
 """The figures read from a real store (SQLite, or PostgreSQL with ORDERTRAIL_TEST_DATABASE_URL), after a small
-history recorded through the API: exact numbers, drill-down ids, and one merchant never counting another's."""
+history recorded through the API (the first estimates written as the estimator records them, so their windows are
+known): exact numbers, drill-down ids, each figure's route and its CSV, and one merchant never counting another's.
+
+The history, from T0 = 2026-11-02 09:00 UTC (hours after it; the scanner "hub" at facilities, "van 7" without):
+
+| parcel | shop | promised | first estimate | scans |
+|---|---|---|---|---|
+| on_time | A | 11-04 | 11-03..11-04 | dispatched 2 (Leeds DC), out for delivery 20, delivered 26 |
+| late | A | 11-03 | 11-02..11-03 (then 11-05..11-06) | dispatched 2 (Leeds DC), out 30, attempted 40, delivered 74 |
+| voided | A | 11-04 | 11-03..11-04 | dispatched 2 (Hub North), delivered 30, voided at 31 |
+| far | A | none | 12-01..12-02 | dispatched 2, exception 10 (Leeds DC), in transit 12 (Hub North), delivered |
+|  |  |  |  | 2026-11-30 23:30 -05:00 (12-01 04:30 UTC) |
+| messy | A | none | none | dispatched 2, dispatched 3 again (a duplicate), packed 1 sent last (late); all Leeds DC |
+| other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC), delivered 5 (by hub, no facility) |
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ordertrail.domain.analytics.drilldown import Drilldown
 from ordertrail.domain.analytics.kpis import Kpi, Outcome
 from ordertrail.domain.analytics.period import Period
+from ordertrail.domain.estimating.revisions import Revision
 from ordertrail.services.analytics import delivery
 from ordertrail.services.context import Services
+from ordertrail.settings import Settings
 from ordertrail.storage.accounts import merchants as merchant_store
+from ordertrail.storage.estimating.revisions import add_revisions
+from ordertrail.storage.tables import parcel
 from tests.conftest import auth, order_body, scan_body
+from tests.support.staff import FAST_HASHING, staff_user
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PERIOD = Period(date(2026, 11, 1), date(2026, 11, 30))
+LEEDS, NORTH = "Leeds DC", "Hub North"
+MONTH = {"from": "2026-11-01", "to": "2026-11-30"}
 
 
-def test_figures_and_drilldowns_from_the_store(
-    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any]
-) -> None:
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # No estimator: the first estimates are the ones written below, so their windows are known.
+    return Settings(data_dir=tmp_path / "data", public_base_url="http://testserver", estimates=False, **FAST_HASHING)
+
+
+@dataclass(frozen=True)
+class World:
+    shop_a: str
+    shop_b: str
+    admin: str
+    on_time: str
+    late: str
+    voided: str
+    far: str
+    messy: str
+    other: str
+
+
+@pytest.fixture
+def world(client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any]) -> World:
     shop_a, shop_b = make_key("merchant", merchant="Shop A"), make_key("merchant", merchant="Shop B")
-    scanner = make_key("scanner", name="hub")
+    hub, van = make_key("scanner", name="hub"), make_key("scanner", name="van 7")
 
     def place(key: str, promised: str | None) -> str:
         body = order_body(placed_at=T0.isoformat(), promised_delivery_date=promised)
@@ -34,21 +80,62 @@ def test_figures_and_drilldowns_from_the_store(
         number: str = response.json()["parcels"][0]["tracking_number"]
         return number
 
-    def scan(number: str, status: str, hours: float, **extra: Any) -> str:
-        body = scan_body(number, status, at=T0 + timedelta(hours=hours), **extra)
-        assert client.post("/api/v1/scans", json=body, headers=auth(scanner)).status_code == 201
+    def scan(number: str, status: str, hours: float | datetime, facility: str | None = None, **extra: Any) -> str:
+        at = hours if isinstance(hours, datetime) else T0 + timedelta(hours=hours)
+        location = {"facility": facility, "city": "Leeds", "country": "GB"} if facility else None
+        body = scan_body(number, status, at=at, location=location, **extra)
+        response = client.post("/api/v1/scans", json=body, headers=auth(hub if facility else van))
+        assert response.status_code == 201, response.text
         return str(body["event_id"])
 
     on_time, late, voided, other = (place(shop_a, "2026-11-04"), place(shop_a, "2026-11-03"),
                                     place(shop_a, "2026-11-04"), place(shop_b, "2026-11-04"))  # fmt: skip
-    for number in (on_time, late, voided, other):
-        scan(number, "dispatched", 2)
+    far, messy = place(shop_a, None), place(shop_a, None)
+    for number in (on_time, late, far, messy, other):
+        scan(number, "dispatched", 2, LEEDS)
+    scan(voided, "dispatched", 2, NORTH)
+    scan(on_time, "out_for_delivery", 20)
     scan(on_time, "delivered", 26)
+    scan(late, "out_for_delivery", 30)
     scan(late, "delivery_attempted", 40)
     scan(late, "delivered", 74)
     wrong = scan(voided, "delivered", 30)
-    scan(voided, "correction", 31, voids_event_id=wrong, location=None)
-    scan(other, "delivered", 5)
+    scan(voided, "correction", 31, voids_event_id=wrong)
+    scan(far, "exception", 10, LEEDS)
+    scan(far, "in_transit", 12, NORTH)
+    scan(far, "delivered", datetime.fromisoformat("2026-11-30T23:30:00-05:00"))  # 12-01 04:30 UTC
+    scan(messy, "dispatched", 3, LEEDS)
+    scan(messy, "packed", 1, LEEDS)
+    scan(other, "exception", 3, LEEDS)
+    body = scan_body(other, "delivered", at=T0 + timedelta(hours=5), location=None)
+    assert client.post("/api/v1/scans", json=body, headers=auth(hub)).status_code == 201
+
+    windows = {on_time: ("2026-11-03", "2026-11-04"), late: ("2026-11-02", "2026-11-03"),
+               voided: ("2026-11-03", "2026-11-04"), far: ("2026-12-01", "2026-12-02"),
+               other: ("2026-11-02", "2026-11-02")}  # fmt: skip
+
+    async def estimate(services: Services) -> None:
+        def write(connection: Any) -> None:
+            ids = dict(connection.execute(select(parcel.c.tracking_number, parcel.c.id)).all())
+
+            def revision(number: str, earliest: str, latest: str, hours: float) -> Revision:
+                first, last = date.fromisoformat(earliest), date.fromisoformat(latest)
+                made = T0 + timedelta(hours=hours)
+                return Revision(ids[number], first, last, last, 0.8, "lane", "dispatched", "scan", False, made)
+
+            add_revisions(connection, [revision(n, *w, 2) for n, w in windows.items()])
+            add_revisions(connection, [revision(late, "2026-11-05", "2026-11-06", 40)])  # not the first one
+
+        await services.db.write(write)
+
+    run_services(estimate)
+    return World(shop_a, shop_b, make_key("admin", name="root"), on_time, late, voided, far, messy, other)
+
+
+def test_figures_and_drilldowns_from_the_store(
+    client: TestClient, world: World, run_services: Callable[..., Any]
+) -> None:
+    shop_a, shop_b, on_time, late, voided = world.shop_a, world.shop_b, world.on_time, world.late, world.voided
 
     async def work(services: Services) -> tuple[Any, ...]:
         b_id = await services.db.read(lambda c: merchant_store.merchant_id_by_name(c, "Shop B"))
@@ -71,7 +158,7 @@ def test_figures_and_drilldowns_from_the_store(
     assert (promise.numerator, promise.denominator) == (2, 3)  # on_time, other on time; late late
     assert every.total.late_open == 1  # the voided delivery
     assert len(late_ids) == 1
-    assert every.total.transits[Kpi.TRANSIT_FROM_DISPATCH].count == 3
+    assert every.total.transits[Kpi.TRANSIT_FROM_DISPATCH].count == 4  # on_time, late, far, other
 
     # The parcel list filtered the same way lists exactly the counted parcels, and scoped by the key.
     def listed(key: str, **params: str) -> list[str]:
@@ -80,7 +167,7 @@ def test_figures_and_drilldowns_from_the_store(
         assert response.status_code == 200, response.text
         return [p["tracking_number"] for p in response.json()["parcels"]]
 
-    admin = make_key("admin", name="root")
+    admin = world.admin
     assert listed(admin, kpi="on_time_vs_promise", outcome="late") == [late]
     assert len(listed(admin, kpi="on_time_vs_promise")) == promise.denominator
     assert listed(admin, kpi="late_open") == [voided]
@@ -105,3 +192,200 @@ def test_figures_and_drilldowns_from_the_store(
     too_long = client.get("/api/v1/analytics/delivery", params={"from": "2025-01-01", "to": "2026-11-30"},
                           headers=auth(shop_a))  # fmt: skip
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "to"
+
+
+def _get(client: TestClient, path: str, key: str, **params: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/analytics/{path}", params={**MONTH, **params}, headers=auth(key))
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _csv(
+    client: TestClient, path: str, key: str, headers: dict[str, str] | None = None, **params: str
+) -> list[dict[str, str]]:
+    response = client.get(
+        f"/api/v1/analytics/{path}", params={**MONTH, **params}, headers={**auth(key), **(headers or {})}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+def _rate(figure: dict[str, Any]) -> tuple[Any, int, int]:
+    return figure["value"], figure["numerator"], figure["denominator"]
+
+
+def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) -> None:
+    w = world
+
+    def listed(link: str, key: str) -> list[str]:
+        response = client.get(link, headers=auth(key))
+        assert response.status_code == 200, response.text
+        return sorted(p["tracking_number"] for p in response.json()["parcels"])
+
+    # Every merchant. Delivered in November (local dates): on_time 11-03, late 11-05, far 11-30 (12-01 in UTC),
+    # other 11-02; voided's delivery was voided: it is late, still open.
+    on = _get(client, "on-time", w.admin)
+    assert _rate(on["vs_promise"]) == (2 / 3, 2, 3)  # on_time, other; late is late; far had no promise
+    assert on["late_open"]["count"] == 1
+    assert _rate(on["vs_first_estimate"]) == (3 / 4, 3, 4)  # late is past 11-03 (its first estimate's latest)
+    assert _rate(on["inside_first_window"]) == (2 / 4, 2, 4)  # far is early (11-30 < 12-01)
+    assert on["breakdown"] is None and on["by"] is None
+
+    # Shop A alone, by lane (origin: the first facility scanned): Hub North holds voided only.
+    a = _get(client, "on-time", w.shop_a, by="lane")
+    assert _rate(a["vs_first_estimate"]) == (2 / 3, 2, 3)
+    assert _rate(a["inside_first_window"]) == (1 / 3, 1, 3)
+    assert listed(a["vs_first_estimate"]["parcels"], w.shop_a) == sorted([w.on_time, w.far])
+    assert listed(a["inside_first_window"]["parcels"], w.shop_a) == [w.on_time]
+    assert listed(a["vs_first_estimate"]["denominator_parcels"], w.shop_a) == sorted([w.on_time, w.late, w.far])
+    lanes = [(g["origin"], g["destination_country"], _rate(g["vs_promise"]), g["late_open"]["count"],
+              _rate(g["vs_first_estimate"]), _rate(g["inside_first_window"])) for g in a["breakdown"]]  # fmt: skip
+    assert lanes == [
+        (NORTH, "GB", (None, 0, 0), 1, (None, 0, 0), (None, 0, 0)),
+        (LEEDS, "GB", (1 / 2, 1, 2), 0, (2 / 3, 2, 3), (1 / 3, 1, 3)),
+    ]
+    leeds = a["breakdown"][1]
+    assert listed(leeds["vs_first_estimate"]["denominator_parcels"], w.shop_a) == sorted([w.on_time, w.late, w.far])
+    assert listed(a["breakdown"][0]["late_open"]["parcels"], w.shop_a) == [w.voided]
+    by_facility = _get(client, "on-time", w.shop_a, by="facility")["breakdown"]
+    assert [(g["origin"], g.get("destination_country"), g["vs_promise"]["denominator"]) for g in by_facility] == [
+        (NORTH, None, 0),
+        (LEEDS, None, 2),
+    ]
+
+    # First attempt: delivered parcels that went out for delivery: on_time (first time), late (after a failure).
+    first = _get(client, "first-attempt", w.shop_a, by="lane")
+    assert _rate(first["rate"]) == (1 / 2, 1, 2)
+    assert [(g["origin"], _rate(g["rate"])) for g in first["breakdown"]] == [
+        (NORTH, (None, 0, 0)),
+        (LEEDS, (1 / 2, 1, 2)),
+    ]
+    assert listed(first["rate"]["parcels"], w.shop_a) == [w.on_time]
+    assert _rate(_get(client, "first-attempt", w.shop_b)["rate"]) == (None, 0, 0)
+
+    # Transit, dispatched -> delivered: other 3 h, on_time 24, late 72, far 689.5 (11-02 11:00 to 12-01 04:30 UTC).
+    transit = _get(client, "transit-time", w.admin)["from_dispatch"]
+    assert (transit["parcels_counted"], transit["p50_hours"], transit["p90_hours"], transit["mean_hours"]) == (
+        4, 24.0, 689.5, (3 + 24 + 72 + 689.5) / 4)  # fmt: skip
+    transit_a = _get(client, "transit-time", w.shop_a)
+    assert (transit_a["from_dispatch"]["p50_hours"], transit_a["from_dispatch"]["mean_hours"]) == (
+        72.0,
+        (24 + 72 + 689.5) / 3,
+    )
+    assert transit_a["from_order"]["p50_hours"] == 74.0  # placed at T0: 26, 74, 691.5
+
+    # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other of Shop B's one.
+    exceptions = _get(client, "exceptions", w.admin)
+    assert _rate(exceptions["rate"]) == (2 / 6, 2, 6)
+    assert {r: _rate(v) for r, v in exceptions["by_reason"].items()} == {"damaged": (2 / 6, 2, 6)}
+    by_reason = _get(client, "exceptions", w.shop_a, by="reason")
+    assert _rate(by_reason["rate"]) == (1 / 5, 1, 5)
+    assert _rate(by_reason["failed_attempts"]) == (1 / 5, 1, 5)
+    rows = [(g["reason"], _rate(g["rate"]), _rate(g["failed_attempts"])) for g in by_reason["breakdown"]]
+    assert rows == [("damaged", (1 / 5, 1, 5), (0.0, 0, 5)), ("nobody_home", (0.0, 0, 5), (1 / 5, 1, 5))]
+    assert listed(by_reason["breakdown"][0]["rate"]["parcels"], w.shop_a) == [w.far]
+    assert listed(by_reason["breakdown"][0]["failed_attempts"]["parcels"], w.shop_a) == []
+    assert listed(by_reason["breakdown"][1]["failed_attempts"]["parcels"], w.shop_a) == [w.late]
+    lane_exceptions = _get(client, "exceptions", w.shop_a, by="lane")["breakdown"]
+    assert [(g["origin"], _rate(g["rate"]), list(g["by_reason"])) for g in lane_exceptions] == [
+        (NORTH, (0.0, 0, 1), []),
+        (LEEDS, (1 / 4, 1, 4), ["damaged"]),
+    ]
+
+    # Shop B sees its own parcel only, and the admin asking for Shop B the same; Shop A may not ask for B.
+    b = _get(client, "exceptions", w.shop_b)
+    assert _rate(b["rate"]) == (1.0, 1, 1) == _rate(_get(client, "exceptions", w.admin, merchant="Shop B")["rate"])
+    assert listed(b["rate"]["parcels"], w.shop_b) == [w.other]
+    assert _rate(_get(client, "on-time", w.shop_b)["vs_first_estimate"]) == (1.0, 1, 1)
+    refused = client.get("/api/v1/analytics/on-time", params={**MONTH, "merchant": "Shop B"}, headers=auth(w.shop_a))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "merchant"
+    for path, by in (("on-time", "reason"), ("on-time", "service_level"), ("exceptions", "shop")):
+        refused = client.get(f"/api/v1/analytics/{path}", params={**MONTH, "by": by}, headers=auth(w.admin))
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "by", refused.text
+
+    # The CSV holds the same figures: the total line, then one per key.
+    table = _csv(client, "on-time", w.shop_a, by="lane", format="csv")
+    first = [(r["row"], r["origin"], r["vs_first_estimate.numerator"], r["vs_first_estimate.denominator"],
+              r["late_open.count"]) for r in table]  # fmt: skip
+    assert first == [
+        ("total", "", "2", "3", "1"),
+        ("breakdown", NORTH, "0", "0", "1"),
+        ("breakdown", LEEDS, "2", "3", "0"),
+    ]
+    assert float(table[0]["inside_first_window.value"]) == 1 / 3
+    table = _csv(client, "exceptions", w.shop_a, headers={"Accept": "text/csv"}, by="reason")
+    assert [(r["row"], r["reason"], r["rate.numerator"], r["failed_attempts.numerator"], r["rate.denominator"])
+            for r in table] == [("total", "", "1", "1", "5"), ("breakdown", "damaged", "1", "0", "5"),
+                                ("breakdown", "nobody_home", "0", "1", "5")]  # fmt: skip
+    transit_rows = _csv(client, "transit-time", w.admin, format="csv")
+    assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"]) for r in transit_rows] == [
+        ("4", "689.5")
+    ]
+
+
+def test_scan_activity_per_facility_and_device(client: TestClient, world: World) -> None:
+    def rows(document: dict[str, Any], kind: str) -> dict[str, tuple[Any, ...]]:
+        return {
+            row[kind]: (row["scans"], row["active_hours"], row["scans_per_hour"], _rate(row["duplicates"]),
+                        _rate(row["late"]))
+            for row in document[f"{'facilities' if kind == 'facility' else 'devices'}"]
+        }  # fmt: skip
+
+    # hub: 12 scans in 6 local hours of 11-02 (10, 11, 12, 14, 19, 21); messy's second dispatch repeats its status
+    # and its packed scan came after one dated later. van 7: 7 scans (the correction is no scan) in 6 hours.
+    every = _get(client, "scan-activity", world.admin)
+    assert rows(every, "device") == {
+        "hub": (12, 6, 2.0, (1 / 12, 1, 12), (1 / 12, 1, 12)),
+        "van 7": (7, 6, 7 / 6, (0.0, 0, 7), (0.0, 0, 7)),
+    }
+    assert rows(every, "facility") == {
+        LEEDS: (9, 4, 9 / 4, (1 / 9, 1, 9), (1 / 9, 1, 9)),
+        NORTH: (2, 2, 1.0, (0.0, 0, 2), (0.0, 0, 2)),
+    }
+    # Shop A: without other's three hub scans (two at Leeds DC, its 14:00 delivery).
+    a = _get(client, "scan-activity", world.shop_a)
+    assert rows(a, "device")["hub"] == (9, 5, 9 / 5, (1 / 9, 1, 9), (1 / 9, 1, 9))
+    assert rows(a, "facility")[LEEDS] == (7, 4, 7 / 4, (1 / 7, 1, 7), (1 / 7, 1, 7))
+    b = _get(client, "scan-activity", world.shop_b)
+    assert rows(b, "device") == {"hub": (3, 3, 1.0, (0.0, 0, 3), (0.0, 0, 3))}
+    table = _csv(client, "scan-activity", world.shop_a, format="csv")
+    assert [(r["kind"], r["name"], r["scans"], r["active_hours"], r["duplicates.numerator"], r["late.numerator"])
+            for r in table] == [("facility", NORTH, "2", "2", "0", "0"), ("facility", LEEDS, "7", "4", "1", "1"),
+                                ("device", "hub", "9", "5", "1", "1"),
+                                ("device", "van 7", "7", "6", "0", "0")]  # fmt: skip
+
+
+def test_the_page_s_breakdown_tables_link_to_their_parcels(
+    client: TestClient, world: World, run_services: Callable[..., Any], settings: Settings
+) -> None:
+    staff_user(client, run_services, settings, "owner@shop-a.example", "merchant", "Shop A")
+    page = client.get("/console/analytics", params=MONTH)
+    assert page.status_code == 200, page.text
+    text = page.text.replace("&amp;", "&")
+
+    def listed(link: str) -> list[str]:
+        return sorted(set(re.findall(r"/console/parcels/(OT[0-9A-Z]+)", client.get(link).text)))
+
+    # By lane, Shop A's only: on time vs promise, vs first estimate, first attempt, exceptions (numerator of).
+    cell = r'<td><a href="([^"]+)">(\d+)</a> of <a href="([^"]+)">(\d+)</a>[^<]*</td>'
+    leeds = re.search(rf"<th scope=\"row\">{LEEDS} → GB</th>{cell * 4}</tr>", text)
+    assert leeds is not None, text
+    groups = leeds.groups()
+    assert [(groups[i + 1], groups[i + 3]) for i in range(0, 16, 4)] == [("1", "2"), ("2", "3"), ("1", "2"), ("1", "4")]
+    assert listed(groups[4]) == sorted([world.on_time, world.far])  # on time vs first estimate
+    assert listed(groups[6]) == sorted([world.on_time, world.late, world.far])
+    assert listed(groups[12]) == [world.far]  # the exception
+    assert re.search(rf"<th scope=\"row\">{NORTH} → GB</th>", text)
+    # By reason: damaged once as an exception (far), nobody_home once as a failed attempt (late).
+    damaged = re.search(
+        r'<th scope="row">damaged</th><td><a href="([^"]+)">1</a></td><td><a href="([^"]+)">0</a>', text
+    )
+    assert damaged is not None, text
+    assert listed(damaged.group(1)) == [world.far] and listed(damaged.group(2)) == []
+    home = re.search(r'<th scope="row">nobody_home</th><td><a href="[^"]+">0</a></td><td><a href="([^"]+)">1</a>', text)
+    assert home is not None and listed(home.group(1)) == [world.late]
+    # Scan activity per device, Shop A's scans only (other's three hub scans are Shop B's).
+    assert re.search(r'<th scope="row">hub</th><td>9</td><td>1.80</td><td>1 \(11.1 %\)</td><td>1 \(11.1 %\)</td>', text)
+    assert re.search(r'<th scope="row">van 7</th><td>7</td><td>1.17</td><td>0 \(0.0 %\)</td>', text)

@@ -89,3 +89,110 @@ class DwellAnalyticsOut(Document):
     merchant: str | None
     facilities: list[FacilityDwellOut] = Field(description="Each facility with a stay that ended in the period.")
     dwelling_now: DwellingNowOut
+
+
+# -- one route per figure (GET /api/v1/analytics/{kpi}) ------------------------------------------------------
+
+
+class GroupKeyOut(Document):
+    """What a breakdown row is keyed by: a lane (origin, destination_country), an origin facility or a reason."""
+
+    origin: str | None = Field(default=None, description="by=lane or facility: the origin facility (null: none).")
+    destination_country: str | None = Field(default=None, description="by=lane: the destination country.")
+    reason: str | None = Field(default=None, description="by=reason: the reason code.")
+
+
+class PeriodOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    as_of: date = Field(description="The day open parcels were judged on (UTC).")
+    merchant: str | None
+    by: str | None = Field(description="The breakdown asked for (null: none).")
+
+
+class OnTimeFiguresOut(Document):
+    vs_promise: RateOut = Field(description="Delivered by the order's promised date, of delivered with one.")
+    late_open: LateOpenOut
+    vs_first_estimate: RateOut = Field(description="Delivered by the latest date of the first estimate.")
+    inside_first_window: RateOut = Field(description="Delivered between the first estimate's earliest and latest.")
+
+
+class OnTimeGroupOut(OnTimeFiguresOut, GroupKeyOut):
+    pass
+
+
+class OnTimeOut(OnTimeFiguresOut, PeriodOut):
+    breakdown: list[OnTimeGroupOut] | None = Field(description="With by=lane or facility: the same per key.")
+
+
+class FirstAttemptFiguresOut(Document):
+    rate: RateOut = Field(description="Delivered with no failed attempt before, of delivered that went out.")
+
+
+class FirstAttemptGroupOut(FirstAttemptFiguresOut, GroupKeyOut):
+    pass
+
+
+class FirstAttemptOut(FirstAttemptFiguresOut, PeriodOut):
+    breakdown: list[FirstAttemptGroupOut] | None
+
+
+class TransitFiguresOut(Document):
+    from_dispatch: TransitOut = Field(description="Hours from the first dispatch scan to the delivery.")
+    from_order: TransitOut = Field(description="Hours from the order's placing to the delivery.")
+
+
+class TransitGroupOut(TransitFiguresOut, GroupKeyOut):
+    pass
+
+
+class TransitTimeOut(TransitFiguresOut, PeriodOut):
+    breakdown: list[TransitGroupOut] | None
+
+
+class ExceptionFiguresOut(Document):
+    rate: RateOut = Field(description="Dispatched parcels with at least one exception, of dispatched parcels.")
+    by_reason: dict[str, ReasonRateOut] = Field(description="Reason code -> the exception rate of that reason.")
+    failed_attempts: RateOut = Field(description="Dispatched parcels with a failed attempt, by_reason likewise.")
+
+
+class ExceptionGroupOut(GroupKeyOut):
+    """by=lane or facility: the figures of the key's parcels; by=reason: both rates of that reason alone."""
+
+    rate: ReasonRateOut
+    by_reason: dict[str, ReasonRateOut] | None = None
+    failed_attempts: ReasonRateOut
+
+
+class ExceptionsOut(ExceptionFiguresOut, PeriodOut):
+    breakdown: list[ExceptionGroupOut] | None
+
+
+class ShareOut(Document):
+    value: float | None = Field(description="numerator / denominator; null when the denominator is 0.")
+    numerator: int
+    denominator: int
+
+
+class ActivityOut(Document):
+    scans: int = Field(description="Scans (every event but corrections) dated in the period, local date.")
+    active_hours: int = Field(description="Local clock hours with at least one of these scans.")
+    scans_per_hour: float | None = Field(description="scans / active_hours; null with none.")
+    duplicates: ShareOut = Field(description="Scans that repeated the parcel's status, of its scans.")
+    late: ShareOut = Field(description="Scans sent after a scan of the same parcel that happened later.")
+
+
+class FacilityActivityOut(ActivityOut):
+    facility: str
+
+
+class DeviceActivityOut(ActivityOut):
+    device: str = Field(description="The scanner key's name ('-': scans recorded without one).")
+
+
+class ScanActivityOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    merchant: str | None
+    facilities: list[FacilityActivityOut]
+    devices: list[DeviceActivityOut]

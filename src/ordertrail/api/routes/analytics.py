@@ -4,34 +4,31 @@ exactly the parcels it counted (the parcel list filtered the same way). Definiti
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from starlette.responses import Response
 
+from ordertrail.api.analytics_query import AnalyticsQueryDep, answer
 from ordertrail.api.documents.analytics import DeliveryAnalyticsOut, DwellAnalyticsOut, StepTimesOut
 from ordertrail.api.responses import KEY, errors
 from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
 from ordertrail.domain.analytics.figures import RATES, TRANSITS, Figures
 from ordertrail.domain.analytics.journeys import Lane
 from ordertrail.domain.analytics.kpis import BY_REASON, OUTCOMES, Kpi
-from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.analytics.period import Period
 from ordertrail.domain.analytics.stats import Durations
-from ordertrail.http.deps import ServicesDep, json_response
-from ordertrail.http.staff import ReaderDep
+from ordertrail.http.deps import ServicesDep
 from ordertrail.services.analytics.delivery import delivery_report
 from ordertrail.services.analytics.spans import dwelling_now, spans_report
-from ordertrail.services.console.readers import Reader, merchant_named
-from ordertrail.services.context import Services
-
-Scope = frozenset[int] | None
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 PARCELS = "/api/v1/parcels"
 
 
-def _link(drilldown: Drilldown, extra: list[tuple[str, str]]) -> str:
+def parcels_link(drilldown: Drilldown, extra: list[tuple[str, str]]) -> str:
+    """The parcel list holding exactly the parcels ``drilldown`` selects; ``extra``: its other parameters."""
     return f"{PARCELS}?{urlencode(drilldown.params() + extra)}"
 
 
@@ -45,8 +42,8 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
             "value": rate.value,
             "numerator": rate.numerator,
             "denominator": rate.denominator,
-            "parcels": _link(numerator, extra),
-            "denominator_parcels": _link(Drilldown(kpi, period), extra),
+            "parcels": parcels_link(numerator, extra),
+            "denominator_parcels": parcels_link(Drilldown(kpi, period), extra),
         }
         if kpi in BY_REASON:
             found[kpi.value]["by_reason"] = {
@@ -54,13 +51,13 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
                     "value": r.value,
                     "numerator": r.numerator,
                     "denominator": r.denominator,
-                    "parcels": _link(Drilldown(kpi, period, OUTCOMES[kpi][0], reason=reason), extra),
+                    "parcels": parcels_link(Drilldown(kpi, period, OUTCOMES[kpi][0], reason=reason), extra),
                 }
                 for reason, r in f.by_reason[kpi].items()
             }
     found[Kpi.LATE_OPEN.value] = {
         "count": f.late_open,
-        "parcels": _link(Drilldown(Kpi.LATE_OPEN, period, as_of=as_of), extra),
+        "parcels": parcels_link(Drilldown(Kpi.LATE_OPEN, period, as_of=as_of), extra),
     }
     for kpi in TRANSITS:
         d = f.transits[kpi]
@@ -69,7 +66,7 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
             "p50_hours": d.p50,
             "p90_hours": d.p90,
             "mean_hours": d.mean,
-            "parcels": _link(Drilldown(kpi, period), extra),
+            "parcels": parcels_link(Drilldown(kpi, period), extra),
         }
     return found
 
@@ -88,41 +85,31 @@ def _lane(lane: Lane) -> dict[str, Any]:
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
         "dates, at most 366 days apart; each figure carries its numerator, denominator and a `/api/v1/parcels` link"
-        " listing exactly the parcels counted (definitions: docs/analytics.md)."
+        " listing exactly the parcels counted (definitions: docs/analytics.md). The per-figure routes (on-time, "
+        "first-attempt, transit-time, exceptions) give the same figures with `by=` breakdowns; this one stays. "
+        "`format=csv` (or `Accept: text/csv`): the total and each lane as CSV."
     ),
     response_model=DeliveryAnalyticsOut,
     responses=errors(KEY, 422),
 )
-async def get_delivery_analytics(
-    reader: ReaderDep,
-    services: ServicesDep,
-    start: Annotated[str | None, Query(alias="from", description="First local date, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Last local date, YYYY-MM-DD (at most 366 days)")] = None,
-    merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
-) -> Response:
-    period = parse_period(start, end)
-    scope, extra = await _scope(reader, services, merchant)
+async def get_delivery_analytics(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
+    period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant
     result = await delivery_report(services, period=period, merchant_ids=scope)
-    return json_response(
-        {
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-            "as_of": result.as_of.isoformat(),
-            "merchant": merchant,
-            "figures": figures_document(result.total, period, extra, result.as_of),
-            "by_lane": [
-                {**_lane(lane), "figures": figures_document(f, period, extra + lane_params(lane), result.as_of)}
-                for lane, f in result.lanes.items()
-            ],
-        }
-    )
-
-
-async def _scope(reader: Reader, services: Services, merchant: str | None) -> tuple[Scope, list[tuple[str, str]]]:
-    """The merchants counted (the reader's, or the one named among them) and the list parameter saying so."""
-    if not merchant:
-        return reader.scope, []
-    return frozenset({await merchant_named(services, reader, merchant)}), [("merchant", merchant)]
+    total = figures_document(result.total, period, extra, result.as_of)
+    by_lane = [
+        {**_lane(lane), "figures": figures_document(f, period, extra + lane_params(lane), result.as_of)}
+        for lane, f in result.lanes.items()
+    ]
+    document = {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "as_of": result.as_of.isoformat(),
+        "merchant": merchant,
+        "figures": total,
+        "by_lane": by_lane,
+    }
+    table = [{"origin": None, "destination_country": None, "figures": total}, *by_lane]
+    return answer(query, document, table, "delivery")
 
 
 @router.get(
@@ -130,32 +117,21 @@ async def _scope(reader: Reader, services: Services, merchant: str | None) -> tu
     summary="Hours in each step (p50, p90) of the steps that ended in a period, each linked to its parcels",
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session; `merchant` narrows it to "
-        "one merchant the caller sees. `from`/`to` are local dates, at most 366 days apart."
+        "one merchant the caller sees. `from`/`to` are local dates, at most 366 days apart. `format=csv` (or "
+        "`Accept: text/csv`): the steps as CSV."
     ),
     response_model=StepTimesOut,
     responses=errors(KEY, 422),
 )
-async def get_step_times(
-    reader: ReaderDep,
-    services: ServicesDep,
-    start: Annotated[str | None, Query(alias="from", description="First local date, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Last local date, YYYY-MM-DD (at most 366 days)")] = None,
-    merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
-) -> Response:
-    period = parse_period(start, end)
-    scope, extra = await _scope(reader, services, merchant)
+async def get_step_times(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
+    period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant
     result = await spans_report(services, period=period, merchant_ids=scope)
-    return json_response(
-        {
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-            "merchant": merchant,
-            "steps": [
-                {"step": step, **_durations(d, _link(Drilldown(Kpi.STEP_TIMES, period, part=step), extra))}
-                for step, d in result.steps.items()
-            ],
-        }
-    )
+    steps = [
+        {"step": step, **_durations(d, parcels_link(Drilldown(Kpi.STEP_TIMES, period, part=step), extra))}
+        for step, d in result.steps.items()
+    ]
+    document = {"from": period.start.isoformat(), "to": period.end.isoformat(), "merchant": merchant, "steps": steps}
+    return answer(query, document, steps, "step-times")
 
 
 @router.get(
@@ -163,37 +139,31 @@ async def get_step_times(
     summary="Hours at each facility (p50, p90) of the stays that ended in a period, and the parcels dwelling now",
     description=(
         "Merchant and admin keys (merchant keys: their own parcels) or a staff session. `from`/`to` are local "
-        "dates, at most 366 days apart; `dwelling_now` links to the parcels now past their facility's p90 dwell."
+        "dates, at most 366 days apart; `dwelling_now` links to the parcels now past their facility's p90 dwell. "
+        "`format=csv` (or `Accept: text/csv`): the facilities as CSV."
     ),
     response_model=DwellAnalyticsOut,
     responses=errors(KEY, 422),
 )
-async def get_dwell(
-    reader: ReaderDep,
-    services: ServicesDep,
-    start: Annotated[str | None, Query(alias="from", description="First local date, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Last local date, YYYY-MM-DD (at most 366 days)")] = None,
-    merchant: Annotated[str | None, Query(description="A merchant's name (admin keys, staff of several)")] = None,
-) -> Response:
-    period = parse_period(start, end)
-    scope, extra = await _scope(reader, services, merchant)
+async def get_dwell(query: AnalyticsQueryDep, services: ServicesDep) -> Response:
+    period, scope, extra, merchant = query.period, query.scope, query.extra, query.merchant
     result = await spans_report(services, period=period, merchant_ids=scope)
     waiting = await dwelling_now(services, merchant_ids=scope)
-    return json_response(
-        {
-            "from": period.start.isoformat(),
-            "to": period.end.isoformat(),
-            "merchant": merchant,
-            "facilities": [
-                {"facility": name, **_durations(d, _link(Drilldown(Kpi.DWELL, period, part=name), extra))}
-                for name, d in result.dwell.items()
-            ],
-            "dwelling_now": {
-                "count": len(waiting.parcel_ids),
-                "as_of": waiting.as_of.isoformat(),
-                "reference_from": waiting.reference.start.isoformat(),
-                "reference_to": waiting.reference.end.isoformat(),
-                "parcels": f"{PARCELS}?{urlencode([('dwelling', 'true'), *extra])}",
-            },
-        }
-    )
+    facilities = [
+        {"facility": name, **_durations(d, parcels_link(Drilldown(Kpi.DWELL, period, part=name), extra))}
+        for name, d in result.dwell.items()
+    ]
+    document = {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "merchant": merchant,
+        "facilities": facilities,
+        "dwelling_now": {
+            "count": len(waiting.parcel_ids),
+            "as_of": waiting.as_of.isoformat(),
+            "reference_from": waiting.reference.start.isoformat(),
+            "reference_to": waiting.reference.end.isoformat(),
+            "parcels": f"{PARCELS}?{urlencode([('dwelling', 'true'), *extra])}",
+        },
+    }
+    return answer(query, document, facilities, "dwell")

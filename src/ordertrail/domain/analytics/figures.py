@@ -13,7 +13,14 @@ from ordertrail.domain.analytics.period import Period
 from ordertrail.domain.analytics.spans import STEPS
 from ordertrail.domain.analytics.stats import Durations, durations
 
-RATES = (Kpi.ON_TIME_VS_PROMISE, Kpi.FIRST_ATTEMPT, Kpi.EXCEPTIONS, Kpi.FAILED_ATTEMPTS)
+RATES = (
+    Kpi.ON_TIME_VS_PROMISE,
+    Kpi.ON_TIME_VS_FIRST_ESTIMATE,
+    Kpi.INSIDE_FIRST_WINDOW,
+    Kpi.FIRST_ATTEMPT,
+    Kpi.EXCEPTIONS,
+    Kpi.FAILED_ATTEMPTS,
+)
 TRANSITS = (Kpi.TRANSIT_FROM_DISPATCH, Kpi.TRANSIT_FROM_ORDER)
 
 

@@ -39,6 +39,7 @@ class ParcelRecord:
     destination_country: str
     promised: date | None
     events: Sequence[ScanEvent]
+    first_window: tuple[date, date] | None = None  # earliest, latest of its first recorded estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Journey:
     steps: Mapping[str, Span] = field(default_factory=dict)  # step (status value) -> the time it took
     dwells: Mapping[str, Span] = field(default_factory=dict)  # facility -> first scan there to next elsewhere
     stay: Stay | None = None  # where it waits now (open parcels whose latest scan names a facility)
+    first_window: tuple[date, date] | None = None  # earliest, latest of the first estimate shown to the customer
 
     @property
     def delivered_on(self) -> date | None:
@@ -106,4 +108,5 @@ def journey_of(record: ParcelRecord) -> Journey:
         steps=step_spans(derivation.timeline),
         dwells=dwell_spans(counted),
         stay=current_stay(counted) if derivation.status not in TERMINAL else None,
+        first_window=record.first_window,
     )

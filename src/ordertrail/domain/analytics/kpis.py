@@ -13,6 +13,8 @@ from ordertrail.domain.analytics.period import Period
 
 class Kpi(StrEnum):
     ON_TIME_VS_PROMISE = "on_time_vs_promise"
+    ON_TIME_VS_FIRST_ESTIMATE = "on_time_vs_first_estimate"
+    INSIDE_FIRST_WINDOW = "inside_first_window"
     LATE_OPEN = "late_open"
     FIRST_ATTEMPT = "first_attempt"
     TRANSIT_FROM_DISPATCH = "transit_from_dispatch"
@@ -28,6 +30,8 @@ class Outcome(StrEnum):
 
     ON_TIME = "on_time"
     LATE = "late"
+    INSIDE = "inside"
+    EARLY = "early"
     FIRST_ATTEMPT = "first_attempt"
     AFTER_FAILED_ATTEMPT = "after_failed_attempt"
     COUNTED = "counted"
@@ -39,6 +43,8 @@ class Outcome(StrEnum):
 
 OUTCOMES: dict[Kpi, tuple[Outcome, ...]] = {
     Kpi.ON_TIME_VS_PROMISE: (Outcome.ON_TIME, Outcome.LATE),
+    Kpi.ON_TIME_VS_FIRST_ESTIMATE: (Outcome.ON_TIME, Outcome.LATE),
+    Kpi.INSIDE_FIRST_WINDOW: (Outcome.INSIDE, Outcome.EARLY, Outcome.LATE),
     Kpi.LATE_OPEN: (Outcome.LATE,),
     Kpi.FIRST_ATTEMPT: (Outcome.FIRST_ATTEMPT, Outcome.AFTER_FAILED_ATTEMPT),
     Kpi.TRANSIT_FROM_DISPATCH: (Outcome.COUNTED,),
@@ -83,6 +89,10 @@ def outcome(journey: Journey, kpi: Kpi, period: Period, as_of: date) -> Outcome 
             return None
         assert journey.delivered_on is not None
         return Outcome.ON_TIME if journey.delivered_on <= journey.promised else Outcome.LATE
+    if kpi in (Kpi.ON_TIME_VS_FIRST_ESTIMATE, Kpi.INSIDE_FIRST_WINDOW):
+        if not delivered_in or journey.first_window is None:
+            return None
+        return _against_window(journey, kpi)
     if kpi is Kpi.LATE_OPEN:
         late = journey.promised is not None and journey.promised in period and journey.promised < as_of
         return Outcome.LATE if late and journey.open and journey.delivered_at is None else None
@@ -99,6 +109,17 @@ def outcome(journey: Journey, kpi: Kpi, period: Period, as_of: date) -> Outcome 
     if kpi is Kpi.EXCEPTIONS:
         return Outcome.EXCEPTION if journey.exception_reasons else Outcome.NO_EXCEPTION
     return Outcome.FAILED_ATTEMPT if journey.attempt_reasons else Outcome.NO_FAILED_ATTEMPT
+
+
+def _against_window(journey: Journey, kpi: Kpi) -> Outcome:
+    """A delivered journey with a first estimate, against its latest date (or, INSIDE_FIRST_WINDOW, both ends)."""
+    assert journey.delivered_on is not None and journey.first_window is not None
+    earliest, latest = journey.first_window
+    if journey.delivered_on > latest:
+        return Outcome.LATE
+    if kpi is Kpi.INSIDE_FIRST_WINDOW and journey.delivered_on < earliest:
+        return Outcome.EARLY
+    return Outcome.ON_TIME if kpi is Kpi.ON_TIME_VS_FIRST_ESTIMATE else Outcome.INSIDE
 
 
 def transit_hours(journey: Journey, kpi: Kpi) -> float | None:

@@ -9,6 +9,7 @@ from datetime import UTC, date
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.analytics.breakdowns import By, Group, breakdown
 from ordertrail.domain.analytics.drilldown import Drilldown
 from ordertrail.domain.analytics.figures import Report, report
 from ordertrail.domain.analytics.journeys import ParcelRecord, journey_of
@@ -32,6 +33,17 @@ async def delivery_report(services: Ports, *, period: Period, merchant_ids: froz
     """Every figure over ``period``, in total and per lane."""
     records = await _records(services, period, merchant_ids)
     return report((journey_of(r) for r in records), period, _today(services))
+
+
+async def delivery_breakdown(
+    services: Ports, *, period: Period, merchant_ids: frozenset[int] | None, by: By | None
+) -> tuple[Report, list[Group]]:
+    """Every figure over ``period``, and (``by`` lane or facility) per group; by reason, the figures' own split."""
+    records = await _records(services, period, merchant_ids)
+    journeys = [journey_of(r) for r in records]
+    today = _today(services)
+    groups = breakdown(journeys, period, today, by) if by in (By.LANE, By.FACILITY) else []
+    return report(journeys, period, today), groups
 
 
 async def counted_parcel_ids(

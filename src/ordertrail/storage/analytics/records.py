@@ -7,15 +7,15 @@ Not yet served by a rollup: this reads the period's events (issue 13, "fast on a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, union
+from sqlalchemy import Connection, Select, func, select, union
 
 from ordertrail.domain.analytics.journeys import ParcelRecord
 from ordertrail.domain.analytics.period import Period
 from ordertrail.storage.scanning.events import events_of
-from ordertrail.storage.tables import order, parcel, scan_event
+from ordertrail.storage.tables import order, parcel, parcel_estimate, scan_event
 
 # Parcels per events query: SQLite takes at most 32,766 bound values, asyncpg 32,767.
 _BATCH = 500
@@ -52,9 +52,30 @@ def _with_events(connection: Connection, query: Select[Any]) -> list[ParcelRecor
     records: list[ParcelRecord] = []
     for start in range(0, len(rows), _BATCH):
         batch = rows[start : start + _BATCH]
-        events = events_of(connection, [row.id for row in batch])
+        ids = [row.id for row in batch]
+        events, windows = events_of(connection, ids), first_windows(connection, ids)
         records += [
-            ParcelRecord(row.id, row.merchant_id, row.destination_country, row.promised_delivery_date, events[row.id])
+            ParcelRecord(
+                row.id,
+                row.merchant_id,
+                row.destination_country,
+                row.promised_delivery_date,
+                events[row.id],
+                windows.get(row.id),
+            )
             for row in batch
         ]
     return records
+
+
+def first_windows(connection: Connection, parcel_ids: list[int]) -> dict[int, tuple[date, date]]:
+    """Per parcel: earliest and latest of its first recorded estimate (the first the customer was shown)."""
+    first = (
+        select(func.min(parcel_estimate.c.id))
+        .where(parcel_estimate.c.parcel_id.in_(parcel_ids))
+        .group_by(parcel_estimate.c.parcel_id)
+    )
+    query = select(parcel_estimate.c.parcel_id, parcel_estimate.c.earliest, parcel_estimate.c.latest).where(
+        parcel_estimate.c.id.in_(first)
+    )
+    return {row.parcel_id: (row.earliest, row.latest) for row in connection.execute(query)}

@@ -10,12 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ordertrail.domain.analytics.drilldown import Drilldown
+from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
 from ordertrail.domain.analytics.figures import Figures
+from ordertrail.domain.analytics.journeys import Lane
 from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
 from ordertrail.domain.analytics.period import Period, parse_period
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS
+from ordertrail.services.analytics.activity import activity_report
 from ordertrail.services.analytics.delivery import delivery_report
 from ordertrail.services.analytics.spans import dwelling_now, spans_report
 from ordertrail.web.console.common import PREFIX, page, staff_reader
@@ -41,8 +43,47 @@ DEFINITIONS: dict[Kpi, tuple[str, str]] = {
 }
 
 
-def _link(drilldown: Drilldown) -> str:
-    return f"{PREFIX}/parcels?{urlencode(drilldown.params())}"
+def _link(drilldown: Drilldown, extra: list[tuple[str, str]] | None = None) -> str:
+    return f"{PREFIX}/parcels?{urlencode(drilldown.params() + (extra or []))}"
+
+
+# The rates of the per-lane table, in its column order.
+LANE_RATES = (Kpi.ON_TIME_VS_PROMISE, Kpi.ON_TIME_VS_FIRST_ESTIMATE, Kpi.FIRST_ATTEMPT, Kpi.EXCEPTIONS)
+
+
+def _cell(f: Figures, kpi: Kpi, period: Period, extra: list[tuple[str, str]]) -> dict[str, Any]:
+    rate = f.rates[kpi]
+    return {
+        "numerator": rate.numerator,
+        "denominator": rate.denominator,
+        "percent": None if rate.value is None else f"{rate.value * 100:.1f} %",
+        "numerator_link": _link(Drilldown(kpi, period, OUTCOMES[kpi][0]), extra),
+        "denominator_link": _link(Drilldown(kpi, period), extra),
+    }
+
+
+def _lanes(lanes: dict[Lane, Figures], period: Period) -> list[dict[str, Any]]:
+    return [
+        {
+            "origin": lane.origin or "unknown",
+            "country": lane.country,
+            "cells": [_cell(f, kpi, period, lane_params(lane)) for kpi in LANE_RATES],
+        }
+        for lane, f in lanes.items()
+    ]
+
+
+def _reasons(f: Figures, period: Period) -> list[dict[str, Any]]:
+    """One row per reason code met: how many dispatched parcels met it as an exception, as a failed attempt."""
+    rows = []
+    for reason in sorted({*f.by_reason[Kpi.EXCEPTIONS], *f.by_reason[Kpi.FAILED_ATTEMPTS]}):
+        cells = []
+        for kpi in (Kpi.EXCEPTIONS, Kpi.FAILED_ATTEMPTS):
+            rate = f.by_reason[kpi].get(reason)
+            link = _link(Drilldown(kpi, period, OUTCOMES[kpi][0], reason=reason))
+            cells.append({"numerator": 0 if rate is None else rate.numerator, "link": link})
+        rows.append({"reason": reason, "cells": cells})
+    return rows
 
 
 def _rows(f: Figures, period: Period) -> list[dict[str, Any]]:
@@ -82,6 +123,10 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     total = result.total
     context.update(
         rows=_rows(total, period),
+        lanes=_lanes(result.lanes, period),
+        reasons=_reasons(total, period),
+        dispatched=total.rates[Kpi.EXCEPTIONS].denominator,
+        dispatched_link=_link(Drilldown(Kpi.EXCEPTIONS, period)),
         late_open=total.late_open,
         late_open_link=_link(Drilldown(Kpi.LATE_OPEN, period, as_of=result.as_of)),
         transits=[
@@ -104,5 +149,6 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
         ],
         dwelling=len(waiting.parcel_ids),
         reference=waiting.reference,
+        devices=(await activity_report(services, period=period, merchant_ids=reader.scope)).devices,
     )
     return page("console/analytics.html", session, context)

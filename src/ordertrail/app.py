@@ -25,6 +25,7 @@ from ordertrail.api.routes import (
     admin,
     analytics,
     audit,
+    courier_mappings,
     couriers,
     devices,
     estimates,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         notifications,
         audit,
         couriers,
+        courier_mappings,
         analytics,
     ):
         app.include_router(module.router)

@@ -41,6 +41,8 @@ class Action(StrEnum):
     AUDIT_EXPORTED = "audit_log.exported"
     EXCEPTION_HANDLED = "parcel.exception_handled"
     NOTIFICATION_RESENT = "parcel.notification_resent"
+    COURIER_MAPPING_SET = "courier_mapping.set"
+    COURIER_MAPPING_REMOVED = "courier_mapping.removed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,3 +188,46 @@ def test_merchants_see_and_override_only_their_own_codes(
     assert done.status_code == 200 and done.json()["rederived"] == 1, done.text
     public = client.get(f"/api/v1/tracking/{number}").json()
     assert public["status"] == "exception"
+
+
+def test_the_console_queue_maps_a_code_with_its_form_and_the_overview_counts_it(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any], settings: Settings
+) -> None:
+    shop_a, _ = make_key("merchant", merchant="Shop A"), make_key("merchant", merchant="Shop B")
+    scanner, admin = make_key("scanner"), make_key("admin")
+    number = _handed_over(client, shop_a, scanner, "1Z5R89390357567127", "ada@example.com")
+    ups = Courier(client, admin)
+    assert outcomes(ups.post([event("u1", "XD", datetime.now(UTC) - timedelta(minutes=5))])) == ["created"]
+
+    staff_user(client, run_services, settings, "owner@b.example", "merchant", "Shop B")
+    assert "XD" not in client.get("/console/courier-codes").text  # another merchant's code is not shown
+    staff_user(client, run_services, settings, "owner@a.example", "merchant", "Shop A")
+    overview = client.get("/console").text
+    assert 'href="/console/courier-codes"><span class="tile-count">1</span>' in overview
+    queue = client.get("/console/courier-codes")
+    assert queue.status_code == 200 and "XD" in queue.text and 'action="/console/courier-codes/map"' in queue.text
+    form = {
+        "csrf_token": csrf_of(queue.text),
+        "idempotency_key": "form-1",
+        "merchant": "Shop A",
+        "courier": "ups",
+        "code": "XD",
+        "status": "delivery_attempted",
+        "reason": "",
+    }
+    assert client.post("/console/courier-codes/map", data={**form, "csrf_token": ""}).status_code == 403
+    refused = client.post("/console/courier-codes/map", data=form)
+    assert refused.status_code == 422 and "reason delivery_attempted needs a reason" in refused.text
+    done = client.post("/console/courier-codes/map", data={**form, "reason": "nobody_home"}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert client.get(f"/api/v1/tracking/{number}").json()["status"] == "delivery_attempted"
+    page = client.get("/console/courier-codes").text
+    assert "No unmapped codes" in page and "delivery attempted (nobody home)" in page
+    assert 'href="/console/courier-codes"><span class="tile-count">0</span>' in client.get("/console").text
+    removed = client.post(
+        "/console/courier-codes/remove",
+        data={"csrf_token": csrf_of(page), "merchant": "Shop A", "courier": "ups", "code": "XD"},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    assert client.get(f"/api/v1/tracking/{number}").json()["status"] == "in_transit"

@@ -24,6 +24,8 @@ from ordertrail.domain.scanning.status import REASON_REQUIRED, STATUS_BY_VALUE, 
 
 # Statuses a courier event cannot claim: the order's own first event, and what only the shop decides.
 _NOT_FROM_COURIERS: Final = frozenset({Status.ORDER_PLACED, Status.PROCESSING, Status.PACKED, Status.CANCELLED})
+# What a courier's code may mean, in lifecycle order (the console's choice of statuses).
+COURIER_STATUSES: Final = tuple(s for s in Status if s not in _NOT_FROM_COURIERS)
 
 
 @dataclass(frozen=True, slots=True)

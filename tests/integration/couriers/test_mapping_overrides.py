@@ -161,6 +161,12 @@ def test_merchants_see_and_override_only_their_own_codes(
     assert own.status_code == 200 and own.json()["rederived"] == 0  # Shop B's meaning, for Shop B's parcels
     assert client.get(f"/api/v1/tracking/{number}").json()["status"] == "in_transit"
     assert client.get("/api/v1/courier-mappings", headers=auth(shop_a)).json()["overrides"] == []
+    # Shop B's meaning applies to an event kept before its parcel was handed over, when the handover attaches it.
+    kept = ups.post([event("k1", "QQ", datetime.now(UTC) - timedelta(minutes=5), number="LOCAL-0003")])
+    assert outcomes(kept) == ["unmatched"]
+    theirs = _handed_over(client, shop_b, scanner, "LOCAL-0003", "bob@example.com")
+    assert client.get(f"/api/v1/tracking/{theirs}").json()["status"] == "delivered"
+    assert _queue(client, auth(shop_b)) == []
     assert client.delete("/api/v1/courier-mappings/ups/QQ?merchant=Shop%20A", headers=auth(shop_b)).status_code == 422
 
     # The same rules as the mapping files; an admin names the merchant.

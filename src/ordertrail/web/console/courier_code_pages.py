@@ -26,7 +26,6 @@ from ordertrail.web.deps import ServicesDep
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 Short = Annotated[str, Form(max_length=200)]
-Optional = Annotated[str, Form(max_length=200)]
 
 
 @router.get("/courier-codes")
@@ -47,8 +46,8 @@ async def map_code(
     courier: Short = "",
     code: Short = "",
     status: Short = "",
-    reason: Optional = "",
-    substatus: Optional = "",
+    reason: Short = "",
+    substatus: Short = "",
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     signed = await staff_reader(request)

@@ -26,6 +26,7 @@ from ordertrail.api.routes import (
     analytics,
     analytics_kpis,
     audit,
+    courier_mappings,
     couriers,
     devices,
     estimates,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         notifications,
         audit,
         couriers,
+        courier_mappings,
         analytics,
         analytics_kpis,
     ):

@@ -10,11 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from standardwebhooks.webhooks import Webhook
 
 from ordertrail.domain.staff import totp
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
+from tests.integration.couriers.test_carrier_events import event
 from tests.support.audits import axe_violations, overflow, vnu_errors
 from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password, path_of
 
@@ -38,6 +41,7 @@ CONSOLE_PAGES = {
     "console webhook endpoints": "/console/webhooks",
     "console bulk preview": "/console/bulk?merchant=Northwind+Ceramics",
     "console unmatched scans": "/console/unmatched",
+    "console courier codes": "/console/courier-codes",
 }
 
 
@@ -77,6 +81,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             assert http.post("/api/v1/scans", json=body, headers=auth(keys["scanner"])).status_code == 201
         body = scan_body(held_number, "delivery_attempted", at=at + timedelta(hours=5), reason="nobody_home")
         assert http.post("/api/v1/scans", json=body, headers=auth(keys["scanner"])).status_code == 201
+        _unmapped_courier_code(server, http, keys["merchant"], numbers[1], at=at + timedelta(hours=4))
         yield {
             "server": server,
             "http": http,
@@ -86,6 +91,25 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             **keys,
         }
     server.stop()
+
+
+def _unmapped_courier_code(server: ServerProcess, http: Any, merchant: str, number: str, *, at: datetime) -> None:
+    """A courier event with a code no mapping knows, on a delivered parcel (late: its status stays): the courier
+    codes page shows it with its form."""
+    admin = server.cli("keys", "create", "--role", "admin", "--name", "audits").stdout.strip().splitlines()[-1]
+    handover = {"courier": "ups", "tracking_number": "1Z5R89390357567127"}
+    assert http.post(f"/api/v1/parcels/{number}/handover", json=handover, headers=auth(merchant)).is_success
+    made = http.post("/api/v1/courier-integrations", json={"courier": "ups", "name": "UPS"}, headers=auth(admin))
+    body = orjson.dumps({"events": [event("u1", "ZZ", at)]})
+    signed_at = datetime.now(UTC)
+    headers = {
+        "webhook-id": "msg_audits",
+        "webhook-timestamp": str(int(signed_at.timestamp())),
+        "webhook-signature": Webhook(made.json()["secret"]).sign("msg_audits", signed_at, body.decode()),
+        "content-type": "application/json",
+    }
+    posted = http.post(f"/api/v1/carrier-events?integration={made.json()['id']}", content=body, headers=headers)
+    assert posted.json()["results"][0]["mapped"] is False, posted.text
 
 
 def _invite(server: ServerProcess, email: str) -> str:

@@ -69,6 +69,10 @@ class UnmatchedScanNotFound(NotFound):
     """No unmatched scan has that id."""
 
 
+class CourierMappingNotFound(NotFound):
+    """The merchant has no override of that courier code."""
+
+
 class Conflict(OrdertrailError):
     """The request conflicts with what is already stored."""
 

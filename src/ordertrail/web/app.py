@@ -16,6 +16,7 @@ from ordertrail.web.console import (
     audit_pages,
     auth_pages,
     bulk_pages,
+    courier_code_pages,
     detail_pages,
     endpoint_pages,
     live_pages,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
     app.include_router(detail_pages.router)
     app.include_router(action_pages.router)
     app.include_router(unmatched_pages.router)
+    app.include_router(courier_code_pages.router)
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)
     app.include_router(analytics_pages.router)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from ordertrail.domain.couriers.events import CourierEvent, to_scan
+import pytest
+
+from ordertrail.domain.couriers.events import CourierEvent, remapped, to_scan
 from ordertrail.domain.couriers.handover import handover_problems, normalize_courier_number
-from ordertrail.domain.couriers.mapping import UNMAPPED, load_registry
+from ordertrail.domain.couriers.mapping import UNMAPPED, StatusMapping, load_registry
 from ordertrail.domain.scanning.events import Location
-from ordertrail.domain.scanning.status import Status
+from ordertrail.domain.scanning.status import CORRECTION, Status
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -57,3 +59,37 @@ def test_handover_rules_name_the_field() -> None:
         )
     }
     assert fields == {"courier", "tracking_number", "service_level", "tracking_url"}
+
+
+@pytest.mark.store_independent
+def test_a_remapped_event_is_replaced_at_its_own_time_and_the_old_scan_voided_with_stable_new_ids() -> None:
+    at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    now = at + timedelta(days=1)
+    courier_event = CourierEvent("ups", "u1", "1Z5R89390357567127", "ZZ", at, "h" * 64, "Signed for by J SMITH")
+    delivered = StatusMapping(Status.DELIVERED, substatus="delivered.to_neighbour")
+    replacement, correction = remapped(
+        courier_event, delivered, parcel_number="OTX", standing_event_id=courier_event.event_id, now=now
+    )
+    assert (replacement.status, replacement.substatus, replacement.occurred_at) == (
+        Status.DELIVERED,
+        delivered.substatus,
+        at,
+    )
+    assert replacement.note == "Signed for by J SMITH"  # still only in the note, never public
+    assert (correction.status, correction.voids_event_id, correction.occurred_at) == (
+        CORRECTION,
+        courier_event.event_id,
+        now,
+    )
+    again = remapped(courier_event, delivered, parcel_number="OTX", standing_event_id=courier_event.event_id, now=now)
+    assert again == (replacement, correction)  # a retry records nothing twice
+    back = remapped(
+        courier_event,
+        StatusMapping(Status.IN_TRANSIT),
+        parcel_number="OTX",
+        standing_event_id=replacement.event_id,
+        now=now,
+    )
+    forth = remapped(courier_event, delivered, parcel_number="OTX", standing_event_id=back[0].event_id, now=now)
+    ids = {courier_event.event_id, replacement.event_id, back[0].event_id, forth[0].event_id}
+    assert len(ids) == 4  # mapped back and forth: a fresh replacement each time

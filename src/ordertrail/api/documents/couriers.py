@@ -48,3 +48,36 @@ class PublicCourierOut(Document):
     tracking_number: str
     service_level: str | None
     tracking_url: str | None
+
+
+class CourierMappingOut(Document):
+    merchant: str
+    courier: str
+    code: str = Field(description="The courier's status code.")
+    status: str = Field(description="What the code means now.")
+    reason: str | None
+    substatus: str | None
+    updated_at: datetime
+    updated_by: str = Field(description="Who set (or removed) the override.")
+
+
+class CourierMappingChangeOut(CourierMappingOut):
+    source: str = Field(description="override, shipped (a mapping file's entry) or unmapped (recorded in transit).")
+    rederived: int = Field(description="How many courier events were recorded again with the new meaning.")
+
+
+class CourierMappingsOut(Document):
+    overrides: list[CourierMappingOut] = Field(description="By merchant, courier and code.")
+
+
+class UnmappedCodeOut(Document):
+    merchant: str
+    courier: str
+    code: str
+    events: int = Field(description="Courier events with this code, recorded in transit.")
+    parcels: int = Field(description="Parcels with such an event.")
+    last_seen_at: datetime
+
+
+class UnmappedCodesOut(Document):
+    codes: list[UnmappedCodeOut] = Field(description="Most recently seen first.")

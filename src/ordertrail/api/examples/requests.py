@@ -86,6 +86,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
     },
     "hand_over_parcel": {"courier": "ups", "tracking_number": _UPS_NUMBER, "service_level": "UPS Standard"},
     "create_courier_integration": {"courier": "ups", "name": "UPS tracking events"},
+    "set_courier_mapping": {"merchant": "northwind", "status": "delivered", "substatus": "delivered.to_neighbour"},
     "record_carrier_events": {
         "events": [
             {

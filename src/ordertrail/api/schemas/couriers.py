@@ -80,3 +80,20 @@ class CourierEventBatchIn(Strict):
 class IntegrationIn(Strict):
     courier: Annotated[str, StringConstraints(max_length=32)]
     name: Text
+
+
+class CourierMappingIn(Strict):
+    """A merchant's meaning of one courier code; checked by the mapping files' rules (docs/couriers.md)."""
+
+    merchant: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="The merchant whose mapping this is; may be left out by a reader of one merchant."
+    )
+    status: Annotated[str, StringConstraints(max_length=32)] = Field(
+        description="An ordertrail status a courier can report (not order_placed, processing, packed, cancelled)."
+    )
+    reason: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="The reason code, required for exception and delivery_attempted."
+    )
+    substatus: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="Optionally one of the status's substatuses."
+    )

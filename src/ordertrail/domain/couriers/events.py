@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
 
 from ordertrail.domain.couriers.mapping import StatusMapping
 from ordertrail.domain.scanning.events import NOWHERE, Location
 from ordertrail.domain.scanning.scans import ScanInput
+from ordertrail.domain.scanning.status import CORRECTION
 
 # Courier events get ordertrail event ids derived from (courier, the courier's own event id): a courier that sends
 # an event twice sends the same ordertrail event, so duplicates and conflicts follow the scan rules exactly.
@@ -53,3 +55,37 @@ def to_scan(event: CourierEvent, mapping: StatusMapping, *, parcel_number: str) 
         note=event.description,
         reason=mapping.reason,
     )
+
+
+def remapped(
+    event: CourierEvent, mapping: StatusMapping, *, parcel_number: str, standing_event_id: str, now: datetime
+) -> tuple[ScanInput, ScanInput]:
+    """The two scans that re-derive a courier event under a new mapping of its code: a replacement with the new
+    meaning at the event's own time, and a correction (at ``now``) voiding ``standing_event_id``, the scan that
+    stood for it until now.
+
+    Both ids derive from the standing id and the new meaning, so re-deriving again after a crash or a retry records
+    nothing twice, and a code mapped back and forth gets a fresh replacement each time.
+    """
+    meaning = f"{mapping.status.value}\x1f{mapping.reason or ''}\x1f{mapping.substatus or ''}"
+    replacement_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{standing_event_id}\x1fremapped\x1f{meaning}"))
+    correction_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{replacement_id}\x1fvoids"))
+    replacement = replace(
+        to_scan(event, mapping, parcel_number=parcel_number),
+        event_id=replacement_id,
+        body_hash=_hash(f"{event.body_hash}\x1f{replacement_id}"),
+    )
+    correction = ScanInput(
+        event_id=correction_id,
+        tracking_number=parcel_number,
+        status=CORRECTION,
+        occurred_at=now,
+        body_hash=_hash(correction_id),
+        note=f"{event.courier} code {event.code!r} mapped anew: recorded again as {mapping.status.value}",
+        voids_event_id=standing_event_id,
+    )
+    return replacement, correction
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -19,10 +19,13 @@ from importlib.resources import files
 from typing import Any, Final
 
 from ordertrail.domain.couriers.handover import COURIER_CODE
+from ordertrail.domain.errors import FieldProblem
 from ordertrail.domain.scanning.status import REASON_REQUIRED, STATUS_BY_VALUE, SUBSTATUSES, Status, reasons_for
 
 # Statuses a courier event cannot claim: the order's own first event, and what only the shop decides.
 _NOT_FROM_COURIERS: Final = frozenset({Status.ORDER_PLACED, Status.PROCESSING, Status.PACKED, Status.CANCELLED})
+# What a courier's code may mean, in lifecycle order (the console's choice of statuses).
+COURIER_STATUSES: Final = tuple(s for s in Status if s not in _NOT_FROM_COURIERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +60,27 @@ def parse_mapping(document: Any, *, source: str) -> tuple[str, dict[str, StatusM
 def _entry(entry: Any, *, where: str) -> StatusMapping:
     if not isinstance(entry, dict) or not set(entry) <= {"status", "reason", "substatus"}:
         raise MappingError(f"{where}: must be an object of 'status' and optionally 'reason', 'substatus'")
-    status = STATUS_BY_VALUE.get(entry.get("status"))  # type: ignore[arg-type]
+    found = checked_entry(entry.get("status"), entry.get("reason"), entry.get("substatus"))
+    if isinstance(found, FieldProblem):
+        raise MappingError(f"{where}: {found.field} {found.reason}")
+    return found
+
+
+def checked_entry(status_value: Any, reason: Any, substatus: Any) -> StatusMapping | FieldProblem:
+    """One code's meaning as a mapping file or a merchant's override gives it, or the rule it breaks (one rule
+    for both: an override cannot say what a shipped file could not)."""
+    status = STATUS_BY_VALUE.get(status_value) if isinstance(status_value, str) else None
     if status is None or status in _NOT_FROM_COURIERS:
         allowed = ", ".join(s.value for s in Status if s not in _NOT_FROM_COURIERS)
-        raise MappingError(f"{where}: status must be one of {allowed}")
-    reason, substatus = entry.get("reason"), entry.get("substatus")
+        return FieldProblem("status", f"must be one of {allowed}")
     allowed_reasons = reasons_for(status)
     if status in REASON_REQUIRED and reason not in allowed_reasons:
-        raise MappingError(f"{where}: {status.value} needs a reason: one of {', '.join(sorted(allowed_reasons))}")
+        return FieldProblem("reason", f"{status.value} needs a reason: one of {', '.join(sorted(allowed_reasons))}")
     if reason is not None and reason not in allowed_reasons:
-        raise MappingError(f"{where}: {status.value} takes no reason code {reason!r}")
+        return FieldProblem("reason", f"{status.value} takes no reason code {reason!r}")
     if substatus is not None and substatus not in SUBSTATUSES.get(status, ()):
-        raise MappingError(f"{where}: {substatus!r} is not a substatus of {status.value}")
+        known = ", ".join(sorted(SUBSTATUSES.get(status, ()))) or "none"
+        return FieldProblem("substatus", f"{substatus!r} is not a substatus of {status.value}: one of {known}")
     return StatusMapping(status, reason, substatus)
 
 
@@ -78,8 +90,15 @@ class MappingRegistry:
 
     codes: Mapping[str, Mapping[str, StatusMapping]]
 
-    def resolve(self, courier: str, code: str) -> StatusMapping:
-        """What ``code`` of ``courier`` means; UNMAPPED when no file says."""
+    def resolve(
+        self, courier: str, code: str, overrides: Mapping[tuple[str, str], StatusMapping] | None = None
+    ) -> StatusMapping:
+        """What ``code`` of ``courier`` means: the merchant's override (``overrides[(courier, code)]``) where it
+        has one, else the shipped file's entry; UNMAPPED when neither says."""
+        if overrides:
+            found = overrides.get((courier, code))
+            if found is not None:
+                return found
         return self.codes.get(courier, {}).get(code, UNMAPPED)
 
 

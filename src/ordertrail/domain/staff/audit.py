@@ -42,6 +42,8 @@ class Action(StrEnum):
     EXCEPTION_HANDLED = "parcel.exception_handled"
     NOTIFICATION_RESENT = "parcel.notification_resent"
     PARCEL_HANDED_OVER = "parcel.handed_over"
+    COURIER_MAPPING_SET = "courier_mapping.set"
+    COURIER_MAPPING_REMOVED = "courier_mapping.removed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from ordertrail.services.scanning.record import record_scans_tx
 from ordertrail.storage.couriers import events as event_store
 from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.couriers import integrations as integration_store
+from ordertrail.storage.couriers import overrides as override_store
 from ordertrail.storage.couriers.events import ReceivedEvent
 from ordertrail.storage.couriers.integrations import Integration
 from ordertrail.storage.orders import parcels as parcel_store
@@ -80,14 +81,17 @@ def record_courier_events_tx(
     parcel_ids = handover_store.parcels_by_courier_number(connection, [(e.courier, e.tracking_number) for e in events])
     parcels = parcel_store.parcels_by_id(connection, list(set(parcel_ids.values())))
     known = event_store.known_courier_events(connection, [e.event_id for e in events])
+    # The merchants' own meanings of codes (console overrides) win over the shipped files for their parcels.
+    overrides = override_store.overrides_of(connection, [p.merchant_id for p in parcels.values()])
     results: list[CourierResult | None] = [None] * len(events)
     kept: list[ReceivedEvent] = []
     kept_hashes: dict[str, str] = {}
     scans: list[tuple[ScanInput, int | None]] = []
     places: list[int] = []
     for index, event in enumerate(events):
-        mapping = registry.resolve(event.courier, event.code)
         parcel_id = parcel_ids.get((event.courier, event.tracking_number))
+        merchant_overrides = overrides.get(parcels[parcel_id].merchant_id) if parcel_id is not None else None
+        mapping = registry.resolve(event.courier, event.code, merchant_overrides)
         if parcel_id is not None:
             scans.append((to_scan(event, mapping, parcel_number=parcels[parcel_id].tracking_number), None))
             places.append(index)
@@ -104,9 +108,9 @@ def record_courier_events_tx(
     accepted: list[tuple[int, datetime]] = []
     for index, result in zip(places, recorded, strict=True):
         event = events[index]
-        mapping = registry.resolve(event.courier, event.code)
+        parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
+        mapping = registry.resolve(event.courier, event.code, overrides.get(parcel.merchant_id))
         if result.outcome is Outcome.CREATED:
-            parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
             kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
             accepted.append((parcel.id, event.occurred_at))
         sequence = result.event.sequence if result.event is not None else None
@@ -131,15 +135,20 @@ def attach_kept(
     if not kept:
         return []
     events = [event_from_json(payload) for _, payload in kept]
-    scans = [
-        (to_scan(e, registry.resolve(e.courier, e.code), parcel_number=parcel.tracking_number), None) for e in events
-    ]
+    overrides = override_store.overrides_of(connection, [parcel.merchant_id]).get(parcel.merchant_id)
+    mappings = [registry.resolve(e.courier, e.code, overrides) for e in events]
+    scans = [(to_scan(e, m, parcel_number=parcel.tracking_number), None) for e, m in zip(events, mappings, strict=True)]
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
     # Only what was recorded is attached; an event the scan rules refuse stays kept (and listed) as it came.
     attached = [r.event_id for r in recorded if r.outcome in (Outcome.CREATED, Outcome.DUPLICATE)]
     event_store.mark_attached(connection, attached, parcel_id=parcel.id, at=now)
     created = {r.event_id for r in recorded if r.outcome is Outcome.CREATED}
     note_courier_events(connection, [(parcel.id, e.occurred_at) for e in events if e.event_id in created], now=now)
+    # Kept before any merchant was known, an event's mapped flag said what the shipped files knew: now the
+    # merchant's overrides decide it.
+    for result, mapping in zip(recorded, mappings, strict=True):
+        if result.event_id in attached and mapping.mapped:
+            event_store.mark_remapped(connection, result.event_id, recorded_event_id=result.event_id, mapped=True)
     return changes
 
 

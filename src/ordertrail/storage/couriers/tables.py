@@ -1,4 +1,5 @@
-"""The couriers room's tables: integrations, parcels' handovers and the events couriers sent (migrations 0015, 0019).
+"""The couriers room's tables: integrations, parcels' handovers and the events couriers sent (migrations 0015,
+0019), merchants' mapping overrides (0020).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -66,7 +67,47 @@ courier_event = Table(
     Column("parcel_id", ForeignKey("parcel.id"), nullable=True, index=True),
     Column("recorded_at", UTCDateTime, nullable=False),
     Column("attached_at", UTCDateTime, nullable=True),
+    # The scan event standing for this courier event on the timeline when it is not ``event_id`` itself: a new
+    # mapping of its code recorded a replacement and voided the earlier one (migration 0020).
+    Column("recorded_event_id", String(36), nullable=True),
 )
 Index(
     "ix_courier_event_courier_courier_tracking_number", courier_event.c.courier, courier_event.c.courier_tracking_number
+)
+# The unmapped codes queue, and the events a new mapping of one code re-derives.
+Index("ix_courier_event_mapped_courier_code", courier_event.c.mapped, courier_event.c.courier, courier_event.c.code)
+
+# -- mapping overrides (migration 0020) -------------------------------------------------------------------------
+
+# A merchant's own meaning for one courier code, over the shipped mapping files (checked by the same rules).
+courier_mapping_override = Table(
+    "courier_mapping_override",
+    metadata,
+    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
+    Column("courier", String(32), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("reason", String(64), nullable=True),
+    Column("substatus", String(64), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(320), nullable=False),
+)
+
+# Requests that set or removed an override under an Idempotency-Key: a retry is answered with the first answer.
+courier_mapping_request = Table(
+    "courier_mapping_request",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    UniqueConstraint(
+        "actor_kind",
+        "actor_id",
+        "idempotency_key",
+        name="uq_courier_mapping_request_actor_kind_actor_id_idempotency_key",
+    ),
 )

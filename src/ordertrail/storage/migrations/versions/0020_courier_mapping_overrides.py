@@ -62,7 +62,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_courier_event_mapped_courier_code", table_name="courier_event")
-    with op.batch_alter_table("courier_event") as batch:
-        batch.drop_column("recorded_event_id")
+    op.drop_column("courier_event", "recorded_event_id")  # in place (SQLite 3.35+), as 0018 and 0019
     op.drop_table("courier_mapping_request")
     op.drop_table("courier_mapping_override")

@@ -28,6 +28,7 @@ class ScanItem:
     event: ScanEvent
     effect: Effect
     late: bool
+    manual: bool = False  # recorded by hand by a person (or a key), not scanned by a device
 
     @property
     def at(self) -> datetime:
@@ -54,6 +55,7 @@ class ScanItem:
             "late": self.late,
             "voided": self.effect is Effect.VOIDED,
             "voids_event_id": e.voids_event_id,
+            "manual": self.manual,
         }
 
 

@@ -41,6 +41,9 @@ class Action(StrEnum):
     AUDIT_EXPORTED = "audit_log.exported"
     EXCEPTION_HANDLED = "parcel.exception_handled"
     NOTIFICATION_RESENT = "parcel.notification_resent"
+    SCAN_VOIDED = "parcel.scan_voided"
+    SCAN_RECORDED = "parcel.scan_recorded"  # by hand: a missing scan
+    RECIPIENT_CORRECTED = "order.recipient_corrected"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from ordertrail.domain.notifying.outbox import ordering_key
 from ordertrail.domain.notifying.policy import Channel
 from ordertrail.domain.orders.order import Order
 from ordertrail.domain.orders.parcel import Parcel
+from ordertrail.domain.orders.recipient import RecipientVersion
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import STATUS_LABELS
 from ordertrail.domain.staff.audit import Action
@@ -34,7 +35,9 @@ from ordertrail.domain.tracking import tracking_number as numbers
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
+from ordertrail.storage.console import manual_scans as manual_store
 from ordertrail.storage.console import notes as note_store
+from ordertrail.storage.console import recipients as recipient_store
 from ordertrail.storage.console import timeline as timeline_store
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.orders import orders as order_store
@@ -50,6 +53,7 @@ class ParcelDetail:
     siblings: tuple[Parcel, ...]  # the order's other parcels, in position order
     timeline: tuple[Item, ...]
     contact: bool  # whether the reader may see the customer's contact
+    recipient_versions: tuple[RecipientVersion, ...] = ()  # oldest first; empty: never corrected
 
     def document(self) -> dict[str, Any]:
         p, o, contact = self.parcel, self.order, self.contact
@@ -85,6 +89,7 @@ class ParcelDetail:
                 ],
             },
             "contact_shown": contact,
+            "recipient_versions": [v.document(contact=contact) for v in self.recipient_versions],
             "timeline": [item.document(contact=contact) for item in self.timeline],
         }
 
@@ -114,7 +119,11 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
         order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
         siblings = parcel_store.parcels_of_orders(connection, [order.id])[order.id]
         events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-        scans = [ScanItem(entry.event, entry.effect, entry.late) for entry in derive(events).timeline]
+        manual = manual_store.manual_of(connection, [e.event_id for e in events])
+        scans = [
+            ScanItem(entry.event, entry.effect, entry.late, entry.event.event_id in manual)
+            for entry in derive(events).timeline
+        ]
         estimates = [EstimateItem(r) for r in revision_store.revisions_of(connection, parcel.id)]
         messages = messages_of(connection, parcel)
         # A note is also an audit entry (for the audit log); on the timeline it is shown once, as the note.
@@ -129,6 +138,7 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
             siblings=tuple(s for s in siblings if s.id != parcel.id),
             timeline=merged(scans, estimates, messages, actions, notes),
             contact=reader.may(Permission.CONTACT),
+            recipient_versions=tuple(recipient_store.versions_of(connection, order.id)),
         )
 
     return await services.db.read(read)

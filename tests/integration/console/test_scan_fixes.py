@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from ordertrail.app import create_app
 from ordertrail.settings import Settings
 from ordertrail.storage.tables import scan_event
 from tests.conftest import auth, order_body, scan_body
 from tests.support.staff import FAST_HASHING, csrf_of, staff_user
+from tests.support.store import rows
 
 
 @pytest.fixture
@@ -112,13 +113,10 @@ def test_an_operations_user_voids_a_delivered_scan_and_records_a_missing_one_fro
     assert 'data-mark="manual"' in client.get(f"/console/parcels/{number}").text
     assert _public_status(client, number) == "out_for_delivery"  # a late scan: it does not move the parcel back
     # Not a device's scan: the event has no device key.
-    engine = create_engine(settings.resolved_database_url)
-    with engine.connect() as connection:
-        key_id = connection.execute(
-            select(scan_event.c.api_key_id).where(scan_event.c.event_id == manual[0]["event_id"])
-        ).scalar_one()
-    engine.dispose()
-    assert key_id is None
+    (stored,) = rows(
+        settings.resolved_database_url, select(scan_event).where(scan_event.c.event_id == manual[0]["event_id"])
+    )
+    assert stored["api_key_id"] is None
 
     log = client.get("/api/v1/audit-log", params={"tracking_number": number}).json()["entries"]
     actions = [(e["action"], e["actor"]["name"]) for e in log if e["action"].startswith("parcel.scan_")]

@@ -105,6 +105,14 @@ class AlreadyHandled(Conflict):
     """Someone marked this exception handled already, with other words: it is on the parcel's timeline."""
 
 
+class RecipientFixed(Conflict):
+    """A parcel of the order is delivered: its recipient can no longer be corrected."""
+
+
+class AlreadyVoided(Conflict):
+    """That scan was voided already."""
+
+
 class IdempotencyKeyConflict(Conflict):
     """That Idempotency-Key was already used for a different request: use a new key for a new request."""
 

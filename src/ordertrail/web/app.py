@@ -19,6 +19,7 @@ from ordertrail.web.console import (
     courier_code_pages,
     detail_pages,
     endpoint_pages,
+    fix_pages,
     live_pages,
     parcel_pages,
     totp_pages,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
     app.include_router(parcel_pages.router)
     app.include_router(detail_pages.router)
     app.include_router(action_pages.router)
+    app.include_router(fix_pages.router)
     app.include_router(unmatched_pages.router)
     app.include_router(courier_code_pages.router)
     app.include_router(live_pages.router)

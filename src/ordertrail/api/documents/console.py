@@ -120,6 +120,34 @@ class ResendOut(Document):
     resent: list[ResentMessageOut]
 
 
+class ScanFixOut(Document):
+    tracking_number: str
+    event_id: str = Field(description="The event recorded: the correction, or the manual scan.")
+    status: str = Field(description="The event's status: correction for a void.")
+    reason: str | None
+    occurred_at: datetime
+    facility: str | None
+    voids_event_id: str | None = Field(description="A void: the scan it voids.")
+    manual: bool = Field(description="True for a scan recorded by hand.")
+    parcel_status: Status = Field(description="The parcel's status after it.")
+
+
+class RecipientVersionOut(Document):
+    version: int = Field(description="1 is the order as placed; each correction the next.")
+    at: datetime
+    by: ActorOut | None = Field(description="Who corrected it (null for version 1).")
+    reason: str | None
+    changed: list[str] = Field(description="The fields it changed, e.g. customer.email, destination.line1.")
+    customer: dict[str, str | None] | None = Field(None, description="Only with the contact permission.")
+    destination: dict[str, str | None] | None = Field(None, description="Only with the contact permission.")
+
+
+class RecipientCorrectionOut(Document):
+    order_number: str
+    changed: bool = Field(description="False: the order says this already (nothing was recorded).")
+    version: RecipientVersionOut | None = Field(description="The version made; null when nothing changed.")
+
+
 class TimelineEntryOut(BaseModel):
     """One entry of a parcel's timeline: its kind and time, then the fields of that kind (docs/console.md has the
     table: a scan's status and location, an estimate's window, a message's state and attempts, an action, a note)."""
@@ -159,4 +187,7 @@ class ParcelTimelineOut(Document):
     weight_grams: int | None
     order: DetailOrderOut
     contact_shown: bool = Field(description="Whether the customer's contact is included (the reader's permission).")
+    recipient_versions: list[RecipientVersionOut] = Field(
+        description="Every version of the order's recipient, oldest first (empty: never corrected)."
+    )
     timeline: list[TimelineEntryOut] = Field(description="Every entry, in time order.")

@@ -71,6 +71,22 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "add_parcel_note": {"message": "Customer called: leave with the neighbour at no. 14."},
     "mark_exception_handled": {"what_was_done": "Called the carrier: the address is fixed, redelivery tomorrow."},
     "resend_parcel_notifications": {"channel": "email"},
+    "void_parcel_scan": {"reason": "Scanned as delivered at the depot by mistake; the parcel is still on the shelf."},
+    "record_manual_scan": {
+        "status": "in_transit",
+        "facility": "Leeds hub",
+        "occurred_at": "2026-03-02T06:40:00+00:00",
+        "note": "The hub's scanner was down; arrival confirmed on the paper manifest.",
+    },
+    "correct_order_recipient": {
+        "reason": "The customer called: the flat number was missing.",
+        "destination": {
+            "line1": "14 Harbour Street, Flat 3",
+            "city": "Leeds",
+            "postal_code": "LS1 4AB",
+            "country": "GB",
+        },
+    },
     "get_bulk_labels": {"order_numbers": [ORDER_NUMBER, "NW-1002"], "layout": "4x6"},
     "attach_unmatched_scan": {"tracking_number": TRACKING_NUMBER},
     "exchange_pairing_code": {"code": "ABCD-EFGH"},

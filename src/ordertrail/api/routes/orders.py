@@ -1,27 +1,28 @@
-"""Orders: place, read, list (merchant keys see only their merchant's orders)."""
+"""Orders: place, read, list (merchant keys see only their merchant's orders), cancel, correct the recipient."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from ordertrail.api.documents.console import CancellationOut
+from ordertrail.api.documents.console import CancellationOut, RecipientCorrectionOut
 from ordertrail.api.documents.orders import OrderOut, OrderPageOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.common import Instant, OrderNumberRef, plain
-from ordertrail.api.schemas.orders import CancelIn, OrderCreate
+from ordertrail.api.schemas.orders import CancelIn, OrderCreate, RecipientCorrectionIn
 from ordertrail.api.views import cancellation_view, order_detail, order_summary
+from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.domain.errors import MerchantNotFound
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.http.deps import MerchantOrAdminDep, ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import cancelling
+from ordertrail.services.console import cancelling, recipients
 from ordertrail.services.console.readers import merchant_named
 from ordertrail.services.orders import placing as order_service
 from ordertrail.services.orders import reading as order_reading
@@ -161,3 +162,52 @@ async def cancel_order(
         services, reader, order_number=order_number, reason=body.reason, merchant_id=merchant_id
     )
     return json_response(cancellation_view(done))
+
+
+@router.post(
+    "/orders/{order_number}/recipient",
+    summary="Correct the recipient's contact or address before delivery: a new version, kept with who and why",
+    description=(
+        "Merchant and admin keys, or operations, merchant and admin staff (support and viewers get 403). Only the "
+        "fields sent change; the order then holds the new version (emails queued afterwards go to the corrected "
+        "address) and every version stays on the parcel's detail. Once a parcel of the order is delivered it is a "
+        "409 and nothing changes. Values the order has already answer `changed: false` and record nothing; a retry "
+        "with the same `Idempotency-Key` answers with the version made first (`Idempotent-Replayed: true`)."
+    ),
+    response_model=RecipientCorrectionOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: "Support and viewer roles, scanner keys, or a session's request without its CSRF token",
+            409: "A parcel of the order is delivered (nothing changed), several merchants use the number, or the "
+            "Idempotency-Key was used for another request",
+        },
+    ),
+    dependencies=[JSON_BODY],
+)
+async def correct_order_recipient(
+    order_number: OrderNumberPath,
+    body: RecipientCorrectionIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Send the same key with a retry: it corrects once."),
+    ] = None,
+) -> Response:
+    merchant_id = await merchant_named(services, reader, body.merchant) if body.merchant else None
+    done = await recipients.correct_recipient(
+        services,
+        reader,
+        order_number=order_number,
+        given=body.given(),
+        reason=body.reason,
+        merchant_id=merchant_id,
+        idempotency_key=idempotency_key(key),
+    )
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), headers=headers)

@@ -1,6 +1,7 @@
 """A parcel's detail and timeline, its internal notes, and marking its exception handled: for API keys (merchant keys:
 their own parcels) and staff sessions, with the same rules as the console's page (services/console/detail.py,
-notes.py, handling.py), and resending its notifications (resending.py)."""
+notes.py, handling.py), resending its notifications (resending.py), and voiding or recording its scans by hand
+(scan_fixes.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path
 from starlette.responses import Response
 
-from ordertrail.api.documents.console import ExceptionHandledOut, NoteOut, ParcelTimelineOut, ResendOut
+from ordertrail.api.documents.console import ExceptionHandledOut, NoteOut, ParcelTimelineOut, ResendOut, ScanFixOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
-from ordertrail.api.schemas.console import HandledIn, NoteIn, ResendIn
+from ordertrail.api.schemas.console import HandledIn, ManualScanIn, NoteIn, ResendIn, VoidScanIn
 from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.http.deps import ServicesDep, json_response
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import detail, handling, notes, resending
+from ordertrail.services.console import detail, handling, notes, resending, scan_fixes
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -168,3 +169,102 @@ async def resend_parcel_notifications(
     )
     headers = {"Idempotent-Replayed": "true"} if done.replayed else None
     return json_response(done.document(), 202, headers=headers)
+
+
+SCAN_FIX_403 = "Support and viewer roles, scanner keys, or a session's request without its CSRF token"
+REPLAY = (
+    "A retry with the same `Idempotency-Key` answers 201 with the event recorded the first time and "
+    "`Idempotent-Replayed: true`; the same key with another request is a 409."
+)
+
+
+@router.post(
+    "/parcels/{tracking_number}/scans/{event_id}/void",
+    status_code=201,
+    summary="Void a wrong scan: a correction event, as a device's; the status, tracking page and messages follow",
+    description=(
+        "Merchant and admin keys, or operations, merchant and admin staff (support and viewers get 403). Records a "
+        "`correction` event naming the scan (`voids_event_id`), through the scan transaction, and an audit entry "
+        f"`parcel.scan_voided`. A scan voided already is a 409. {REPLAY}"
+    ),
+    dependencies=[JSON_BODY],
+    response_model=ScanFixOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: SCAN_FIX_403,
+            404: NOT_FOUND,
+            409: "The scan was voided already, or the Idempotency-Key was used for another request",
+            422: "The reason is missing, or the event_id names no scan of the parcel that can be voided",
+        },
+    ),
+)
+async def void_parcel_scan(
+    tracking_number: TrackingPath,
+    event_id: Annotated[str, Path(max_length=36, description="The event_id of the scan to void (its timeline's)")],
+    body: VoidScanIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    done = await scan_fixes.void_scan(
+        services,
+        reader,
+        tracking_number=tracking_number,
+        event_id=event_id,
+        reason=body.reason,
+        idempotency_key=idempotency_key(key),
+    )
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), 201, headers=headers)
+
+
+@router.post(
+    "/parcels/{tracking_number}/scans",
+    status_code=201,
+    summary="Record a missing scan by hand: flagged manual on the timeline; the parcel follows as for a device's",
+    description=(
+        "Merchant and admin keys, or operations, merchant and admin staff (support and viewers get 403). The scan "
+        "follows a device's rules (status, reason codes, when) and goes through the scan transaction without a "
+        "device key, so it is no device's activity; the timeline shows it with `manual: true`, and the audit log "
+        f"as `parcel.scan_recorded`. {REPLAY}"
+    ),
+    dependencies=[JSON_BODY],
+    response_model=ScanFixOut,
+    responses=errors(
+        KEY,
+        BODY,
+        404,
+        409,
+        WRITES,
+        notes={
+            403: SCAN_FIX_403,
+            404: NOT_FOUND,
+            409: "The Idempotency-Key was used for another request",
+        },
+    ),
+)
+async def record_manual_scan(
+    tracking_number: TrackingPath,
+    body: ManualScanIn,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    done = await scan_fixes.record_manual_scan(
+        services,
+        reader,
+        tracking_number=tracking_number,
+        status=body.status,
+        reason=body.reason,
+        facility=body.facility,
+        occurred_at=body.occurred_at,
+        note=body.note,
+        idempotency_key=idempotency_key(key),
+    )
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    return json_response(done.document(), 201, headers=headers)

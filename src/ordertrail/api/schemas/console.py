@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from ordertrail.api.schemas.common import Strict
+from ordertrail.api.schemas.common import Instant, Strict
+from ordertrail.domain.scanning.status import Status
 
 
 class NoteIn(Strict):
@@ -30,4 +31,21 @@ class ResendIn(Strict):
     )
     message_id: str | None = Field(
         default=None, max_length=40, description="Resend only this one (a message_id from the parcel's timeline)."
+    )
+
+
+class VoidScanIn(Strict):
+    # Checked by the domain rule (domain/console/scan_fixes.py), the same as the console's form.
+    reason: str = Field(max_length=20_000, description="Why the scan is wrong, up to 500 characters (required).")
+
+
+class ManualScanIn(Strict):
+    status: Status = Field(description="The scan's status (order_placed is recorded when an order is placed).")
+    reason: str | None = Field(
+        None, max_length=64, description="The reason code, where the status needs one (exceptions, failed attempts)."
+    )
+    facility: str | None = Field(None, max_length=20_000, description="Where it happened, up to 200 characters.")
+    occurred_at: Instant = Field(description="When it happened; RFC 3339 with an offset, not in the future.")
+    note: str = Field(
+        max_length=20_000, description="Why it is recorded by hand, up to 500 characters (required; never public)."
     )

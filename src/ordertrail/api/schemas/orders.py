@@ -101,3 +101,39 @@ class NoticeIn(Strict):
         description="What to tell the customer (line breaks kept); emailed and shown on the tracking page, signed "
         "with the shop's name."
     )
+
+
+class CustomerCorrectionIn(Strict):
+    """Only the fields sent change (checked by domain/orders/recipient.py, as the console's form is)."""
+
+    name: str | None = Field(None, max_length=20_000)
+    email: str | None = Field(None, max_length=20_000)
+    phone: str | None = Field(None, max_length=20_000, description="null (or empty) removes it.")
+
+
+class AddressCorrectionIn(Strict):
+    """Only the fields sent change."""
+
+    line1: str | None = Field(None, max_length=20_000)
+    line2: str | None = Field(None, max_length=20_000, description="null (or empty) removes it.")
+    city: str | None = Field(None, max_length=20_000)
+    region: str | None = Field(None, max_length=20_000, description="null (or empty) removes it.")
+    postal_code: str | None = Field(None, max_length=20_000)
+    country: str | None = Field(None, max_length=20_000, description="ISO 3166-1 alpha-2.")
+
+
+class RecipientCorrectionIn(Strict):
+    reason: str = Field(max_length=20_000, description="Why, up to 500 characters (kept with the version).")
+    customer: CustomerCorrectionIn | None = None
+    destination: AddressCorrectionIn | None = None
+    merchant: ShortText | None = Field(
+        None, description="The merchant, when several that the caller sees use the number."
+    )
+
+    def given(self) -> dict[str, str | None]:
+        """The fields sent, by their dotted names."""
+        found: dict[str, str | None] = {}
+        for prefix, part in (("customer", self.customer), ("destination", self.destination)):
+            if part is not None:
+                found |= {f"{prefix}.{k}": v for k, v in part.model_dump(exclude_unset=True).items()}
+        return found

@@ -30,6 +30,7 @@ class ScanItem:
     late: bool
     courier: str | None = None  # the courier's code when a courier sent the event (docs/couriers.md)
     before_dispatch: bool = False  # a courier event dated before the parcel's dispatch scan
+    manual: bool = False  # recorded by hand by a person (or a key), not scanned by a device
 
     @property
     def at(self) -> datetime:
@@ -58,6 +59,7 @@ class ScanItem:
             "voids_event_id": e.voids_event_id,
             "courier": self.courier,
             "before_dispatch": self.before_dispatch,
+            "manual": self.manual,
         }
 
 

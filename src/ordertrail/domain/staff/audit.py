@@ -44,6 +44,9 @@ class Action(StrEnum):
     PARCEL_HANDED_OVER = "parcel.handed_over"
     COURIER_MAPPING_SET = "courier_mapping.set"
     COURIER_MAPPING_REMOVED = "courier_mapping.removed"
+    SCAN_VOIDED = "parcel.scan_voided"
+    SCAN_RECORDED = "parcel.scan_recorded"  # by hand: a missing scan
+    RECIPIENT_CORRECTED = "order.recipient_corrected"
 
 
 @dataclass(frozen=True, slots=True)

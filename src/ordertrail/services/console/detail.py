@@ -28,6 +28,7 @@ from ordertrail.domain.notifying.outbox import ordering_key
 from ordertrail.domain.notifying.policy import Channel
 from ordertrail.domain.orders.order import Order
 from ordertrail.domain.orders.parcel import Parcel
+from ordertrail.domain.orders.recipient import RecipientVersion
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import STATUS_LABELS, Status
 from ordertrail.domain.staff.audit import Action
@@ -36,7 +37,9 @@ from ordertrail.domain.tracking import tracking_number as numbers
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
+from ordertrail.storage.console import manual_scans as manual_store
 from ordertrail.storage.console import notes as note_store
+from ordertrail.storage.console import recipients as recipient_store
 from ordertrail.storage.console import timeline as timeline_store
 from ordertrail.storage.couriers import events as courier_store
 from ordertrail.storage.couriers import handovers as handover_store
@@ -55,6 +58,7 @@ class ParcelDetail:
     timeline: tuple[Item, ...]
     contact: bool  # whether the reader may see the customer's contact
     handover: Handover | None = None  # the courier it was handed to (the page shows it; the API: GET …/tracking)
+    recipient_versions: tuple[RecipientVersion, ...] = ()  # oldest first; empty: never corrected
 
     def document(self) -> dict[str, Any]:
         p, o, contact = self.parcel, self.order, self.contact
@@ -90,6 +94,7 @@ class ParcelDetail:
                 ],
             },
             "contact_shown": contact,
+            "recipient_versions": [v.document(contact=contact) for v in self.recipient_versions],
             "timeline": [item.document(contact=contact) for item in self.timeline],
         }
 
@@ -119,14 +124,17 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
         order = order_store.orders_by_id(connection, [parcel.order_id])[parcel.order_id]
         siblings = parcel_store.parcels_of_orders(connection, [order.id])[order.id]
         events = scan_store.events_of(connection, [parcel.id]).get(parcel.id, [])
-        # Courier events are marked with their courier, and flagged when dated before the dispatch scan.
+        # Courier events are marked with their courier, and flagged when dated before the dispatch scan; scans
+        # recorded by hand are marked manual.
         couriers = {eid: courier for eid, (courier, _, _) in courier_store.raw_codes(connection, parcel.id).items()}
         dispatched = min((e.occurred_at for e in events if e.status == Status.DISPATCHED), default=None)
+        manual = manual_store.manual_of(connection, [e.event_id for e in events])
         scans = [
             ScanItem(
                 entry.event,
                 entry.effect,
                 entry.late,
+                manual=entry.event.event_id in manual,
                 courier=couriers.get(entry.event.event_id),
                 before_dispatch=entry.event.event_id in couriers
                 and before_dispatch(entry.event.occurred_at, dispatched),
@@ -148,6 +156,7 @@ async def parcel_detail(services: Ports, reader: Reader, tracking_number: str) -
             timeline=merged(scans, estimates, messages, actions, notes),
             contact=reader.may(Permission.CONTACT),
             handover=handover_store.handover_of(connection, parcel.id),
+            recipient_versions=tuple(recipient_store.versions_of(connection, order.id)),
         )
 
     return await services.db.read(read)

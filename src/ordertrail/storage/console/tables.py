@@ -1,5 +1,6 @@
 """The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
-exceptions and resent notifications (migration 0016).
+exceptions and resent notifications (migration 0016), the recipient's versions and scans recorded by hand (migration
+0021).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -96,4 +97,52 @@ notification_resend = Table(
     UniqueConstraint(
         "actor_kind", "actor_id", "idempotency_key", name="uq_notification_resend_actor_kind_actor_id_idempotency_key"
     ),
+)
+
+
+# -- recipient versions and manual scans (migration 0021) ------------------------------------------------------
+
+# Every version of an order's recipient (the customer's contact and the destination): version 1 is the order as
+# placed, written with the first correction; each correction a new version with who, when, why and which fields
+# changed (``changed``: a JSON list). The order row holds the newest version. Unique per order and version (two
+# corrections racing cannot both be the next), and per actor and idempotency key.
+recipient_version = Table(
+    "recipient_version",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", ForeignKey("order.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=True),  # null for version 1 (as placed)
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("changed", Text, nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_email", String(320), nullable=False),
+    Column("customer_phone", String(40), nullable=True),
+    Column("destination_line1", String(200), nullable=False),
+    Column("destination_line2", String(200), nullable=True),
+    Column("destination_city", String(100), nullable=False),
+    Column("destination_region", String(100), nullable=True),
+    Column("destination_postal_code", String(20), nullable=False),
+    Column("destination_country", String(2), nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("body_hash", String(64), nullable=True),
+    UniqueConstraint("order_id", "version", name="uq_recipient_version_order_id_version"),
+    UniqueConstraint(
+        "actor_kind", "actor_id", "idempotency_key", name="uq_recipient_version_actor_kind_actor_id_idempotency_key"
+    ),
+)
+
+# The scans a person (or a key) recorded by hand: the event itself is an ordinary scan_event (no device key), this
+# row flags it as manual and says who recorded it.
+manual_scan = Table(
+    "manual_scan",
+    metadata,
+    Column("event_id", String(36), ForeignKey("scan_event.event_id"), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
 )

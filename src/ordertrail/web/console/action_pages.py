@@ -28,7 +28,7 @@ async def send_message(
     async def act(reader: Reader, number: str) -> None:
         await messages.send_message(services, reader, tracking_number=number, text=message)
 
-    return await _act(request, services, tracking_number, act, form="message", draft=message, done="message")
+    return await act_on_parcel(request, services, tracking_number, act, form="message", draft=message, done="message")
 
 
 @router.post("/parcels/{tracking_number}/cancel")
@@ -38,7 +38,7 @@ async def cancel(
     async def act(reader: Reader, number: str) -> None:
         await cancelling.cancel_parcel(services, reader, tracking_number=number, reason=reason)
 
-    return await _act(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
+    return await act_on_parcel(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
 
 
 @router.post("/parcels/{tracking_number}/handover")
@@ -63,7 +63,9 @@ async def hand_over(
         )
 
     draft = courier_tracking_number
-    return await _act(request, services, tracking_number, act, form="handover", draft=draft, done="handed_over")
+    return await act_on_parcel(
+        request, services, tracking_number, act, form="handover", draft=draft, done="handed_over"
+    )
 
 
 @router.post("/parcels/{tracking_number}/exception/handled")
@@ -79,7 +81,9 @@ async def mark_handled(
             services, reader, tracking_number=number, what=what_was_done, idempotency_key=idempotency_key
         )
 
-    return await _act(request, services, tracking_number, act, form="handled", draft=what_was_done, done="handled")
+    return await act_on_parcel(
+        request, services, tracking_number, act, form="handled", draft=what_was_done, done="handled"
+    )
 
 
 @router.post("/parcels/{tracking_number}/resend")
@@ -103,10 +107,10 @@ async def resend(
         )
 
     done = f"resent_{channel}" if channel in {c.value for c in resending.Channel} else "resent"
-    return await _act(request, services, tracking_number, act, form="resend", draft="", done=done)
+    return await act_on_parcel(request, services, tracking_number, act, form="resend", draft="", done=done)
 
 
-async def _act(
+async def act_on_parcel(
     request: Request,
     services: ServicesDep,
     tracking_number: str,
@@ -116,6 +120,8 @@ async def _act(
     draft: str,
     done: str,
 ) -> Response:
+    """Run ``act`` for the signed-in reader behind the CSRF check; redirect back (``?done=``), or show the page
+    again with the error in the form ``form`` names."""
     signed = await staff_reader(request)
     if isinstance(signed, Response):
         return signed

@@ -92,6 +92,9 @@ DONE_TEXTS = {
     "handed_over": "Handed to the courier.",
     "resent_email": "The email is queued to be sent again.",
     "resent_webhook": "The webhooks are queued to be sent again.",
+    "voided": "Scan voided.",
+    "scanned": "Scan recorded by hand.",
+    "recipient": "Recipient corrected.",
 }
 
 
@@ -109,6 +112,10 @@ def _handled(found: ParcelDetail) -> bool:
         and item.entry.detail.get("status_version") == version
         for item in found.timeline
     )
+
+
+def _sibling_statuses(document: dict[str, Any]) -> list[str]:
+    return [str(other["status"]) for other in document["order"]["other_parcels"]]
 
 
 def detail_page(
@@ -136,6 +143,13 @@ def detail_page(
         "may_hand_over": session.user.may(Permission.HANDLE) and status not in HANDOVER_CLOSED,
         "handover": found.handover,
         "handle_key": tokens.new_secret(),
+        # Void, record a scan, correct the recipient: the cancel permission ("cancel, void, correct").
+        "may_fix": session.user.may(Permission.CANCEL),
+        "may_correct": session.user.may(Permission.CANCEL)
+        and all(s != Status.DELIVERED.value for s in [document["status"], *_sibling_statuses(document)]),
+        "fix_key": tokens.new_secret(),
+        "scan_statuses": [s.value for s in Status if s is not Status.ORDER_PLACED],
+        "versions": document["recipient_versions"],
         "resend_key": tokens.new_secret(),
         "max_handled": MAX_WHAT,
         "note_key": tokens.new_secret(),

@@ -1,5 +1,5 @@
 """A timeline entry as the detail page shows it: a title, a line or two of what happened, and its marks (late,
-voided, failed), from the same documents the API answers with."""
+voided, manual, failed), from the same documents the API answers with."""
 
 from __future__ import annotations
 
@@ -72,6 +72,12 @@ def _scan(document: dict[str, Any], view: dict[str, Any]) -> None:
         view["lines"].append(f"Arrived {short_time(document['recorded_at'])}, after later scans")
     if document["voided"]:
         view["marks"].append("Voided")
+    if document.get("manual"):
+        view["marks"].append("Manual")
+        view["lines"].append("Recorded by hand, not by a device")
+    # A scan that can still be voided gets its own form on the page (a correction voids, it is not voided).
+    view["event_id"] = document["event_id"]
+    view["voidable"] = not document["voided"] and status not in ("correction", "order_placed")
 
 
 def _message(document: dict[str, Any], view: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ sign-in forms, CSRF token and all), then, in the same run:
 
 1. alone: each page requested one after another (no other load), p50/p95;
 2. under load: wrk posts single scans of random parcels (``--ingest-connections``) while ``--users`` sessions each
-   loop over the overview and the filtered list for ``--seconds``; p50/p95 of each page, and the scans/s ingest
-   kept meanwhile;
+   go from the overview to the filtered list and back for ``--seconds``, ``--think`` seconds on each page (a
+   person reads it; 0 makes them robots); p50/p95 of each page, and the scans/s ingest kept meanwhile;
 3. the CSV export of the whole unfiltered list, read to the end: rows, seconds, and the server's resident memory
    sampled every 20 ms during the export against its resident memory before it (peak RSS).
 
@@ -92,7 +92,10 @@ def alone(client: httpx.Client, rounds: int) -> dict[str, list[float]]:
     return {name: [timed_get(client, path) for _ in range(rounds)] for name, path in PAGES.items()}
 
 
-async def staff_loop(cookies: httpx.Cookies, base: str, seconds: float, into: dict[str, list[float]]) -> None:
+async def staff_loop(
+    cookies: httpx.Cookies, base: str, seconds: float, think: float, into: dict[str, list[float]]
+) -> None:
+    """One person: a page, ``think`` seconds reading it, the next page, until ``seconds`` have passed."""
     async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=120) as client:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -102,10 +105,11 @@ async def staff_loop(cookies: httpx.Cookies, base: str, seconds: float, into: di
                 if answer.status_code != 200:
                     raise SystemExit(f"{path} answered {answer.status_code}")
                 into[name].append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(think)
 
 
 def under_ingest(
-    base: str, sessions: list[httpx.Client], scan_script: str, *, seconds: int, connections: int
+    base: str, sessions: list[httpx.Client], scan_script: str, *, seconds: int, connections: int, think: float
 ) -> tuple[dict[str, list[float]], wrk.WrkResult]:
     """The staff loops and wrk's single-scan ingest, started together and run for the same ``seconds``."""
     outcome: dict[str, wrk.WrkResult] = {}
@@ -117,7 +121,7 @@ def under_ingest(
     latencies: dict[str, list[float]] = {name: [] for name in PAGES}
 
     async def staff() -> None:
-        await asyncio.gather(*(staff_loop(s.cookies, base, seconds, latencies) for s in sessions))
+        await asyncio.gather(*(staff_loop(s.cookies, base, seconds, think, latencies) for s in sessions))
 
     ingest.start()
     asyncio.run(staff())
@@ -183,6 +187,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--ingest-connections", type=int, default=16)
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds each staff user spends on a page before the next (0: none)"
+    )
     parser.add_argument("--rounds", type=int, default=20, help="requests of each page in the quiet measure")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--database-url", help="an existing PostgreSQL database to create the bench store from")
@@ -211,6 +218,7 @@ def main() -> None:
             scan_script_for(numbers, scanner),
             seconds=args.seconds,
             connections=args.ingest_connections,
+            think=args.think,
         )
         export = export_all(sessions[0], server.pid)
     finally:
@@ -220,6 +228,7 @@ def main() -> None:
         "store": "postgresql" if database_url else "sqlite",
         "parcels": args.parcels,
         "users": args.users,
+        "think_s": args.think,
         "alone": quiet,
         "under_ingest": summary(loaded),
         "ingest_scans_per_s": round(ingest.requests_per_s),
@@ -228,7 +237,10 @@ def main() -> None:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "console_load.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nconsole on {args.parcels:,} parcels ({result['store']}), {args.users} staff users\n")
+    print(
+        f"\nconsole on {args.parcels:,} parcels ({result['store']}), {args.users} staff users"
+        f" ({args.think} s on each page)\n"
+    )
     print("| page | alone p50 / p95 (ms) | under ingest p50 / p95 (ms) | requests under ingest |")
     print("|---|---:|---:|---:|")
     for name in PAGES:

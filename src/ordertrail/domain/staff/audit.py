@@ -41,6 +41,14 @@ class Action(StrEnum):
     AUDIT_EXPORTED = "audit_log.exported"
     EXCEPTION_HANDLED = "parcel.exception_handled"
     NOTIFICATION_RESENT = "parcel.notification_resent"
+    MERCHANT_SETTINGS_CHANGED = "merchant.settings_changed"
+    KEY_CREATED = "key.created"
+    KEY_REVOKED = "key.revoked"
+    ENDPOINT_CREATED = "webhook_endpoint.created"
+    ENDPOINT_SECRET_ROTATED = "webhook_endpoint.secret_rotated"  # noqa: S105 (an action name)
+    ENDPOINT_DELETED = "webhook_endpoint.deleted"
+    ENDPOINT_TEST_SENT = "webhook_endpoint.test_sent"
+    ENDPOINT_REPLAYED = "webhook_endpoint.replayed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from ordertrail.domain.staff import totp
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server, wait_for
 from tests.support.audits import axe_violations, overflow, vnu_errors
+from tests.support.browser import screenshot
 from tests.support.notify import Receiver, receiver
 from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password, path_of
 
@@ -29,6 +30,7 @@ pytestmark = [
 __all__ = ["receiver"]
 
 WIDTHS = (320, 375, 1280)
+SCREENSHOT_WIDTHS = {375: "phone", 1280: "desktop"}
 OPERATOR = "ops@northwind.example"
 CONSOLE_PAGES = {
     "console overview": "/console",
@@ -304,6 +306,8 @@ def test_the_merchant_settings_pages_have_no_axe_violation_reflow_and_are_valid_
             if url is None:
                 continue
             page.goto(url)
+            if name == "settings" and width in SCREENSHOT_WIDTHS:
+                screenshot(page, f"console-settings-{SCREENSHOT_WIDTHS[width]}.png")
             documents[name] = page.request.get(url).text()
             if problems := _audit(page):
                 found[f"{name} @ {width}px"] = problems

@@ -1,5 +1,5 @@
 """Webhook endpoints of merchants: create (the secret is shown once), list, read, delete, rotate, test, log,
-replay."""
+replay. The console's settings pages (``/console/settings``) use the same use cases."""
 
 from __future__ import annotations
 

@@ -16,9 +16,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from ordertrail.domain.staff import totp
-from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server
+from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server, wait_for
 from tests.integration.couriers.test_carrier_events import event
 from tests.support.audits import axe_violations, overflow, vnu_errors
+from tests.support.browser import screenshot
+from tests.support.notify import Receiver, receiver
 from tests.support.staff import FAST_HASHING_ENV, PASSWORD, choose_password, path_of
 
 pytestmark = [
@@ -28,7 +30,10 @@ pytestmark = [
     pytest.mark.store_independent,
 ]
 
+__all__ = ["receiver"]
+
 WIDTHS = (320, 375, 1280)
+SCREENSHOT_WIDTHS = {375: "phone", 1280: "desktop"}
 OPERATOR = "ops@northwind.example"
 CONSOLE_PAGES = {
     "console overview": "/console",
@@ -54,7 +59,9 @@ def _console_pages(site: dict[str, Any]) -> dict[str, str]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A server with an order of two delivered parcels, one parcel held up, keys of every kind, an operations user
     with a password, and an invitation not yet taken up."""
-    server = start_server(tmp_path_factory.mktemp("audits") / "data", extra_env=FAST_HASHING_ENV)
+    # Webhooks to a receiver on 127.0.0.1 (the merchant settings pages list its deliveries).
+    env = {**FAST_HASHING_ENV, "ORDERTRAIL_WEBHOOK_ALLOW_PRIVATE": "true", "ORDERTRAIL_WEBHOOK_PORTS": "*"}
+    server = start_server(tmp_path_factory.mktemp("audits") / "data", extra_env=env)
     assert server.cli("merchants", "create", "Northwind Ceramics", "--display-name", "Northwind").returncode == 0
     merchant = server.cli("keys", "create", "--role", "merchant", "--name", "shop", "--merchant", "Northwind Ceramics")
     scanner = server.cli("keys", "create", "--role", "scanner", "--name", "hub")
@@ -259,6 +266,76 @@ def test_the_two_step_pages_have_no_axe_violation_reflow_and_are_valid_html(
         context.close()
         # Off again for the next width, as an admin does it.
         assert server.cli("users", "reset-totp", "--email", email).returncode == 0
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert vnu_errors(documents, tmp_path) == []
+
+
+def test_the_merchant_settings_pages_have_no_axe_violation_reflow_and_are_valid_html(
+    browser: Browser, site: dict[str, Any], tmp_path: Path, receiver: Receiver
+) -> None:
+    """Merchant settings as a merchant user sees them: the page with a key and an endpoint, the page showing a new
+    secret once, a refused form with its error, and an endpoint's deliveries (a test event delivered)."""
+    server = site["server"]
+    email = "owner@northwind.example"
+    args = ("--email", email, "--role", "merchant", "--merchant", "Northwind Ceramics")
+    with server.http() as http:
+        invited = server.cli("users", "create", *args).stdout.strip().splitlines()[-1]
+        assert choose_password(http, invited).status_code == 303
+    page = browser.new_page()
+    _sign_in_as(page, server.base_url, email)
+    page.goto(f"{server.base_url}/console/settings")
+    page.get_by_label("Address").fill(receiver.url)
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#new-secret")).to_be_visible()
+    documents = {"settings (secret shown)": page.content()}
+    settings_url = page.url if "/endpoints" not in page.url else page.url.rsplit("/endpoints", 1)[0]
+    page.goto(settings_url)
+    page.get_by_role("button", name=f"Send a test event to {receiver.url}").click()
+    expect(page.locator(".notice")).to_contain_text("Test event queued")
+    deliveries = page.get_by_role("link", name=f"Deliveries to {receiver.url}").get_attribute("href")
+    assert deliveries is not None
+
+    def delivered() -> bool:
+        page.goto(server.base_url + deliveries)
+        return "Delivered (HTTP 200)" in page.content()
+
+    wait_for(delivered, timeout=20, what="the test event delivered")
+    page.close()
+    pages = {
+        "settings": settings_url,
+        "settings (secret shown)": None,
+        "settings (error)": None,
+        "settings deliveries": server.base_url + deliveries,
+    }
+    found: dict[str, list[str]] = {}
+    for width in WIDTHS:
+        context = _context(browser, width)
+        page = context.new_page()
+        _sign_in_as(page, server.base_url, email)
+        page.goto(settings_url)
+        page.get_by_label("New key's name").fill(f"audit {width}")
+        page.get_by_role("button", name="Create key").click()
+        expect(page.locator("#new-key")).to_be_visible()
+        if problems := _audit(page):
+            found[f"settings (secret shown) @ {width}px"] = problems
+        page.goto(settings_url)
+        page.get_by_label("Support email").evaluate("e => e.type = 'text'")  # past the browser's own check
+        page.get_by_label("Support email").fill("not an address")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert")).to_contain_text("An email address")
+        documents["settings (error)"] = page.content()
+        if problems := _audit(page):
+            found[f"settings (error) @ {width}px"] = problems
+        for name, url in pages.items():
+            if url is None:
+                continue
+            page.goto(url)
+            if name == "settings" and width in SCREENSHOT_WIDTHS:
+                screenshot(page, f"console-settings-{SCREENSHOT_WIDTHS[width]}.png")
+            documents[name] = page.request.get(url).text()
+            if problems := _audit(page):
+                found[f"{name} @ {width}px"] = problems
+        context.close()
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     assert vnu_errors(documents, tmp_path) == []
 

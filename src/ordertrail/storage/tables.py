@@ -41,6 +41,8 @@ merchant = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("display_name", String(200), nullable=True),  # the name customers see; none: ``name``
     Column("return_address", Text, nullable=True),  # JSON: line1, line2, city, region, postal_code, country
+    Column("support_email", String(320), nullable=True),  # where customers write for help (migration 0022)
+    Column("support_url", String(500), nullable=True),  # the shop's help page
 )
 
 api_key = Table(

@@ -22,6 +22,7 @@ from ordertrail.web.console import (
     fix_pages,
     live_pages,
     parcel_pages,
+    settings_pages,
     totp_pages,
     unmatched_pages,
 )
@@ -57,4 +58,5 @@ def install(app: FastAPI) -> None:
     app.include_router(analytics_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(endpoint_pages.router)
+    app.include_router(settings_pages.router)
     limits.install(app)

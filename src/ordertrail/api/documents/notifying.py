@@ -62,3 +62,32 @@ class ReplayOut(Document):
 class NotificationSettingsOut(Document):
     customer_statuses: list[Status] = Field(description="Statuses that email the customer.")
     webhooks: bool
+
+
+class MerchantSettingsOut(Document):
+    id: int
+    name: str = Field(description="The merchant's own name (how staff and keys name it).")
+    display_name: str | None = Field(description="The name customers see on the tracking page and in emails.")
+    shown_name: str = Field(description="What customers see: the display name, else the name.")
+    support_email: str | None = Field(description="Where customers write for help.")
+    support_url: str | None = Field(description="The shop's help page.")
+
+
+class MerchantListOut(Document):
+    merchants: list[MerchantSettingsOut]
+
+
+class MerchantKeyOut(Document):
+    id: int
+    name: str
+    display_prefix: str = Field(description="The key's first characters, to recognise it; never the key.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class MerchantKeyListOut(Document):
+    keys: list[MerchantKeyOut] = Field(description="Live and revoked, oldest first.")
+
+
+class MerchantKeySecretOut(MerchantKeyOut):
+    key: str = Field(description="The API key (ot_merchant_…), shown this once: only its hash is stored.")

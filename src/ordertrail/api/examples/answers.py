@@ -322,6 +322,15 @@ WEBHOOK_ENDPOINT: dict[str, Any] = {
     "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 }
 
+MERCHANT_KEY: dict[str, Any] = {
+    "id": 3,
+    "name": "shop backend",
+    "display_prefix": "ot_merchant_Q2xv9T",
+    "created_at": "2026-11-26T08:25:00+00:00",
+    "revoked_at": None,
+    "key": "ot_merchant_Q2xv9TzP0bY4mHc8sWkR1eLgN5uJ7aVdX3fKiOq6",
+}
+
 KEY: dict[str, Any] = {"key_id": 2, "role": "scanner", "name": "dock 3", "facility": "Leeds DC"}
 
 DUPLICATE_ORDER: dict[str, Any] = {
@@ -364,6 +373,7 @@ ANSWERS: dict[tuple[str, int], dict[str, Any]] = {
     ("get_tracking", 200): TRACKING,
     ("get_parcel_summary", 200): PARCEL_SUMMARY,
     ("create_webhook_endpoint", 201): WEBHOOK_ENDPOINT,
+    ("create_merchant_key", 201): MERCHANT_KEY,
     ("get_current_key", 200): KEY,
     ("check_health", 200): {"status": "ok"},
     ("check_readiness", 200): {"status": "ready", "live": "in-process"},

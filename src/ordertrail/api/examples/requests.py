@@ -95,6 +95,12 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "event_types": ["parcel.delivered", "parcel.exception"],
         "description": "shop backend",
     },
+    "update_merchant_settings": {
+        "display_name": "Northwind Outdoor",
+        "support_email": "help@northwind.example",
+        "support_url": "https://northwind.example/help",
+    },
+    "create_merchant_key": {"name": "shop backend"},
     "replay_webhook_messages": {"message_ids": ["msg_6b0e3f1c9a2d4e7f8b5c1a0d9e3f7b24"]},
     "update_notification_settings": {
         "customer_statuses": ["dispatched", "out_for_delivery", "delivered", "exception"],

@@ -32,3 +32,23 @@ class ReplayIn(Strict):
 class NotificationSettingsIn(Strict):
     customer_statuses: list[Status] = Field(description="Statuses that email the customer.")
     webhooks: bool = Field(True, description="Send webhooks to the merchant's endpoints.")
+
+
+class MerchantSettingsPatch(Strict):
+    """Only the fields sent change; an empty string or null clears one."""
+
+    display_name: Annotated[str, StringConstraints(max_length=200), plain] | None = Field(
+        None, description="The name customers see; empty: the merchant's own name."
+    )
+    support_email: Annotated[str, StringConstraints(max_length=320), plain] | None = Field(
+        None, description="Where customers write for help."
+    )
+    support_url: Annotated[str, StringConstraints(max_length=500), plain] | None = Field(
+        None, description="The shop's help page (https://…)."
+    )
+
+
+class MerchantKeyCreate(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), plain] = Field(
+        description="What the key is for, e.g. where it is used."
+    )

@@ -47,6 +47,14 @@ class Action(StrEnum):
     SCAN_VOIDED = "parcel.scan_voided"
     SCAN_RECORDED = "parcel.scan_recorded"  # by hand: a missing scan
     RECIPIENT_CORRECTED = "order.recipient_corrected"
+    MERCHANT_SETTINGS_CHANGED = "merchant.settings_changed"
+    KEY_CREATED = "key.created"
+    KEY_REVOKED = "key.revoked"
+    ENDPOINT_CREATED = "webhook_endpoint.created"
+    ENDPOINT_SECRET_ROTATED = "webhook_endpoint.secret_rotated"  # noqa: S105 (an action name)
+    ENDPOINT_DELETED = "webhook_endpoint.deleted"
+    ENDPOINT_TEST_SENT = "webhook_endpoint.test_sent"
+    ENDPOINT_REPLAYED = "webhook_endpoint.replayed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,12 +53,18 @@ def principals_by_hash(connection: Connection, key_hashes: Sequence[str]) -> dic
     }
 
 
-def list_keys(connection: Connection) -> list[ApiKey]:
-    rows = connection.execute(
+def list_keys(connection: Connection, *, merchant_id: int | None = None, key_id: int | None = None) -> list[ApiKey]:
+    """Every key, or a merchant's keys, or the one with ``key_id``."""
+    query = (
         select(api_key, merchant.c.name.label("merchant_name"))
         .outerjoin(merchant, merchant.c.id == api_key.c.merchant_id)
         .order_by(api_key.c.id)
     )
+    if merchant_id is not None:
+        query = query.where(api_key.c.merchant_id == merchant_id)
+    if key_id is not None:
+        query = query.where(api_key.c.id == key_id)
+    rows = connection.execute(query)
     return [
         ApiKey(
             id=r.id,

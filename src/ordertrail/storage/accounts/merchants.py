@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from ordertrail.domain.accounts.merchant_settings import MerchantSettings
 from ordertrail.domain.orders.order import Address
 from ordertrail.storage.tables import merchant
 from ordertrail.storage.types import new_id
@@ -35,9 +36,15 @@ def update_merchant(
     *,
     display_name: str | object | None = _UNSET,
     return_address: Address | object | None = _UNSET,
+    support_email: str | object | None = _UNSET,
+    support_url: str | object | None = _UNSET,
 ) -> None:
     """Change what is given (None clears it); what is not given stays."""
     values: dict[str, object] = {}
+    if support_email is not _UNSET:
+        values["support_email"] = support_email
+    if support_url is not _UNSET:
+        values["support_url"] = support_url
     if display_name is not _UNSET:
         values["display_name"] = display_name
     if return_address is not _UNSET:
@@ -91,3 +98,14 @@ def merchant_details(connection: Connection) -> list[tuple[int, str, str | None,
         ).order_by(merchant.c.id)
     )
     return [(r.id, r.name, r.display_name, _load(r.return_address), r.created_at) for r in rows]
+
+
+def merchant_settings(connection: Connection, merchant_id: int) -> MerchantSettings | None:
+    row = connection.execute(
+        select(
+            merchant.c.id, merchant.c.name, merchant.c.display_name, merchant.c.support_email, merchant.c.support_url
+        ).where(merchant.c.id == merchant_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    return MerchantSettings(row.id, row.name, row.display_name, row.support_email, row.support_url)

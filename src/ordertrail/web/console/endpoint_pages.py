@@ -1,6 +1,6 @@
 """The webhook endpoints of the person's merchants, failing ones first (``?failing=true``: only those): the list the
-overview's "Webhook endpoints failing" count opens. Managing endpoints (create, rotate, replay) is the API's
-(``/api/v1/webhook-endpoints``) until the merchant settings pages exist."""
+overview's "Webhook endpoints failing" count opens. Managing them (create, rotate, test, delete) is on the merchant
+settings pages (``settings_pages.py``) and the API (``/api/v1/webhook-endpoints``)."""
 
 from __future__ import annotations
 

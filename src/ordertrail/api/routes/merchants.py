@@ -1,0 +1,148 @@
+"""A merchant's settings and API keys, for its people (merchant and admin staff sessions) and its systems
+(merchant and admin keys): the name customers see, the support contact, keys created (shown once) and revoked.
+Every change is audited; the console's settings pages use the same use cases (services/console/settings.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from ordertrail.api.documents.notifying import (
+    MerchantKeyListOut,
+    MerchantKeySecretOut,
+    MerchantListOut,
+    MerchantSettingsOut,
+)
+from ordertrail.api.json_bodies import JSON_BODY
+from ordertrail.api.responses import BODY, KEY, WRITES, errors
+from ordertrail.api.schemas.notifying import MerchantKeyCreate, MerchantSettingsPatch
+from ordertrail.domain.accounts.keys import ApiKey
+from ordertrail.domain.accounts.merchant_settings import MerchantSettings
+from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.http.staff import ReaderDep
+from ordertrail.services.console import settings as settings_service
+
+router = APIRouter(prefix="/api/v1/merchants", tags=["accounts"])
+NOT_YOURS = {404: "No merchant of yours has that id"}
+MerchantId = Annotated[int, Path(ge=1, le=2**62)]
+WHO = (
+    "Merchant keys and merchant staff sessions (their own merchant), admin keys and admin staff sessions (every "
+    "merchant); a session's unsafe request needs `X-CSRF-Token`. "
+)
+
+
+def settings_view(found: MerchantSettings) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "name": found.name,
+        "display_name": found.display_name,
+        "shown_name": found.shown_name,
+        "support_email": found.support_email,
+        "support_url": found.support_url,
+    }
+
+
+def key_view(key: ApiKey, plaintext: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": key.id,
+        "name": key.name,
+        "display_prefix": key.display_prefix,
+        "created_at": key.created_at.isoformat(),
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+    if plaintext is not None:
+        view["key"] = plaintext  # shown this once
+    return view
+
+
+@router.get(
+    "",
+    summary="The merchants whose settings the caller manages",
+    description=WHO + "Support and viewer staff, operations staff and scanner keys get 403.",
+    response_model=MerchantListOut,
+    responses=errors(KEY),
+)
+async def list_merchant_settings(reader: ReaderDep, services: ServicesDep) -> Response:
+    found = await settings_service.managed_merchants(services, reader)
+    return json_response({"merchants": [settings_view(m) for m in found]})
+
+
+@router.get(
+    "/{merchant_id}",
+    summary="A merchant's settings: the name customers see and the support contact",
+    description=WHO + "Another merchant answers 404.",
+    response_model=MerchantSettingsOut,
+    responses=errors(KEY, 404, 422, notes=NOT_YOURS),
+)
+async def get_merchant_settings(merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep) -> Response:
+    return json_response(settings_view(await settings_service.settings_of(services, reader, merchant_id)))
+
+
+@router.patch(
+    "/{merchant_id}",
+    summary="Change the name customers see or the support contact (audited)",
+    description=WHO
+    + "Only the fields sent change; an empty string or null clears one (customers then see the merchant's own "
+    "name). Idempotent: the same body again changes nothing and writes no audit entry.",
+    dependencies=[JSON_BODY],
+    response_model=MerchantSettingsOut,
+    responses=errors(KEY, BODY, WRITES, 404, notes=NOT_YOURS),
+)
+async def update_merchant_settings(
+    merchant_id: MerchantId, body: MerchantSettingsPatch, reader: ReaderDep, services: ServicesDep
+) -> Response:
+    given = body.model_dump(include=body.model_fields_set)
+    changed = await settings_service.change_settings(services, reader, merchant_id, **given)
+    return json_response(settings_view(changed))
+
+
+@router.get(
+    "/{merchant_id}/keys",
+    summary="A merchant's API keys, live and revoked (never the keys themselves)",
+    description=WHO + "Another merchant answers 404.",
+    response_model=MerchantKeyListOut,
+    responses=errors(KEY, 404, 422, notes=NOT_YOURS),
+)
+async def list_merchant_keys(merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep) -> Response:
+    found = await settings_service.keys_of(services, reader, merchant_id)
+    return json_response({"keys": [key_view(k) for k in found]})
+
+
+@router.post(
+    "/{merchant_id}/keys",
+    status_code=201,
+    summary="Create a merchant API key; the answer carries the key, shown once (audited)",
+    description=WHO
+    + "Not idempotent: a retry creates a second key, so list the keys before creating again (and revoke the one "
+    "whose answer was lost).",
+    dependencies=[JSON_BODY],
+    response_model=MerchantKeySecretOut,
+    responses=errors(KEY, BODY, WRITES, 404, notes=NOT_YOURS),
+)
+async def create_merchant_key(
+    merchant_id: MerchantId, body: MerchantKeyCreate, reader: ReaderDep, services: ServicesDep
+) -> Response:
+    created = await settings_service.create_key(services, reader, merchant_id, name=body.name)
+    return json_response(key_view(created.key, created.plaintext), 201)
+
+
+@router.delete(
+    "/{merchant_id}/keys/{key_id}",
+    status_code=204,
+    summary="Revoke one of the merchant's keys, at once (audited)",
+    description=WHO
+    + "The key gets 401 from its next request on, in every server process. Revoking a revoked key, or another "
+    "merchant's, answers 404.",
+    response_class=Response,
+    responses=errors(KEY, 404, 422, WRITES, notes={404: "No live key of that merchant has that id"}),
+)
+async def revoke_merchant_key(
+    merchant_id: MerchantId,
+    key_id: Annotated[int, Path(ge=1, le=2**62)],
+    reader: ReaderDep,
+    services: ServicesDep,
+) -> Response:
+    await settings_service.revoke_key(services, reader, merchant_id, key_id)
+    return Response(status_code=204)

@@ -12,12 +12,14 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from ordertrail.domain.couriers.events import CourierEvent, to_scan
 from ordertrail.domain.couriers.mapping import MappingRegistry, load_registry
+from ordertrail.domain.couriers.signatures import SIGNED
 from ordertrail.domain.errors import FieldProblem, Unauthenticated
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
@@ -32,6 +34,13 @@ from ordertrail.storage.couriers import integrations as integration_store
 from ordertrail.storage.couriers.events import ReceivedEvent
 from ordertrail.storage.couriers.integrations import Integration
 from ordertrail.storage.orders import parcels as parcel_store
+
+_REFUSALS: Final = {
+    "generic": "The request is not signed by a known courier integration (Standard Webhooks).",
+    "karrio": "The request is not signed by a known Karrio integration (X-Karrio-Signature).",
+    "easypost": "The request is not signed by a known EasyPost integration (X-Hmac-Signature).",
+    "aftership": "The request is not signed by a known AfterShip integration (aftership-hmac-sha256).",
+}
 
 # The mappings shipped in the package, read (and checked) once per process.
 shipped_registry = functools.cache(load_registry)
@@ -49,16 +58,22 @@ class CourierResult:
 
 
 async def verified_integration(
-    services: Services, *, integration_id: int, body: bytes, headers: Mapping[str, str]
+    services: Services, *, integration_id: int, body: bytes, headers: Mapping[str, str], source: str = "generic"
 ) -> Integration:
-    """The integration whose secret signed ``body`` (Standard Webhooks); raises Unauthenticated otherwise.
+    """The integration of ``source`` whose secret signed ``body``; raises Unauthenticated otherwise.
 
-    An unknown integration and a bad signature get the same answer: the refusal tells nothing about which exist.
+    Generic integrations are signed with Standard Webhooks, aggregators' with their own schemes
+    (``domain/couriers/signatures.py``). An unknown integration, one of another source and a bad signature get the
+    same answer: the refusal tells nothing about which exist.
     """
     integration = await services.db.read(lambda c: integration_store.active_integration(c, integration_id))
-    refused = Unauthenticated("The request is not signed by a known courier integration (Standard Webhooks).")
-    if integration is None:
+    refused = Unauthenticated(_REFUSALS[source])
+    if integration is None or integration.source != source:
         raise refused
+    if source != "generic":
+        if not SIGNED[source](integration.secret, body, headers):
+            raise refused
+        return integration
     try:
         Webhook(integration.secret).verify(body, dict(headers))
     except WebhookVerificationError as error:
@@ -85,7 +100,7 @@ def record_courier_events_tx(
     scans: list[tuple[ScanInput, int | None]] = []
     places: list[int] = []
     for index, event in enumerate(events):
-        mapping = registry.resolve(event.courier, event.code)
+        mapping = registry.resolve(event.speaks, event.code)
         parcel_id = parcel_ids.get((event.courier, event.tracking_number))
         if parcel_id is not None:
             scans.append((to_scan(event, mapping, parcel_number=parcels[parcel_id].tracking_number), None))
@@ -102,7 +117,7 @@ def record_courier_events_tx(
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
     for index, result in zip(places, recorded, strict=True):
         event = events[index]
-        mapping = registry.resolve(event.courier, event.code)
+        mapping = registry.resolve(event.speaks, event.code)
         if result.outcome is Outcome.CREATED:
             parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
             kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
@@ -128,7 +143,7 @@ def attach_kept(
         return []
     events = [event_from_json(payload) for _, payload in kept]
     scans = [
-        (to_scan(e, registry.resolve(e.courier, e.code), parcel_number=parcel.tracking_number), None) for e in events
+        (to_scan(e, registry.resolve(e.speaks, e.code), parcel_number=parcel.tracking_number), None) for e in events
     ]
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
     # Only what was recorded is attached; an event the scan rules refuse stays kept (and listed) as it came.

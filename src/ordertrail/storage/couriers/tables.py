@@ -22,6 +22,8 @@ courier_integration = Table(
     Column("courier", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secret", String(100), nullable=False),
+    # Who signs and shapes its requests: "generic" (Standard Webhooks) or an aggregator (migration 0020).
+    Column("source", String(16), nullable=False, server_default="generic"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )

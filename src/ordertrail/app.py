@@ -42,7 +42,7 @@ from ordertrail.api.routes import (
     tracking,
     webhooks,
 )
-from ordertrail.api.schemas.couriers import CourierEventBatchIn
+from ordertrail.api.schemas.couriers import AggregatorWebhookIn, CourierEventBatchIn
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
@@ -109,7 +109,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     station.install(app)
     openapi.install(
         app,
-        {"ScanIn": ScanIn, "ScanBatchIn": ScanBatchIn, "CourierEventBatchIn": CourierEventBatchIn},
+        {
+            "ScanIn": ScanIn,
+            "ScanBatchIn": ScanBatchIn,
+            "CourierEventBatchIn": CourierEventBatchIn,
+            "AggregatorWebhookIn": AggregatorWebhookIn,
+        },
         server_url=settings.public_base_url,
     )
     outer: ASGIApp = app

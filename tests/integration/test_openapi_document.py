@@ -31,6 +31,7 @@ PUBLIC = {
     "exchange_pairing_code",
     "unsubscribe_address",
     "record_carrier_events",
+    "record_aggregator_events",
 }
 
 

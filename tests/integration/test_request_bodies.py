@@ -65,9 +65,10 @@ def test_every_json_route_answers_bad_bodies_alike(
 
     # Courier events are signed: the signature is checked before a byte of the body is read, so an unsigned
     # body, however malformed, is a 401 (tests/integration/couriers); the body rules below apply once it verifies.
-    routes = [(method, path) for method, path in routes if path != "/api/v1/carrier-events"]
-    unsigned = client.post("/api/v1/carrier-events?integration=1", content=b'{"events": ', headers=json_type)
-    assert unsigned.status_code == 401, unsigned.text
+    routes = [(method, path) for method, path in routes if not path.startswith("/api/v1/carrier-events")]
+    for signed_path in ("/api/v1/carrier-events", "/api/v1/carrier-events/easypost"):
+        unsigned = client.post(f"{signed_path}?integration=1", content=b'{"events": ', headers=json_type)
+        assert unsigned.status_code == 401, unsigned.text
     for method, path in routes:
         malformed = client.request(method, path, content=b'{"order_number": ', headers=json_type)
         assert_problem(malformed, 422, "malformed-body", "body")

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from ordertrail.domain.couriers.mapping import UNMAPPED, MappingError, load_registry, parse_mapping
+from ordertrail.domain.couriers.mapping import (
+    UNMAPPED,
+    MappingError,
+    load_registry,
+    parse_aggregator_mapping,
+    parse_mapping,
+)
 from ordertrail.domain.scanning.status import Status
 
 
@@ -53,3 +59,23 @@ def test_an_exception_code_with_its_reason_is_accepted() -> None:
 def test_a_bad_courier_code_is_refused() -> None:
     with pytest.raises(MappingError, match="'courier' must be"):
         parse_mapping({"courier": "Royal Mail", "codes": {}}, source="x.json")
+
+
+def test_an_aggregator_file_names_its_carriers_and_is_checked_like_a_courier_s() -> None:
+    name, codes, carriers = parse_aggregator_mapping(
+        {"aggregator": "acme_track", "codes": {"ok": {"status": "delivered"}}, "carriers": {"ACME": "acme"}},
+        source="acme_track.json",
+    )
+    assert (name, codes["ok"].status, carriers) == ("acme_track", Status.DELIVERED, {"ACME": "acme"})
+    with pytest.raises(MappingError, match=r"acme_track\.json: carriers\.ACME must be a courier code"):
+        parse_aggregator_mapping(
+            {"aggregator": "acme_track", "codes": {}, "carriers": {"ACME": "Not A Code"}}, source="acme_track.json"
+        )
+    with pytest.raises(MappingError, match=r"acme_track\.json: codes\.X"):
+        parse_aggregator_mapping(
+            {"aggregator": "acme_track", "codes": {"X": {"status": "exception"}}, "carriers": {}},
+            source="acme_track.json",
+        )
+    registry = load_registry()
+    assert registry.courier_of("easypost", "DHLExpress") == "dhl" and registry.courier_of("aftership", "ups") == "ups"
+    assert registry.courier_of("easypost", "Not a code!") is None

@@ -24,7 +24,8 @@ class IntegrationOut(Document):
     id: int = Field(description="Pass as ?integration= on POST /api/v1/carrier-events.")
     courier: str
     name: str
-    secret: str = Field(description="The Standard Webhooks secret (whsec_…) that signs its requests, shown once.")
+    secret: str = Field(description="The secret that signs its requests (generic: a Standard Webhooks whsec_…).")
+    source: str = Field(description="generic, karrio, easypost or aftership.")
 
 
 class CourierEventResultOut(Document):

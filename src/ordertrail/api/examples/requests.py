@@ -109,6 +109,47 @@ REQUESTS: dict[str, dict[str, Any]] = {
     "hand_over_parcel": {"courier": "ups", "tracking_number": _UPS_NUMBER, "service_level": "UPS Standard"},
     "create_courier_integration": {"courier": "ups", "name": "UPS tracking events"},
     "set_courier_mapping": {"merchant": "northwind", "status": "delivered", "substatus": "delivered.to_neighbour"},
+    # An EasyPost tracker.updated Event, as its webhooks guide shows one (trimmed to one tracking detail).
+    "record_aggregator_events": {
+        "object": "Event",
+        "id": "evt_3f5c0e6a7d2b11ef9a1b",
+        "mode": "production",
+        "description": "tracker.updated",
+        "previous_attributes": {"status": "in_transit"},
+        "created_at": "2026-11-27T07:41:02Z",
+        "updated_at": "2026-11-27T07:41:02Z",
+        "pending_urls": [],
+        "completed_urls": [],
+        "result": {
+            "object": "Tracker",
+            "id": "trk_c8e0edb5bb284caa934a0d3db23a148z",
+            "mode": "production",
+            "tracking_code": _UPS_NUMBER,
+            "status": "out_for_delivery",
+            "status_detail": "out_for_delivery",
+            "carrier": "UPS",
+            "signed_by": None,
+            "tracking_details": [
+                {
+                    "object": "TrackingDetail",
+                    "message": "Out For Delivery Today",
+                    "description": "",
+                    "status": "out_for_delivery",
+                    "status_detail": "out_for_delivery",
+                    "datetime": "2026-11-27T07:40:00Z",
+                    "source": "UPS",
+                    "carrier_code": "OT",
+                    "tracking_location": {
+                        "object": "TrackingLocation",
+                        "city": "LONDON",
+                        "state": None,
+                        "country": "GB",
+                        "zip": "N1",
+                    },
+                }
+            ],
+        },
+    },
     "record_carrier_events": {
         "events": [
             {

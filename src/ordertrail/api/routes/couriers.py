@@ -3,9 +3,9 @@ couriers post (signed with Standard Webhooks, one secret per courier integration
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -13,17 +13,26 @@ from ordertrail.api import json_bodies
 from ordertrail.api.documents.couriers import CourierEventsOut, HandoverOut, IntegrationOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
-from ordertrail.api.schemas.couriers import CourierEventBatchIn, CourierEventIn, HandoverIn, IntegrationIn
+from ordertrail.api.schemas.couriers import (
+    AggregatorWebhookIn,
+    CourierEventBatchIn,
+    CourierEventIn,
+    HandoverIn,
+    IntegrationIn,
+)
+from ordertrail.domain.couriers.aggregators import READERS
 from ordertrail.domain.couriers.events import CourierEvent
 from ordertrail.domain.couriers.handover import Handover
-from ordertrail.domain.errors import InvalidInput, PayloadTooLarge
+from ordertrail.domain.errors import FieldProblem, InvalidInput, PayloadTooLarge
 from ordertrail.domain.scanning.scans import Outcome
 from ordertrail.http.deps import AdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.http.problems import field_problems
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import handing_over
+from ordertrail.services.context import Services
 from ordertrail.services.couriers import events as event_service
 from ordertrail.services.couriers import integrations as integration_service
+from ordertrail.storage.couriers.integrations import Integration
 
 router = APIRouter(prefix="/api/v1", tags=["couriers"])
 
@@ -84,7 +93,9 @@ async def hand_over_parcel(
     summary="Create a courier integration (admin keys)",
     description=(
         "The answer carries the integration's `id` and its signing `secret`: give both to the courier, who signs "
-        "`POST /api/v1/carrier-events?integration=<id>` with it. Not idempotent: a retry creates another "
+        "`POST /api/v1/carrier-events?integration=<id>` with it. With a `source` of `karrio`, `easypost` or "
+        "`aftership` it receives that aggregator's webhooks at `POST /api/v1/carrier-events/<source>?integration=<id>`"
+        " (AfterShip and Karrio make the secret: pass it as `secret`). Not idempotent: a retry creates another "
         "integration."
     ),
     dependencies=[JSON_BODY],
@@ -92,8 +103,16 @@ async def hand_over_parcel(
     responses=errors(KEY, BODY, WRITES),
 )
 async def create_courier_integration(body: IntegrationIn, _: AdminDep, services: ServicesDep) -> Response:
-    created = await integration_service.create_integration(services, courier=body.courier, name=body.name)
-    document = {"id": created.id, "courier": created.courier, "name": created.name, "secret": created.secret}
+    created = await integration_service.create_integration(
+        services, courier=body.courier, name=body.name, source=body.source, secret=body.secret
+    )
+    document = {
+        "id": created.id,
+        "courier": created.courier,
+        "name": created.name,
+        "secret": created.secret,
+        "source": created.source,
+    }
     return json_response(document, 201)
 
 
@@ -131,9 +150,63 @@ async def record_carrier_events(
     if not isinstance(document, dict) or not isinstance(document.get("events"), list) or set(document) != {"events"}:
         raise InvalidInput("The body must be an object with exactly an 'events' array.", field="events")
     items: list[Any] = document["events"]
-    if len(items) > settings.max_batch_scans:
-        raise PayloadTooLarge(f"A batch holds at most {settings.max_batch_scans} events; this one has {len(items)}.")
+    _check_size(len(items), settings.max_batch_scans)
     parsed = [_parse(index, item, verified.courier) for index, item in enumerate(items)]
+    return await _record(services, verified, parsed)
+
+
+@router.post(
+    "/carrier-events/{aggregator}",
+    summary="An aggregator's tracking webhook (Karrio, EasyPost, AfterShip), verified with its own signature",
+    description=(
+        "Needs no API key: `integration` names a courier integration of this aggregator, whose secret must sign the "
+        "raw body in the aggregator's own header (Karrio `X-Karrio-Signature`, EasyPost `X-Hmac-Signature`, "
+        "AfterShip `aftership-hmac-sha256`), else 401 and nothing recorded. The body is the aggregator's webhook "
+        "document as it sends it: a Karrio `tracker.*` notification, an EasyPost `tracker.updated` Event or an "
+        "AfterShip `tracking_update`; other kinds are answered with no results. Each of the tracker's events is "
+        "recorded like one of `POST /api/v1/carrier-events`, in order, so the history an aggregator resends answers "
+        "`duplicate`; an event of another courier than the integration's is `invalid` (field `carrier`)."
+    ),
+    openapi_extra={"x-body-model": "AggregatorWebhookIn", **PUBLIC},
+    response_model=CourierEventsOut,
+    responses=errors(
+        401, BODY, WRITES, notes={401: "Unknown integration or a signature that does not verify: nothing recorded"}
+    ),
+)
+async def record_aggregator_events(
+    aggregator: Annotated[
+        Literal["karrio", "easypost", "aftership"], Path(description="The aggregator that sends the webhook")
+    ],
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    integration: Annotated[
+        int, Query(ge=1, le=2**31 - 1, description="The courier integration's id (its secret signs the request)")
+    ],
+) -> Response:
+    body = await request.body()
+    verified = await event_service.verified_integration(
+        services, integration_id=integration, body=body, headers=request.headers, source=aggregator
+    )
+    foreign = READERS[aggregator](json_bodies.loads(body))
+    _check_size(len(foreign), settings.max_batch_scans)
+    registry = event_service.shipped_registry()
+    parsed: list[CourierEvent | dict[str, Any]] = []
+    for index, event in enumerate(foreign):
+        if registry.courier_of(aggregator, event.carrier) != verified.courier:
+            reason = f"{event.carrier!r} is not this integration's courier ({verified.courier})"
+            parsed.append(_refused(event.item, [FieldProblem("carrier", reason)], index))
+        else:
+            parsed.append(_parse(index, event.item, verified.courier, event.vocabulary))
+    return await _record(services, verified, parsed)
+
+
+def _check_size(count: int, limit: int) -> None:
+    if count > limit:
+        raise PayloadTooLarge(f"A batch holds at most {limit} events; this one has {count}.")
+
+
+async def _record(services: Services, verified: Integration, parsed: list[CourierEvent | dict[str, Any]]) -> Response:
     valid = [p for p in parsed if isinstance(p, CourierEvent)]
     recorded = iter(
         await event_service.record_courier_events(services, verified, valid, registry=event_service.shipped_registry())
@@ -145,11 +218,14 @@ async def record_carrier_events(
     return json_response({"results": results, "counts": counts})
 
 
-def _parse(index: int, item: Any, courier: str) -> CourierEvent | dict[str, Any]:
+def _parse(index: int, item: Any, courier: str, vocabulary: str | None = None) -> CourierEvent | dict[str, Any]:
     try:
-        return CourierEventIn.model_validate(item).to_event(courier)
+        return CourierEventIn.model_validate(item).to_event(courier, vocabulary)
     except ValidationError as error:
-        problems = field_problems(error)
+        return _refused(item, field_problems(error), index)
+
+
+def _refused(item: Any, problems: list[FieldProblem], index: int) -> dict[str, Any]:
     own_id = item.get("id") if isinstance(item, dict) else None
     return {
         "id": own_id if isinstance(own_id, str) else None,
@@ -172,4 +248,4 @@ def _result(index: int, result: event_service.CourierResult) -> dict[str, Any]:
     return document
 
 
-__all__ = ["CourierEventBatchIn", "router"]
+__all__ = ["AggregatorWebhookIn", "CourierEventBatchIn", "router"]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ordertrail.api.schemas.common import Country, Instant, Note, PostalCode, ShortText, Strict, Text, plain
 from ordertrail.domain.couriers.events import CourierEvent
@@ -53,9 +53,14 @@ class CourierEventIn(Strict):
     description: Note | None = Field(None, description="The courier's text; kept, never public.")
     location: CourierPlaceIn | None = None
 
-    def to_event(self, courier: str) -> CourierEvent:
-        """The domain event, with the hash of its canonical body (to tell a resend from a changed event)."""
+    def to_event(self, courier: str, vocabulary: str | None = None) -> CourierEvent:
+        """The domain event, with the hash of its canonical body (to tell a resend from a changed event).
+
+        ``vocabulary``: the aggregator whose codes ``code`` is in (None: the courier's own).
+        """
         canonical = {"courier": courier, **self.model_dump(mode="json", exclude_none=True)}
+        if vocabulary is not None:
+            canonical["vocabulary"] = vocabulary
         body_hash = hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
         where = self.location
         return CourierEvent(
@@ -69,6 +74,7 @@ class CourierEventIn(Strict):
             location=NOWHERE
             if where is None
             else Location(city=where.city, region=where.region, postal_code=where.postal_code, country=where.country),
+            vocabulary=vocabulary,
         )
 
 
@@ -77,9 +83,28 @@ class CourierEventBatchIn(Strict):
     events: list[CourierEventIn | Any] = Field(description="Up to 1,000 events; each is recorded or refused alone.")
 
 
+class AggregatorWebhookIn(BaseModel):
+    """An aggregator's webhook document, as it sends it (Karrio, EasyPost and AfterShip shape theirs)."""
+
+    # Documentation only: the route reads the document with its aggregator's reader (domain/couriers/aggregators).
+    model_config = ConfigDict(extra="allow")
+
+
 class IntegrationIn(Strict):
-    courier: Annotated[str, StringConstraints(max_length=32)]
+    courier: Annotated[str, StringConstraints(max_length=32)] = Field(
+        description="The courier it speaks for; an aggregator's events of other couriers are refused."
+    )
     name: Text
+    source: Literal["generic", "karrio", "easypost", "aftership"] = Field(
+        "generic",
+        description="Who posts: generic (POST /api/v1/carrier-events, Standard Webhooks) or an aggregator's"
+        " webhooks (POST /api/v1/carrier-events/{source}, verified with that aggregator's signature).",
+    )
+    secret: Annotated[str, StringConstraints(min_length=8, max_length=100), plain] | None = Field(
+        None,
+        description="An aggregator's webhook secret, where it makes one (AfterShip, Karrio); default: a new one"
+        " (give it to EasyPost as the webhook_secret). Never for generic integrations.",
+    )
 
 
 class CourierMappingIn(Strict):

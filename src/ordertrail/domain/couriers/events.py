@@ -30,6 +30,12 @@ class CourierEvent:
     body_hash: str
     description: str | None = None
     location: Location = NOWHERE
+    vocabulary: str | None = None  # the aggregator whose codes ``code`` is in; None: the courier's own
+
+    @property
+    def speaks(self) -> str:
+        """Whose mapping file ``code`` is looked up in: the aggregator's, else the courier's."""
+        return self.vocabulary or self.courier
 
     @property
     def event_id(self) -> str:

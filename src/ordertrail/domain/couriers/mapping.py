@@ -8,13 +8,18 @@ Each entry names an ordertrail status and, where the status takes them, a reason
 no file maps is recorded as ``in_transit`` with the raw code kept (``resolve``): a courier that adds a code must
 not make its events vanish, and "in transit" is the one claim that is true of any event between dispatch and
 delivery.
+
+Aggregators (Karrio, EasyPost, AfterShip) speak their own vocabularies for every courier they track: their files
+are ``mappings/<aggregator>.json`` with ``"aggregator"`` in place of ``"courier"`` and a ``carriers`` table that
+names ordertrail's courier code for the aggregator's name of a courier (``{"DHLExpress": "dhl"}``). A code
+``primary/detail`` (an aggregator's status and its detail) no file maps is read as ``primary``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any, Final
 
@@ -49,12 +54,33 @@ def parse_mapping(document: Any, *, source: str) -> tuple[str, dict[str, StatusM
     """A mapping file's courier and codes; raises MappingError naming the file and the entry."""
     if not isinstance(document, dict) or set(document) != {"courier", "codes"}:
         raise MappingError(f"{source}: must be an object with exactly 'courier' and 'codes'")
-    courier, codes = document["courier"], document["codes"]
-    if not isinstance(courier, str) or not COURIER_CODE.match(courier):
-        raise MappingError(f"{source}: 'courier' must be a courier code such as 'ups'")
+    return _name(document["courier"], key="courier", source=source), _codes(document["codes"], source=source)
+
+
+def parse_aggregator_mapping(document: Any, *, source: str) -> tuple[str, dict[str, StatusMapping], dict[str, str]]:
+    """An aggregator's file: its name, codes and carriers table; raises MappingError naming the file and entry."""
+    if not isinstance(document, dict) or set(document) != {"aggregator", "codes", "carriers"}:
+        raise MappingError(f"{source}: must be an object with exactly 'aggregator', 'codes' and 'carriers'")
+    carriers = document["carriers"]
+    if not isinstance(carriers, dict):
+        raise MappingError(f"{source}: 'carriers' must be an object")
+    for name, courier in carriers.items():
+        if not isinstance(courier, str) or not COURIER_CODE.match(courier):
+            raise MappingError(f"{source}: carriers.{name} must be a courier code such as 'ups'")
+    name = _name(document["aggregator"], key="aggregator", source=source)
+    return name, _codes(document["codes"], source=source), dict(carriers)
+
+
+def _name(name: Any, *, key: str, source: str) -> str:
+    if not isinstance(name, str) or not COURIER_CODE.match(name):
+        raise MappingError(f"{source}: '{key}' must be a code such as 'ups'")
+    return name
+
+
+def _codes(codes: Any, *, source: str) -> dict[str, StatusMapping]:
     if not isinstance(codes, dict):
         raise MappingError(f"{source}: 'codes' must be an object")
-    return courier, {code: _entry(entry, where=f"{source}: codes.{code}") for code, entry in codes.items()}
+    return {code: _entry(entry, where=f"{source}: codes.{code}") for code, entry in codes.items()}
 
 
 def _entry(entry: Any, *, where: str) -> StatusMapping:
@@ -86,30 +112,55 @@ def checked_entry(status_value: Any, reason: Any, substatus: Any) -> StatusMappi
 
 @dataclass(frozen=True, slots=True)
 class MappingRegistry:
-    """Every courier's codes: ``codes[courier][code]``."""
+    """Every courier's and aggregator's codes (``codes[name][code]``), and the aggregators' carrier names."""
 
     codes: Mapping[str, Mapping[str, StatusMapping]]
+    carriers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def resolve(
-        self, courier: str, code: str, overrides: Mapping[tuple[str, str], StatusMapping] | None = None
+        self,
+        vocabulary: str,
+        code: str,
+        overrides: Mapping[tuple[str, str], StatusMapping] | None = None,
+        *,
+        courier: str | None = None,
     ) -> StatusMapping:
-        """What ``code`` of ``courier`` means: the merchant's override (``overrides[(courier, code)]``) where it
-        has one, else the shipped file's entry; UNMAPPED when neither says."""
+        """What ``code`` of a courier or aggregator (``vocabulary``) means: the merchant's override
+        (``overrides[(courier, code)]``, the courier defaulting to the vocabulary) where it has one, else the
+        shipped file's entry (``primary/detail`` falls back to ``primary``); UNMAPPED when neither says."""
         if overrides:
-            found = overrides.get((courier, code))
+            found = overrides.get((courier or vocabulary, code))
             if found is not None:
                 return found
-        return self.codes.get(courier, {}).get(code, UNMAPPED)
+        codes = self.codes.get(vocabulary, {})
+        found = codes.get(code)
+        if found is None and "/" in code:
+            found = codes.get(code.split("/", 1)[0])
+        return UNMAPPED if found is None else found
+
+    def courier_of(self, aggregator: str, name: str) -> str | None:
+        """ordertrail's courier code for an aggregator's name of a courier: its table, else the name lower-cased."""
+        known = self.carriers.get(aggregator, {}).get(name)
+        if known is not None:
+            return known
+        code = name.strip().lower()
+        return code if COURIER_CODE.match(code) else None
 
 
 def load_registry() -> MappingRegistry:
     """The mappings shipped with the package; raises MappingError for a file that breaks the rules."""
     codes: dict[str, dict[str, StatusMapping]] = {}
+    carriers: dict[str, dict[str, str]] = {}
     for path in sorted(files(__package__).joinpath("mappings").iterdir(), key=lambda p: p.name):
         if not path.name.endswith(".json"):
             continue
-        courier, entries = parse_mapping(json.loads(path.read_text(encoding="utf-8")), source=path.name)
-        if path.name != f"{courier}.json" or courier in codes:
-            raise MappingError(f"{path.name}: must be named after its courier ({courier}.json)")
-        codes[courier] = entries
-    return MappingRegistry(codes)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(document, dict) and "aggregator" in document:
+            name, entries, table = parse_aggregator_mapping(document, source=path.name)
+            carriers[name] = table
+        else:
+            name, entries = parse_mapping(document, source=path.name)
+        if path.name != f"{name}.json" or name in codes:
+            raise MappingError(f"{path.name}: must be named after its courier or aggregator ({name}.json)")
+        codes[name] = entries
+    return MappingRegistry(codes, carriers)

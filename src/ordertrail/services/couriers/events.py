@@ -12,12 +12,14 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from ordertrail.domain.couriers.events import CourierEvent, to_scan
 from ordertrail.domain.couriers.mapping import MappingRegistry, load_registry
+from ordertrail.domain.couriers.signatures import SIGNED
 from ordertrail.domain.errors import FieldProblem, Unauthenticated
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
@@ -35,6 +37,13 @@ from ordertrail.storage.couriers.events import ReceivedEvent
 from ordertrail.storage.couriers.integrations import Integration
 from ordertrail.storage.orders import parcels as parcel_store
 
+_REFUSALS: Final = {
+    "generic": "The request is not signed by a known courier integration (Standard Webhooks).",
+    "karrio": "The request is not signed by a known Karrio integration (X-Karrio-Signature).",
+    "easypost": "The request is not signed by a known EasyPost integration (X-Hmac-Signature).",
+    "aftership": "The request is not signed by a known AfterShip integration (aftership-hmac-sha256).",
+}
+
 # The mappings shipped in the package, read (and checked) once per process.
 shipped_registry = functools.cache(load_registry)
 
@@ -51,16 +60,22 @@ class CourierResult:
 
 
 async def verified_integration(
-    services: Services, *, integration_id: int, body: bytes, headers: Mapping[str, str]
+    services: Services, *, integration_id: int, body: bytes, headers: Mapping[str, str], source: str = "generic"
 ) -> Integration:
-    """The integration whose secret signed ``body`` (Standard Webhooks); raises Unauthenticated otherwise.
+    """The integration of ``source`` whose secret signed ``body``; raises Unauthenticated otherwise.
 
-    An unknown integration and a bad signature get the same answer: the refusal tells nothing about which exist.
+    Generic integrations are signed with Standard Webhooks, aggregators' with their own schemes
+    (``domain/couriers/signatures.py``). An unknown integration, one of another source and a bad signature get the
+    same answer: the refusal tells nothing about which exist.
     """
     integration = await services.db.read(lambda c: integration_store.active_integration(c, integration_id))
-    refused = Unauthenticated("The request is not signed by a known courier integration (Standard Webhooks).")
-    if integration is None:
+    refused = Unauthenticated(_REFUSALS[source])
+    if integration is None or integration.source != source:
         raise refused
+    if source != "generic":
+        if not SIGNED[source](integration.secret, body, headers):
+            raise refused
+        return integration
     try:
         Webhook(integration.secret).verify(body, dict(headers))
     except WebhookVerificationError as error:
@@ -91,7 +106,7 @@ def record_courier_events_tx(
     for index, event in enumerate(events):
         parcel_id = parcel_ids.get((event.courier, event.tracking_number))
         merchant_overrides = overrides.get(parcels[parcel_id].merchant_id) if parcel_id is not None else None
-        mapping = registry.resolve(event.courier, event.code, merchant_overrides)
+        mapping = registry.resolve(event.speaks, event.code, merchant_overrides, courier=event.courier)
         if parcel_id is not None:
             scans.append((to_scan(event, mapping, parcel_number=parcels[parcel_id].tracking_number), None))
             places.append(index)
@@ -109,7 +124,7 @@ def record_courier_events_tx(
     for index, result in zip(places, recorded, strict=True):
         event = events[index]
         parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
-        mapping = registry.resolve(event.courier, event.code, overrides.get(parcel.merchant_id))
+        mapping = registry.resolve(event.speaks, event.code, overrides.get(parcel.merchant_id), courier=event.courier)
         if result.outcome is Outcome.CREATED:
             kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
             accepted.append((parcel.id, event.occurred_at))
@@ -136,7 +151,7 @@ def attach_kept(
         return []
     events = [event_from_json(payload) for _, payload in kept]
     overrides = override_store.overrides_of(connection, [parcel.merchant_id]).get(parcel.merchant_id)
-    mappings = [registry.resolve(e.courier, e.code, overrides) for e in events]
+    mappings = [registry.resolve(e.speaks, e.code, overrides, courier=e.courier) for e in events]
     scans = [(to_scan(e, m, parcel_number=parcel.tracking_number), None) for e, m in zip(events, mappings, strict=True)]
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
     # Only what was recorded is attached; an event the scan rules refuse stays kept (and listed) as it came.

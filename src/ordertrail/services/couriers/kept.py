@@ -22,6 +22,7 @@ def event_to_json(event: CourierEvent) -> str:
             "body_hash": event.body_hash,
             "description": event.description,
             "location": {name: getattr(event.location, name) for name in _PLACE},
+            "vocabulary": event.vocabulary,
         },
         separators=(",", ":"),
     )
@@ -39,4 +40,5 @@ def event_from_json(text: str) -> CourierEvent:
         body_hash=document["body_hash"],
         description=document["description"],
         location=Location(**document["location"]),
+        vocabulary=document.get("vocabulary"),  # absent from events kept before aggregators came
     )

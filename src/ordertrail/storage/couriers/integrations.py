@@ -19,11 +19,14 @@ class Integration:
     courier: str
     name: str
     secret: str
+    source: str = "generic"  # or the aggregator whose webhooks it receives: karrio, easypost, aftership
 
 
-def insert_integration(connection: Connection, *, courier: str, name: str, secret: str, at: datetime) -> int:
+def insert_integration(
+    connection: Connection, *, courier: str, name: str, secret: str, at: datetime, source: str = "generic"
+) -> int:
     result = connection.execute(
-        insert(courier_integration).values(courier=courier, name=name, secret=secret, created_at=at)
+        insert(courier_integration).values(courier=courier, name=name, secret=secret, source=source, created_at=at)
     )
     return new_id(result)
 
@@ -35,4 +38,4 @@ def active_integration(connection: Connection, integration_id: int) -> Integrati
             courier_integration.c.id == integration_id, courier_integration.c.revoked_at.is_(None)
         )
     ).first()
-    return None if row is None else Integration(row.id, row.courier, row.name, row.secret)
+    return None if row is None else Integration(row.id, row.courier, row.name, row.secret, row.source)

@@ -1,5 +1,5 @@
 """The couriers room's tables: integrations, parcels' handovers and the events couriers sent (migrations 0015,
-0019), merchants' mapping overrides (0020).
+0019), merchants' mapping overrides (0020), integrations' source (0023).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -23,6 +23,8 @@ courier_integration = Table(
     Column("courier", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secret", String(100), nullable=False),
+    # Who signs and shapes its requests: "generic" (Standard Webhooks) or an aggregator (migration 0023).
+    Column("source", String(16), nullable=False, server_default="generic"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )

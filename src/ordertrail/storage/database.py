@@ -42,7 +42,8 @@ class Database(Protocol):
     async def read(self, fn: Callable[[Connection], T]) -> T: ...
 
     async def read_apart(self, fn: Callable[[Connection], T]) -> T:
-        """A read that may take seconds (a month of events): off the event loop's thread where ``read`` is not."""
+        """A read that may take long (a count over every parcel, a month of events, an export's batch): off the
+        event loop's thread where ``read`` is not, so the process keeps serving scans and lookups meanwhile."""
         ...
 
     async def write(self, fn: Callable[[Connection], T]) -> T: ...
@@ -183,7 +184,7 @@ class PostgresDatabase:
 
     async def read_apart(self, fn: Callable[[Connection], T]) -> T:
         # The driver waits for PostgreSQL off the loop; what ``fn`` itself computes still runs on it (the async
-        # engine's connections belong to the loop), so callers keep such reads rare (spans.py: one per 5 minutes).
+        # engine's connections belong to the loop).
         return await self.read(fn)
 
     async def write(self, fn: Callable[[Connection], T]) -> T:

@@ -23,4 +23,4 @@ async def activity_report(services: Ports, *, period: Period, merchant_ids: froz
         devices = scan_devices(connection, [r.parcel_id for r in records])
         return scan_activity(records, devices, period)
 
-    return await services.db.read(read)
+    return await services.db.read_apart(read)

@@ -26,7 +26,7 @@ async def _records(services: Ports, period: Period, merchant_ids: frozenset[int]
     def read(connection: Connection) -> list[ParcelRecord]:
         return parcel_records(connection, period=period, merchant_ids=merchant_ids)
 
-    return await services.db.read(read)
+    return await services.db.read_apart(read)
 
 
 async def delivery_report(services: Ports, *, period: Period, merchant_ids: frozenset[int] | None) -> Report:

@@ -63,7 +63,7 @@ async def spans_report(services: Ports, *, period: Period, merchant_ids: frozens
             period, part_durations(journeys, Kpi.STEP_TIMES, period), part_durations(journeys, Kpi.DWELL, period)
         )
 
-    return await services.db.read(read)
+    return await services.db.read_apart(read)
 
 
 def reference_period(now: datetime) -> Period:
@@ -101,7 +101,7 @@ async def dwelling_now(services: Ports, *, merchant_ids: frozenset[int] | None) 
     """The open parcels of ``merchant_ids`` whose latest scan is at a facility, there for longer than its p90."""
     now = services.clock()
     reference, p90 = await usual_times(services, now)
-    ids = await services.db.read(lambda c: dwelling_ids(c, p90, now, merchant_ids=merchant_ids))
+    ids = await services.db.read_apart(lambda c: dwelling_ids(c, p90, now, merchant_ids=merchant_ids))
     return DwellingNow(now, reference, p90, ids)
 
 
@@ -109,4 +109,4 @@ async def dwelling_now_count(services: Ports, *, merchant_ids: frozenset[int] | 
     """How many parcels ``dwelling_now`` gives (the overview's count), counted by the store."""
     now = services.clock()
     _, p90 = await usual_times(services, now)
-    return await services.db.read(lambda c: dwelling_count(c, p90, now, merchant_ids=merchant_ids))
+    return await services.db.read_apart(lambda c: dwelling_count(c, p90, now, merchant_ids=merchant_ids))

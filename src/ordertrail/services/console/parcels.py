@@ -59,7 +59,7 @@ async def export_parcels(services: Ports, reader: Reader, parcel_filter: ParcelF
     scoped = await with_counted(services, parcel_filter.within(reader.scope))
     after: Position | None = None
     while True:
-        batch = await services.db.read(_batch_reader(scoped, after))
+        batch = await services.db.read_apart(_batch_reader(scoped, after))
         for item in batch:
             yield _as_seen_by(reader, item)
         if len(batch) < EXPORT_BATCH:
@@ -105,7 +105,7 @@ async def record_export(services: Ports, reader: Reader, *, query: dict[str, str
 async def overview(services: Ports, reader: Reader) -> dict[str, int]:
     """Parcels by status, and the delayed, stalled and dwelling counts, over the reader's merchants."""
     scope = reader.scope
-    counts = await services.db.read(lambda c: list_store.status_counts(c, scope))
+    counts = await services.db.read_apart(lambda c: list_store.status_counts(c, scope))
     # The same condition as the list's ``dwelling=true`` (storage/analytics/dwelling.py), so the count equals the
     # list it links to.
     counts["dwelling"] = await dwelling_now_count(services, merchant_ids=scope)
@@ -115,4 +115,4 @@ async def overview(services: Ports, reader: Reader) -> dict[str, int]:
 async def problem_reasons(services: Ports, reader: Reader) -> dict[tuple[str, str], int]:
     """Parcels held up by an exception or a failed attempt, by (status, reason), over the reader's merchants."""
     scope = reader.scope
-    return await services.db.read(lambda c: list_store.problem_reasons(c, scope))
+    return await services.db.read_apart(lambda c: list_store.problem_reasons(c, scope))

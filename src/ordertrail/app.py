@@ -7,6 +7,7 @@ starts. ``make_app`` is what ``ordertrail serve`` hands to uvicorn in every serv
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ordertrail.adapters.metrics import NO_METRICS, RECORDING, process_exited
 from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
@@ -31,6 +33,7 @@ from ordertrail.api.routes import (
     health,
     labels,
     live,
+    metrics,
     notifications,
     orders,
     parcel_detail,
@@ -43,6 +46,7 @@ from ordertrail.api.schemas.couriers import CourierEventBatchIn
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
+from ordertrail.http.observing import RequestObserver
 from ordertrail.http.security import SecurityHeaders
 from ordertrail.http.stopping import on_stop_signal
 from ordertrail.runtime import open_server
@@ -67,6 +71,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
             # cancel them mid-body); requests in flight finish as usual.
             with on_stop_signal(runtime.bus.drain):
                 yield
+        # Under `serve --workers N` this process's open-stream gauge stops counting (counters stay: they are sums).
+        process_exited(os.getpid())
 
     app = FastAPI(
         title="ordertrail",
@@ -96,6 +102,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         audit,
         couriers,
         analytics,
+        metrics,
     ):
         app.include_router(module.router)
     web.install(app)
@@ -121,7 +128,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     )
     if settings.http.bench_baseline_routes:
         outer = _with_baselines(outer)
-    return outer
+    # Outermost: what it counts and logs is what the client got (a 413 from the size limit included).
+    return RequestObserver(
+        outer, metrics=RECORDING if settings.http.metrics else NO_METRICS, log_format=settings.http.request_log
+    )
 
 
 def tune_gc() -> None:

@@ -47,14 +47,15 @@ class RequestObserver:
         self.metrics = metrics
         self.log_format = log_format
         self._logging = log_format in ("text", "json")
-        if self._logging and not log.handlers:
-            # Its own handler: the server's logging (uvicorn's) leaves other loggers at WARNING. One bare line per
-            # request (the JSON is the whole line, for log shippers), to standard error like uvicorn's own.
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(message)s"))
-            log.addHandler(handler)
+        if self._logging:
+            # Its own level and handler: the server's logging (uvicorn's) leaves other loggers at WARNING. One bare
+            # line per request (the JSON is the whole line, for log shippers), to standard error like uvicorn's.
             log.setLevel(logging.INFO)
-            log.propagate = False
+            if not log.handlers:
+                handler = logging.StreamHandler()
+                handler.setFormatter(logging.Formatter("%(message)s"))
+                log.addHandler(handler)
+                log.propagate = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not (self.metrics.enabled or self._logging):

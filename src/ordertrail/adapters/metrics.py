@@ -90,11 +90,20 @@ class Metrics:
 
     enabled = True
 
+    def __init__(self) -> None:
+        # Each label set's two series, looked up once: ``labels()`` takes a lock and builds a key on every call.
+        # Bounded like the labels themselves (methods, route templates, five status classes).
+        self._requests: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
     def request(self, method: str, route: str, status: str, seconds: float | None) -> None:
         """One answered request; ``seconds`` is None for a live stream (its lifetime is no latency)."""
-        HTTP_REQUESTS.labels(method, route, status).inc()
+        key = (method, route, status)
+        series = self._requests.get(key)
+        if series is None:
+            series = self._requests[key] = (HTTP_REQUESTS.labels(*key), HTTP_SECONDS.labels(*key))
+        series[0].inc()
         if seconds is not None:
-            HTTP_SECONDS.labels(method, route, status).observe(seconds)
+            series[1].observe(seconds)
 
     def stream_opened(self) -> None:
         SSE_OPEN.inc()

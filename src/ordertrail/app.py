@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ordertrail.adapters.metrics import NO_METRICS, RECORDING, process_exited
+from ordertrail.adapters.metrics import process_exited
 from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
@@ -49,7 +49,7 @@ from ordertrail.http.limits import BodySizeLimit, JsonBodies
 from ordertrail.http.observing import RequestObserver
 from ordertrail.http.security import SecurityHeaders
 from ordertrail.http.stopping import on_stop_signal
-from ordertrail.runtime import open_server
+from ordertrail.runtime import metrics_for, open_server
 from ordertrail.services.ports import system_clock
 from ordertrail.settings import Settings
 from ordertrail.web import api_docs
@@ -63,9 +63,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     ``clock`` is the time every use case sees (tests move it to make parcels late or stalled).
     """
 
+    recorder = metrics_for(settings)  # counted into by the requests' observer and the runtime alike
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_server(settings, clock=clock) as runtime:
+        async with open_server(settings, clock=clock, metrics=recorder) as runtime:
             app.state.runtime = runtime  # read only through http/deps.py
             # On SIGTERM the streams end at once (uvicorn would wait for them up to its grace period, then
             # cancel them mid-body); requests in flight finish as usual.
@@ -129,9 +131,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     if settings.http.bench_baseline_routes:
         outer = _with_baselines(outer)
     # Outermost: what it counts and logs is what the client got (a 413 from the size limit included).
-    return RequestObserver(
-        outer, metrics=RECORDING if settings.http.metrics else NO_METRICS, log_format=settings.http.request_log
-    )
+    return RequestObserver(outer, metrics=recorder, log_format=settings.http.request_log)
 
 
 def tune_gc() -> None:

@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordertrail.adapters.metrics import NO_METRICS, RECORDING, Metrics
+from ordertrail.adapters.metrics import NO_METRICS, Metrics, recording
 from ordertrail.adapters.passwords import Passwords
 from ordertrail.demo.live import keep_moving
 from ordertrail.domain.errors import RateLimited
@@ -166,10 +166,13 @@ async def background_jobs(
 
 @asynccontextmanager
 async def open_server(
-    settings: Settings, *, clock: Callable[[], datetime] = system_clock
+    settings: Settings, *, clock: Callable[[], datetime] = system_clock, metrics: Metrics | None = None
 ) -> AsyncIterator[ServerRuntime]:
     """Everything an HTTP server process runs: the runtime, the bus, the scan ingestor, the public context, and
-    (``worker_in_process``, the single-machine default) the delivery worker and sweep."""
+    (``worker_in_process``, the single-machine default) the delivery worker and sweep.
+
+    ``metrics``: the recorder the HTTP layer also counts into (default: a new one, or none with metrics off).
+    """
     async with open_runtime(settings, clock=clock) as base:
         live = settings.live
         bus = live_bus(live)
@@ -190,7 +193,8 @@ async def open_server(
             order_view_ttl=live.order_view_ttl,
             retry_ms=live.retry_ms,
         )
-        metrics = RECORDING if settings.http.metrics else NO_METRICS
+        if metrics is None:
+            metrics = metrics_for(settings)
         ingestor = ScanIngestor(base.services, gather_s=settings.http.ingest_gather_s, metrics=metrics)
         ingestor.start()
         server = ServerRuntime(
@@ -205,6 +209,7 @@ async def open_server(
         )
         async with AsyncExitStack() as stack:
             stack.push_async_callback(counters.close)  # runs last: requests still finishing may count
+            await stack.enter_async_context(metrics.flushing())  # its last flush follows the last commit
             if settings.notifying.worker_in_process:
                 await stack.enter_async_context(background_jobs(base, wake_on_commit=True, metrics=metrics))
             # Runs first on the way out: closing the bus ends every open stream, so the server can shut down.
@@ -212,6 +217,11 @@ async def open_server(
             if settings.demo_live_seconds > 0:  # stops before the bus closes: its last scan is still published
                 await stack.enter_async_context(live_demo(base.services, interval=settings.demo_live_seconds))
             yield server
+
+
+def metrics_for(settings: Settings) -> Metrics:
+    """A recorder of the operations metrics, or one that records nothing (ORDERTRAIL_METRICS=false)."""
+    return recording() if settings.http.metrics else NO_METRICS
 
 
 @asynccontextmanager

@@ -2,7 +2,8 @@
 
 The collectors live in prometheus-client's process-wide registry (it allows each name once per process), so they
 are defined here once; what records them is a ``Metrics`` built by the composition root, or ``NO_METRICS``
-(``ORDERTRAIL_METRICS=false``), which records nothing. Hot paths count per commit, not per scan.
+(``ORDERTRAIL_METRICS=false``), which records nothing. Requests and group commits are tallied in plain numbers
+and handed to the collectors once a second (``Metrics.flush``), not per scan.
 
 Several server processes (``ordertrail serve --workers N``) share one ``PROMETHEUS_MULTIPROC_DIR``, set by the
 supervisor before the workers start: each process then writes its values to files there and a scrape of any one
@@ -11,10 +12,14 @@ process reads them all (``exposition``). Without that variable the values stay i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
+from bisect import bisect_left
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from prometheus_client import (
@@ -29,6 +34,7 @@ from prometheus_client import (
 from prometheus_client import multiprocess as multiprocess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+FLUSH_S = 1.0  # how often a server hands its tallies to the collectors (a scrape also does, in its own process)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -85,25 +91,65 @@ WEBHOOK_ATTEMPTS = Counter(
 )
 
 
+class _Histogram:
+    """Observations of one histogram series since the last flush: plain numbers, no lock (one event loop)."""
+
+    __slots__ = ("bounds", "buckets", "sum", "target")
+
+    def __init__(self, target: Histogram, bounds: tuple[float, ...]) -> None:
+        self.target, self.bounds = target, bounds
+        self.sum = 0.0
+        self.buckets = [0] * (len(bounds) + 1)  # the last is +Inf
+
+    def observe(self, value: float) -> None:
+        self.sum += value
+        self.buckets[bisect_left(self.bounds, value)] += 1  # the first bucket whose bound is >= value
+
+    def flush(self) -> None:
+        # What Histogram.observe does per observation (its sum, then the one bucket whose bound is the first at
+        # or above the value), once per bucket for everything gathered: each .inc takes a lock and, with
+        # several processes, writes a memory-mapped file.
+        if not any(self.buckets):
+            return
+        self.target._sum.inc(self.sum)
+        for index, count in enumerate(self.buckets):
+            if count:
+                self.target._buckets[index].inc(count)
+        self.sum = 0.0
+        self.buckets = [0] * len(self.buckets)
+
+
 class Metrics:
-    """Records the operations metrics. Every method is one call per request, commit or delivery."""
+    """Records the operations metrics: into this process's tallies, handed to prometheus-client's collectors
+    by ``flush`` (every second while the server runs, and before each scrape). On the hot paths a request or a
+    group commit then costs a few additions instead of a lock (and a file write, under several processes) per
+    figure."""
 
     enabled = True
 
     def __init__(self) -> None:
-        # Each label set's two series, looked up once: ``labels()`` takes a lock and builds a key on every call.
-        # Bounded like the labels themselves (methods, route templates, five status classes).
-        self._requests: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        # Each label set's tallies, made once: bounded like the labels themselves (methods, route templates, five
+        # status classes; outcomes).
+        self._requests: dict[tuple[str, str, str], list[int]] = {}
+        self._latencies: dict[tuple[str, str, str], _Histogram] = {}
+        self._scans: dict[str, Counter] = {}
+        self._submissions = _Histogram(SUBMISSION_SCANS, _SIZES)
+        self._commit_scans = _Histogram(COMMIT_SCANS, _SIZES)
+        self._commit_seconds = _Histogram(COMMIT_SECONDS, _SECONDS)
+        self._estimates = 0
 
     def request(self, method: str, route: str, status: str, seconds: float | None) -> None:
         """One answered request; ``seconds`` is None for a live stream (its lifetime is no latency)."""
         key = (method, route, status)
-        series = self._requests.get(key)
-        if series is None:
-            series = self._requests[key] = (HTTP_REQUESTS.labels(*key), HTTP_SECONDS.labels(*key))
-        series[0].inc()
+        count = self._requests.get(key)
+        if count is None:
+            count = self._requests[key] = [0]
+        count[0] += 1
         if seconds is not None:
-            series[1].observe(seconds)
+            latency = self._latencies.get(key)
+            if latency is None:
+                latency = self._latencies[key] = _Histogram(HTTP_SECONDS.labels(*key), _SECONDS)
+            latency.observe(seconds)
 
     def stream_opened(self) -> None:
         SSE_OPEN.inc()
@@ -117,14 +163,18 @@ class Metrics:
         """One group's transaction committed: its submissions' sizes, its scans' outcomes, the estimates made."""
         total = 0
         for size in submissions:
-            SUBMISSION_SCANS.observe(size)
+            self._submissions.observe(size)
             total += size
-        COMMIT_SCANS.observe(total)
-        COMMIT_SECONDS.observe(seconds)
+        self._commit_scans.observe(total)
+        self._commit_seconds.observe(seconds)
+        # The scans are counted at once, one addition per outcome and commit: a scrape counts every scan answered
+        # before it, whichever process recorded it.
         for outcome, count in outcomes.items():
-            SCANS.labels(outcome).inc(count)
-        if estimates:
-            ESTIMATES.inc(estimates)
+            counter = self._scans.get(outcome)
+            if counter is None:
+                counter = self._scans[outcome] = SCANS.labels(outcome)
+            counter.inc(count)
+        self._estimates += estimates
 
     def group_failed(self) -> None:
         COMMIT_FAILURES.inc()
@@ -143,6 +193,39 @@ class Metrics:
 
     def outbox_pending(self, count: int) -> None:
         OUTBOX_PENDING.set(count)
+
+    def flush(self) -> None:
+        """Hand what was tallied since the last flush to the collectors (in the event loop's thread)."""
+        for key, count in self._requests.items():
+            if count[0]:
+                HTTP_REQUESTS.labels(*key).inc(count[0])
+                count[0] = 0
+        for latency in self._latencies.values():
+            latency.flush()
+        self._submissions.flush()
+        self._commit_scans.flush()
+        self._commit_seconds.flush()
+        if self._estimates:
+            ESTIMATES.inc(self._estimates)
+            self._estimates = 0
+
+    @asynccontextmanager
+    async def flushing(self, *, every_s: float = FLUSH_S) -> AsyncIterator[None]:
+        """Flush every ``every_s`` while the block runs, and once more at its end."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(every_s)
+                self.flush()
+
+        task = asyncio.get_running_loop().create_task(loop(), name="ordertrail-metrics-flush")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            self.flush()
 
 
 class _NoMetrics(Metrics):
@@ -176,9 +259,20 @@ class _NoMetrics(Metrics):
     def outbox_pending(self, count: int) -> None:
         pass
 
+    def flush(self) -> None:
+        pass
+
+    @asynccontextmanager
+    async def flushing(self, *, every_s: float = FLUSH_S) -> AsyncIterator[None]:
+        yield
+
 
 NO_METRICS: Metrics = _NoMetrics()
-RECORDING: Metrics = Metrics()
+
+
+def recording() -> Metrics:
+    """A new recorder (one per server: its tallies are its own; the collectors it flushes to are shared)."""
+    return Metrics()
 
 
 def exposition() -> bytes:

@@ -25,6 +25,7 @@ ROUTE_KEY = "ordertrail.route"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _STREAM = b"text/event-stream"
+_CLASSES = {1: "1xx", 2: "2xx", 3: "3xx", 4: "4xx", 5: "5xx"}
 
 log = logging.getLogger("ordertrail.requests")
 
@@ -70,8 +71,12 @@ class RequestObserver:
             nonlocal status, stream
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = message.get("headers", [])
-                stream = any(name == b"content-type" and value.startswith(_STREAM) for name, value in headers)
+                headers = message.get("headers", ())
+                if status == 200:  # a stream's answer; the test below costs every other answer nothing
+                    for name, value in headers:
+                        if name == b"content-type":
+                            stream = value.startswith(_STREAM)
+                            break
                 if stream:
                     self.metrics.stream_opened()
                 if self._logging:
@@ -86,7 +91,7 @@ class RequestObserver:
                 self.metrics.stream_closed()
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = route_of(scope)
-            self.metrics.request(method, route, f"{status // 100}xx", None if stream else seconds)
+            self.metrics.request(method, route, _CLASSES.get(status // 100, "other"), None if stream else seconds)
             if self._logging:
                 self._log(method, route, status, seconds, request_id)
 

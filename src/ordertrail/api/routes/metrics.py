@@ -39,6 +39,7 @@ async def read_metrics(request: Request, runtime: RuntimeDep) -> Response:
         runtime.metrics.outbox_pending(await pending_count(runtime.services))
     except Exception:  # the store is down: the other figures still help, the gauge keeps its last value
         log.warning("metrics: could not count the outbox's pending messages", exc_info=True)
+    runtime.metrics.flush()  # this process's latest tallies (the others flush theirs every second)
     body = await asyncio.to_thread(exposition)
     return Response(body, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 

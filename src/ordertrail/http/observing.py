@@ -63,7 +63,7 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client sees when the app fails before answering (the server answers 500)
+        status = 0  # none yet: 500 if the app fails before answering (the server answers that), else none at all
         stream = False
         request_id = self._request_id(scope) if self._logging else ""
 
@@ -85,13 +85,17 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, observed)
+        except BaseException:
+            status = status or 500
+            raise
         finally:
             seconds = time.perf_counter() - started
             if stream:
                 self.metrics.stream_closed()
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = route_of(scope)
-            self.metrics.request(method, route, _CLASSES.get(status // 100, "other"), None if stream else seconds)
+            # A client that went away before its answer (status 0) is "none": not a server error.
+            self.metrics.request(method, route, _CLASSES.get(status // 100, "none"), None if stream else seconds)
             if self._logging:
                 self._log(method, route, status, seconds, request_id)
 

@@ -46,7 +46,13 @@ STORE_FORMAT = 5  # bump when bench/bulk_load.py changes what it writes: cached 
 
 
 def start_server(
-    data_dir: Path, port: int, database_url: str | None = None, *, estimates: bool = True, binary: Path | None = None
+    data_dir: Path,
+    port: int,
+    database_url: str | None = None,
+    *,
+    estimates: bool = True,
+    binary: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -57,6 +63,7 @@ def start_server(
         "ORDERTRAIL_BENCH_BASELINE_ROUTES": "true",
         "ORDERTRAIL_PUBLIC_RATE_LIMIT": "0",
         "ORDERTRAIL_SQLITE_SYNCHRONOUS": "FULL",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [str(binary or BIN / "ordertrail"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT

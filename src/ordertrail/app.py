@@ -7,6 +7,7 @@ starts. ``make_app`` is what ``ordertrail serve`` hands to uvicorn in every serv
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ordertrail.adapters.metrics import process_exited
 from ordertrail.api import openapi
 from ordertrail.api.hot_paths import HotPaths
 from ordertrail.api.routes import (
@@ -34,6 +36,7 @@ from ordertrail.api.routes import (
     labels,
     live,
     merchants,
+    metrics,
     notifications,
     orders,
     parcel_detail,
@@ -46,9 +49,10 @@ from ordertrail.api.schemas.couriers import AggregatorWebhookIn, CourierEventBat
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
+from ordertrail.http.observing import RequestObserver
 from ordertrail.http.security import SecurityHeaders
 from ordertrail.http.stopping import on_stop_signal
-from ordertrail.runtime import open_server
+from ordertrail.runtime import metrics_for, open_server
 from ordertrail.services.ports import system_clock
 from ordertrail.settings import Settings
 from ordertrail.web import api_docs
@@ -62,14 +66,18 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     ``clock`` is the time every use case sees (tests move it to make parcels late or stalled).
     """
 
+    recorder = metrics_for(settings)  # counted into by the requests' observer and the runtime alike
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_server(settings, clock=clock) as runtime:
+        async with open_server(settings, clock=clock, metrics=recorder) as runtime:
             app.state.runtime = runtime  # read only through http/deps.py
             # On SIGTERM the streams end at once (uvicorn would wait for them up to its grace period, then
             # cancel them mid-body); requests in flight finish as usual.
             with on_stop_signal(runtime.bus.drain):
                 yield
+        # Under `serve --workers N` this process's open-stream gauge stops counting (counters stay: they are sums).
+        process_exited(os.getpid())
 
     app = FastAPI(
         title="ordertrail",
@@ -102,6 +110,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         courier_mappings,
         analytics,
         analytics_kpis,
+        metrics,
     ):
         app.include_router(module.router)
     web.install(app)
@@ -132,7 +141,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
     )
     if settings.http.bench_baseline_routes:
         outer = _with_baselines(outer)
-    return outer
+    # Outermost: what it counts and logs is what the client got (a 413 from the size limit included).
+    return RequestObserver(outer, metrics=recorder, log_format=settings.http.request_log)
 
 
 def tune_gc() -> None:

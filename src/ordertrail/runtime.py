@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from ordertrail.adapters.metrics import NO_METRICS, Metrics, recording
 from ordertrail.adapters.passwords import Passwords
 from ordertrail.demo.live import keep_moving
 from ordertrail.domain.errors import RateLimited
@@ -67,6 +68,7 @@ class ServerRuntime:
     tracking_cache: TrackingCache
     pairing_lockout: Lockout
     counters: Counters  # of every limit above: memory, the store or Redis (settings.limits.backend)
+    metrics: Metrics  # the operations metrics (/metrics), or NO_METRICS (ORDERTRAIL_METRICS=false)
 
     @property
     def settings(self) -> Settings:
@@ -126,19 +128,21 @@ def staff_rules(staff: StaffSettings) -> StaffRules:
     )
 
 
-def delivery_worker(runtime: Runtime) -> Worker:
+def delivery_worker(runtime: Runtime, metrics: Metrics = NO_METRICS) -> Worker:
     """A delivery worker (emails, webhooks) over the runtime's store and clock."""
-    return Worker.from_settings(runtime.services, runtime.settings.notifying, key=runtime.secret_key)
+    return Worker.from_settings(runtime.services, runtime.settings.notifying, key=runtime.secret_key, metrics=metrics)
 
 
 @asynccontextmanager
-async def background_jobs(runtime: Runtime, *, wake_on_commit: bool) -> AsyncIterator[Worker]:
+async def background_jobs(
+    runtime: Runtime, *, wake_on_commit: bool, metrics: Metrics = NO_METRICS
+) -> AsyncIterator[Worker]:
     """A running delivery worker and, with estimates on, the stalled-parcel sweep; stopped gracefully on exit.
 
     ``wake_on_commit``: the worker shares the process with the writers (``serve``), so each commit that recorded
     changes wakes it instead of it waiting for its next poll.
     """
-    worker = delivery_worker(runtime)
+    worker = delivery_worker(runtime, metrics)
     if wake_on_commit:
 
         async def wake(_: object) -> None:
@@ -170,10 +174,13 @@ async def background_jobs(runtime: Runtime, *, wake_on_commit: bool) -> AsyncIte
 
 @asynccontextmanager
 async def open_server(
-    settings: Settings, *, clock: Callable[[], datetime] = system_clock
+    settings: Settings, *, clock: Callable[[], datetime] = system_clock, metrics: Metrics | None = None
 ) -> AsyncIterator[ServerRuntime]:
     """Everything an HTTP server process runs: the runtime, the bus, the scan ingestor, the public context, and
-    (``worker_in_process``, the single-machine default) the delivery worker and sweep."""
+    (``worker_in_process``, the single-machine default) the delivery worker and sweep.
+
+    ``metrics``: the recorder the HTTP layer also counts into (default: a new one, or none with metrics off).
+    """
     async with open_runtime(settings, clock=clock) as base:
         live = settings.live
         bus = live_bus(live)
@@ -194,7 +201,9 @@ async def open_server(
             order_view_ttl=live.order_view_ttl,
             retry_ms=live.retry_ms,
         )
-        ingestor = ScanIngestor(base.services, gather_s=settings.http.ingest_gather_s)
+        if metrics is None:
+            metrics = metrics_for(settings)
+        ingestor = ScanIngestor(base.services, gather_s=settings.http.ingest_gather_s, metrics=metrics)
         ingestor.start()
         server = ServerRuntime(
             base=base,
@@ -204,16 +213,23 @@ async def open_server(
             tracking_cache=TrackingCache(),
             pairing_lockout=pairing_lockout(counters, limits.pairing_max_failures),
             counters=counters,
+            metrics=metrics,
         )
         async with AsyncExitStack() as stack:
             stack.push_async_callback(counters.close)  # runs last: requests still finishing may count
+            await stack.enter_async_context(metrics.flushing())  # its last flush follows the last commit
             if settings.notifying.worker_in_process:
-                await stack.enter_async_context(background_jobs(base, wake_on_commit=True))
+                await stack.enter_async_context(background_jobs(base, wake_on_commit=True, metrics=metrics))
             # Runs first on the way out: closing the bus ends every open stream, so the server can shut down.
             stack.push_async_callback(_stop_taking_writes, bus, ingestor)
             if settings.demo_live_seconds > 0:  # stops before the bus closes: its last scan is still published
                 await stack.enter_async_context(live_demo(base.services, interval=settings.demo_live_seconds))
             yield server
+
+
+def metrics_for(settings: Settings) -> Metrics:
+    """A recorder of the operations metrics, or one that records nothing (ORDERTRAIL_METRICS=false)."""
+    return recording() if settings.http.metrics else NO_METRICS
 
 
 @asynccontextmanager

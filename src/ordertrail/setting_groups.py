@@ -69,6 +69,9 @@ class HttpSettings:
     decode_max_bytes: int
     pairing_max_failures: int
     bench_baseline_routes: bool
+    metrics: bool
+    metrics_token: str | None
+    request_log: str  # off, text or json
 
     @classmethod
     def of(cls, settings: Settings) -> HttpSettings:
@@ -88,6 +91,9 @@ class HttpSettings:
             decode_max_bytes=settings.decode_max_bytes,
             pairing_max_failures=settings.pairing_max_failures,
             bench_baseline_routes=settings.bench_baseline_routes,
+            metrics=settings.metrics,
+            metrics_token=settings.metrics_token.get_secret_value() if settings.metrics_token else None,
+            request_log=settings.request_log,
         )
 
 

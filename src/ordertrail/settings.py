@@ -150,6 +150,19 @@ class Settings(BaseSettings):
     bench_baseline_routes: bool = Field(
         False, description="Serve the bare baseline routes under /__bench/ (benchmarks only)."
     )
+    metrics: bool = Field(
+        True, description="Record operations metrics and serve them at /metrics in Prometheus's format (false: off)."
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="A token /metrics then asks of every scraper (`Authorization: Bearer <token>`). Unset: /metrics "
+        "answers only clients on the loopback address.",
+    )
+    request_log: Literal["off", "text", "json"] = Field(
+        "off",
+        description="One log line per request (method, route, status, duration_ms, request id): as text, as JSON, "
+        "or none.",
+    )
 
     # -- notifications ----------------------------------------------------------------------------------------
     smtp_url: str | None = Field(

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ordertrail.domain.errors import OrdertrailError
+from ordertrail.http.observing import ROUTE_KEY
 from ordertrail.http.problems import field_problems, from_error, invalid, problem
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -36,12 +37,16 @@ class HotPaths:
         self.tracking = tracking
 
     def _route(self, scope: Scope) -> Handler | None:
+        """The handler for the request, if it is a hot one (its route template goes into the scope)."""
         method, path = scope["method"], scope["path"]
         if method == "GET" and path.startswith(TRACKING_PREFIX) and "/" not in path[len(TRACKING_PREFIX) :]:
+            scope[ROUTE_KEY] = "/api/v1/tracking/{tracking_number}"
             return self.tracking
         if method == "POST" and path == "/api/v1/scans":
+            scope[ROUTE_KEY] = "/api/v1/scans"
             return self.scan
         if method == "POST" and path == "/api/v1/scans/batch":
+            scope[ROUTE_KEY] = "/api/v1/scans/batch"
             return self.batch
         return None
 

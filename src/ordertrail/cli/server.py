@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ordertrail.adapters.metrics import MULTIPROC_ENV, prepare_directory
 from ordertrail.cli.common import check_redis, err, load_settings, prepare_store, with_services
 from ordertrail.cli.demo import demo_with_progress, print_demo
 from ordertrail.runtime import background_jobs, open_runtime
+from ordertrail.settings import Settings
 from ordertrail.storage.migrate import upgrade
 
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
@@ -35,11 +40,6 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Run the HTTP server (upgrades the embedded store first; PostgreSQL needs `ordertrail db upgrade`)."""
-    # Imported here, not at the top: every other command (keys, users, …) would pay for the web stack's imports.
-    import uvicorn
-
-    from ordertrail.http.deadlines import deadline_protocol
-
     settings = load_settings()
     if host:
         os.environ["ORDERTRAIL_HOST"] = host
@@ -68,6 +68,34 @@ def serve(
     if demo:
         live = _live_demo(workers)
         print_demo(with_services(lambda services: demo_with_progress(services, demo, live=live)), settings)
+    made = _metrics_directory(workers) if settings.metrics else None
+    try:
+        _run_uvicorn(settings, workers=workers, access_log=access_log)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _metrics_directory(workers: int) -> Path | None:
+    """With several processes, the directory they share their metrics in (PROMETHEUS_MULTIPROC_DIR): the one
+    given, emptied of an earlier run's files, or a new one for this run (returned, to be removed at the end)."""
+    if workers == 1:
+        return None  # one process keeps its metrics in memory
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        prepare_directory(Path(given))
+        return None
+    made = Path(tempfile.mkdtemp(prefix="ordertrail-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(made)  # set before uvicorn starts the workers: they inherit it
+    return made
+
+
+def _run_uvicorn(settings: Settings, *, workers: int, access_log: bool) -> None:
+    # Imported here, not at the top: every other command (keys, users, …) would pay for the web stack's imports.
+    import uvicorn
+
+    from ordertrail.http.deadlines import deadline_protocol
+
     uvicorn.run(
         "ordertrail.app:make_app",
         factory=True,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ordertrail.adapters.destinations import Resolver, system_resolver
+from ordertrail.adapters.metrics import NO_METRICS, Metrics
 from ordertrail.domain.errors import StoreFull
 from ordertrail.domain.notifying.outbox import DEAD, DELIVERED, PENDING, SKIPPED, Attempt, Message, Outcome
 from ordertrail.domain.notifying.policy import Channel
@@ -33,6 +34,8 @@ from ordertrail.services.notifying.delivery import Disable
 from ordertrail.setting_groups import NotifySettings
 
 log = logging.getLogger("ordertrail.worker")
+# How the metrics name an outcome's state: a pending outcome is a failed attempt that will be retried.
+_RESULTS = {DELIVERED: "delivered", PENDING: "failed", DEAD: "dead", SKIPPED: "skipped"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +64,10 @@ class Worker:
         webhooks: WebhookSender,
         renderer: EmailRenderer,
         email: EmailSender | None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.services = services
+        self.metrics = metrics
         self.config = config
         self.webhooks = webhooks
         self.renderer = renderer
@@ -78,7 +83,13 @@ class Worker:
 
     @classmethod
     def from_settings(
-        cls, services: Services, settings: NotifySettings, *, key: bytes, resolver: Resolver = system_resolver
+        cls,
+        services: Services,
+        settings: NotifySettings,
+        *,
+        key: bytes,
+        resolver: Resolver = system_resolver,
+        metrics: Metrics = NO_METRICS,
     ) -> Worker:
         """A worker for the notification settings; ``key`` signs the unsubscribe links of its emails."""
         config = WorkerConfig(
@@ -98,6 +109,7 @@ class Worker:
             ),
             renderer=EmailRenderer(public_base_url=settings.public_base_url, sender=settings.smtp_from, key=key),
             email=EmailSender(parse_smtp_url(settings.smtp_url)) if settings.smtp_url else None,
+            metrics=metrics,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -198,6 +210,14 @@ class Worker:
 
     # -- one delivery ---------------------------------------------------------------------------------------
 
+    def _finish(self, message: Message, outcome: Outcome) -> None:
+        """Keep an outcome for the next flush, and count it."""
+        self._outcomes.append(outcome)
+        latency = None
+        if outcome.state == DELIVERED:
+            latency = (self.services.clock() - message.created_at).total_seconds()
+        self.metrics.outbox_finished(message.channel, _RESULTS.get(outcome.state, outcome.state), latency)
+
     async def _deliver(self, message: Message) -> None:
         if message.channel == Channel.WEBHOOK.value:
             await self._deliver_webhook(message)
@@ -217,10 +237,11 @@ class Worker:
         assert message.endpoint_id is not None
         endpoint, live = await delivery.endpoint_for(self.services, endpoint_id=message.endpoint_id)
         if endpoint is None or not live:
-            self._outcomes.append(Outcome(message.id, DEAD, None, error="endpoint deleted or disabled"))
+            self._finish(message, Outcome(message.id, DEAD, None, error="endpoint deleted or disabled"))
             return
         at = self.services.clock()
         result = await self.webhooks.send(endpoint, message)
+        self.metrics.webhook_attempt(result.status_code, timed_out=(result.error or "").startswith("timed out"))
         attempt = Attempt(
             outbox_id=message.id,
             endpoint_id=endpoint.id,
@@ -232,21 +253,21 @@ class Worker:
             succeeded=result.succeeded,
         )
         if result.succeeded:
-            self._outcomes.append(Outcome(message.id, DELIVERED, attempt))
+            self._finish(message, Outcome(message.id, DELIVERED, attempt))
         elif result.gone:
             reason = "the endpoint answered 410 Gone"
-            self._outcomes.append(Outcome(message.id, DEAD, attempt, error=reason))
+            self._finish(message, Outcome(message.id, DEAD, attempt, error=reason))
             self._disable.append(Disable(endpoint.id, reason))
         else:
-            self._outcomes.append(self._failed(message, attempt, retry_after=result.retry_after))
+            self._finish(message, self._failed(message, attempt, retry_after=result.retry_after))
 
     async def _deliver_email(self, message: Message) -> None:
         assert message.recipient is not None
         if self.email is None:
-            self._outcomes.append(Outcome(message.id, SKIPPED, None, error="no SMTP server configured"))
+            self._finish(message, Outcome(message.id, SKIPPED, None, error="no SMTP server configured"))
             return
         if await delivery.is_unsubscribed(self.services, merchant_id=message.merchant_id, email=message.recipient):
-            self._outcomes.append(Outcome(message.id, SKIPPED, None, error="the recipient unsubscribed"))
+            self._finish(message, Outcome(message.id, SKIPPED, None, error="the recipient unsubscribed"))
             return
         at = self.services.clock()
         started = time.monotonic()
@@ -269,8 +290,8 @@ class Worker:
             succeeded=error is None,
         )
         if error is None:
-            self._outcomes.append(Outcome(message.id, DELIVERED, attempt))
+            self._finish(message, Outcome(message.id, DELIVERED, attempt))
         elif permanent:
-            self._outcomes.append(Outcome(message.id, DEAD, attempt, error=error))
+            self._finish(message, Outcome(message.id, DEAD, attempt, error=error))
         else:
-            self._outcomes.append(self._failed(message, attempt))
+            self._finish(message, self._failed(message, attempt))

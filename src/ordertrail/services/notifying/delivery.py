@@ -34,6 +34,11 @@ async def next_due(services: Ports, *, channels: Sequence[str]) -> datetime | No
     return await services.db.read(lambda c: outbox_store.next_due(c, channels=channels))
 
 
+async def pending_count(services: Ports) -> int:
+    """How many outbox messages wait for delivery (for the operations metrics)."""
+    return await services.db.read(outbox_store.pending_count)
+
+
 @dataclass(frozen=True, slots=True)
 class Disable:
     """An endpoint to disable (it answered 410 Gone), holding its other pending messages as dead."""

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ordertrail.adapters.metrics import NO_METRICS, Metrics
 from ordertrail.domain.accounts.keys import Role
 from ordertrail.domain.errors import Forbidden, Unauthenticated
 from ordertrail.domain.scanning.changes import ParcelChange
@@ -52,8 +55,11 @@ class ScanIngestor:
     revoked by then records nothing, and the event loop never waits on the store before a scan is queued.
     """
 
-    def __init__(self, services: Services, *, max_group: int = 4000, gather_s: float = 0.001) -> None:
+    def __init__(
+        self, services: Services, *, max_group: int = 4000, gather_s: float = 0.001, metrics: Metrics = NO_METRICS
+    ) -> None:
         self.services = services
+        self.metrics = metrics
         self.max_group = max_group
         self.gather_s = gather_s
         self._pending: list[_Submission] = []
@@ -196,6 +202,7 @@ class ScanIngestor:
 
         The happy path pays nothing for this (no savepoints); a failing group costs one more transaction.
         """
+        started = time.perf_counter()
         if len(group) == 1:
             write = self._write_racing_other_processes(self._transaction(group, isolated=False))
         else:
@@ -203,6 +210,7 @@ class ScanIngestor:
         try:
             answers, changes = await write
         except Exception as error:
+            self.metrics.group_failed()
             if len(group) == 1:  # nothing was stored; the sender may retry
                 group[0].future.set_exception(error)
                 return
@@ -224,9 +232,31 @@ class ScanIngestor:
                 submission.future.set_exception(answer)
             else:
                 submission.future.set_result(answer)
+        if self.metrics.enabled:
+            self._count(group, answers, changes, time.perf_counter() - started)
         try:
             await self.services.committed(changes)
         except Exception:  # live updates are best effort: the scans are committed and answered
             logger.exception("after-commit listener failed")
         for submission in raced:
             await self._commit([submission])
+
+    def _count(
+        self,
+        group: list[_Submission],
+        answers: dict[int, list[ScanResult] | Exception],
+        changes: list[ParcelChange],
+        seconds: float,
+    ) -> None:
+        """The committed group's figures, recorded once for the whole group (not per scan)."""
+        outcomes: Counter[str] = Counter()
+        for answer in answers.values():
+            if isinstance(answer, list):
+                for result in answer:
+                    outcomes[result.outcome.value] += 1
+        self.metrics.group_committed(
+            submissions=[len(s.scans) for s in group],
+            outcomes=outcomes,
+            estimates=sum(1 for change in changes if change.estimate is not None),
+            seconds=seconds,
+        )

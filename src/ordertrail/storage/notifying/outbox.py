@@ -176,6 +176,11 @@ def next_due(connection: Connection, *, channels: Sequence[str]) -> datetime | N
     return value
 
 
+def pending_count(connection: Connection) -> int:
+    """How many messages wait for delivery (in flight or due later): one range of the state index."""
+    return int(connection.execute(select(func.count()).where(outbox.c.state == PENDING)).scalar_one())
+
+
 def kill_endpoint_messages(connection: Connection, *, endpoint_id: int, reason: str, now: datetime) -> None:
     """Hold every pending message of an endpoint as dead (it was disabled or deleted); replay can revive them."""
     connection.execute(

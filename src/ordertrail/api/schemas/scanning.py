@@ -87,8 +87,9 @@ class ScanIn(Strict):
     proof: ProofIn | None = None
     carrier: HandoverIn | None = Field(
         None,
+        # No URL path in this text: ReDoc cannot break it, and the scan's table would overflow a phone's width.
         description="Only with status 'dispatched': the courier the parcel is handed to, recorded as its handover in"
-        " the scan's transaction (the rules of POST /api/v1/parcels/{tracking_number}/handover; docs/couriers.md).",
+        " the scan's transaction, checked as a handover by API is (docs/couriers.md).",
     )
 
     def to_input(self) -> ScanInput:

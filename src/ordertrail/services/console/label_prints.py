@@ -56,7 +56,7 @@ async def labels_page(services: Ports, reader: Reader) -> LabelsPage:
             printed_today=print_store.printed_since(connection, scope=reader.scope, since=since, limit=LIST_LIMIT),
         )
 
-    return await services.db.read(read)
+    return await services.db.read_apart(read)  # a scan of the parcels not yet dispatched: may take a while
 
 
 async def unprinted_count(services: Ports, reader: Reader) -> int:
@@ -65,7 +65,7 @@ async def unprinted_count(services: Ports, reader: Reader) -> int:
     def read(connection: Connection) -> int:
         return print_store.unprinted_count(connection, scope=reader.scope, since=since)
 
-    return await services.db.read(read)
+    return await services.db.read_apart(read)  # as the overview's other counts
 
 
 async def print_labels(

@@ -47,6 +47,7 @@ CONSOLE_PAGES = {
     "console bulk preview": "/console/bulk?merchant=Northwind+Ceramics",
     "console unmatched scans": "/console/unmatched",
     "console courier codes": "/console/courier-codes",
+    "console labels to print": "/console/labels",
 }
 
 

@@ -20,6 +20,7 @@ from ordertrail.web.console import (
     detail_pages,
     endpoint_pages,
     fix_pages,
+    label_print_pages,
     live_pages,
     parcel_pages,
     settings_pages,
@@ -52,6 +53,7 @@ def install(app: FastAPI) -> None:
     app.include_router(action_pages.router)
     app.include_router(fix_pages.router)
     app.include_router(unmatched_pages.router)
+    app.include_router(label_print_pages.router)
     app.include_router(courier_code_pages.router)
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)

@@ -191,3 +191,20 @@ class ParcelTimelineOut(Document):
         description="Every version of the order's recipient, oldest first (empty: never corrected)."
     )
     timeline: list[TimelineEntryOut] = Field(description="Every entry, in time order.")
+
+
+class LabelToPrintOut(Document):
+    tracking_number: str
+    order_number: str
+    merchant: str
+    position: int = Field(description="Parcel x of `parcel_count` of its order.")
+    parcel_count: int
+    placed_at: datetime
+    status: Status
+
+
+class LabelsToPrintOut(Document):
+    items: list[LabelToPrintOut] = Field(
+        description="Parcels without a printed label, placed today (UTC) or not yet dispatched, oldest first; "
+        "never cancelled ones. At most 500."
+    )

@@ -88,6 +88,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         },
     },
     "get_bulk_labels": {"order_numbers": [ORDER_NUMBER, "NW-1002"], "layout": "4x6"},
+    "print_labels": {"tracking_numbers": [TRACKING_NUMBER], "layout": "4x6"},
     "attach_unmatched_scan": {"tracking_number": TRACKING_NUMBER},
     "exchange_pairing_code": {"code": "ABCD-EFGH"},
     "create_webhook_endpoint": {

@@ -55,6 +55,8 @@ class Action(StrEnum):
     ENDPOINT_DELETED = "webhook_endpoint.deleted"
     ENDPOINT_TEST_SENT = "webhook_endpoint.test_sent"
     ENDPOINT_REPLAYED = "webhook_endpoint.replayed"
+    LABEL_PRINTED = "parcel.label_printed"
+    LABEL_REPRINTED = "parcel.label_reprinted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     # Read and attach unmatched scans: they belong to no merchant yet (any shop's number may have been mistyped),
     # so only people who work across merchants' parcels handle them.
     RECONCILE = "reconcile"
+    # Print shipping labels and mark them printed (the packing bench's work): not support, not viewers.
+    PRINT_LABELS = "print_labels"
 
 
 PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
@@ -47,6 +49,7 @@ PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
             Permission.CANCEL,
             Permission.HANDLE,
             Permission.RECONCILE,
+            Permission.PRINT_LABELS,
         }
     ),
     StaffRole.SUPPORT: frozenset({Permission.READ, Permission.NOTE, Permission.CONTACT}),
@@ -58,6 +61,7 @@ PERMISSIONS: Final[dict[StaffRole, frozenset[Permission]]] = {
             Permission.CANCEL,
             Permission.HANDLE,
             Permission.MANAGE_MERCHANT,
+            Permission.PRINT_LABELS,
         }
     ),
     StaffRole.VIEWER: frozenset({Permission.READ}),

@@ -54,6 +54,19 @@ def _labels_of_orders(connection: Connection, orders: Sequence[Order], public_ba
     ]
 
 
+def labels_of_parcels(connection: Connection, parcels: Sequence[Parcel], public_base_url: str) -> list[LabelData]:
+    """The labels of these parcels, in the order given (the caller has checked the reader sees them)."""
+    orders = order_store.orders_by_id(connection, sorted({p.order_id for p in parcels}))
+    merchant_ids = sorted({o.merchant_id for o in orders.values()})
+    senders = merchant_store.merchant_names(connection, merchant_ids)
+    returns = merchant_store.return_addresses(connection, merchant_ids)
+    labels = []
+    for p in parcels:
+        o = orders[p.order_id]
+        labels.append(_label(o, p, senders[o.merchant_id], public_base_url, returns.get(o.merchant_id)))
+    return labels
+
+
 async def parcel_label(
     services: Services, *, principal: Principal, tracking_number: str, public_base_url: str
 ) -> LabelData:

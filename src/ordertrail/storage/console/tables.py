@@ -1,6 +1,6 @@
 """The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
 exceptions and resent notifications (migration 0016), the recipient's versions and scans recorded by hand (migration
-0021).
+0021), label prints (migration 0025).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -8,7 +8,7 @@ whole wherever it is read: migrations, the schema check).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from ordertrail.storage.tables import metadata
 from ordertrail.storage.types import BigId, UTCDateTime
@@ -146,3 +146,26 @@ manual_scan = Table(
     Column("actor_id", Integer, nullable=True),
     Column("actor", String(320), nullable=False),
 )
+
+# -- label prints (migration 0025) -------------------------------------------------------------------------------
+
+# One row per parcel per print of its label; a parcel's label is "printed" once it has one. ``batch`` is the
+# print's idempotency key (the form's, or the API's Idempotency-Key, else a fresh one): with the actor and the
+# parcel it is unique, so a retried print records nothing twice.
+label_print = Table(
+    "label_print",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
+    Column("batch", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor", String(320), nullable=False),
+    Column("reprint", Boolean, nullable=False),
+    UniqueConstraint(
+        "actor_kind", "actor_id", "batch", "parcel_id", name="uq_label_print_actor_kind_actor_id_batch_parcel_id"
+    ),
+)
+Index("ix_label_print_parcel_id", label_print.c.parcel_id)
+Index("ix_label_print_at", label_print.c.at)

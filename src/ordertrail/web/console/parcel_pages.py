@@ -20,7 +20,7 @@ from ordertrail.domain.console.query import PARAMETERS, REASONS, parse_query
 from ordertrail.domain.errors import Forbidden, InvalidInput
 from ordertrail.domain.scanning.status import EXCEPTION_REASONS, STATUS_LABELS, Party, Status
 from ordertrail.domain.staff.roles import Permission
-from ordertrail.services.console import courier_codes, endpoints, reconciling
+from ordertrail.services.console import courier_codes, endpoints, label_prints, reconciling
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.console.readers import Reader, visible_merchants
 from ordertrail.web.console.common import PREFIX, forbidden, page, signed_in, staff_reader
@@ -97,6 +97,7 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
             ),
             "failing_endpoints": await endpoints.failing_count(services, reader),
             "unmapped_codes": await courier_codes.unmapped_count(services, reader),
+            "labels_to_print": await label_prints.unprinted_count(services, reader),
             "may_reconcile": reader.may(Permission.RECONCILE),
             "unmatched": await reconciling.unmatched_count(services, reader) if reader.may(Permission.RECONCILE) else 0,
         },

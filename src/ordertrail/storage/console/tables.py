@@ -1,6 +1,6 @@
 """The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
 exceptions and resent notifications (migration 0016), the recipient's versions and scans recorded by hand (migration
-0021), label prints (migration 0025).
+0021), label prints (migration 0024).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -147,7 +147,7 @@ manual_scan = Table(
     Column("actor", String(320), nullable=False),
 )
 
-# -- label prints (migration 0025) -------------------------------------------------------------------------------
+# -- label prints (migration 0024) -------------------------------------------------------------------------------
 
 # One row per parcel per print of its label; a parcel's label is "printed" once it has one. ``batch`` is the
 # print's idempotency key (the form's, or the API's Idempotency-Key, else a fresh one): with the actor and the

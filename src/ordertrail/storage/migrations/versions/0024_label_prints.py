@@ -1,7 +1,7 @@
 """label prints: one row per parcel per print of its label (who, when, which batch, whether a reprint); a parcel's
 label is printed once it has one
 
-Revision ID: 0025
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-04 02:30:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import ordertrail.storage.types
 
-revision: str = "0025"
+revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -133,7 +133,8 @@ async def send_weekly_reports(services: Ports, *, base_url: str) -> int:
     """Queue the last full week's report of every opted-in merchant not sent it yet. Returns merchants queued."""
     base = base_url.rstrip("/")
     period = last_full_week(services.clock())
-    due = await services.db.read(lambda c: report_store.due_merchants(c, period.start))
+    closed_at = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=UTC)
+    due = await services.db.read(lambda c: report_store.due_merchants(c, period.start, closed_at))
     queued = 0
     for merchant_id, recipients in due:
         scope = frozenset({merchant_id})

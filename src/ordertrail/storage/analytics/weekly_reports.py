@@ -27,14 +27,16 @@ def set_report(connection: Connection, merchant_id: int, *, enabled: bool, recip
         connection.execute(insert(weekly_report).values(merchant_id=merchant_id, **values))
 
 
-def due_merchants(connection: Connection, week_start: date) -> list[tuple[int, list[str]]]:
-    """The merchants opted in with at least one recipient whose report of that week has not gone out, by id."""
+def due_merchants(connection: Connection, week_start: date, closed_at: datetime) -> list[tuple[int, list[str]]]:
+    """The merchants opted in with at least one recipient whose report of that week has not gone out, by id:
+    those whose setting was last changed before the week closed (``closed_at``), so turning the report on sends
+    the first week that ends afterwards, not the one before."""
     sent = exists().where(
         weekly_report_sent.c.merchant_id == weekly_report.c.merchant_id, weekly_report_sent.c.week_start == week_start
     )
     rows = connection.execute(
         select(weekly_report.c.merchant_id, weekly_report.c.recipients)
-        .where(weekly_report.c.enabled.is_(True), ~sent)
+        .where(weekly_report.c.enabled.is_(True), weekly_report.c.updated_at < closed_at, ~sent)
         .order_by(weekly_report.c.merchant_id)
     ).all()
     return [(row.merchant_id, found) for row in rows if (found := list(json.loads(row.recipients)))]

@@ -21,6 +21,7 @@ from ordertrail.domain.staff.lockout import LockoutPolicy
 from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.secrets_file import load_or_create
+from ordertrail.services.analytics.weekly_report import run_weekly_reports
 from ordertrail.services.context import Services
 from ordertrail.services.couriers.handover import record_carried
 from ordertrail.services.couriers.reconciliation import run_reconciler
@@ -162,10 +163,21 @@ async def background_jobs(
         run_reconciler(runtime.services, interval=runtime.settings.estimating.sweep_seconds, stop=stop),
         name="ordertrail-reconciler",
     )
+    # Each opted-in merchant's weekly report (docs/analytics.md), queued once per week on the same beat.
+    reports = asyncio.create_task(
+        run_weekly_reports(
+            runtime.services,
+            base_url=runtime.settings.public_base_url,
+            interval=runtime.settings.estimating.sweep_seconds,
+            stop=stop,
+        ),
+        name="ordertrail-weekly-reports",
+    )
     try:
         yield worker
     finally:
         stop.set()
+        await reports
         await reconciler
         if sweeper is not None:
             await sweeper

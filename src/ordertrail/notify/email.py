@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ordertrail.domain.analytics.weekly import WEEKLY_REPORT
 from ordertrail.domain.notifying.outbox import Message
 from ordertrail.domain.notifying.unsubscribe import Unsubscription, make_token
 from ordertrail.domain.scanning.status import Status, label
@@ -41,6 +42,7 @@ OVERLAY_LABELS: Final[dict[str, str]] = {
     "delay_cleared": "Back on schedule",
     "message": "A message from the shop",
 }
+REPORT_SUBJECT: Final = "{merchant_name}: your delivery week {week_start} to {week_end}"
 GENERIC_SUBJECT: Final = "Your parcel from {merchant_name}: {status_label}"
 
 
@@ -144,6 +146,8 @@ class EmailRenderer:
         return name if (TEMPLATES / name).exists() else f"generic.{extension}"
 
     def render(self, message: Message) -> EmailMessage:
+        if message.event_type == WEEKLY_REPORT:
+            return self.render_report(message)
         data: dict[str, Any] = json.loads(message.payload)
         assert message.recipient is not None
         status = data["status"]
@@ -172,6 +176,23 @@ class EmailRenderer:
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email.set_content(self.env.get_template(self._template(status, "txt")).render(context))
         email.add_alternative(self.env.get_template(self._template(status, "html")).render(context), subtype="html")
+        return email
+
+    def render_report(self, message: Message) -> EmailMessage:
+        """A merchant's weekly report to one of its people (no unsubscribe link: they turn it off in the console)."""
+        data: dict[str, Any] = json.loads(message.payload)
+        assert message.recipient is not None
+        email = EmailMessage(policy=EMAIL_POLICY)
+        display, address = parseaddr(self.sender)
+        username, _, domain = address.partition("@")
+        email["From"] = Address(display_name=display or "ordertrail", username=username, domain=domain)
+        email["To"] = message.recipient
+        email["Subject"] = REPORT_SUBJECT.format(**data)
+        email["Date"] = format_datetime(message.created_at)
+        email["Message-ID"] = f"<{message.message_id}@{domain or 'ordertrail.invalid'}>"
+        email["Auto-Submitted"] = "auto-generated"
+        email.set_content(self.env.get_template(f"{WEEKLY_REPORT}.txt").render(data))
+        email.add_alternative(self.env.get_template(f"{WEEKLY_REPORT}.html").render(data), subtype="html")
         return email
 
 

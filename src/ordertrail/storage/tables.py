@@ -387,6 +387,28 @@ parcel_message = Table(
 )
 Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)
 
+# -- the weekly report (migration 0024) -------------------------------------------------------------------------
+
+# Who receives a merchant's weekly report (docs/analytics.md): opted in or not, and the addresses (a JSON list).
+weekly_report = Table(
+    "weekly_report",
+    metadata,
+    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per merchant and week sent, written in the transaction of its outbox rows: the primary key makes a
+# second process's attempt at the same week fail, so a week goes out once.
+weekly_report_sent = Table(
+    "weekly_report_sent",
+    metadata,
+    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
+    Column("week_start", LocalDate, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # The rooms that keep their tables beside their queries join the schema here, so that ``metadata`` is whole for
 # every reader of it (imported last: they take ``metadata`` and the core tables from this module).
 from ordertrail.storage.console import tables as _console_tables  # noqa: E402, F401

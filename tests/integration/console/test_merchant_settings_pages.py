@@ -267,3 +267,55 @@ def test_the_api_changes_settings_for_keys_too(client: TestClient, make_key: Cal
     assert client.get("/api/v1/merchants", headers=auth(made.json()["key"])).status_code == 401
     assert client.delete(f"/api/v1/merchants/{a}/keys/{made.json()['id']}", headers=auth(shop_a)).status_code == 404
     assert client.get(f"/api/v1/merchants/{ids['Shop B']}", headers=auth(shop_a)).status_code == 404
+
+
+def test_the_weekly_report_is_turned_on_from_the_page_audited_and_only_with_the_token(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any], settings: Settings
+) -> None:
+    ids = _merchant_ids(client, make_key)
+    a, b = ids["Shop A"], ids["Shop B"]
+    staff_user(client, run_services, settings, "owner@shop-a.example", "merchant", "Shop A")
+    page = client.get(f"/console/settings/{a}").text
+    assert 'id="r-enabled" name="enabled" type="checkbox" value="on">' in page  # off until chosen
+
+    forged = client.post(f"/console/settings/{a}/weekly-report", data={"enabled": "on", "recipients": "x@evil.example"})
+    assert forged.status_code == 403
+    bad = _post(
+        client, f"/console/settings/{a}/weekly-report", page, enabled="on", recipients="ops@shop-a.example nope"
+    )
+    assert bad.status_code == 422 and "&#39;nope&#39; is not an email address." in bad.text
+    assert "ops@shop-a.example nope</textarea>" in bad.text  # the draft is kept to correct
+    none = _post(client, f"/console/settings/{a}/weekly-report", page, enabled="on", recipients=" ")
+    assert none.status_code == 422 and "Name at least one address" in none.text
+
+    saved = _post(
+        client,
+        f"/console/settings/{a}/weekly-report",
+        page,
+        enabled="on",
+        recipients="Ops@Shop-A.example,\nboss@shop-a.example",
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?done=report_saved")
+    page = client.get(saved.headers["location"]).text
+    assert "Weekly report saved." in page and 'value="on" checked>' in page
+    assert "ops@shop-a.example\nboss@shop-a.example</textarea>" in page
+    again = _post(
+        client,
+        f"/console/settings/{a}/weekly-report",
+        page,
+        enabled="on",
+        recipients="ops@shop-a.example boss@shop-a.example",
+    )
+    assert again.status_code == 303  # the same choice: no second audit entry
+    # The API answers the same, for the session too; another shop's answers 404.
+    assert client.get(f"/api/v1/merchants/{a}/weekly-report").json() == {
+        "enabled": True,
+        "recipients": ["ops@shop-a.example", "boss@shop-a.example"],
+    }
+    assert client.get(f"/api/v1/merchants/{b}/weekly-report").status_code == 404
+    assert client.post(f"/console/settings/{b}/weekly-report", data={"csrf_token": csrf_of(page)}).status_code == 404
+    assert _audit(client, make_key("admin")).count("merchant.weekly_report_changed") == 1
+
+    off = _post(client, f"/console/settings/{a}/weekly-report", page, recipients="ops@shop-a.example")
+    assert off.status_code == 303
+    assert client.get(f"/api/v1/merchants/{a}/weekly-report").json()["enabled"] is False

@@ -73,6 +73,11 @@ class MerchantSettingsOut(Document):
     support_url: str | None = Field(description="The shop's help page.")
 
 
+class WeeklyReportOut(Document):
+    enabled: bool = Field(description="Whether the weekly report is sent.")
+    recipients: list[str] = Field(description="The addresses it goes to, lower-cased.")
+
+
 class MerchantListOut(Document):
     merchants: list[MerchantSettingsOut]
 

@@ -101,6 +101,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "support_email": "help@northwind.example",
         "support_url": "https://northwind.example/help",
     },
+    "set_weekly_report": {"enabled": True, "recipients": ["ops@northwind.example", "owner@northwind.example"]},
     "create_merchant_key": {"name": "shop backend"},
     "replay_webhook_messages": {"message_ids": ["msg_6b0e3f1c9a2d4e7f8b5c1a0d9e3f7b24"]},
     "update_notification_settings": {

@@ -14,10 +14,11 @@ from ordertrail.api.documents.notifying import (
     MerchantKeySecretOut,
     MerchantListOut,
     MerchantSettingsOut,
+    WeeklyReportOut,
 )
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
-from ordertrail.api.schemas.notifying import MerchantKeyCreate, MerchantSettingsPatch
+from ordertrail.api.schemas.notifying import MerchantKeyCreate, MerchantSettingsPatch, WeeklyReportPut
 from ordertrail.domain.accounts.keys import ApiKey
 from ordertrail.domain.accounts.merchant_settings import MerchantSettings
 from ordertrail.http.deps import ServicesDep, json_response
@@ -96,6 +97,38 @@ async def update_merchant_settings(
     given = body.model_dump(include=body.model_fields_set)
     changed = await settings_service.change_settings(services, reader, merchant_id, **given)
     return json_response(settings_view(changed))
+
+
+@router.get(
+    "/{merchant_id}/weekly-report",
+    summary="Whether the merchant receives the weekly report, and at which addresses",
+    description=WHO + "Another merchant answers 404.",
+    response_model=WeeklyReportOut,
+    responses=errors(KEY, 404, 422, notes=NOT_YOURS),
+)
+async def get_weekly_report(merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep) -> Response:
+    found = await settings_service.weekly_report_of(services, reader, merchant_id)
+    return json_response({"enabled": found.enabled, "recipients": found.recipients})
+
+
+@router.put(
+    "/{merchant_id}/weekly-report",
+    summary="Turn the weekly report on or off and set who receives it (audited)",
+    description=WHO
+    + "The weekly report (docs/analytics.md) is an email of the last full week's headline figures. Idempotent: "
+    "the same body again changes nothing and writes no audit entry. `recipients` must hold at least one address "
+    "when `enabled`.",
+    dependencies=[JSON_BODY],
+    response_model=WeeklyReportOut,
+    responses=errors(KEY, BODY, WRITES, 404, notes=NOT_YOURS),
+)
+async def set_weekly_report(
+    merchant_id: MerchantId, body: WeeklyReportPut, reader: ReaderDep, services: ServicesDep
+) -> Response:
+    changed = await settings_service.change_weekly_report(
+        services, reader, merchant_id, enabled=body.enabled, recipients=" ".join(body.recipients)
+    )
+    return json_response({"enabled": changed.enabled, "recipients": changed.recipients})
 
 
 @router.get(

@@ -48,6 +48,15 @@ class MerchantSettingsPatch(Strict):
     )
 
 
+class WeeklyReportPut(Strict):
+    """The whole weekly-report setting: on or off, and who receives it."""
+
+    enabled: bool = Field(description="Send the weekly report (docs/analytics.md).")
+    recipients: list[Annotated[str, StringConstraints(max_length=320), plain]] = Field(
+        max_length=10, description="The addresses it goes to (at least one when enabled)."
+    )
+
+
 class MerchantKeyCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), plain] = Field(
         description="What the key is for, e.g. where it is used."

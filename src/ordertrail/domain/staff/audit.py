@@ -48,6 +48,7 @@ class Action(StrEnum):
     SCAN_RECORDED = "parcel.scan_recorded"  # by hand: a missing scan
     RECIPIENT_CORRECTED = "order.recipient_corrected"
     MERCHANT_SETTINGS_CHANGED = "merchant.settings_changed"
+    WEEKLY_REPORT_CHANGED = "merchant.weekly_report_changed"
     KEY_CREATED = "key.created"
     KEY_REVOKED = "key.revoked"
     ENDPOINT_CREATED = "webhook_endpoint.created"

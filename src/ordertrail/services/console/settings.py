@@ -1,5 +1,6 @@
 """A merchant's settings as its people (and its systems) manage them: the name customers see and the support
-contact, its API keys, its webhook endpoints. Every change is written with its audit entry in one transaction.
+contact, its weekly report, its API keys, its webhook endpoints. Every change is written with its audit entry in
+one transaction.
 
 Who may: the MANAGE_MERCHANT permission (admins: every merchant; merchant users: their own) and admin and
 merchant keys (a merchant key: its own merchant). Another merchant is answered as an unknown one (404).
@@ -17,6 +18,7 @@ from ordertrail.adapters.destinations import Resolver, system_resolver
 from ordertrail.domain.accounts import keys as key_rules
 from ordertrail.domain.accounts.keys import ApiKey, Role
 from ordertrail.domain.accounts.merchant_settings import MerchantSettings, support_email_of, support_url_of
+from ordertrail.domain.analytics.weekly import parse_recipients
 from ordertrail.domain.errors import Forbidden, InvalidInput, KeyNotFound, MerchantNotFound
 from ordertrail.domain.notifying.addresses import WEB_PORTS
 from ordertrail.domain.notifying.endpoints import Endpoint
@@ -30,6 +32,7 @@ from ordertrail.services.notifying.endpoints import EndpointWithSecret
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import keys as key_store
 from ordertrail.storage.accounts import merchants as merchant_store
+from ordertrail.storage.analytics import weekly_reports as report_store
 from ordertrail.storage.staff import audit as audit_store
 
 NOT_YOURS = "No merchant of yours has that id."
@@ -112,6 +115,53 @@ async def change_settings(services: Ports, reader: Reader, merchant_id: int, **g
         _audit(services, connection, reader, Action.MERCHANT_SETTINGS_CHANGED, merchant_id, changed)
         after = merchant_store.merchant_settings(connection, merchant_id)
         assert after is not None
+        return after
+
+    return await services.db.write(write)
+
+
+# -- the weekly report -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyReportSetting:
+    """Whether the merchant receives the weekly report (docs/analytics.md), and at which addresses."""
+
+    enabled: bool
+    recipients: list[str]
+
+
+async def weekly_report_of(services: Ports, reader: Reader, merchant_id: int) -> WeeklyReportSetting:
+    """Raises Forbidden and MerchantNotFound."""
+
+    def read(connection: Connection) -> WeeklyReportSetting:
+        _settings(connection, reader, merchant_id)
+        return WeeklyReportSetting(*report_store.report_setting(connection, merchant_id))
+
+    return await services.db.read(read)
+
+
+async def change_weekly_report(
+    services: Ports, reader: Reader, merchant_id: int, *, enabled: bool, recipients: str
+) -> WeeklyReportSetting:
+    """Turn the report on or off and set who receives it; audited with before and after. Raises Forbidden,
+    MerchantNotFound and InvalidInput (``recipients``: not addresses, or none while turning it on)."""
+    addresses = parse_recipients(recipients)
+    if enabled and not addresses:
+        raise InvalidInput("Name at least one address to send the report to.", field="recipients")
+
+    def write(connection: Connection) -> WeeklyReportSetting:
+        _settings(connection, reader, merchant_id)
+        before = WeeklyReportSetting(*report_store.report_setting(connection, merchant_id))
+        after = WeeklyReportSetting(enabled, addresses)
+        if before == after:
+            return before
+        report_store.set_report(connection, merchant_id, enabled=enabled, recipients=addresses, at=services.clock())
+        detail = {
+            "enabled": {"from": before.enabled, "to": enabled},
+            "recipients": {"from": before.recipients, "to": addresses},
+        }
+        _audit(services, connection, reader, Action.WEEKLY_REPORT_CHANGED, merchant_id, detail)
         return after
 
     return await services.db.write(write)

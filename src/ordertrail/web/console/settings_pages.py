@@ -1,8 +1,9 @@
 """Merchant settings (``/console/settings``): the name customers see and the support contact, the merchant's API
-keys (created, shown once, revoked) and webhook endpoints (created, secret rotated, a test event, deleted, their
-recent deliveries). Each form is the API's use case (services/console/settings.py) behind the console's CSRF and
-Origin check. Changes answer with a redirect back (post/redirect/get); a new key or secret is shown on the answer
-itself, once, since it is never stored to be shown again."""
+keys (created, shown once, revoked), its weekly report (on or off, who receives it) and webhook endpoints
+(created, secret rotated, a test event, deleted, their recent deliveries). Each form is the API's use case
+(services/console/settings.py) behind the console's CSRF and Origin check. Changes answer with a redirect back
+(post/redirect/get); a new key or secret is shown on the answer itself, once, since it is never stored to be
+shown again."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NOT_FOUND = "No merchant of yours has that id."
 DONE = {
     "saved": "Settings saved.",
+    "report_saved": "Weekly report saved.",
     "key_revoked": "Key revoked: it stops working at once.",
     "test_sent": "Test event queued: it appears under the endpoint's deliveries once sent.",
     "endpoint_deleted": "Endpoint deleted: nothing more is sent to it.",
@@ -102,6 +104,23 @@ async def save_settings(
 
     draft = {"display_name": display_name, "support_email": support_email, "support_url": support_url}
     return await _act(request, services, merchant_id, act, form="settings", draft=draft)
+
+
+@router.post("/settings/{merchant_id}/weekly-report")
+async def save_weekly_report(
+    merchant_id: int,
+    request: Request,
+    services: ServicesDep,
+    enabled: Annotated[str, Form(max_length=10)] = "",
+    recipients: Annotated[str, Form(max_length=4_000)] = "",
+) -> Response:
+    async def act(reader: Reader) -> str:
+        on = enabled == "on"
+        await settings_service.change_weekly_report(services, reader, merchant_id, enabled=on, recipients=recipients)
+        return "report_saved"
+
+    draft = {"enabled": enabled == "on", "recipients": recipients}
+    return await _act(request, services, merchant_id, act, form="report", draft=draft)
 
 
 @router.post("/settings/{merchant_id}/keys")
@@ -203,6 +222,7 @@ async def _page(
 ) -> Response:
     found = await settings_service.settings_of(services, reader, merchant_id)
     keys = await settings_service.keys_of(services, reader, merchant_id)
+    report = await settings_service.weekly_report_of(services, reader, merchant_id)
     endpoints = await settings_service.endpoints_of(services, reader, merchant_id)
     several = len(await settings_service.managed_merchants(services, reader)) > 1
     return page(
@@ -211,6 +231,7 @@ async def _page(
         {
             "merchant": found,
             "keys": keys,
+            "report": report,
             "endpoints": endpoints,
             "event_types": EVENT_TYPES,
             "several_merchants": several,

@@ -387,7 +387,7 @@ parcel_message = Table(
 )
 Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)
 
-# -- the weekly report (migration 0024) -------------------------------------------------------------------------
+# -- the weekly report (migration 0025) -------------------------------------------------------------------------
 
 # Who receives a merchant's weekly report (docs/analytics.md): opted in or not, and the addresses (a JSON list).
 weekly_report = Table(

@@ -1,7 +1,7 @@
 """the weekly report: who receives a merchant's report, and which weeks went out (one row per merchant and week)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-04 02:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import ordertrail.storage.types
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.services.console import bulk_handover
+from ordertrail.services.console.readers import Reader
 from ordertrail.settings import Settings
 from tests.conftest import auth, order_body
 from tests.support.staff import csrf_of, staff_user
@@ -108,3 +111,25 @@ def test_the_batch_is_refused_whole_when_malformed_and_for_roles_that_do_not_han
     done = client.post("/api/v1/handovers", json={"handovers": [item]}, headers=ops)
     assert done.status_code == 200 and done.json()["counts"]["handed_over"] == 1, done.text
     assert client.get(f"/api/v1/tracking/{number}").json()["courier"]["code"] == "ups"
+
+
+def test_the_preview_says_what_each_item_would_do_and_writes_nothing(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any]
+) -> None:
+    merchant = make_key("merchant", merchant="Test Shop")
+    good, bad = _order(client, merchant, 2)
+    admin = Reader.of_key(Principal(key_id=None, role=Role.ADMIN, name="preview test"), None)
+    items = [
+        bulk_handover.HandoverItem(good, "ups", UPS_NUMBER),
+        bulk_handover.HandoverItem(bad, "ups", BAD_UPS_NUMBER),
+        bulk_handover.HandoverItem("OT000000000000", "dpd", "DPD-1"),
+    ]
+    preview = run_services(lambda services: bulk_handover.preview(services, admin, items))
+    assert [r.outcome for r in preview.results] == ["handed_over", "invalid", "not_found"]
+    assert preview.results[1].errors[0].field == "handovers.1.courier_tracking_number"
+    assert client.get(f"/api/v1/tracking/{good}").json()["courier"] is None
+    log = client.get("/api/v1/audit-log", headers=auth(make_key("admin"))).json()["entries"]
+    assert not [e for e in log if e["action"] == "parcel.handed_over"]
+    done = run_services(lambda services: bulk_handover.hand_over_all(services, admin, items, key=None))
+    assert [r.outcome for r in done.results] == ["handed_over", "invalid", "not_found"]
+    assert client.get(f"/api/v1/tracking/{good}").json()["courier"]["tracking_number"] == UPS_NUMBER

@@ -46,7 +46,7 @@ from ordertrail.api.routes import (
     tracking,
     webhooks,
 )
-from ordertrail.api.schemas.couriers import AggregatorWebhookIn, CourierEventBatchIn
+from ordertrail.api.schemas.couriers import AggregatorWebhookIn, CourierEventBatchIn, HandoverBatchIn
 from ordertrail.api.schemas.scanning import ScanBatchIn, ScanIn
 from ordertrail.http import problems
 from ordertrail.http.limits import BodySizeLimit, JsonBodies
@@ -124,6 +124,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
             "ScanIn": ScanIn,
             "ScanBatchIn": ScanBatchIn,
             "CourierEventBatchIn": CourierEventBatchIn,
+            "HandoverBatchIn": HandoverBatchIn,
             "AggregatorWebhookIn": AggregatorWebhookIn,
         },
         server_url=settings.public_base_url,

@@ -43,6 +43,20 @@ class CourierEventsOut(Document):
     counts: dict[str, int] = Field(description="How many events had each outcome.")
 
 
+class HandoverResultOut(Document):
+    index: int = Field(description="The item's place in the batch, from 0.")
+    tracking_number: str | None
+    outcome: str = Field(description="handed_over, unchanged, invalid or not_found.")
+    courier: str | None
+    courier_tracking_number: str | None = Field(description="As stored: spaces dropped, upper case.")
+    errors: list[FieldProblemOut] = Field(description="For invalid: the fields, named handovers.<n>.<field>.")
+
+
+class HandoversOut(Document):
+    results: list[HandoverResultOut] = Field(description="One per handover, in the order sent.")
+    counts: dict[str, int] = Field(description="How many handovers had each outcome.")
+
+
 class PublicCourierOut(Document):
     code: str
     name: str

@@ -109,6 +109,17 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "webhooks": True,
     },
     "hand_over_parcel": {"courier": "ups", "tracking_number": _UPS_NUMBER, "service_level": "UPS Standard"},
+    "hand_over_parcels": {
+        "handovers": [
+            {"tracking_number": TRACKING_NUMBER, "courier": "ups", "courier_tracking_number": _UPS_NUMBER},
+            {
+                "tracking_number": SECOND_TRACKING_NUMBER,
+                "courier": "royal_mail",
+                "courier_tracking_number": "AB123456789GB",
+                "service_level": "tracked48",
+            },
+        ]
+    },
     "create_courier_integration": {"courier": "ups", "name": "UPS tracking events"},
     "set_courier_mapping": {"merchant": "northwind", "status": "delivered", "substatus": "delivered.to_neighbour"},
     # An EasyPost tracker.updated Event, as its webhooks guide shows one (trimmed to one tracking detail).

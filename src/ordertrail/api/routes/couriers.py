@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from ordertrail.api import json_bodies
-from ordertrail.api.documents.couriers import CourierEventsOut, HandoverOut, IntegrationOut
+from ordertrail.api.documents.couriers import CourierEventsOut, HandoverOut, HandoversOut, IntegrationOut
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
 from ordertrail.api.schemas.couriers import (
@@ -18,8 +18,10 @@ from ordertrail.api.schemas.couriers import (
     CourierEventBatchIn,
     CourierEventIn,
     HandoverIn,
+    HandoverItemIn,
     IntegrationIn,
 )
+from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.domain.couriers.aggregators import READERS
 from ordertrail.domain.couriers.events import CourierEvent
 from ordertrail.domain.couriers.handover import Handover
@@ -28,7 +30,7 @@ from ordertrail.domain.scanning.scans import Outcome
 from ordertrail.http.deps import AdminDep, ServicesDep, SettingsDep, json_response
 from ordertrail.http.problems import field_problems
 from ordertrail.http.staff import ReaderDep
-from ordertrail.services.console import handing_over
+from ordertrail.services.console import bulk_handover, handing_over
 from ordertrail.services.context import Services
 from ordertrail.services.couriers import events as event_service
 from ordertrail.services.couriers import integrations as integration_service
@@ -85,6 +87,72 @@ async def hand_over_parcel(
         tracking_url=body.tracking_url,
     )
     return json_response(handover_document(handover))
+
+
+@router.post(
+    "/handovers",
+    summary="Hand parcels to couriers in bulk (up to 1,000); each answered in its place; audited",
+    description=(
+        "The single handover's rules, item by item (`POST /api/v1/parcels/{tracking_number}/handover`): merchant and "
+        "admin keys or staff who handle exceptions; another merchant's parcel is `not_found` like an unknown one; a "
+        "refused item is `invalid` with its fields named `handovers.<n>.<field>` (a courier number another parcel "
+        "has: `courier_tracking_number`), and the others are still handed over; the same handover again is "
+        "`unchanged`. One transaction. With an `Idempotency-Key`, a retry answers with the first answer and "
+        "`Idempotent-Replayed: true`."
+    ),
+    openapi_extra={"x-body-model": "HandoverBatchIn"},
+    response_model=HandoversOut,
+    responses=errors(
+        KEY,
+        BODY,
+        409,
+        WRITES,
+        notes={
+            403: "A role that does not handle exceptions, or a session's request without its CSRF token",
+            409: "The Idempotency-Key was already used for another request",
+            422: "No `handovers` array, an empty one or one of more than 1,000",
+        },
+    ),
+)
+async def hand_over_parcels(
+    request: Request,
+    reader: ReaderDep,
+    services: ServicesDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Send the same key with a retry: the batch acts once, and the retry gets its answer.",
+        ),
+    ] = None,
+) -> Response:
+    document = json_bodies.loads(await request.body())
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("handovers"), list)
+        or set(document) != {"handovers"}
+    ):
+        raise InvalidInput("The body must be an object with exactly a 'handovers' array.", field="handovers")
+    items = [_handover_item(index, item) for index, item in enumerate(document["handovers"])]
+    batch = await bulk_handover.hand_over_all(services, reader, items, key=idempotency_key(key))
+    headers = {"Idempotent-Replayed": "true"} if batch.replayed else None
+    return json_response(batch.document(), headers=headers)
+
+
+def _handover_item(index: int, item: Any) -> bulk_handover.Item:
+    try:
+        parsed = HandoverItemIn.model_validate(item)
+    except ValidationError as error:
+        number = item.get("tracking_number") if isinstance(item, dict) else None
+        problems = tuple(FieldProblem(f"handovers.{index}.{p.field}", p.reason) for p in field_problems(error))
+        return bulk_handover.ItemResult(index, number if isinstance(number, str) else None, "invalid", errors=problems)
+    return bulk_handover.HandoverItem(
+        tracking_number=parsed.tracking_number,
+        courier=parsed.courier,
+        courier_tracking_number=parsed.courier_tracking_number,
+        service_level=parsed.service_level,
+        tracking_url=parsed.tracking_url,
+    )
 
 
 @router.post(

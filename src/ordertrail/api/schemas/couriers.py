@@ -83,6 +83,23 @@ class CourierEventBatchIn(Strict):
     events: list[CourierEventIn | Any] = Field(description="Up to 1,000 events; each is recorded or refused alone.")
 
 
+class HandoverItemIn(Strict):
+    """One parcel of a bulk handover: ordertrail's tracking number and the handover's fields."""
+
+    tracking_number: Annotated[str, StringConstraints(max_length=64)] = Field(description="ordertrail's number.")
+    courier: Annotated[str, StringConstraints(max_length=32)] = Field(description="The courier's code, e.g. ups.")
+    courier_tracking_number: Annotated[str, StringConstraints(max_length=60)] = Field(
+        description="The courier's tracking number, checked as in a single handover."
+    )
+    service_level: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), plain] | None = None
+    tracking_url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class HandoverBatchIn(Strict):
+    # Documentation only (the route parses by hand, item by item, so that each is answered in its place).
+    handovers: list[HandoverItemIn | Any] = Field(description="Up to 1,000 handovers; each is judged alone.")
+
+
 class AggregatorWebhookIn(BaseModel):
     """An aggregator's webhook document, as it sends it (Karrio, EasyPost and AfterShip shape theirs)."""
 

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.errors import Forbidden, ParcelNotFound
+from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.staff.audit import Action
 from ordertrail.domain.staff.roles import Permission
@@ -23,6 +24,24 @@ def require_handover(reader: Reader) -> None:
     keys)."""
     if not reader.may(Permission.HANDLE):
         raise Forbidden("Handing parcels to couriers needs a role that handles exceptions.")
+
+
+def hand_over_tx(
+    connection: Connection, services: Services, reader: Reader, parcel: Parcel, handover: Handover
+) -> list[ParcelChange]:
+    """Hand ``parcel`` (read locked, seen by the reader) to a courier and audit it, in the caller's transaction:
+    the one step of every handover by API or console, one by one or in bulk. Raises CourierNumberTaken."""
+    changes = handover_tx(connection, parcel, handover, estimates=services.estimates)
+    audit_store.append(
+        connection,
+        actor=reader.actor,
+        action=Action.PARCEL_HANDED_OVER,
+        at=handover.handed_over_at,
+        merchant_id=parcel.merchant_id,
+        tracking_number=parcel.tracking_number,
+        detail={"courier": handover.courier, "courier_tracking_number": handover.tracking_number},
+    )
+    return changes
 
 
 async def hand_over(
@@ -55,17 +74,7 @@ async def hand_over(
         parcel = parcel_store.parcels_by_tracking_number(connection, [number], for_update=True).get(number)
         if parcel is None or not reader.sees(parcel.merchant_id):
             raise ParcelNotFound(field="tracking_number")
-        changes = handover_tx(connection, parcel, handover, estimates=services.estimates)
-        audit_store.append(
-            connection,
-            actor=reader.actor,
-            action=Action.PARCEL_HANDED_OVER,
-            at=now,
-            merchant_id=parcel.merchant_id,
-            tracking_number=number,
-            detail={"courier": handover.courier, "courier_tracking_number": handover.tracking_number},
-        )
-        return changes
+        return hand_over_tx(connection, services, reader, parcel, handover)
 
     changes = await services.db.write(transaction)
     await services.committed(changes)

@@ -135,11 +135,13 @@ class WebhookSender:
         )
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self.client.send(request, stream=True)
                 try:
-                    prefix = await _read_prefix(response, MAX_READ_BYTES)
-                finally:
-                    await response.aclose()  # closes the connection when the body was not read to its end
+                    response, prefix = await self._exchange(request)
+                except httpx.RemoteProtocolError:
+                    # No answer at all: most often a kept-alive connection the receiver closed as it sat idle
+                    # (uvicorn after 5 s, nginx after 75 s), just as this request was written on it. The receiver's
+                    # handler never saw it: once more, on a new connection (receivers dedupe by webhook-id anyway).
+                    response, prefix = await self._exchange(request)
         except TimeoutError:
             return WebhookResult(None, took(), None, f"timed out after {self.timeout_s:g}s")
         except _RefusedPeer as error:
@@ -156,6 +158,14 @@ class WebhookSender:
         elif not response.is_success:
             error_text = f"HTTP {response.status_code}"
         return WebhookResult(response.status_code, took(), body, error_text, retry_after)
+
+    async def _exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """Send ``request``; the answer and the first MAX_READ_BYTES of its body."""
+        response = await self.client.send(request, stream=True)
+        try:
+            return response, await _read_prefix(response, MAX_READ_BYTES)
+        finally:
+            await response.aclose()  # closes the connection when the body was not read to its end
 
     async def _check_peer(self, event: str, info: dict[str, object]) -> None:
         """On every new connection, check the address it actually reached (not only the one resolved)."""

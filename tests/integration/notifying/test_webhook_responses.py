@@ -4,6 +4,7 @@ a refused address sends nothing."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 import threading
@@ -158,3 +159,67 @@ def test_the_address_a_connection_reached_is_checked_again() -> None:
             await server.wait_closed()
 
     asyncio.run(main())
+
+
+def test_a_kept_alive_connection_the_receiver_closed_is_not_a_failed_delivery() -> None:
+    """A receiver closes an idle kept-alive connection (uvicorn after 5 s, nginx after 75 s) just as the next
+    delivery is written on it: the request gets no answer. That attempt never reached the receiver's handler, so
+    the sender tries once more on a new connection instead of logging a failure and waiting for its retry."""
+    served: list[int] = []  # per connection, the requests it answered
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        # The first connection answers one request and keeps the connection open, then closes it without an
+        # answer when the second arrives; every later connection answers normally.
+        for index in range(2):
+            connection, _ = listener.accept()
+            with connection:
+                answered = 0
+                while True:
+                    request = _read_request(connection)
+                    if request is None:
+                        break
+                    if index == 0 and answered == 1:
+                        break  # hang up on the request: what a receiver closing an idle connection does
+                    connection.sendall(b"HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n")
+                    answered += 1
+                served.append(answered)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    sender = WebhookSender(allow_private=True, ports=None)
+
+    async def main() -> list[int | None]:
+        url = f"http://127.0.0.1:{port}/hooks"
+        first = await sender.send(endpoint(url), message())
+        second = await sender.send(endpoint(url), message())
+        await sender.close()
+        return [first.status_code, second.status_code]
+
+    try:
+        assert asyncio.run(main()) == [204, 204]
+    finally:
+        listener.close()
+    thread.join(timeout=10)
+    assert served == [1, 1]  # the second delivery was answered on a connection of its own
+
+
+def _read_request(connection: socket.socket) -> bytes | None:
+    """One HTTP/1.1 request (headers and its Content-Length body), or None when the client closed."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+        0,
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head

@@ -86,8 +86,11 @@ def test_every_family_is_exposed_and_a_scan_lookup_and_webhook_move_their_series
 
     def delivered() -> Scrape | None:
         after = scrape(client)
-        done = after.value("ordertrail_outbox_messages_total", channel="webhook", result="delivered")
-        return after if done >= before.value("ordertrail_outbox_messages_total", result="delivered") + 3 else None
+        # The same series on both sides: earlier tests in this process may have delivered emails, and the
+        # registry (one per process) still counts them.
+        series = {"channel": "webhook", "result": "delivered"}
+        done = after.value("ordertrail_outbox_messages_total", **series)
+        return after if done >= before.value("ordertrail_outbox_messages_total", **series) + 3 else None
 
     after = wait_for(delivered, timeout=20, what="the order's and both scans' webhooks delivered")
 

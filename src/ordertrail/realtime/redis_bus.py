@@ -159,7 +159,7 @@ class RedisBus:
                 self._set_healthy(False)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8.2
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from ordertrail.api.documents.couriers import CourierMappingChangeOut, CourierMappingsOut, UnmappedCodesOut
+from ordertrail.api.idempotency import IdempotencyKey, replayed_headers
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.couriers import CourierMappingIn
@@ -22,13 +23,6 @@ router = APIRouter(prefix="/api/v1", tags=["couriers"])
 
 CourierPath = Annotated[str, Path(max_length=32, description="The courier's code, e.g. ups.")]
 CodePath = Annotated[str, Path(max_length=64, description="The courier's status code, as its events carry it.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send the same key with a retry: the request acts once, and the retry is answered with its result.",
-    ),
-]
 CHANGE_NOTES = {
     403: "Support and viewer roles, or a session's request without its CSRF token",
     409: "The Idempotency-Key was already used for another request",
@@ -95,7 +89,7 @@ async def set_courier_mapping(
         substatus=body.substatus,
         idempotency_key=idempotency_key(key),
     )
-    headers = {"Idempotent-Replayed": "true"} if change.replayed else None
+    headers = replayed_headers(change.replayed)
     return json_response(change.document, headers=headers)
 
 
@@ -125,5 +119,5 @@ async def remove_courier_mapping(
     change = await courier_codes.remove_override(
         services, reader, merchant=merchant, courier=courier, code=code, idempotency_key=idempotency_key(key)
     )
-    headers = {"Idempotent-Replayed": "true"} if change.replayed else None
+    headers = replayed_headers(change.replayed)
     return json_response(change.document, headers=headers)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ordertrail.api import json_bodies
 from ordertrail.api.documents.couriers import CourierEventsOut, HandoverOut, HandoversOut, IntegrationOut
+from ordertrail.api.idempotency import replayed_headers
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, PUBLIC, WRITES, errors
 from ordertrail.api.schemas.couriers import (
@@ -135,7 +136,7 @@ async def hand_over_parcels(
         raise InvalidInput("The body must be an object with exactly a 'handovers' array.", field="handovers")
     items = [_handover_item(index, item) for index, item in enumerate(document["handovers"])]
     batch = await bulk_handover.hand_over_all(services, reader, items, key=idempotency_key(key))
-    headers = {"Idempotent-Replayed": "true"} if batch.replayed else None
+    headers = replayed_headers(batch.replayed)
     return json_response(batch.document(), headers=headers)
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ordertrail.api.documents.console import CancellationOut, RecipientCorrectionOut
 from ordertrail.api.documents.orders import OrderOut, OrderPageOut
+from ordertrail.api.idempotency import replayed_headers
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.common import Instant, OrderNumberRef, plain
@@ -209,5 +210,5 @@ async def correct_order_recipient(
         merchant_id=merchant_id,
         idempotency_key=idempotency_key(key),
     )
-    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    headers = replayed_headers(done.replayed)
     return json_response(done.document(), headers=headers)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from ordertrail.api.documents.console import ExceptionHandledOut, NoteOut, ParcelTimelineOut, ResendOut, ScanFixOut
+from ordertrail.api.idempotency import IdempotencyKey, replayed_headers
 from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.console import HandledIn, ManualScanIn, NoteIn, ResendIn, VoidScanIn
@@ -24,13 +25,6 @@ router = APIRouter(prefix="/api/v1", tags=["console"])
 NOT_FOUND = "Unknown, malformed or another merchant's number (the same answer)"
 
 TrackingPath = Annotated[str, Path(max_length=40, description="The tracking number (spaces and case do not matter)")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send the same key with a retry: the request acts once, and the retry is answered with its result.",
-    ),
-]
 
 
 @router.get(
@@ -82,7 +76,7 @@ async def add_parcel_note(
     added = await notes.add_note(
         services, reader, tracking_number=tracking_number, message=body.message, idempotency_key=idempotency_key(key)
     )
-    headers = {"Idempotent-Replayed": "true"} if added.replayed else None
+    headers = replayed_headers(added.replayed)
     return json_response(added.note.document(), 201, headers=headers)
 
 
@@ -122,7 +116,7 @@ async def mark_exception_handled(
         services, reader, tracking_number=tracking_number, what=body.what_was_done, idempotency_key=idempotency_key(key)
     )
     # A retry (the same words, or the same key) answers with the first handling, marked as a replay (as notes do).
-    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    headers = replayed_headers(done.replayed)
     return json_response(done.document(), 201, headers=headers)
 
 
@@ -167,7 +161,7 @@ async def resend_parcel_notifications(
         message_id=body.message_id,
         idempotency_key=idempotency_key(key),
     )
-    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    headers = replayed_headers(done.replayed)
     return json_response(done.document(), 202, headers=headers)
 
 
@@ -219,7 +213,7 @@ async def void_parcel_scan(
         reason=body.reason,
         idempotency_key=idempotency_key(key),
     )
-    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    headers = replayed_headers(done.replayed)
     return json_response(done.document(), 201, headers=headers)
 
 
@@ -266,5 +260,5 @@ async def record_manual_scan(
         note=body.note,
         idempotency_key=idempotency_key(key),
     )
-    headers = {"Idempotent-Replayed": "true"} if done.replayed else None
+    headers = replayed_headers(done.replayed)
     return json_response(done.document(), 201, headers=headers)

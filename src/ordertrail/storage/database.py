@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -63,6 +64,26 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+def _ensure_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """Put the file in WAL mode, which is a property of the file: once set, every later open only reads it.
+
+    Setting it takes the file exclusively and SQLite answers "database is locked" at once, without its busy
+    handler, when another connection holds it (a CLI process closing its connection checkpoints and takes the
+    lock): so read the mode first, and retry the change itself within the busy timeout.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_engine(path: Path, *, begin: str, synchronous: Synchronous, busy_timeout_ms: int, pool_size: int) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
@@ -77,7 +98,7 @@ def _sqlite_engine(path: Path, *, begin: str, synchronous: Synchronous, busy_tim
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _ensure_wal(cursor, busy_timeout_ms)
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # The event_id index grows with every scan; keep its hot pages in memory rather than re-read them.

@@ -22,6 +22,7 @@ from ordertrail.notify.worker import Worker
 from ordertrail.realtime.bus import EventBus, InProcessBus
 from ordertrail.secrets_file import load_or_create
 from ordertrail.services.analytics.weekly_report import run_weekly_reports
+from ordertrail.services.console.parcel_counts import run_count_folder
 from ordertrail.services.context import Services
 from ordertrail.services.couriers.handover import record_carried
 from ordertrail.services.couriers.reconciliation import run_reconciler
@@ -173,10 +174,13 @@ async def background_jobs(
         ),
         name="ordertrail-weekly-reports",
     )
+    # The overview's parcels by status (storage/console/parcel_counts.py): change rows folded into counts.
+    counts = asyncio.create_task(run_count_folder(runtime.services, stop=stop), name="ordertrail-count-folder")
     try:
         yield worker
     finally:
         stop.set()
+        await counts
         await reports
         await reconciler
         if sweeper is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
 
@@ -366,6 +367,14 @@ Index("ix_order_placed_at_id", order.c.placed_at, order.c.id)
 Index("ix_order_merchant_id_placed_at_id", order.c.merchant_id, order.c.placed_at, order.c.id)
 DELAYED = parcel.c.eta_delayed.is_(True)
 Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_where=DELAYED)
+# The overview's queues (migration 0026): parcels held up (an exception, a failed attempt) are few, and a scan
+# touches this index only when a parcel enters or leaves that state. The statuses are written out, not bound, so
+# that the planners see a query's condition is the index's own.
+HELD = parcel.c.status.in_([literal_column("'delivery_attempted'"), literal_column("'exception'")])
+Index("ix_parcel_held", parcel.c.id, sqlite_where=HELD, postgresql_where=HELD)
+# "Dwelling now" (storage/analytics/dwelling.py): per facility, the stays that began before its usual time ago.
+STAYING = parcel.c.stay_facility.is_not(None)
+Index("ix_parcel_stay", parcel.c.stay_facility, parcel.c.stay_since, sqlite_where=STAYING, postgresql_where=STAYING)
 
 # A parcel's emails and webhooks on its timeline, found by their ordering keys (domain/notifying/outbox.py): the
 # outbox has no parcel column. The pending-only index above cannot serve delivered rows.

@@ -16,9 +16,10 @@ from sqlalchemy import BindParameter, Connection, Select, bindparam, func, liter
 
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position, Sort, instant
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
+from ordertrail.storage.console import parcel_counts
 from ordertrail.storage.console.tables import exception_handling
 from ordertrail.storage.couriers.tables import parcel_handover
-from ordertrail.storage.tables import merchant, order, parcel, scan_event
+from ordertrail.storage.tables import HELD, merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
 # The reason code of the event that set the parcel's current status (exceptions and failed attempts carry one):
@@ -216,8 +217,7 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
     def scoped(query: Select[Any]) -> Select[Any]:
         return query if merchant_ids is None else query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
 
-    rows = connection.execute(scoped(base.add_columns(parcel.c.status).group_by(parcel.c.status)))
-    counts = {status: count for count, status in rows}
+    counts = parcel_counts.counts(connection, merchant_ids)  # kept by the store's triggers: no parcel is counted
     counts["delayed"] = connection.execute(scoped(base.where(parcel.c.eta_delayed.is_(True)))).scalar_one()
     counts["stalled"] = connection.execute(scoped(base.where(parcel.c.eta_stalled_at.is_not(None)))).scalar_one()
     counts["not_picked_up"] = connection.execute(scoped(base.where(_NOT_PICKED_UP))).scalar_one()
@@ -230,11 +230,10 @@ def problem_reasons(connection: Connection, merchant_ids: frozenset[int] | None)
     if merchant_ids is not None and not merchant_ids:
         return {}
     reason = _CURRENT_REASON.label("reason")
-    held = (Status.EXCEPTION.value, Status.DELIVERY_ATTEMPTED.value)
     query = (
         select(parcel.c.status, reason, func.count())
         .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
-        .where(parcel.c.status.in_(held), ~_HANDLED)  # a handled exception has left the queue
+        .where(HELD, ~_HANDLED)  # a handled exception has left the queue
         .group_by(parcel.c.status, reason)
     )
     if merchant_ids is not None:

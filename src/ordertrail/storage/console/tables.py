@@ -1,6 +1,6 @@
 """The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
 exceptions and resent notifications (migration 0016), the recipient's versions and scans recorded by hand (migration
-0021), label prints (migration 0024).
+0021), label prints (migration 0024), parcel counts by status (migration 0026).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -169,3 +169,26 @@ label_print = Table(
 )
 Index("ix_label_print_parcel_id", label_print.c.parcel_id)
 Index("ix_label_print_at", label_print.c.at)
+
+# -- parcel counts by status (migration 0026) --------------------------------------------------------------------
+
+# The overview's "parcels by status", kept by the store itself: triggers on ``parcel`` append one row to
+# ``parcel_count_change`` per parcel created, deleted or moved to another status (in the writing transaction, by
+# whatever code wrote it), and a background job folds those rows into ``parcel_count``
+# (storage/console/parcel_counts.py). Appending, not updating a shared row, keeps concurrent writers (PostgreSQL,
+# several processes) from queueing on, or deadlocking over, one counter row.
+parcel_count = Table(
+    "parcel_count",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("parcels", Integer, nullable=False),
+)
+parcel_count_change = Table(
+    "parcel_count_change",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("merchant_id", Integer, nullable=False),
+    Column("old_status", String(32), nullable=True),  # None: the parcel was created
+    Column("new_status", String(32), nullable=True),  # None: the parcel was deleted
+)

@@ -18,7 +18,7 @@ from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Positi
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
 from ordertrail.storage.console import parcel_counts
 from ordertrail.storage.console.tables import exception_handling
-from ordertrail.storage.couriers.tables import parcel_handover
+from ordertrail.storage.couriers.tables import COURIER_EARLY, NOT_PICKED_UP, parcel_handover
 from ordertrail.storage.tables import HELD, merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
@@ -56,18 +56,14 @@ _NOT_PICKED_UP = (
     select(literal(1))
     .where(
         parcel_handover.c.parcel_id == parcel.c.id,
-        parcel_handover.c.not_picked_up_at.is_not(None),
-        parcel_handover.c.accepted_at.is_(None),
+        NOT_PICKED_UP,
         parcel.c.status == Status.DISPATCHED.value,
     )
     .correlate(parcel)
     .exists()
 )
 _COURIER_EARLY = (
-    select(literal(1))
-    .where(parcel_handover.c.parcel_id == parcel.c.id, parcel_handover.c.early_event_at.is_not(None))
-    .correlate(parcel)
-    .exists()
+    select(literal(1)).where(parcel_handover.c.parcel_id == parcel.c.id, COURIER_EARLY).correlate(parcel).exists()
 )
 
 _LIST = select(
@@ -220,8 +216,16 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
     counts = parcel_counts.counts(connection, merchant_ids)  # kept by the store's triggers: no parcel is counted
     counts["delayed"] = connection.execute(scoped(base.where(parcel.c.eta_delayed.is_(True)))).scalar_one()
     counts["stalled"] = connection.execute(scoped(base.where(parcel.c.eta_stalled_at.is_not(None)))).scalar_one()
-    counts["not_picked_up"] = connection.execute(scoped(base.where(_NOT_PICKED_UP))).scalar_one()
-    counts["courier_early"] = connection.execute(scoped(base.where(_COURIER_EARLY))).scalar_one()
+    # From the handovers so flagged (few, each in a partial index), not by asking every parcel whether it is one.
+    handed = select(func.count()).select_from(
+        parcel_handover.join(parcel, parcel.c.id == parcel_handover.c.parcel_id).join(
+            order, order.c.id == parcel.c.order_id
+        )
+    )
+    counts["not_picked_up"] = connection.execute(
+        scoped(handed.where(NOT_PICKED_UP, parcel.c.status == Status.DISPATCHED.value))
+    ).scalar_one()
+    counts["courier_early"] = connection.execute(scoped(handed.where(COURIER_EARLY))).scalar_one()
     return counts
 
 

@@ -7,7 +7,7 @@ whole wherever it is read: migrations, the schema check).
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, and_
 
 from ordertrail.storage.tables import metadata
 from ordertrail.storage.types import BigId, UTCDateTime
@@ -49,6 +49,18 @@ parcel_handover = Table(
     Column("not_picked_up_at", UTCDateTime, nullable=True),
     Column("early_event_at", UTCDateTime, nullable=True),
     UniqueConstraint("courier", "tracking_number", name="uq_parcel_handover_courier_tracking_number"),
+)
+# The overview's counts of each (migration 0026): few handovers are either, so each has a partial index.
+NOT_PICKED_UP = and_(parcel_handover.c.not_picked_up_at.is_not(None), parcel_handover.c.accepted_at.is_(None))
+COURIER_EARLY = parcel_handover.c.early_event_at.is_not(None)
+Index(
+    "ix_parcel_handover_not_picked_up",
+    parcel_handover.c.parcel_id,
+    sqlite_where=NOT_PICKED_UP,
+    postgresql_where=NOT_PICKED_UP,
+)
+Index(
+    "ix_parcel_handover_early", parcel_handover.c.parcel_id, sqlite_where=COURIER_EARLY, postgresql_where=COURIER_EARLY
 )
 
 # Every courier event received, in the courier's words: the raw code kept beside the scan it became (scan_event,

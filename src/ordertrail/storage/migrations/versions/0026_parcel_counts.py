@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 HELD = sa.text("status IN ('delivery_attempted', 'exception')")
 STAYING = sa.text("stay_facility IS NOT NULL")
+NOT_PICKED_UP = sa.text("not_picked_up_at IS NOT NULL AND accepted_at IS NULL")
+COURIER_EARLY = sa.text("early_event_at IS NOT NULL")
 
 # One change row per parcel created, deleted, or moved to another status: the merchant is its order's.
 _CHANGE = (
@@ -69,12 +71,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_parcel_stay", "parcel", ["stay_facility", "stay_since"], sqlite_where=STAYING, postgresql_where=STAYING
     )
+    handovers = (("ix_parcel_handover_not_picked_up", NOT_PICKED_UP), ("ix_parcel_handover_early", COURIER_EARLY))
+    for name, where in handovers:
+        op.create_index(name, "parcel_handover", ["parcel_id"], sqlite_where=where, postgresql_where=where)
     postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_parcel_handover_early", table_name="parcel_handover")
+    op.drop_index("ix_parcel_handover_not_picked_up", table_name="parcel_handover")
     op.drop_index("ix_parcel_stay", table_name="parcel")
     op.drop_index("ix_parcel_held", table_name="parcel")
     if op.get_bind().dialect.name == "postgresql":

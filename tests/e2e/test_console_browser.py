@@ -117,6 +117,19 @@ def test_an_invited_operations_user_sets_a_password_signs_in_and_finds_parcels_b
     choose_password_and_sign_in(page, url, "ops@northwind.example")
     expect(page.get_by_role("link", name="1 Exceptions to handle")).to_be_visible()
     screenshot(page, "console-overview-desktop.png")
+    # A queue: the overview's count opens exactly the parcels it counted; then both at phone width.
+    page.get_by_role("link", name="1 Exceptions to handle").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    assert table_numbers(page) == [console.numbers["NW-101"]]
+    screenshot(page, "console-queue-desktop.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "console-queue-phone.png")
+    page.go_back()
+    expect(page.get_by_role("link", name="1 Exceptions to handle")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "console-overview-phone.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     cookie = next(c for c in context.cookies() if c["name"] == "ot_session")
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax" and cookie["secure"] is False

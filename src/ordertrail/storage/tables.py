@@ -372,6 +372,11 @@ Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_whe
 # that the planners see a query's condition is the index's own.
 HELD = parcel.c.status.in_([literal_column("'delivery_attempted'"), literal_column("'exception'")])
 Index("ix_parcel_held", parcel.c.id, sqlite_where=HELD, postgresql_where=HELD)
+# Labels to print (storage/console/label_prints.py): parcels not yet dispatched, which every parcel leaves once.
+BEFORE_DISPATCH = parcel.c.status.in_(
+    [literal_column("'order_placed'"), literal_column("'packed'"), literal_column("'processing'")]
+)
+Index("ix_parcel_before_dispatch", parcel.c.id, sqlite_where=BEFORE_DISPATCH, postgresql_where=BEFORE_DISPATCH)
 # "Dwelling now" (storage/analytics/dwelling.py): per facility, the stays that began before its usual time ago.
 STAYING = parcel.c.stay_facility.is_not(None)
 Index("ix_parcel_stay", parcel.c.stay_facility, parcel.c.stay_since, sqlite_where=STAYING, postgresql_where=STAYING)

@@ -1,5 +1,6 @@
 """the overview's counts: parcels by status kept by triggers on parcel (the change rows they append, the folded
-counts), and partial indexes of the parcels held up and of the stays at facilities
+counts), and partial indexes of the parcels held up, not yet dispatched, of the stays at facilities and of the
+flagged handovers
 
 Revision ID: 0026
 Revises: 0025
@@ -19,6 +20,7 @@ depends_on: str | Sequence[str] | None = None
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 HELD = sa.text("status IN ('delivery_attempted', 'exception')")
 STAYING = sa.text("stay_facility IS NOT NULL")
+BEFORE_DISPATCH = sa.text("status IN ('order_placed', 'packed', 'processing')")
 NOT_PICKED_UP = sa.text("not_picked_up_at IS NOT NULL AND accepted_at IS NULL")
 COURIER_EARLY = sa.text("early_event_at IS NOT NULL")
 
@@ -69,6 +71,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_parcel_held", "parcel", ["id"], sqlite_where=HELD, postgresql_where=HELD)
     op.create_index(
+        "ix_parcel_before_dispatch", "parcel", ["id"], sqlite_where=BEFORE_DISPATCH, postgresql_where=BEFORE_DISPATCH
+    )
+    op.create_index(
         "ix_parcel_stay", "parcel", ["stay_facility", "stay_since"], sqlite_where=STAYING, postgresql_where=STAYING
     )
     handovers = (("ix_parcel_handover_not_picked_up", NOT_PICKED_UP), ("ix_parcel_handover_early", COURIER_EARLY))
@@ -83,6 +88,7 @@ def downgrade() -> None:
     op.drop_index("ix_parcel_handover_early", table_name="parcel_handover")
     op.drop_index("ix_parcel_handover_not_picked_up", table_name="parcel_handover")
     op.drop_index("ix_parcel_stay", table_name="parcel")
+    op.drop_index("ix_parcel_before_dispatch", table_name="parcel")
     op.drop_index("ix_parcel_held", table_name="parcel")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER parcel_count_change ON parcel")

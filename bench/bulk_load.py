@@ -13,10 +13,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
 from ordertrail.domain.estimating.lanes import postal_area
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.scanning.transitions import RANK
 from ordertrail.domain.tracking import tracking_number as tn
+from ordertrail.storage.console import parcel_counts
 from ordertrail.storage.migrate import upgrade
 from ordertrail.storage.sqlite_rows import sqlite_instant
 
@@ -195,6 +198,17 @@ def bulk_load(path: Path, *, parcels: int, events_per_parcel: int = 5, seed: int
         )
         db.executemany("INSERT INTO facility_visit VALUES (?,?,?,?,?,?)", visit_rows)
         db.execute("COMMIT")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
+    _fold_counts(path)
+    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
     return sample
+
+
+def _fold_counts(path: Path) -> None:
+    """Fold the parcel counts' change rows (one per parcel inserted) as the server's job would, so that a run starts
+    from a store a server has been keeping, not one with a million changes to sum on its first overview."""
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        while parcel_counts.fold(connection, limit=100_000):
+            pass
+    engine.dispose()

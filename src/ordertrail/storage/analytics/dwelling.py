@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, or_, select
 
 from ordertrail.domain.scanning.status import TERMINAL
-from ordertrail.storage.tables import order, parcel
+from ordertrail.storage.orders.scope import parcels_of
+from ordertrail.storage.tables import parcel
 
 _FINISHED = sorted(s.value for s in TERMINAL)
 
@@ -30,9 +31,7 @@ def _dwelling(
     )
     query = query.where(parcel.c.status.not_in(_FINISHED), past_usual)
     if merchant_ids is not None:
-        query = query.select_from(parcel.join(order, order.c.id == parcel.c.order_id)).where(
-            order.c.merchant_id.in_(sorted(merchant_ids))
-        )
+        query = query.where(parcels_of(merchant_ids))  # asked per parcel: the stays' index stays the way in
     return query
 
 

@@ -14,11 +14,13 @@ from ordertrail.domain.console.label_prints import LabelRow
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.staff.audit import Actor
 from ordertrail.storage.console.tables import label_print
+from ordertrail.storage.orders.scope import parcels_of
 from ordertrail.storage.tables import BEFORE_DISPATCH, merchant, order, parcel
 
 
 def _scoped(statement: Select[Any], scope: Collection[int] | None) -> Select[Any]:
-    return statement if scope is None else statement.where(order.c.merchant_id.in_(sorted(scope)))
+    # Asked per parcel (storage/orders/scope.py): the candidates' indexes stay the way in.
+    return statement if scope is None else statement.where(parcels_of(scope))
 
 
 def _columns() -> tuple[ColumnElement[Any], ...]:
@@ -161,7 +163,7 @@ def unprinted_count(connection: Connection, *, scope: Collection[int] | None, si
     printed = exists().where(label_print.c.parcel_id == parcel.c.id)
     statement = (
         select(func.count())
-        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
+        .select_from(parcel)
         .where(not_(printed), parcel.c.status != Status.CANCELLED.value, parcel.c.id.in_(_candidates(since)))
     )
     return int(connection.execute(_scoped(statement, scope)).scalar_one())

@@ -19,6 +19,7 @@ from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
 from ordertrail.storage.console import parcel_counts
 from ordertrail.storage.console.tables import exception_handling
 from ordertrail.storage.couriers.tables import COURIER_EARLY, NOT_PICKED_UP, parcel_handover
+from ordertrail.storage.orders.scope import parcels_of
 from ordertrail.storage.tables import HELD, merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
@@ -208,20 +209,17 @@ def status_counts(connection: Connection, merchant_ids: frozenset[int] | None) -
     """Parcels by status, and the delayed and stalled ones, within ``merchant_ids`` (None: every merchant)."""
     if merchant_ids is not None and not merchant_ids:
         return {}
-    base = select(func.count()).select_from(parcel.join(order, order.c.id == parcel.c.order_id))
 
     def scoped(query: Select[Any]) -> Select[Any]:
-        return query if merchant_ids is None else query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
+        return query if merchant_ids is None else query.where(parcels_of(merchant_ids))
 
     counts = parcel_counts.counts(connection, merchant_ids)  # kept by the store's triggers: no parcel is counted
+    # Each of the rest from its partial index (few rows), the merchant asked per row (storage/orders/scope.py).
+    base = select(func.count()).select_from(parcel)
     counts["delayed"] = connection.execute(scoped(base.where(parcel.c.eta_delayed.is_(True)))).scalar_one()
     counts["stalled"] = connection.execute(scoped(base.where(parcel.c.eta_stalled_at.is_not(None)))).scalar_one()
     # From the handovers so flagged (few, each in a partial index), not by asking every parcel whether it is one.
-    handed = select(func.count()).select_from(
-        parcel_handover.join(parcel, parcel.c.id == parcel_handover.c.parcel_id).join(
-            order, order.c.id == parcel.c.order_id
-        )
-    )
+    handed = select(func.count()).select_from(parcel_handover.join(parcel, parcel.c.id == parcel_handover.c.parcel_id))
     counts["not_picked_up"] = connection.execute(
         scoped(handed.where(NOT_PICKED_UP, parcel.c.status == Status.DISPATCHED.value))
     ).scalar_one()
@@ -236,10 +234,9 @@ def problem_reasons(connection: Connection, merchant_ids: frozenset[int] | None)
     reason = _CURRENT_REASON.label("reason")
     query = (
         select(parcel.c.status, reason, func.count())
-        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
         .where(HELD, ~_HANDLED)  # a handled exception has left the queue
         .group_by(parcel.c.status, reason)
     )
     if merchant_ids is not None:
-        query = query.where(order.c.merchant_id.in_(sorted(merchant_ids)))
+        query = query.where(parcels_of(merchant_ids))
     return {(status, why or ""): int(n) for status, why, n in connection.execute(query)}

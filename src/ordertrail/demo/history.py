@@ -26,6 +26,8 @@ def delivered_journeys_tx(connection: Connection) -> list[SimulatedParcel]:
                 order.c.destination_postal_code,
                 order.c.destination_region,
                 order.c.promised_delivery_date,
+                parcel.c.eta_courier,
+                parcel.c.eta_service_level,
             )
             .join(order, order.c.id == parcel.c.order_id)
             .where(parcel.c.status == Status.DELIVERED.value)
@@ -44,13 +46,16 @@ def delivered_journeys_tx(connection: Connection) -> list[SimulatedParcel]:
             journeys.append(
                 SimulatedParcel(
                     tracking_number=row.tracking_number,
-                    # Both axes' regions, as a history file gives them: the two-axis keys need them.
+                    # Both axes' regions, as a history file gives them: the two-axis keys need them; and the
+                    # courier it was handed to, as production learns it.
                     lane=Lane.of(
                         origin_facility(stored),
                         row.destination_country,
                         row.destination_postal_code,
                         origin_region=origin_region(stored, row.destination_country),
                         region=row.destination_region,
+                        courier=row.eta_courier,
+                        service_level=row.eta_service_level,
                     ),
                     country=row.destination_country,
                     placed_at=visits[0].started_at,

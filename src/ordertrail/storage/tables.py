@@ -127,6 +127,10 @@ parcel = Table(
     # Delivered, and not yet in the lane statistics: the learning job (services/estimating/learning.py) folds such
     # parcels in, in batches, off the scan's transaction (migration 0006).
     Column("eta_learn_pending", Boolean, nullable=True),
+    # The courier it was handed to and its service level (migration 0026): part of its lane, copied from its
+    # handover (couriers room) so that a scan's estimate reads it with the parcel, as it reads the origin.
+    Column("eta_courier", String(32), nullable=True),
+    Column("eta_service_level", String(64), nullable=True),
     # Where it waits now (migration 0018, domain/scanning/stay.py): the facility of its latest scan and the first
     # scan of that visit, part of the projection every scan rewrites; the "dwelling now" queue counts these.
     Column("stay_facility", String(200), nullable=True),
@@ -331,7 +335,9 @@ parcel_estimate = Table(
     Column("confidence", Float, nullable=False),
     Column("basis", String(32), nullable=False),
     Column("step", String(32), nullable=False),
-    Column("reason", String(16), nullable=False),  # scan | missed_step | exception | failed_attempt | stalled
+    Column(
+        "reason", String(16), nullable=False
+    ),  # scan | missed_step | exception | failed_attempt | stalled | handover
     Column("delayed", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )

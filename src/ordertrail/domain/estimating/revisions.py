@@ -24,6 +24,7 @@ class Reason(StrEnum):
     EXCEPTION = "exception"  # a problem scan
     FAILED_ATTEMPT = "failed_attempt"  # a delivery attempt failed
     STALLED = "stalled"  # no scan for longer than the lane's usual wait
+    HANDOVER = "handover"  # handed to a courier: the lane now includes the courier and its service level
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ DELAY_TEXTS: Final[dict[str, str]] = {
     Reason.EXCEPTION: "Your parcel is running late because of a problem on the way.",
     Reason.FAILED_ATTEMPT: "Your parcel is running late because a delivery attempt failed.",
     Reason.STALLED: "Your parcel is running late: it has not been scanned for longer than usual.",
+    Reason.HANDOVER: "Your parcel is running later than first expected: its courier usually takes longer.",
 }
 
 

@@ -47,6 +47,8 @@ class EstimateState:
     area: str = ""
     watched: bool = False  # on its way with an estimate: the stalled-parcel sweep looks at it
     learn_pending: bool = False  # delivered, not yet in the lane statistics: the learning job takes it
+    courier: str | None = None  # the courier it was handed to, and its service level: part of its lane
+    service_level: str | None = None
 
     def values(self) -> tuple[Any, ...]:
         """Every field but the parcel id, in ``FIELDS`` order (cheap to compare: what a transaction changed)."""
@@ -126,9 +128,12 @@ _values = attrgetter(*FIELDS)
 
 
 class PendingDelivery(NamedTuple):
-    """A delivered parcel taken by the learning job: whether it is learned already, and its destination."""
+    """A delivered parcel taken by the learning job: whether it is learned already, its destination and its
+    courier (with the service level) if it was handed to one."""
 
     parcel_id: int
     learned: bool
     country: str
     area: str
+    courier: str | None = None
+    service_level: str | None = None

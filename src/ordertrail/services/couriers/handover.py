@@ -17,6 +17,7 @@ from ordertrail.domain.scanning.changes import ParcelChange
 from ordertrail.domain.scanning.scans import Carrier, ScanInput
 from ordertrail.services.couriers.events import attach_kept, shipped_registry
 from ordertrail.services.estimating.runtime import EstimateRuntime
+from ordertrail.services.estimating.update import estimate_handover
 from ordertrail.storage.couriers import handovers as handover_store
 from ordertrail.storage.orders import parcels as parcel_store
 
@@ -80,6 +81,10 @@ def handover_tx(
         raise CourierNumberTaken(field="tracking_number")
     handover_store.save_handover(connection, parcel.id, handover)
     parcel_store.touch_parcel(connection, parcel.id, now=handover.handed_over_at)
+    # Its lane now includes the courier and service level: the window is made again on it.
+    estimate_handover(
+        connection, parcel, handover.courier, handover.service_level, now=handover.handed_over_at, runtime=estimates
+    )
     # Events the courier sent before the handover named its number were kept: they join the timeline now.
     return attach_kept(
         connection,
@@ -115,6 +120,7 @@ def record_carried(
             courier_name=carrier.courier_name,
             recognised=carrier.recognised,
         )
+        # The scan's own estimate already took the courier into the parcel's lane (``Appending.commit``).
         handover_store.save_handover(connection, parcel.id, handover)
         changes += attach_kept(
             connection,

@@ -21,6 +21,7 @@ from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.couriers.reconciliation import PICKUP_STEP, before_dispatch, pickup_due, pickup_window
 from ordertrail.domain.estimating.lanes import ANY, Lane
 from ordertrail.domain.estimating.revisions import STALL_QUANTILE
+from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.estimating.stats import LaneStats
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.services.context import Services
@@ -75,8 +76,10 @@ def due_now(
             continue
         parcel = parcels[w.parcel_id]
         country, area = parcel.lane_destination()
-        origin = parcel.estimate.origin if parcel.estimate is not None else None
-        window = lane_window(stats, Lane(origin or ANY, country, area), min_samples)
+        state = parcel.estimate or EstimateState(parcel.id)
+        # The courier's own pickup habits first (its lane's key by courier and service level), then the lane's.
+        lane = Lane(state.origin or ANY, country, area, courier=state.courier, service_level=state.service_level)
+        window = lane_window(stats, lane, min_samples)
         if pickup_due(dispatched_at=w.dispatched_at, handed_over_at=w.handed_over_at, window=window) <= now:
             due.append(w.parcel_id)
     return due

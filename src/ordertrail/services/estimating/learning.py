@@ -35,11 +35,11 @@ def learn_tx(connection: Connection, runtime: EstimateRuntime, *, now: datetime,
     events = scan_store.events_of(connection, [p.parcel_id for p in pending])
     deliveries: list[tuple[Lane, tuple[StepVisit, ...], str]] = []
     learned: dict[int, bool] = {}
-    for pid, already, country, area in pending:
+    for pid, already, country, area, courier, service_level in pending:
         stored = events.get(pid, [])
         derivation = derive(stored)
         if derivation.status is Status.DELIVERED and not already:  # a correction may have undone it
-            lane = runtime.lane(origin_facility(stored) or ANY, country, area)
+            lane = runtime.lane(origin_facility(stored) or ANY, country, area, courier, service_level)
             deliveries.append((lane, visits_of(derivation), country))
         learned[pid] = already or derivation.status is Status.DELIVERED
     if deliveries:

@@ -28,8 +28,9 @@ from ordertrail.domain.estimating.estimator import (
     estimate_from_visits,
 )
 from ordertrail.domain.estimating.journey import StepVisit
-from ordertrail.domain.estimating.lanes import Lane
+from ordertrail.domain.estimating.lanes import ANY, Lane
 from ordertrail.domain.estimating.revisions import STALL_QUANTILE, stall_wait
+from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.estimating.stats import ELAPSED_CAP, LaneStats, band_of
 from ordertrail.services.estimating.calendars import calendar_book
 from ordertrail.storage.estimating import lane_stats as lane_stat_store
@@ -56,7 +57,7 @@ class EstimateRuntime:
         self.last_sweep_at: datetime | None = None  # the clock at this process's last stalled-parcel sweep
         self._estimates: dict[tuple[object, ...], Estimate | None] = {}
         self._stall_waits: dict[tuple[Lane, str], timedelta] = {}
-        self._lanes: dict[tuple[str, str, str], Lane] = {}
+        self._lanes: dict[tuple[str, str, str, str | None, str | None], Lane] = {}
         # What the memo key takes from (country, now), by country: a transaction estimates all its parcels (to
         # many countries) at one ``now``.
         self._moment_at: datetime | None = None
@@ -108,19 +109,25 @@ class EstimateRuntime:
         if len(self._estimates) > 50_000:
             self._estimates.clear()
         made = self._estimates[key] = estimate_from_visits(
-            stats, lane, (StepVisit(step, started),), calendar, now, policy=policy
+            stats, lane, (StepVisit(step, started),), calendar, now, service_level=_defaults_level(lane), policy=policy
         )
         return made
 
-    def lane(self, origin: str, country: str, area: str) -> Lane:
+    def lane(
+        self, origin: str, country: str, area: str, courier: str | None = None, service_level: str | None = None
+    ) -> Lane:
         """The lane of these parts: one object per lane (made once per scan otherwise, and a memo key part)."""
-        key = (origin, country, area)
+        key = (origin, country, area, courier, service_level)
         found = self._lanes.get(key)
         if found is None:
             if len(self._lanes) > 50_000:
                 self._lanes.clear()
-            found = self._lanes[key] = Lane(origin, country, area)
+            found = self._lanes[key] = Lane(origin, country, area, courier=courier, service_level=service_level)
         return found
+
+    def lane_of(self, state: EstimateState, country: str, area: str) -> Lane:
+        """The lane of a parcel's estimate state: its origin, this destination, its courier and service level."""
+        return self.lane(state.origin or ANY, country, area, state.courier, state.service_level)
 
     def stall_wait(self, stats: LaneStats, lane: Lane, step: str) -> timedelta:
         """``stall_wait`` for a parcel in ``step`` on ``lane``, memoised until the statistics are next reloaded."""
@@ -149,6 +156,12 @@ class EstimateRuntime:
         if "*" in keys:
             self._stats.parcels = partial.parcels
             self._stats.calibration = partial.calibration  # kept with the network key's row
+
+
+def _defaults_level(lane: Lane) -> str:
+    """The service level whose configured defaults apply without history: the handover's, as a word (unknown
+    levels get the standard defaults), else standard."""
+    return " ".join(lane.service_level.split()).lower() if lane.service_level else "standard"
 
 
 def runtime_for(

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
-from ordertrail.domain.estimating.lanes import ANY, Lane
 from ordertrail.domain.estimating.revisions import (
     Reason,
     Window,
@@ -71,7 +70,7 @@ def sweep_tx(
             reason = Reason.STALLED
             newly_stalled.append(parcel)
         country, area = parcel.lane_destination()
-        found = runtime.estimate(stats, Lane(state.origin or ANY, country, area), state.step, state.step_started_at,
+        found = runtime.estimate(stats, runtime.lane_of(state, country, area), state.step, state.step_started_at,
                                  country, now)  # fmt: skip
         if found is not None:
             window = Window(found.earliest, found.latest)

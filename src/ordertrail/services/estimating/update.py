@@ -18,7 +18,6 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.estimator import Estimate
 from ordertrail.domain.estimating.journey import NO_ESTIMATE
-from ordertrail.domain.estimating.lanes import ANY
 from ordertrail.domain.estimating.revisions import Reason, Revision, Window, is_delayed, promise_of, scan_reason
 from ordertrail.domain.estimating.state import EstimateState
 from ordertrail.domain.notifying.policy import DelayChange
@@ -30,6 +29,8 @@ from ordertrail.services.notifying.outbox import enqueue_delay_notices
 from ordertrail.storage.estimating import revisions as revision_store
 from ordertrail.storage.estimating import state as estimate_store
 from ordertrail.storage.scanning import events as scan_store
+
+Courier = tuple[str, str | None]  # a courier's code and the service level it was given
 
 
 @dataclass(slots=True)
@@ -55,11 +56,14 @@ def estimate_changes(
     *,
     now: datetime,
     runtime: EstimateRuntime | None,
+    handed_over: Mapping[int, Courier] | None = None,
 ) -> dict[int, Estimated]:
     """Re-estimate every parcel ``changes`` touched (``parcels``: as the transaction read or created them).
 
     Fills in each change's ``estimate`` and returns each parcel's estimate state for the caller to save with
-    its status projection (one UPDATE). Revisions and delay notices are written here.
+    its status projection (one UPDATE). Revisions and delay notices are written here. ``handed_over``: the
+    couriers (and service levels) that this transaction's dispatch scans handed parcels to: their lanes
+    include them from this estimate on.
     """
     if runtime is None or not changes:
         return {}
@@ -75,6 +79,8 @@ def estimate_changes(
     for pid, group in by_parcel.items():
         parcel, state = parcels[pid], states[pid]
         estimated[pid] = Estimated(state, None if parcels[pid].estimate is None else state.values())
+        if handed_over and pid in handed_over:
+            state.courier, state.service_level = handed_over[pid]
         country, area = parcel.lane_destination()
         state.country, state.area = country, area
         if pid in events:
@@ -82,7 +88,7 @@ def estimate_changes(
         else:
             state.advance(group)
         last = group[-1]
-        lane = runtime.lane(state.origin or ANY, country, area)
+        lane = runtime.lane_of(state, country, area)
         newest = max(c.event.occurred_at for c in group)
         state.stalled_at = None  # a scan clears the stalled flag
         if last.status in NO_ESTIMATE or state.step is None or state.step_started_at is None:
@@ -102,6 +108,38 @@ def estimate_changes(
             change.estimate = snapshot
     write_pending(connection, pending, now)
     return estimated
+
+
+def estimate_handover(
+    connection: Connection,
+    parcel: Parcel,
+    courier: str,
+    service_level: str | None,
+    *,
+    now: datetime,
+    runtime: EstimateRuntime | None,
+) -> None:
+    """A parcel (read locked) was handed to ``courier``: its lane includes the courier and service level from now
+    on, so its window is made again on that lane (reason ``handover``), in the caller's transaction.
+
+    Nothing is written when the parcel already has that courier and service level (a dispatch scan's carrier
+    block sets them in the scan's own estimate), or when estimates are off. The stall deadline stays until the
+    next event: it counts from the last one, which this is not.
+    """
+    state = parcel.estimate
+    if runtime is None or state is None or (state.courier, state.service_level) == (courier, service_level):
+        return
+    state.courier, state.service_level = courier, service_level
+    pending = PendingWrites()
+    if state.watched and state.step is not None and state.step_started_at is not None:
+        country, area = parcel.lane_destination()
+        stats = runtime.stats(connection)
+        lane = runtime.lane_of(state, country, area)
+        found = runtime.estimate(stats, lane, state.step, state.step_started_at, country, now)
+        if found is not None and (found.earliest, found.latest) != (state.earliest, state.latest):
+            revise(pending, state, parcel, found, Reason.HANDOVER, now)
+    write_pending(connection, pending, now)
+    estimate_store.save_estimates(connection, [state], now=now)
 
 
 def revise(

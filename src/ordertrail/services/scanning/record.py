@@ -7,7 +7,7 @@ for the CLI, the demo and tests.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -107,14 +107,23 @@ class Appending:
         )
         return appended
 
-    def commit(self, *, now: datetime, estimates: EstimateRuntime | None) -> dict[int, Parcel]:
+    def commit(
+        self,
+        *,
+        now: datetime,
+        estimates: EstimateRuntime | None,
+        handed_over: Mapping[int, tuple[str, str | None]] | None = None,
+    ) -> dict[int, Parcel]:
         """Write what was appended: the events, the estimates, the parcels' new state and the outbox rows (all in
-        the caller's transaction). Returns every parcel as this transaction leaves it."""
+        the caller's transaction). Returns every parcel as this transaction leaves it. ``handed_over``: parcel id
+        -> the courier and service level a dispatch scan's carrier block hands it to (part of its lane)."""
         scan_store.append_events(self.connection, self.rows)
         # The events' own notices first, then the estimates' delay notices: outbox ids are the delivery order
         # of each recipient's queue, so an order late at once says "confirmed" before "running late".
         enqueue_notifications(self.connection, self.changes, now=now)  # the outbox rows commit with the events
-        estimated = estimate_changes(self.connection, self.changes, self.parcels, now=now, runtime=estimates)
+        estimated = estimate_changes(
+            self.connection, self.changes, self.parcels, now=now, runtime=estimates, handed_over=handed_over
+        )
         saved: list[SavedState] = []
         final: dict[int, Parcel] = {}
         for pid, log in self.logs.items():
@@ -242,7 +251,9 @@ def record_scans_tx(
         created[event.event_id] = (event, appended)
         results.append(_CREATED)
 
-    final = appending.commit(now=now, estimates=estimates)
+    # A carried handover's courier is part of the lane the dispatch scan's own estimate uses.
+    handed_over = {p.id: (s.carrier.courier, s.carrier.service_level) for p, s in carried if s.carrier is not None}
+    final = appending.commit(now=now, estimates=estimates, handed_over=handed_over)
     changes = appending.changes
     if carried and handovers is not None:
         # After the events: the courier's kept events join the timeline behind the dispatch scan.

@@ -55,6 +55,8 @@ _PENDING_DELIVERIES = (
         parcel.c.eta_area,
         order.c.destination_country,
         order.c.destination_postal_code,
+        parcel.c.eta_courier,
+        parcel.c.eta_service_level,
     )
     .join(order, order.c.id == parcel.c.order_id)
     .where(LEARN_PENDING)
@@ -68,8 +70,10 @@ def pending_deliveries(connection: Connection, *, limit: int) -> list[PendingDel
     """Delivered parcels not yet in the lane statistics (locked; several learners take disjoint parcels)."""
     rows = connection.execute(_PENDING_DELIVERIES, {"limit": limit})
     return [
-        PendingDelivery(parcel_id, bool(learned), *lane_destination(country, area, ordered_to, postal_code))
-        for parcel_id, learned, country, area, ordered_to, postal_code in rows
+        PendingDelivery(
+            parcel_id, bool(learned), *lane_destination(country, area, ordered_to, postal_code), courier, service
+        )
+        for parcel_id, learned, country, area, ordered_to, postal_code, courier, service in rows
     ]
 
 

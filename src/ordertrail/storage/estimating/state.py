@@ -24,11 +24,12 @@ _BIND_NAMES = tuple(f"b_eta_{name}" for name in FIELDS)
 def estimate_state(parcel_id: int, values: Sequence[Any]) -> EstimateState:
     """The state from the ``eta_*`` column values in ``ETA_COLUMNS`` order (NULLs of older parcels mapped)."""
     (origin, origin_at, step, started, hubs, earliest, latest, likely, confidence, basis, estimated_at, promise,
-     delayed, delay_reason, stall, stalled_at, learned, country, area, watched, learn_pending) = values  # fmt: skip
+     delayed, delay_reason, stall, stalled_at, learned, country, area, watched, learn_pending, courier,
+     service_level) = values  # fmt: skip
     return EstimateState(
         parcel_id, origin, origin_at, step, started, hubs or 0, earliest, latest, likely, confidence, basis,
         estimated_at, promise, bool(delayed), delay_reason, stall, stalled_at, bool(learned), country or "",
-        area or "", bool(watched), bool(learn_pending),
+        area or "", bool(watched), bool(learn_pending), courier, service_level,
     )  # fmt: skip
 
 

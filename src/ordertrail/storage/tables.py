@@ -127,7 +127,7 @@ parcel = Table(
     # Delivered, and not yet in the lane statistics: the learning job (services/estimating/learning.py) folds such
     # parcels in, in batches, off the scan's transaction (migration 0006).
     Column("eta_learn_pending", Boolean, nullable=True),
-    # The courier it was handed to and its service level (migration 0026): part of its lane, copied from its
+    # The courier it was handed to and its service level (migration 0027): part of its lane, copied from its
     # handover (couriers room) so that a scan's estimate reads it with the parcel, as it reads the origin.
     Column("eta_courier", String(32), nullable=True),
     Column("eta_service_level", String(64), nullable=True),

@@ -155,7 +155,9 @@ def _pages(page: Page, site: dict[str, Any]) -> dict[str, str]:
 
 
 def _pair_station(page: Page, site: dict[str, Any]) -> None:
-    code = site["server"].cli("keys", "pair", "--name", "Bench 1").stdout.strip().splitlines()[-1]
+    # A packing bench's device: its labels sheet lists the shop's labels to print.
+    args = ("--name", "Bench 1", "--merchant", "Northwind Ceramics")
+    code = site["server"].cli("keys", "pair", *args).stdout.strip().splitlines()[-1]
     page.goto(f"{site['server'].base_url}/scan")
     page.fill("#pair-code", code)
     page.click("#pair-form button[type=submit]")
@@ -193,6 +195,10 @@ def test_every_page_has_no_axe_violation_and_reflows_at_every_width(browser: Bro
         _pair_station(page, site)
         if problems := _audit(page):
             found[f"station (signed in) @ {width}px"] = problems
+        page.get_by_role("button", name="Labels to print").click()
+        expect(page.locator("#labels-state")).not_to_have_text(re.compile(r"^(Loading…)?$"))
+        if problems := _audit(page):
+            found[f"station labels to print @ {width}px"] = problems
         _sign_in(page, site)
         for name, path in _console_pages(site).items():
             page.goto(base + path)

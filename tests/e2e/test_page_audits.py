@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 from standardwebhooks.webhooks import Webhook
 
 from ordertrail.domain.staff import totp
@@ -48,6 +48,7 @@ CONSOLE_PAGES = {
     "console unmatched scans": "/console/unmatched",
     "console courier codes": "/console/courier-codes",
     "console labels to print": "/console/labels",
+    "console handovers (upload)": "/console/handovers",
 }
 
 
@@ -154,7 +155,9 @@ def _pages(page: Page, site: dict[str, Any]) -> dict[str, str]:
 
 
 def _pair_station(page: Page, site: dict[str, Any]) -> None:
-    code = site["server"].cli("keys", "pair", "--name", "Bench 1").stdout.strip().splitlines()[-1]
+    # A packing bench's device: its labels sheet lists the shop's labels to print.
+    args = ("--name", "Bench 1", "--merchant", "Northwind Ceramics")
+    code = site["server"].cli("keys", "pair", *args).stdout.strip().splitlines()[-1]
     page.goto(f"{site['server'].base_url}/scan")
     page.fill("#pair-code", code)
     page.click("#pair-form button[type=submit]")
@@ -192,6 +195,10 @@ def test_every_page_has_no_axe_violation_and_reflows_at_every_width(browser: Bro
         _pair_station(page, site)
         if problems := _audit(page):
             found[f"station (signed in) @ {width}px"] = problems
+        page.get_by_role("button", name="Labels to print").click()
+        expect(page.locator("#labels-state")).not_to_have_text(re.compile(r"^(Loading…)?$"))
+        if problems := _audit(page):
+            found[f"station labels to print @ {width}px"] = problems
         _sign_in(page, site)
         for name, path in _console_pages(site).items():
             page.goto(base + path)
@@ -269,6 +276,49 @@ def test_the_two_step_pages_have_no_axe_violation_reflow_and_are_valid_html(
         assert server.cli("users", "reset-totp", "--email", email).returncode == 0
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     assert vnu_errors(documents, tmp_path) == []
+
+
+def test_the_bulk_handover_pages_have_no_axe_violation_reflow_and_are_valid_html(
+    browser: Browser, site: dict[str, Any], tmp_path: Path
+) -> None:
+    """Handing over by CSV as the operations user does it: a refused file with its error, the preview of a file
+    with a good line and a refused one, and the result. Each width hands over a parcel of its own."""
+    base = site["server"].base_url
+    documents: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
+    for width in WIDTHS:
+        placed = site["http"].post("/api/v1/orders", json=order_body(), headers=auth(site["merchant"]))
+        number = placed.json()["parcels"][0]["tracking_number"]
+        context = _context(browser, width)
+        page = context.new_page()
+        _sign_in(page, site)
+        page.goto(f"{base}/console/handovers")
+        page.set_input_files("#handover-file", files=[_csv("bad.csv", "tracking_number,courier\n")])
+        page.get_by_role("button", name="Preview").click()
+        expect(page.get_by_role("alert")).to_contain_text("missing: courier_tracking_number")
+        documents["handovers (refused file)"] = page.content()
+        if problems := _audit(page):
+            found[f"handovers (refused file) @ {width}px"] = problems
+        header = "tracking_number,courier,courier_tracking_number"
+        rows = f"{header}\n{number},dpd,DPD-{width}\n{number},ups,1Z5R89390357567128\n"  # line 3: a bad check digit
+        page.set_input_files("#handover-file", files=[_csv("handovers.csv", rows)])
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#line-3")).to_contain_text("Line 3: courier_tracking_number")
+        documents["handovers (preview)"] = page.content()
+        if problems := _audit(page):
+            found[f"handovers (preview) @ {width}px"] = problems
+        page.get_by_role("button", name="Hand over 1 parcel").click()
+        expect(page.locator("#handover-done")).to_contain_text("1 handed over")
+        documents["handovers (done)"] = page.content()
+        if problems := _audit(page):
+            found[f"handovers (done) @ {width}px"] = problems
+        context.close()
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert vnu_errors(documents, tmp_path) == []
+
+
+def _csv(name: str, text: str) -> FilePayload:
+    return {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
 
 
 def test_the_merchant_settings_pages_have_no_axe_violation_reflow_and_are_valid_html(

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from ordertrail.domain.tracking import tracking_number as tn
 from tests.conftest import ROOT, ServerProcess, auth, order_body, scan_body, start_server
+from tests.integration.labels_fixtures import decode, rasterize
 from tests.support.browser import launch, page_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.store_independent]
@@ -45,8 +46,9 @@ class Shop:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip().splitlines()[-1]
 
-    def pairing_code(self, name: str, facility: str | None = None) -> str:
+    def pairing_code(self, name: str, facility: str | None = None, merchant: str | None = None) -> str:
         args = ["keys", "pair", "--name", name] + (["--facility", facility] if facility else [])
+        args += ["--merchant", merchant] if merchant else []
         result = self.server.cli(*args)
         assert result.returncode == 0, result.stderr
         return result.stdout.strip().splitlines()[-1]
@@ -95,9 +97,11 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-def pair(page: Page, shop: Shop, *, name: str = "Bench 1", facility: str | None = "Leeds DC") -> None:
+def pair(
+    page: Page, shop: Shop, *, name: str = "Bench 1", facility: str | None = "Leeds DC", merchant: str | None = None
+) -> None:
     """Open the station, pair it with a fresh code from the CLI, and wait until it works offline too."""
-    code = shop.pairing_code(name, facility)
+    code = shop.pairing_code(name, facility, merchant)
     page.goto(f"{shop.server.base_url}/scan")
     page.fill("#pair-code", code)
     page.click("#pair-form button[type=submit]")
@@ -265,6 +269,51 @@ def admin_key(shop: Shop) -> str:
     if not hasattr(shop, "admin"):
         shop.admin = shop._key("create", "--role", "admin", "--name", "ops")  # type: ignore[attr-defined]
     return shop.admin  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_packing_bench_prints_its_merchants_labels_and_says_the_list_needs_a_connection_offline(
+    context: BrowserContext, shop: Shop, tmp_path: Path
+) -> None:
+    """A station paired with a merchant shows that merchant's labels to print; "Print these" downloads one PDF of
+    exactly them (read back by a real decoder) and the console's list has them printed by the device."""
+    assert shop.server.cli("merchants", "create", "Bench Shop").returncode == 0
+    merchant = shop._key("create", "--role", "merchant", "--name", "bench shop", "--merchant", "Bench Shop")
+    numbers = []
+    for _ in range(2):
+        placed = shop.http.post("/api/v1/orders", json=order_body(), headers=auth(merchant))
+        assert placed.status_code == 201, placed.text
+        numbers.append(placed.json()["parcels"][0]["tracking_number"])
+    page = context.new_page()
+    errors = page_problems(page, console_errors=False)
+    pair(page, shop, name="Bench labels", merchant="Bench Shop")
+    page.get_by_role("button", name="Labels to print").click()
+    rows = page.locator("#labels-list .label-row")
+    expect(rows).to_have_count(2)
+    assert rows.evaluate_all("items => items.map(i => i.dataset.trackingNumber)") == numbers  # Bench Shop's alone
+    expect(page.locator("#labels-state")).to_have_text("2 labels to print.")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Print these 2 labels").click()
+    pdf = Path(download.value.path()).read_bytes()
+    codes = [c for image in rasterize(pdf, tmp_path, dpi=203, mono=True) for c in decode(image).get("Code128", [])]
+    assert codes == numbers
+    expect(page.locator("#labels-state")).to_contain_text("marked printed. Nothing to print")
+    expect(rows).to_have_count(0)
+    listed = shop.http.get("/api/v1/labels/to-print", headers=auth(merchant)).json()["items"]
+    assert listed == []  # the console's list: printed
+    log = shop.http.get("/api/v1/audit-log", headers=auth(admin_key(shop))).json()["entries"]
+    printed = sorted((e["tracking_number"], e["actor"]["name"]) for e in log if e["action"] == "parcel.label_printed")
+    assert [p for p in printed if p[0] in numbers] == sorted((n, "Bench labels") for n in numbers)
+
+    # Offline the list is not shown from anywhere: it says it needs a connection (scans are still queued).
+    context.set_offline(True)
+    expect(page.locator("#labels-state")).to_contain_text("Offline: the labels to print need a connection")
+    page.get_by_role("button", name="Refresh the list").click()
+    expect(page.locator("#labels-state")).to_contain_text("Offline: the labels to print need a connection")
+    expect(page.locator("#labels-print")).to_be_hidden()
+    context.set_offline(False)
+    expect(page.locator("#labels-state")).to_have_text("Nothing to print: every parcel has its label.")
+    assert errors == []
 
 
 def test_undo_records_a_correction_that_voids_the_last_scan(context: BrowserContext, shop: Shop) -> None:

@@ -118,7 +118,10 @@ def merchants_list() -> None:
 def keys_create(
     role: Annotated[Role, typer.Option(help="admin, merchant or scanner")],
     name: Annotated[str, typer.Option(help="Who or what uses the key (a person, a device).")],
-    merchant: Annotated[str | None, typer.Option(help="Merchant keys: the merchant's name.")] = None,
+    merchant: Annotated[
+        str | None,
+        typer.Option(help="Merchant keys: the merchant's name; a packing bench's scanner key: whose labels it prints."),
+    ] = None,
     facility: Annotated[str | None, typer.Option(help="Scanner keys: the facility every scan records.")] = None,
 ) -> None:
     """Create an API key. The key is printed once, alone on the last line; only its hash is kept."""
@@ -133,11 +136,16 @@ def keys_create(
 def keys_pair(
     name: Annotated[str, typer.Option(help="The device's name (e.g. 'Dock 3 handheld').")],
     facility: Annotated[str | None, typer.Option(help="The facility every scan of the device records.")] = None,
+    merchant: Annotated[
+        str | None, typer.Option(help="A packing bench's merchant: the device lists and prints its labels.")
+    ] = None,
     minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the code stays valid.")] = 10,
 ) -> None:
     """Create a one-time pairing code: type it on the device at /scan to give it its own scanner key."""
     code = with_services(
-        lambda services: pairing_service.create_pairing_code(services, name=name, facility=facility, minutes=minutes)
+        lambda services: pairing_service.create_pairing_code(
+            services, name=name, facility=facility, merchant=merchant, minutes=minutes
+        )
     )
     expires = code.expires_at.astimezone().isoformat(timespec="minutes")
     typer.echo(f"pairing code for {code.name!r}, valid once until {expires}; type it on the device at /scan:")

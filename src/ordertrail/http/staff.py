@@ -67,6 +67,16 @@ async def get_reader(
     return Reader.of_staff(session.user, address)
 
 
+async def get_label_reader(
+    connection: HTTPConnection, _: ApiKeyHeader, __: Annotated[str | None, Security(STAFF_SESSION)]
+) -> Reader:
+    """As ``get_reader``, and a packing bench's scanner key (one bound to a merchant) reads that merchant's: the
+    labels to print are the one thing the station shows of the console. Raises Unauthenticated, Forbidden."""
+    if connection.headers.get("authorization") is not None:
+        return Reader.of_bench(await principal_of(connection), client_address(connection))
+    return await get_reader(connection, _, __)
+
+
 def _cookie(response: Response, request: HTTPConnection, name: str, value: str, max_age: int, samesite: str) -> None:
     response.set_cookie(
         name,
@@ -140,4 +150,5 @@ async def require_csrf(request: Request, expected: str | None) -> None:
 
 
 ReaderDep = Annotated[Reader, Depends(get_reader)]
+LabelReaderDep = Annotated[Reader, Depends(get_label_reader)]
 StaffRulesDep = Annotated[StaffRules, Depends(get_staff_rules)]

@@ -213,6 +213,8 @@ pairing_code = Table(
     Column("code_hash", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("facility", String(200), nullable=True),
+    # The merchant whose labels the device prints (a packing bench; migration 0028); none for a hub's device.
+    Column("merchant_id", ForeignKey("merchant.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),

@@ -20,6 +20,7 @@ from ordertrail.web.console import (
     detail_pages,
     endpoint_pages,
     fix_pages,
+    handover_pages,
     label_print_pages,
     live_pages,
     parcel_pages,
@@ -57,6 +58,7 @@ def install(app: FastAPI) -> None:
     app.include_router(courier_code_pages.router)
     app.include_router(live_pages.router)
     app.include_router(bulk_pages.router)
+    app.include_router(handover_pages.router)
     app.include_router(analytics_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(endpoint_pages.router)

@@ -16,7 +16,7 @@ from ordertrail.api.schemas.common import Strict
 from ordertrail.domain.console.label_prints import MAX_PRINT
 from ordertrail.domain.console.notes import idempotency_key
 from ordertrail.http.deps import ServicesDep, SettingsDep, json_response
-from ordertrail.http.staff import ReaderDep
+from ordertrail.http.staff import LabelReaderDep
 from ordertrail.labels import Layout
 from ordertrail.services.console import label_prints
 
@@ -48,13 +48,14 @@ class LabelPrintIn(Strict):
     "/labels/to-print",
     summary="The parcels whose label nobody has printed yet",
     description=(
-        "Merchant and admin keys (merchant keys: their own parcels) or a staff session; scanner keys get 403. "
-        "Parcels placed today (UTC) or not yet dispatched, without a printed label and not cancelled."
+        "Merchant and admin keys (merchant keys: their own parcels), a packing bench's scanner key (one paired "
+        "with a merchant: that merchant's parcels) or a staff session; other scanner keys get 403. Parcels placed "
+        "today (UTC) or not yet dispatched, without a printed label and not cancelled."
     ),
     response_model=LabelsToPrintOut,
     responses=errors(KEY),
 )
-async def list_labels_to_print(reader: ReaderDep, services: ServicesDep) -> Response:
+async def list_labels_to_print(reader: LabelReaderDep, services: ServicesDep) -> Response:
     found = await label_prints.labels_page(services, reader)
     return json_response({"items": [row.document() for row in found.to_print]})
 
@@ -63,7 +64,8 @@ async def list_labels_to_print(reader: ReaderDep, services: ServicesDep) -> Resp
     "/labels/print",
     summary="Print parcels' labels in one PDF and mark them printed (a parcel printed before: a reprint); audited",
     description=(
-        "Merchant and admin keys, or operations, merchant and admin staff (support and viewers get 403). Records a "
+        "Merchant and admin keys, a packing bench's scanner key (its merchant's parcels, recorded as printed by the "
+        "device), or operations, merchant and admin staff (support and viewers get 403). Records a "
         "print per parcel and an audit entry; a parcel already printed is recorded as a reprint. A retry with the "
         "same `Idempotency-Key` gets the same PDF with `Idempotent-Replayed: true` and records nothing; the same "
         "key for other parcels is a 409. Any unknown (or another merchant's) number is a 404 naming it."
@@ -79,7 +81,8 @@ async def list_labels_to_print(reader: ReaderDep, services: ServicesDep) -> Resp
             409,
             WRITES,
             notes={
-                403: "Support and viewer roles, scanner keys, or a session's request without its CSRF token",
+                403: "Support and viewer roles, a scanner key of no merchant, or a session's request without its CSRF "
+                "token",
                 404: "Unknown, malformed or another merchant's numbers (the same answer); the problem names them",
                 409: "The Idempotency-Key was already used to print other parcels",
             },
@@ -88,7 +91,7 @@ async def list_labels_to_print(reader: ReaderDep, services: ServicesDep) -> Resp
 )
 async def print_labels(
     body: LabelPrintIn,
-    reader: ReaderDep,
+    reader: LabelReaderDep,
     services: ServicesDep,
     settings: SettingsDep,
     key: IdempotencyKey = None,

@@ -50,3 +50,4 @@ class PairingClaim:
     id: int
     name: str
     facility: str | None
+    merchant_id: int | None = None  # a packing bench's merchant: its key prints that merchant's labels

@@ -32,11 +32,12 @@ class CreatedKey:
 async def create_key(
     services: Ports, *, role: Role, name: str, merchant: str | None = None, facility: str | None = None
 ) -> CreatedKey:
-    """Create an API key; a merchant key names its merchant, a scanner key may be bound to a facility."""
+    """Create an API key; a merchant key names its merchant, a scanner key may be bound to a facility and may
+    name a merchant (a packing bench's device: it prints that merchant's labels, docs/labels.md)."""
     if role is Role.MERCHANT and not merchant:
         raise InvalidInput("A merchant key must name its merchant.", field="merchant")
-    if role is not Role.MERCHANT and merchant:
-        raise InvalidInput("Only merchant keys belong to a merchant.", field="merchant")
+    if role is Role.ADMIN and merchant:
+        raise InvalidInput("Only merchant and scanner keys belong to a merchant.", field="merchant")
     if role is not Role.SCANNER and facility:
         raise InvalidInput("Only scanner keys are bound to a facility.", field="facility")
     new = key_rules.new_key(role)

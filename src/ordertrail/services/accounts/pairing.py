@@ -10,10 +10,11 @@ from sqlalchemy import Connection
 from ordertrail.domain.accounts import keys as key_rules
 from ordertrail.domain.accounts import pairing as pairing_rules
 from ordertrail.domain.accounts.keys import Role
-from ordertrail.domain.errors import InvalidInput, InvalidPairingCode
+from ordertrail.domain.errors import InvalidInput, InvalidPairingCode, MerchantNotFound
 from ordertrail.services.accounts.keys import CreatedKey
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import keys as key_store
+from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.accounts import pairing as pairing_store
 
 MAX_MINUTES = 24 * 60
@@ -42,9 +43,10 @@ class PairedDevice:
 
 
 async def create_pairing_code(
-    services: Ports, *, name: str, facility: str | None = None, minutes: int = 10
+    services: Ports, *, name: str, facility: str | None = None, merchant: str | None = None, minutes: int = 10
 ) -> PairingCode:
-    """Create a one-time code for a device called ``name``; raises InvalidInput."""
+    """Create a one-time code for a device called ``name`` (with ``merchant``, a packing bench's: its key prints
+    that merchant's labels); raises InvalidInput, MerchantNotFound."""
     name = name.strip()
     if not name:
         raise InvalidInput("A device needs a name.", field="name")
@@ -56,11 +58,17 @@ async def create_pairing_code(
     expires_at = now + timedelta(minutes=minutes)
 
     def transaction(connection: Connection) -> None:
+        merchant_id = None
+        if merchant:
+            merchant_id = merchant_store.merchant_id_by_name(connection, merchant)
+            if merchant_id is None:
+                raise MerchantNotFound(f"No merchant {merchant!r}: create it first.", field="merchant")
         pairing_store.insert_code(
             connection,
             code_hash=pairing_rules.hash_code(code),
             name=name,
             facility=facility,
+            merchant_id=merchant_id,
             at=now,
             expires_at=expires_at,
         )
@@ -85,7 +93,7 @@ async def exchange_pairing_code(services: Ports, *, code: str) -> PairedDevice:
             display_prefix=new.display_prefix,
             role=Role.SCANNER,
             name=record.name,
-            merchant_id=None,
+            merchant_id=record.merchant_id,
             facility=record.facility,
             at=now,
         )

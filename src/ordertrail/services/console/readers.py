@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import Connection
 
@@ -12,6 +13,9 @@ from ordertrail.domain.staff.audit import Actor, ActorKind, staff_actor
 from ordertrail.domain.staff.roles import PERMISSIONS, Permission, StaffRole, StaffUser
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import merchants as merchant_store
+
+# A packing bench's scanner key (one bound to a merchant) reads and prints that merchant's labels, nothing more.
+BENCH_PERMISSIONS: Final = frozenset({Permission.READ, Permission.PRINT_LABELS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,20 @@ class Reader:
         raise Forbidden("Only merchant and admin keys read parcels.")
 
     @classmethod
+    def of_bench(cls, principal: Principal, address: str | None) -> Reader:
+        """A scanner key bound to a merchant (a packing bench's device), for the labels to print alone: it sees
+        that merchant's parcels. Other keys as ``of_key``. Raises Forbidden for a scanner key of no merchant."""
+        if principal.role is not Role.SCANNER:
+            return cls.of_key(principal, address)
+        if principal.merchant_id is None:
+            raise Forbidden(
+                "This device belongs to no merchant: pair it with 'ordertrail keys pair --merchant …' to list and "
+                "print a merchant's labels."
+            )
+        actor = Actor(kind=ActorKind.KEY, name=principal.name, id=principal.key_id, address=address)
+        return cls(frozenset({principal.merchant_id}), actor, key=principal)
+
+    @classmethod
     def of_staff(cls, user: StaffUser, address: str | None) -> Reader:
         if not user.may(Permission.READ):
             raise Forbidden()
@@ -48,6 +66,8 @@ class Reader:
         if self.user is not None:
             return self.user.may(permission)
         assert self.key is not None
+        if self.key.role is Role.SCANNER:
+            return permission in BENCH_PERMISSIONS
         return permission in PERMISSIONS[StaffRole.ADMIN if self.key.role is Role.ADMIN else StaffRole.MERCHANT]
 
 

@@ -12,11 +12,23 @@ from ordertrail.storage.types import new_id
 
 
 def insert_code(
-    connection: Connection, *, code_hash: str, name: str, facility: str | None, at: datetime, expires_at: datetime
+    connection: Connection,
+    *,
+    code_hash: str,
+    name: str,
+    facility: str | None,
+    merchant_id: int | None,
+    at: datetime,
+    expires_at: datetime,
 ) -> int:
     result = connection.execute(
         insert(pairing_code).values(
-            code_hash=code_hash, name=name, facility=facility, created_at=at, expires_at=expires_at
+            code_hash=code_hash,
+            name=name,
+            facility=facility,
+            merchant_id=merchant_id,
+            created_at=at,
+            expires_at=expires_at,
         )
     )
     return new_id(result)
@@ -25,7 +37,7 @@ def insert_code(
 def claim_code(connection: Connection, code_hash: str, *, at: datetime) -> PairingClaim | None:
     """Mark a live (unused, unexpired) code as used; None when there is no such code."""
     row = connection.execute(
-        select(pairing_code.c.id, pairing_code.c.name, pairing_code.c.facility).where(
+        select(pairing_code.c.id, pairing_code.c.name, pairing_code.c.facility, pairing_code.c.merchant_id).where(
             pairing_code.c.code_hash == code_hash,
             pairing_code.c.used_at.is_(None),
             pairing_code.c.expires_at > at,
@@ -39,7 +51,7 @@ def claim_code(connection: Connection, code_hash: str, *, at: datetime) -> Pairi
     )
     if claimed.rowcount != 1:
         return None
-    return PairingClaim(id=row.id, name=row.name, facility=row.facility)
+    return PairingClaim(id=row.id, name=row.name, facility=row.facility, merchant_id=row.merchant_id)
 
 
 def attach_key(connection: Connection, code_id: int, key_id: int) -> None:

@@ -648,6 +648,108 @@ async function openCamera() {
   await state.camera.start();
 }
 
+// ---- labels to print: the console's list, for a packing bench ----------------------------------------
+// Online only: the offline queue is for scans. The list and the PDF come from the console's API routes, with the
+// device's key (a key paired with a merchant sees that merchant's parcels), so the console sees them printed by
+// this device. One Idempotency-Key per list shown: a retry after a lost answer prints the same labels, recorded once.
+
+const labels = { items: [], key: null, pdfUrl: null };
+
+function labelsState(text) {
+  $("labels-state").textContent = text;
+}
+
+function authHeaders(extra = {}) {
+  return { Authorization: `Bearer ${state.device.key}`, ...extra };
+}
+
+async function problemDetail(response) {
+  const problem = await response.json().catch(() => ({}));
+  return problem.detail || `The server answered ${response.status}.`;
+}
+
+function renderLabels() {
+  const list = $("labels-list");
+  list.replaceChildren();
+  for (const row of labels.items) {
+    const item = document.createElement("li");
+    item.className = "label-row";
+    item.dataset.trackingNumber = row.tracking_number;
+    const number = document.createElement("span");
+    number.className = "label-tn";
+    number.textContent = display(row.tracking_number);
+    const what = document.createElement("span");
+    what.className = "label-what";
+    what.textContent = `Order ${row.order_number} · ${row.position} of ${row.parcel_count} · ${statusLabel(row.status)}`;
+    item.append(number, what);
+    list.append(item);
+  }
+  const count = labels.items.length;
+  $("labels-print").hidden = count === 0;
+  $("print-labels").textContent = `Print these ${count} label${count === 1 ? "" : "s"}`;
+}
+
+async function loadLabels() {
+  labels.items = [];
+  renderLabels();
+  if (!navigator.onLine) {
+    return labelsState("Offline: the labels to print need a connection. Scans are still saved and sent later.");
+  }
+  labelsState("Loading…");
+  let response;
+  try {
+    response = await fetch("/api/v1/labels/to-print", { headers: authHeaders() });
+  } catch (_) {
+    return labelsState("No connection: the labels to print need the network. Scans are still saved and sent later.");
+  }
+  if (!response.ok) return labelsState(await problemDetail(response));
+  labels.items = (await response.json()).items;
+  labels.key = crypto.randomUUID();
+  renderLabels();
+  const count = labels.items.length;
+  labelsState(count ? `${count} label${count === 1 ? "" : "s"} to print.` : "Nothing to print: every parcel has its label.");
+}
+
+async function printLabels() {
+  const numbers = labels.items.map((row) => row.tracking_number);
+  if (!numbers.length) return;
+  const button = $("print-labels");
+  button.disabled = true;
+  labelsState("Printing…");
+  try {
+    let response;
+    try {
+      response = await fetch("/api/v1/labels/print", {
+        method: "POST",
+        headers: authHeaders({ "Content-Type": "application/json", "Idempotency-Key": labels.key }),
+        body: JSON.stringify({ tracking_numbers: numbers, layout: $("labels-layout").value }),
+      });
+    } catch (_) {
+      // The same key stays: printing again records these labels once, whether or not the server got this one.
+      return labelsState("No connection: try again when online (the labels are marked printed once).");
+    }
+    if (!response.ok) return labelsState(await problemDetail(response));
+    const pdf = await response.blob();
+    if (labels.pdfUrl) URL.revokeObjectURL(labels.pdfUrl);
+    labels.pdfUrl = URL.createObjectURL(pdf);
+    const link = $("labels-pdf");
+    link.href = labels.pdfUrl;
+    $("labels-done").hidden = false;
+    link.click(); // the download: the bench's printer prints it from there
+    await loadLabels();
+    labelsState(`${numbers.length} label${numbers.length === 1 ? "" : "s"} in labels.pdf, marked printed. ${$("labels-state").textContent}`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function openLabels() {
+  openSheet("labels-sheet");
+  $("labels-done").hidden = true;
+  $("labels-title").focus();
+  loadLabels();
+}
+
 // ---- sign-in ----------------------------------------------------------------------------------------
 
 function signinError(text) {
@@ -776,6 +878,9 @@ function wire() {
   $("undo").addEventListener("click", () => undo().finally(focusInput));
   $("open-camera").addEventListener("click", openCamera);
   $("open-settings").addEventListener("click", openSettings);
+  $("open-labels").addEventListener("click", openLabels);
+  $("labels-refresh").addEventListener("click", loadLabels);
+  $("print-labels").addEventListener("click", printLabels);
   for (const button of document.querySelectorAll(".close-sheet")) {
     button.addEventListener("click", () => {
       closeSheet();
@@ -819,8 +924,12 @@ function wire() {
   window.addEventListener("online", () => {
     renderNet();
     state.sender?.kick();
+    if (state.sheet === $("labels-sheet")) loadLabels();
   });
-  window.addEventListener("offline", () => renderNet());
+  window.addEventListener("offline", () => {
+    renderNet();
+    if (state.sheet === $("labels-sheet")) loadLabels();
+  });
   // Retry now and then even without an 'online' event (captive portals, flaky Wi-Fi).
   setInterval(() => state.sender?.kick(), 30000);
 }

@@ -18,7 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from ordertrail.domain.staff import totp
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server, wait_for
 from tests.integration.couriers.test_carrier_events import event
-from tests.integration.test_merchant_logos import SVG, png, put_logo
+from tests.integration.test_merchant_logos import SVG, put_logo, sample_logo
 from tests.support.audits import axe_violations, overflow, vnu_errors
 from tests.support.browser import screenshot
 from tests.support.notify import Receiver, receiver
@@ -73,7 +73,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert choose_password(http, invitations[OPERATOR]).status_code == 303
         # The shop's logo and support contact: the customer pages are audited with both.
         [shop] = http.get("/api/v1/merchants", headers=auth(keys["merchant"])).json()["merchants"]
-        assert put_logo(http, shop["id"], keys["merchant"], png(240, 80), "image/png").status_code == 200
+        assert put_logo(http, shop["id"], keys["merchant"], sample_logo(), "image/png").status_code == 200
         contact = {"support_email": "help@northwind.example", "support_url": "https://northwind.example/help"}
         assert http.patch(f"/api/v1/merchants/{shop['id']}", json=contact, headers=auth(keys["merchant"])).is_success
         placed_at = (datetime.now(UTC) - timedelta(days=3)).isoformat()
@@ -387,7 +387,7 @@ def test_the_tracking_page_keeps_the_logos_place_before_it_arrives(browser: Brow
     held[0].continue_()
     wait_for(lambda: logo.evaluate("img => img.complete && img.naturalWidth > 0"), what="the logo loaded")
     assert logo.bounding_box() == before and page.locator("h1").bounding_box() == heading
-    assert before is not None and (before["width"], before["height"]) == (144, 48)
+    assert before is not None and (before["width"], before["height"]) == (180, 48)  # 360 × 96 at 48 px high
     help_block = page.get_by_role("region", name="Need help?")
     expect(help_block.get_by_role("link", name="help@northwind.example")).to_have_attribute(
         "href", "mailto:help@northwind.example"

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ordertrail.settings import Settings
 from tests.conftest import ServerProcess, auth, order_body, wait_for
@@ -33,6 +33,18 @@ __all__ = ["smtp_server"]
 def png(width: int = 240, height: int = 80, colour: tuple[int, int, int] = (29, 78, 216)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def sample_logo() -> bytes:
+    """A shop's logo as merchants upload them: a mark and the name, on a transparent ground (PNG)."""
+    image = Image.new("RGBA", (360, 96), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 8, 80, 88), radius=18, fill=(30, 64, 120, 255))
+    draw.ellipse((22, 30, 58, 66), outline=(255, 255, 255, 255), width=7)
+    draw.text((96, 48), "Northwind", fill=(30, 64, 120, 255), font=ImageFont.load_default(40), anchor="lm")
+    out = io.BytesIO()
+    image.save(out, "PNG")
     return out.getvalue()
 
 

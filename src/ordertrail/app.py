@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -136,7 +137,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         )
     # Security headers go on every response, the hot paths' included.
     # Bodies are checked in front of every route alike: their size, then (on the API) that they are JSON.
-    outer = JsonBodies(outer, prefix="/api/", other_bodies=("/api/v1/decode",))  # camera frames: JPEG or PNG
+    outer = JsonBodies(
+        outer,
+        prefix="/api/",
+        other_bodies=("/api/v1/decode",),  # camera frames: JPEG or PNG
+        other_patterns=(re.compile(r"/api/v1/merchants/[^/]+/logo"),),  # a logo's image bytes
+    )
     outer = SecurityHeaders(
         BodySizeLimit(outer, max_bytes=settings.http.max_body_bytes),
         private_prefixes=web.PRIVATE_PREFIXES,

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import auth, order_body, scan_body, start_server
+from tests.integration.test_merchant_logos import put_logo, sample_logo
 from tests.support.browser import page_problems, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.store_independent]
@@ -22,16 +23,22 @@ LIVE_WITHIN_MS = 2000
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A real server with a merchant key, a scanner key and an HTTP client."""
+    """A real server with a merchant key (its shop has a logo and a support contact), a scanner key and an HTTP
+    client."""
     server = start_server(tmp_path / "server-data")
     assert server.cli("merchants", "create", "Northwind Ceramics").returncode == 0
     merchant = server.cli("keys", "create", "--role", "merchant", "--name", "shop", "--merchant", "Northwind Ceramics")
     scanner = server.cli("keys", "create", "--role", "scanner", "--name", "hub")
+    merchant_key = merchant.stdout.strip().splitlines()[-1]
     with server.http() as http:
+        [settings] = http.get("/api/v1/merchants", headers=auth(merchant_key)).json()["merchants"]
+        assert put_logo(http, settings["id"], merchant_key, sample_logo(), "image/png").status_code == 200
+        contact = {"support_email": "help@northwind.example", "support_url": "https://northwind.example/help"}
+        assert http.patch(f"/api/v1/merchants/{settings['id']}", json=contact, headers=auth(merchant_key)).is_success
         yield {
             "server": server,
             "http": http,
-            "merchant": merchant.stdout.strip().splitlines()[-1],
+            "merchant": merchant_key,
             "scanner": scanner.stdout.strip().splitlines()[-1],
         }
     server.stop()
@@ -88,6 +95,10 @@ def test_tracking_page_updates_live_on_phone_and_desktop(browser: Browser, shop:
     expect(newest).to_contain_text("Manchester, GB")
     expect(phone.locator('.step[aria-current="step"] .step-label')).to_have_text("In transit")
     assert phone.evaluate("window.__notReloaded") is True
+    # The shop's logo loaded (the page's CSP allows it: a violation would be among ``errors``) and its help block.
+    expect(phone.get_by_role("img", name="Northwind Ceramics")).to_have_js_property("complete", True)
+    assert phone.get_by_role("img", name="Northwind Ceramics").evaluate("img => img.naturalWidth") == 360
+    expect(phone.get_by_role("region", name="Need help?")).to_contain_text("help@northwind.example")
     assert len(screenshot(phone, "tracking-phone.png")) > 10_000
 
     desktop = browser.new_page(viewport={"width": 1280, "height": 800})

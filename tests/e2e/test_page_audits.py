@@ -18,6 +18,7 @@ from standardwebhooks.webhooks import Webhook
 from ordertrail.domain.staff import totp
 from tests.conftest import ServerProcess, auth, order_body, scan_body, start_server, wait_for
 from tests.integration.couriers.test_carrier_events import event
+from tests.integration.test_merchant_logos import SVG, put_logo, sample_logo
 from tests.support.audits import axe_violations, overflow, vnu_errors
 from tests.support.browser import screenshot
 from tests.support.notify import Receiver, receiver
@@ -71,6 +72,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     invitations = {email: _invite(server, email) for email in (OPERATOR, "new@northwind.example")}
     with server.http() as http:
         assert choose_password(http, invitations[OPERATOR]).status_code == 303
+        # The shop's logo and support contact: the customer pages are audited with both.
+        [shop] = http.get("/api/v1/merchants", headers=auth(keys["merchant"])).json()["merchants"]
+        assert put_logo(http, shop["id"], keys["merchant"], sample_logo(), "image/png").status_code == 200
+        contact = {"support_email": "help@northwind.example", "support_url": "https://northwind.example/help"}
+        assert http.patch(f"/api/v1/merchants/{shop['id']}", json=contact, headers=auth(keys["merchant"])).is_success
         placed_at = (datetime.now(UTC) - timedelta(days=3)).isoformat()
         order = http.post(
             "/api/v1/orders",
@@ -377,6 +383,15 @@ def test_the_merchant_settings_pages_have_no_axe_violation_reflow_and_are_valid_
         documents["settings (error)"] = page.content()
         if problems := _audit(page):
             found[f"settings (error) @ {width}px"] = problems
+        # A logo chosen in the browser that is not a PNG or JPEG: refused, the field pointed at.
+        page.goto(settings_url)
+        svg = {"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": SVG}
+        page.get_by_label("Replace the logo").set_input_files(files=[svg])
+        page.get_by_role("button", name="Upload the logo").click()
+        expect(page.get_by_role("alert")).to_contain_text("A logo is a PNG or JPEG image")
+        documents["settings (logo refused)"] = page.content()
+        if problems := _audit(page):
+            found[f"settings (logo refused) @ {width}px"] = problems
         for name, url in pages.items():
             if url is None:
                 continue
@@ -401,3 +416,30 @@ def _sign_in_as(page: Page, base_url: str, email: str) -> None:
 
 def _code_now(secret: str, steps: int = 0) -> str:
     return totp.code_for_step(secret, totp.step_at(datetime.now(UTC)) + steps)
+
+
+def test_the_tracking_page_keeps_the_logos_place_before_it_arrives(browser: Browser, site: dict[str, Any]) -> None:
+    """The logo is held back until the page has laid out: its box is already the size it loads into (48 px high,
+    the image's proportions), so nothing moves when it arrives; then it shows, named by the shop."""
+    context = _context(browser, 375)
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/merchant-logos/**", lambda route: held.append(route))
+    # Not "load": that waits for the image held here.
+    page.goto(
+        f"{site['server'].base_url}/t/{site['order']['parcels'][0]['tracking_number']}", wait_until="domcontentloaded"
+    )
+    logo = page.get_by_role("img", name="Northwind")
+    # Each evaluate lets Playwright run the route handler; no fixed wait.
+    wait_for(lambda: page.evaluate("true") and held, what="the logo requested")
+    before = logo.bounding_box()
+    heading = page.locator("h1").bounding_box()
+    held[0].continue_()
+    wait_for(lambda: logo.evaluate("img => img.complete && img.naturalWidth > 0"), what="the logo loaded")
+    assert logo.bounding_box() == before and page.locator("h1").bounding_box() == heading
+    assert before is not None and (before["width"], before["height"]) == (180, 48)  # 360 × 96 at 48 px high
+    help_block = page.get_by_role("region", name="Need help?")
+    expect(help_block.get_by_role("link", name="help@northwind.example")).to_have_attribute(
+        "href", "mailto:help@northwind.example"
+    )
+    context.close()

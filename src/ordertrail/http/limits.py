@@ -7,6 +7,7 @@ hot paths' included, whatever a route would have made of the body.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,12 +41,21 @@ def is_json(media_type: str) -> bool:
 
 class JsonBodies:
     """Answer 415 to a request under ``prefix`` whose body is not JSON, except on the routes in ``other_bodies``
-    (which check their own media types, such as the camera frames of the scanner station)."""
+    or matching ``other_patterns`` (which check their own bodies, such as the camera frames of the scanner station
+    and merchants' logos)."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str, other_bodies: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        prefix: str,
+        other_bodies: Collection[str] = (),
+        other_patterns: Collection[re.Pattern[str]] = (),
+    ) -> None:
         self.app = app
         self.prefix = prefix
         self.other_bodies = frozenset(other_bodies)
+        self.other_patterns = tuple(other_patterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -54,6 +64,7 @@ class JsonBodies:
             and scope["path"] not in self.other_bodies
             and _has_body(scope)
             and not is_json(media_type := _media_type(scope))
+            and not any(pattern.fullmatch(scope["path"]) for pattern in self.other_patterns)
         ):
             shown = f"'{media_type}'" if media_type else "no Content-Type"
             error = UnsupportedMediaType(

@@ -42,6 +42,8 @@ OVERLAY_LABELS: Final[dict[str, str]] = {
     "delay_cleared": "Back on schedule",
     "message": "A message from the shop",
 }
+# The logo's height in emails (as on the tracking page); its width follows from its proportions.
+LOGO_HEIGHT: Final = 48
 REPORT_SUBJECT: Final = "{merchant_name}: your delivery week {week_start} to {week_end}"
 GENERIC_SUBJECT: Final = "Your parcel from {merchant_name}: {status_label}"
 
@@ -138,6 +140,14 @@ class EmailRenderer:
     def tracking_link(self, tracking_number: str) -> str:
         return f"{self.base}/t/{tracking_number}"
 
+    def logo(self, frozen: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The shop's logo as an email shows it: an absolute URL (mail clients have no page to resolve a path
+        against), a fixed height and the width that keeps its proportions."""
+        if not frozen:
+            return None
+        width = max(1, round(frozen["width"] * LOGO_HEIGHT / frozen["height"]))
+        return {"url": f"{self.base}{frozen['path']}", "width": width, "height": LOGO_HEIGHT}
+
     def unsubscribe_link(self, merchant_id: int, email: str) -> str:
         return f"{self.base}/unsubscribe/{make_token(self.key, Unsubscription(merchant_id, email))}"
 
@@ -158,6 +168,8 @@ class EmailRenderer:
             "tracking_link": self.tracking_link(data["tracking_number"]),
             "parcels": [(number, self.tracking_link(number)) for number in data["tracking_numbers"]],
             "unsubscribe_link": unsubscribe,
+            # Rows queued before logos and support contacts existed have neither: the templates show none.
+            "logo": self.logo(data.get("merchant_logo")),
         }
         subject = SUBJECTS.get(status, GENERIC_SUBJECT).format(**context)
         email = EmailMessage(policy=EMAIL_POLICY)

@@ -46,6 +46,21 @@ merchant = Table(
     Column("support_url", String(500), nullable=True),  # the shop's help page
 )
 
+# A merchant's logo, in the store so that every server process (and either store) serves the same one; apart from
+# the merchant row, so that reading a merchant never reads its bytes.
+merchant_logo = Table(
+    "merchant_logo",
+    metadata,
+    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
+    Column("media_type", String(20), nullable=False),  # image/png or image/jpeg, as decoded
+    Column("sha256", String(64), nullable=False),  # of ``content``: its version, ETag and address
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 api_key = Table(
     "api_key",
     metadata,

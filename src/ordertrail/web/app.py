@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ordertrail.http.assets import customer_assets
-from ordertrail.web import label_pages, limits, order_pages, tracking_pages
+from ordertrail.web import label_pages, limits, merchant_logos, order_pages, tracking_pages
 from ordertrail.web.console import (
     action_pages,
     analytics_pages,
@@ -45,6 +45,7 @@ def install(app: FastAPI) -> None:
     """Add the customer pages, the staff label form, the console and /static to ``app``."""
     app.mount("/static", customer_assets(), name="static")
     app.include_router(tracking_pages.router)
+    app.include_router(merchant_logos.router)
     app.include_router(order_pages.router)
     app.include_router(label_pages.router)
     app.include_router(auth_pages.router)

@@ -12,7 +12,7 @@ from ordertrail.postal import locality
 from ordertrail.services.orders.access import open_order_link, sign_order_link, verified_order, verify_order
 from ordertrail.services.tracking.lookup import TrackingView
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
-from ordertrail.web.pages_common import parcel_context
+from ordertrail.web.pages_common import parcel_context, shop_context
 from ordertrail.web.tracking_pages import lookup_page
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,8 @@ async def order_view(token: str, request: Request, services: ServicesDep, public
         "order.html",
         {
             "order_number": order.order.order_number,
-            "merchant": order.merchant_name,
+            "merchant": order.merchant.shown_name,
+            "shop": shop_context(order.merchant),
             "destination": locality(destination),  # town, region and country as the country writes them
             "parcels": parcels,
             "stream_url": f"/api/v1/order-views/{token}/events?after={after}",

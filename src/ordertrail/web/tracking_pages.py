@@ -11,7 +11,7 @@ from ordertrail.domain.errors import ParcelNotFound
 from ordertrail.services.accounts import merchants as merchant_service
 from ordertrail.services.tracking.lookup import canonical_number, track_parcel
 from ordertrail.web.deps import PublicDep, ServicesDep, client_address, render
-from ordertrail.web.pages_common import parcel_context
+from ordertrail.web.pages_common import parcel_context, shop_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,5 +74,6 @@ async def tracking_page(tracking_number: str, request: Request, services: Servic
         return not_found_page(tracking_number)
     parcel = parcel_context(view)
     stream = f"/api/v1/tracking/{view.parcel.tracking_number}/events?after={view.parcel.state.last_sequence}"
-    merchant = await merchant_service.shown_name(services, view.parcel.merchant_id)  # who the parcel is from
-    return render("tracking.html", {"parcel": parcel, "stream_url": stream, "merchant": merchant})
+    shop = await merchant_service.customer_face(services, view.parcel.merchant_id)  # who the parcel is from
+    context = {"parcel": parcel, "stream_url": stream, "merchant": shop and shop.shown_name, "shop": shop_context(shop)}
+    return render("tracking.html", context)

@@ -64,6 +64,15 @@ class NotificationSettingsOut(Document):
     webhooks: bool
 
 
+class MerchantLogoOut(Document):
+    url: str = Field(description="Where the logo is served, publicly; the address changes when the logo does.")
+    media_type: str = Field(description="image/png or image/jpeg, as decoded from the upload.")
+    width: int = Field(description="Pixels.")
+    height: int = Field(description="Pixels.")
+    size: int = Field(description="Bytes.")
+    sha256: str = Field(description="Of the image's bytes: its version, and the ETag it is served with.")
+
+
 class MerchantSettingsOut(Document):
     id: int
     name: str = Field(description="The merchant's own name (how staff and keys name it).")
@@ -71,6 +80,7 @@ class MerchantSettingsOut(Document):
     shown_name: str = Field(description="What customers see: the display name, else the name.")
     support_email: str | None = Field(description="Where customers write for help.")
     support_url: str | None = Field(description="The shop's help page.")
+    logo: MerchantLogoOut | None = Field(description="Shown on the tracking page and in emails; null: none.")
 
 
 class WeeklyReportOut(Document):

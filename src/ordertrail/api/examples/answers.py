@@ -331,6 +331,32 @@ MERCHANT_KEY: dict[str, Any] = {
     "key": "ot_merchant_Q2xv9TzP0bY4mHc8sWkR1eLgN5uJ7aVdX3fKiOq6",
 }
 
+MERCHANT_WITH_LOGO: dict[str, Any] = {
+    "id": 1,
+    "name": "Northwind",
+    "display_name": "Northwind Outdoor",
+    "shown_name": "Northwind Outdoor",
+    "support_email": "help@northwind.example",
+    "support_url": "https://northwind.example/help",
+    "logo": {
+        "url": "https://track.example.com/merchant-logos/1/"
+        "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592.png",
+        "media_type": "image/png",
+        "width": 240,
+        "height": 80,
+        "size": 6120,
+        "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
+    },
+}
+
+INVALID_LOGO: dict[str, Any] = {
+    "type": "urn:ordertrail:error:invalid-input",
+    "title": "Invalid input",
+    "status": 422,
+    "detail": "A logo is a PNG or JPEG image (not SVG, GIF or another format).",
+    "errors": [{"field": "logo", "reason": "A logo is a PNG or JPEG image (not SVG, GIF or another format)."}],
+}
+
 KEY: dict[str, Any] = {"key_id": 2, "role": "scanner", "name": "dock 3", "facility": "Leeds DC"}
 
 DUPLICATE_ORDER: dict[str, Any] = {
@@ -374,6 +400,8 @@ ANSWERS: dict[tuple[str, int], dict[str, Any]] = {
     ("get_parcel_summary", 200): PARCEL_SUMMARY,
     ("create_webhook_endpoint", 201): WEBHOOK_ENDPOINT,
     ("create_merchant_key", 201): MERCHANT_KEY,
+    ("set_merchant_logo", 200): MERCHANT_WITH_LOGO,
+    ("set_merchant_logo", 422): INVALID_LOGO,
     ("get_current_key", 200): KEY,
     ("check_health", 200): {"status": "ok"},
     ("check_readiness", 200): {"status": "ready", "live": "in-process"},

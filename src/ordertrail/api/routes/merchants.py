@@ -1,12 +1,13 @@
 """A merchant's settings and API keys, for its people (merchant and admin staff sessions) and its systems
-(merchant and admin keys): the name customers see, the support contact, keys created (shown once) and revoked.
+(merchant and admin keys): the name customers see, its logo, the support contact, keys created (shown once) and
+revoked.
 Every change is audited; the console's settings pages use the same use cases (services/console/settings.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from ordertrail.api.documents.notifying import (
@@ -20,8 +21,9 @@ from ordertrail.api.json_bodies import JSON_BODY
 from ordertrail.api.responses import BODY, KEY, WRITES, errors
 from ordertrail.api.schemas.notifying import MerchantKeyCreate, MerchantSettingsPatch, WeeklyReportPut
 from ordertrail.domain.accounts.keys import ApiKey
-from ordertrail.domain.accounts.merchant_settings import MerchantSettings
-from ordertrail.http.deps import ServicesDep, json_response
+from ordertrail.domain.accounts.merchant_settings import LOGO_EXTENSIONS, MAX_LOGO_BYTES, MerchantSettings
+from ordertrail.domain.errors import InvalidInput
+from ordertrail.http.deps import ServicesDep, SettingsDep, json_response
 from ordertrail.http.staff import ReaderDep
 from ordertrail.services.console import settings as settings_service
 
@@ -35,7 +37,8 @@ WHO = (
 )
 
 
-def settings_view(found: MerchantSettings) -> dict[str, Any]:
+def settings_view(found: MerchantSettings, public_base_url: str) -> dict[str, Any]:
+    logo = found.logo
     return {
         "id": found.id,
         "name": found.name,
@@ -43,6 +46,16 @@ def settings_view(found: MerchantSettings) -> dict[str, Any]:
         "shown_name": found.shown_name,
         "support_email": found.support_email,
         "support_url": found.support_url,
+        "logo": None
+        if logo is None
+        else {
+            "url": public_base_url.rstrip("/") + logo.path,
+            "media_type": logo.media_type,
+            "width": logo.width,
+            "height": logo.height,
+            "size": logo.size,
+            "sha256": logo.sha256,
+        },
     }
 
 
@@ -66,9 +79,9 @@ def key_view(key: ApiKey, plaintext: str | None = None) -> dict[str, Any]:
     response_model=MerchantListOut,
     responses=errors(KEY),
 )
-async def list_merchant_settings(reader: ReaderDep, services: ServicesDep) -> Response:
+async def list_merchant_settings(reader: ReaderDep, services: ServicesDep, settings: SettingsDep) -> Response:
     found = await settings_service.managed_merchants(services, reader)
-    return json_response({"merchants": [settings_view(m) for m in found]})
+    return json_response({"merchants": [settings_view(m, settings.public_base_url) for m in found]})
 
 
 @router.get(
@@ -78,8 +91,11 @@ async def list_merchant_settings(reader: ReaderDep, services: ServicesDep) -> Re
     response_model=MerchantSettingsOut,
     responses=errors(KEY, 404, 422, notes=NOT_YOURS),
 )
-async def get_merchant_settings(merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep) -> Response:
-    return json_response(settings_view(await settings_service.settings_of(services, reader, merchant_id)))
+async def get_merchant_settings(
+    merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep, settings: SettingsDep
+) -> Response:
+    found = await settings_service.settings_of(services, reader, merchant_id)
+    return json_response(settings_view(found, settings.public_base_url))
 
 
 @router.patch(
@@ -93,11 +109,71 @@ async def get_merchant_settings(merchant_id: MerchantId, reader: ReaderDep, serv
     responses=errors(KEY, BODY, WRITES, 404, notes=NOT_YOURS),
 )
 async def update_merchant_settings(
-    merchant_id: MerchantId, body: MerchantSettingsPatch, reader: ReaderDep, services: ServicesDep
+    merchant_id: MerchantId,
+    body: MerchantSettingsPatch,
+    reader: ReaderDep,
+    services: ServicesDep,
+    settings: SettingsDep,
 ) -> Response:
     given = body.model_dump(include=body.model_fields_set)
     changed = await settings_service.change_settings(services, reader, merchant_id, **given)
-    return json_response(settings_view(changed))
+    return json_response(settings_view(changed, settings.public_base_url))
+
+
+LOGO_RULES = (
+    f"PNG or JPEG only (an SVG can carry script), at most {MAX_LOGO_BYTES // 1024} KiB, 16 to 2048 pixels a side; "
+    "what the image is comes from decoding it, whatever its Content-Type says, and a file that does not decode to "
+    "the end (truncated, corrupt) is refused. "
+)
+
+
+@router.put(
+    "/{merchant_id}/logo",
+    summary="Set the merchant's logo, shown on the tracking page and in customer emails (audited)",
+    description=WHO
+    + "Send the image's bytes as the body, e.g. `curl -X PUT --data-binary @logo.png -H 'Content-Type: image/png' "
+    "-H 'Authorization: Bearer …' https://track.example.com/api/v1/merchants/1/logo`. "
+    + LOGO_RULES
+    + "Anything else is a 422 naming `logo`, and the logo stays as it was. The answer is the merchant's settings: "
+    "`logo.url` is a public address that changes with the image (served with year-long caching). Idempotent: the "
+    "same image again changes nothing and writes no audit entry, so a retry needs no Idempotency-Key.",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in LOGO_EXTENSIONS},
+        }
+    },
+    response_model=MerchantSettingsOut,
+    responses=errors(KEY, 404, 413, 422, WRITES, notes={**NOT_YOURS, 422: "Not a PNG or JPEG logo within the limits"}),
+)
+async def set_merchant_logo(
+    merchant_id: MerchantId, request: Request, reader: ReaderDep, services: ServicesDep, settings: SettingsDep
+) -> Response:
+    too_large = InvalidInput(f"A logo is at most {MAX_LOGO_BYTES // 1024} KiB; this one is larger.", field="logo")
+    length = request.headers.get("content-length")
+    if length is not None and length.isascii() and length.isdigit() and int(length) > MAX_LOGO_BYTES:
+        raise too_large
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_LOGO_BYTES:
+            raise too_large
+    changed = await settings_service.set_logo(services, reader, merchant_id, bytes(data))
+    return json_response(settings_view(changed, settings.public_base_url))
+
+
+@router.delete(
+    "/{merchant_id}/logo",
+    summary="Remove the merchant's logo (audited)",
+    description=WHO + "Customers then see the shop's name alone. Removing a logo that is not there changes nothing.",
+    response_model=MerchantSettingsOut,
+    responses=errors(KEY, 404, 422, WRITES, notes=NOT_YOURS),
+)
+async def remove_merchant_logo(
+    merchant_id: MerchantId, reader: ReaderDep, services: ServicesDep, settings: SettingsDep
+) -> Response:
+    changed = await settings_service.remove_logo(services, reader, merchant_id)
+    return json_response(settings_view(changed, settings.public_base_url))
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Final
 from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal, Role
+from ordertrail.domain.accounts.merchant_settings import MerchantSettings
 from ordertrail.domain.errors import (
     DuplicateMerchant,
     Forbidden,
@@ -16,6 +17,7 @@ from ordertrail.domain.errors import (
 )
 from ordertrail.domain.orders.order import Address
 from ordertrail.services.ports import Ports
+from ordertrail.storage.accounts import logos as logo_store
 from ordertrail.storage.accounts import merchants as merchant_store
 
 MAX_NAME: Final = 200
@@ -131,3 +133,13 @@ async def shown_name(services: Ports, merchant_id: int) -> str | None:
     """The name customers see for a merchant (its display name, else its name); None for no such merchant."""
     names = await services.db.read(lambda c: merchant_store.merchant_names(c, [merchant_id]))
     return names.get(merchant_id)
+
+
+async def customer_face(services: Ports, merchant_id: int) -> MerchantSettings | None:
+    """What customers see of a merchant: the name, the logo and the support contact (None: no such merchant)."""
+    return await services.db.read(lambda c: merchant_store.merchant_settings(c, merchant_id))
+
+
+async def logo_content(services: Ports, merchant_id: int, sha256: str) -> tuple[str, bytes] | None:
+    """The media type and bytes of the merchant's logo when ``sha256`` is its current version, else None."""
+    return await services.db.read(lambda c: logo_store.logo_content(c, merchant_id, sha256))

@@ -1,5 +1,5 @@
-"""A merchant's settings as its people (and its systems) manage them: the name customers see and the support
-contact, its weekly report, its API keys, its webhook endpoints. Every change is written with its audit entry in
+"""A merchant's settings as its people (and its systems) manage them: the name customers see, its logo, the
+support contact, its weekly report, its API keys, its webhook endpoints. Every change is written with its audit entry in
 one transaction.
 
 Who may: the MANAGE_MERCHANT permission (admins: every merchant; merchant users: their own) and admin and
@@ -8,6 +8,8 @@ merchant keys (a merchant key: its own merchant). Another merchant is answered a
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ordertrail.adapters.destinations import Resolver, system_resolver
+from ordertrail.adapters.logos import check_logo
 from ordertrail.domain.accounts import keys as key_rules
 from ordertrail.domain.accounts.keys import ApiKey, Role
 from ordertrail.domain.accounts.merchant_settings import MerchantSettings, support_email_of, support_url_of
@@ -31,6 +34,7 @@ from ordertrail.services.notifying import endpoints as endpoint_service
 from ordertrail.services.notifying.endpoints import EndpointWithSecret
 from ordertrail.services.ports import Ports
 from ordertrail.storage.accounts import keys as key_store
+from ordertrail.storage.accounts import logos as logo_store
 from ordertrail.storage.accounts import merchants as merchant_store
 from ordertrail.storage.analytics import weekly_reports as report_store
 from ordertrail.storage.staff import audit as audit_store
@@ -118,6 +122,57 @@ async def change_settings(services: Ports, reader: Reader, merchant_id: int, **g
         return after
 
     return await services.db.write(write)
+
+
+async def set_logo(services: Ports, reader: Reader, merchant_id: int, data: bytes) -> MerchantSettings:
+    """Set the merchant's logo from an upload's bytes, checked by decoding them (PNG or JPEG, at most 256 KiB,
+    sides of 16–2048 px); audited as a settings change with the logo's version before and after. The same image
+    again changes nothing and writes no audit entry. Raises Forbidden, MerchantNotFound and InvalidInput
+    (``logo``)."""
+    await services.db.read(lambda c: _settings(c, reader, merchant_id))  # who may, before decoding anything
+    checked = await asyncio.to_thread(check_logo, data)
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    def write(connection: Connection) -> MerchantSettings:
+        before = _settings(connection, reader, merchant_id)
+        if before.logo is not None and before.logo.sha256 == sha256:
+            return before
+        logo_store.put_logo(
+            connection,
+            merchant_id,
+            content=data,
+            media_type=checked.media_type,
+            width=checked.width,
+            height=checked.height,
+            at=services.clock(),
+        )
+        after = _settings(connection, reader, merchant_id)
+        detail = {"logo": {"from": _version(before), "to": _version(after)}}
+        _audit(services, connection, reader, Action.MERCHANT_SETTINGS_CHANGED, merchant_id, detail)
+        return after
+
+    return await services.db.write(write)
+
+
+async def remove_logo(services: Ports, reader: Reader, merchant_id: int) -> MerchantSettings:
+    """Remove the merchant's logo (audited; none to remove: nothing happens). Raises Forbidden and
+    MerchantNotFound."""
+
+    def write(connection: Connection) -> MerchantSettings:
+        before = _settings(connection, reader, merchant_id)
+        if before.logo is None:
+            return before
+        logo_store.remove_logo(connection, merchant_id)
+        _audit(services, connection, reader, Action.MERCHANT_SETTINGS_CHANGED, merchant_id,
+               {"logo": {"from": _version(before), "to": None}})  # fmt: skip
+        return _settings(connection, reader, merchant_id)
+
+    return await services.db.write(write)
+
+
+def _version(found: MerchantSettings) -> str | None:
+    logo = found.logo
+    return None if logo is None else f"{logo.sha256} ({logo.media_type}, {logo.size} bytes)"
 
 
 # -- the weekly report -------------------------------------------------------------------------------------------

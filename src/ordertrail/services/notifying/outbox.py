@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.accounts.merchant_settings import MerchantSettings
 from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.estimating.revisions import delay_text, window_text
 from ordertrail.domain.notifying.endpoints import Endpoint
@@ -58,7 +59,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
         connection, sorted({n.change.merchant_id for n in notices if n.channel is Channel.WEBHOOK})
     )
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
-    merchant_names = merchant_store.merchant_names(connection, merchant_ids)
+    shops = merchant_store.merchant_settings_of(connection, merchant_ids)
     messages: list[NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
@@ -80,7 +81,7 @@ def enqueue_notifications(connection: Connection, changes: Sequence[ParcelChange
                         )
                     )
         else:
-            context = email_context(notice, order, merchant_names[change.merchant_id])
+            context = email_context(notice, order, shops[change.merchant_id])
             messages.append(_email_row(notice.event_type, order, change.merchant_id, context))
     outbox_store.add_messages(connection, messages, now=now)
     return len(messages)
@@ -120,7 +121,20 @@ def webhook_body(notice: Notice, order: Order, *, now: datetime) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def email_context(notice: Notice, order: Order, merchant_name: str) -> dict[str, Any]:
+def shop_context(shop: MerchantSettings) -> dict[str, Any]:
+    """The shop in an email: its name, its logo (a path: the worker makes it absolute with the public base URL)
+    and its support contact, as they were when the email was queued."""
+    logo = shop.logo
+    return {
+        "merchant_id": shop.id,
+        "merchant_name": shop.shown_name,
+        "merchant_logo": None if logo is None else {"path": logo.path, "width": logo.width, "height": logo.height},
+        "support_email": shop.support_email,
+        "support_url": shop.support_url,
+    }
+
+
+def email_context(notice: Notice, order: Order, shop: MerchantSettings) -> dict[str, Any]:
     """What an email template needs, frozen at the time of the event (rendered by the worker)."""
     change = notice.change
     parcels = notice.order_changes or (change,)
@@ -129,8 +143,7 @@ def email_context(notice: Notice, order: Order, merchant_name: str) -> dict[str,
         "previous_status": change.previous_status,
         "status_version": change.status_version,
         "reason": change.event.reason,
-        "merchant_id": change.merchant_id,
-        "merchant_name": merchant_name,
+        **shop_context(shop),
         "order_number": order.order_number,
         "customer_name": order.customer.name,
         "tracking_number": change.tracking_number,
@@ -150,7 +163,7 @@ def enqueue_delay_notices(
         return 0
     endpoints = notification_store.active_endpoints_of(connection, merchant_ids)
     orders = order_store.orders_by_id(connection, sorted({n.change.order_id for n in notices}))
-    names = merchant_store.merchant_names(connection, merchant_ids)
+    shops = merchant_store.merchant_settings_of(connection, merchant_ids)
     messages: list[NewMessage] = []
     for notice in notices:
         change, order = notice.change, orders[notice.change.order_id]
@@ -172,8 +185,7 @@ def enqueue_delay_notices(
             "reason": change.reason,
             "reason_text": delay_text(change.reason),
             "arriving": window_text(change.earliest, change.latest),
-            "merchant_id": change.merchant_id,
-            "merchant_name": names[change.merchant_id],
+            **shop_context(shops[change.merchant_id]),
             "order_number": order.order_number,
             "customer_name": order.customer.name,
             "tracking_number": change.tracking_number,
@@ -245,8 +257,7 @@ def enqueue_shop_message(connection: Connection, parcel: Parcel, text: str, *, n
     context = {
         "status": MESSAGE_EMAIL,
         "message": text,
-        "merchant_id": parcel.merchant_id,
-        "merchant_name": merchant_store.merchant_names(connection, [parcel.merchant_id])[parcel.merchant_id],
+        **shop_context(merchant_store.merchant_settings_of(connection, [parcel.merchant_id])[parcel.merchant_id]),
         "order_number": order.order_number,
         "customer_name": order.customer.name,
         "tracking_number": parcel.tracking_number,

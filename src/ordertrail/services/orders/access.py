@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
+from ordertrail.domain.accounts.merchant_settings import MerchantSettings
 from ordertrail.domain.errors import InvalidOrderLink, OrderLocked, OrderNotVerified
 from ordertrail.domain.inputs import without_controls
 from ordertrail.domain.orders.order import Address, Customer, Order
@@ -141,7 +142,7 @@ class VerifiedOrder:
     """What the verified order view shows: the order and each parcel's derived status and timeline."""
 
     order: Order
-    merchant_name: str
+    merchant: MerchantSettings  # the shop as customers see it: name, logo, support contact
     parcels: tuple[VerifiedParcel, ...]
 
 
@@ -154,10 +155,11 @@ async def verified_order(services: Services, *, order_id: int) -> VerifiedOrder:
             raise InvalidOrderLink()
         parcels = parcel_store.parcels_of_orders(connection, [order_id])[order_id]
         events = scan_store.events_of(connection, [p.id for p in parcels])
-        name = merchant_store.merchant_names(connection, [order.merchant_id])[order.merchant_id]
+        shop = merchant_store.merchant_settings(connection, order.merchant_id)
+        assert shop is not None  # an order's merchant is never deleted
         return VerifiedOrder(
             order=order,
-            merchant_name=name,
+            merchant=shop,
             parcels=tuple(VerifiedParcel(p, derive(events.get(p.id, []))) for p in parcels),
         )
 

@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ordertrail.domain.accounts.merchant_settings import MerchantSettings
+from ordertrail.domain.accounts.merchant_settings import Logo, MerchantSettings
 from ordertrail.domain.orders.order import Address
-from ordertrail.storage.tables import merchant
+from ordertrail.storage.tables import merchant, merchant_logo
 from ordertrail.storage.types import new_id
 
 _UNSET = object()
@@ -101,11 +101,38 @@ def merchant_details(connection: Connection) -> list[tuple[int, str, str | None,
 
 
 def merchant_settings(connection: Connection, merchant_id: int) -> MerchantSettings | None:
-    row = connection.execute(
+    return merchant_settings_of(connection, [merchant_id]).get(merchant_id)
+
+
+def merchant_settings_of(connection: Connection, ids: Sequence[int]) -> dict[int, MerchantSettings]:
+    """What customers see of each merchant (name, logo, support contact), for pages and emails."""
+    if not ids:
+        return {}
+    logo = merchant_logo.c
+    rows = connection.execute(
         select(
-            merchant.c.id, merchant.c.name, merchant.c.display_name, merchant.c.support_email, merchant.c.support_url
-        ).where(merchant.c.id == merchant_id)
-    ).one_or_none()
-    if row is None:
-        return None
-    return MerchantSettings(row.id, row.name, row.display_name, row.support_email, row.support_url)
+            merchant.c.id,
+            merchant.c.name,
+            merchant.c.display_name,
+            merchant.c.support_email,
+            merchant.c.support_url,
+            logo.media_type,
+            logo.sha256,
+            logo.width,
+            logo.height,
+            logo.size,
+        )  # one query (it runs in a scan's transaction when emails are due), and never the logo's bytes
+        .select_from(merchant.outerjoin(merchant_logo, logo.merchant_id == merchant.c.id))
+        .where(merchant.c.id.in_(ids))
+    )
+    return {
+        r.id: MerchantSettings(
+            r.id,
+            r.name,
+            r.display_name,
+            r.support_email,
+            r.support_url,
+            None if r.sha256 is None else Logo(r.id, r.media_type, r.sha256, r.width, r.height, r.size),
+        )
+        for r in rows
+    }

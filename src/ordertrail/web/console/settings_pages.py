@@ -1,5 +1,5 @@
-"""Merchant settings (``/console/settings``): the name customers see and the support contact, the merchant's API
-keys (created, shown once, revoked), its weekly report (on or off, who receives it) and webhook endpoints
+"""Merchant settings (``/console/settings``): the name customers see, its logo and the support contact, the
+merchant's API keys (created, shown once, revoked), its weekly report (on or off, who receives it) and webhook endpoints
 (created, secret rotated, a test event, deleted, their recent deliveries). Each form is the API's use case
 (services/console/settings.py) behind the console's CSRF and Origin check. Changes answer with a redirect back
 (post/redirect/get); a new key or secret is shown on the answer itself, once, since it is never stored to be
@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse, Response
 
+from ordertrail.domain.accounts.merchant_settings import MAX_LOGO_BYTES
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, WebhookEndpointNotFound
 from ordertrail.domain.notifying.endpoints import Endpoint
 from ordertrail.domain.notifying.policy import EVENT_TYPES
@@ -27,6 +28,8 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 NOT_FOUND = "No merchant of yours has that id."
 DONE = {
     "saved": "Settings saved.",
+    "logo_saved": "Logo saved: the tracking page and new emails show it.",
+    "logo_removed": "Logo removed.",
     "report_saved": "Weekly report saved.",
     "key_revoked": "Key revoked: it stops working at once.",
     "test_sent": "Test event queued: it appears under the endpoint's deliveries once sent.",
@@ -104,6 +107,28 @@ async def save_settings(
 
     draft = {"display_name": display_name, "support_email": support_email, "support_url": support_url}
     return await _act(request, services, merchant_id, act, form="settings", draft=draft)
+
+
+@router.post("/settings/{merchant_id}/logo")
+async def save_logo(
+    merchant_id: int, request: Request, services: ServicesDep, logo: Annotated[UploadFile | None, File()] = None
+) -> Response:
+    async def act(reader: Reader) -> str:
+        # One byte past the limit is enough to refuse it: the rest is never read into memory.
+        data = b"" if logo is None else await logo.read(MAX_LOGO_BYTES + 1)
+        await settings_service.set_logo(services, reader, merchant_id, data)
+        return "logo_saved"
+
+    return await _act(request, services, merchant_id, act, form="logo", draft={})
+
+
+@router.post("/settings/{merchant_id}/logo/remove")
+async def remove_logo(merchant_id: int, request: Request, services: ServicesDep) -> Response:
+    async def act(reader: Reader) -> str:
+        await settings_service.remove_logo(services, reader, merchant_id)
+        return "logo_removed"
+
+    return await _act(request, services, merchant_id, act, form="logo", draft={})
 
 
 @router.post("/settings/{merchant_id}/weekly-report")

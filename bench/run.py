@@ -137,14 +137,14 @@ def prepared_pg_store(admin_url: str, parcels: int) -> tuple[str, list[str]]:
     return postgres.prepared_store(admin_url, parcels, CACHE)
 
 
-def scan_rows(numbers: list[str], count: int) -> list[dict[str, Any]]:
+def scan_rows(numbers: list[str], count: int, *, status: str = "in_transit") -> list[dict[str, Any]]:
     occurred = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
     return [
         {
             "event_id": str(uuid.uuid4()),
             "tracking_number": numbers[i % len(numbers)],
-            "status": "in_transit",
-            "substatus": "in_transit.arrived_at_hub",
+            "status": status,
+            "substatus": "in_transit.arrived_at_hub" if status == "in_transit" else None,
             "occurred_at": occurred,
             "location": {"facility": "Hub Leeds", "city": "Leeds", "country": "GB"},
         }

@@ -12,7 +12,8 @@ The history, from T0 = 2026-11-02 09:00 UTC (hours after it; the scanner "hub" a
 | far | A | none | 12-01..12-02 | dispatched 2, exception 10 (Leeds DC), in transit 12 (Hub North), delivered |
 |  |  |  |  | 2026-11-30 23:30 -05:00 (12-01 04:30 UTC) |
 | messy | A | none | none | dispatched 2, dispatched 3 again (a duplicate), packed 1 sent last (late); all Leeds DC |
-| other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC), delivered 5 (by hub, no facility) |
+| other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC, customs_hold), delivered 5 (by hub, no |
+|  |  |  |  | facility) |
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def world(client: TestClient, make_key: Callable[..., str], run_services: Callab
     scan(far, "delivered", datetime.fromisoformat("2026-11-30T23:30:00-05:00"))  # 12-01 04:30 UTC
     scan(messy, "dispatched", 3, LEEDS)
     scan(messy, "packed", 1, LEEDS)
-    scan(other, "exception", 3, LEEDS)
+    scan(other, "exception", 3, LEEDS, reason="customs_hold")
     body = scan_body(other, "delivered", at=T0 + timedelta(hours=5), location=None)
     assert client.post("/api/v1/scans", json=body, headers=auth(hub)).status_code == 201
 
@@ -276,10 +277,30 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     )
     assert transit_a["from_order"]["p50_hours"] == 74.0  # placed at T0: 26, 74, 691.5
 
-    # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other of Shop B's one.
+    # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other (customs_hold) of
+    # Shop B's one. By who must act: damaged is the carrier's, customs_hold customs'.
     exceptions = _get(client, "exceptions", w.admin)
     assert _rate(exceptions["rate"]) == (2 / 6, 2, 6)
-    assert {r: _rate(v) for r, v in exceptions["by_reason"].items()} == {"damaged": (2 / 6, 2, 6)}
+    assert {r: _rate(v) for r, v in exceptions["by_reason"].items()} == {
+        "customs_hold": (1 / 6, 1, 6),
+        "damaged": (1 / 6, 1, 6),
+    }
+    assert {p: _rate(v) for p, v in exceptions["by_party"].items()} == {
+        "carrier": (1 / 6, 1, 6),
+        "merchant": (0.0, 0, 6),
+        "recipient": (0.0, 0, 6),
+        "customs": (1 / 6, 1, 6),
+        "force_majeure": (0.0, 0, 6),
+    }
+    assert listed(exceptions["by_party"]["customs"]["parcels"], w.admin) == [w.other]
+    assert listed(exceptions["by_party"]["carrier"]["parcels"], w.admin) == [w.far]
+    assert listed(exceptions["by_party"]["merchant"]["parcels"], w.admin) == []
+    party_a = _get(client, "exceptions", w.shop_a)["by_party"]
+    assert {p: _rate(v)[1:] for p, v in party_a.items() if v["numerator"]} == {"carrier": (1, 5)}
+    assert listed(party_a["customs"]["parcels"], w.shop_a) == []  # Shop B's parcel is not Shop A's
+    party_b = _get(client, "exceptions", w.shop_b)["by_party"]
+    assert {p: _rate(v)[1:] for p, v in party_b.items() if v["numerator"]} == {"customs": (1, 1)}
+    assert listed(party_b["customs"]["parcels"], w.shop_b) == [w.other]
     by_reason = _get(client, "exceptions", w.shop_a, by="reason")
     assert _rate(by_reason["rate"]) == (1 / 5, 1, 5)
     assert _rate(by_reason["failed_attempts"]) == (1 / 5, 1, 5)
@@ -319,6 +340,10 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     assert [(r["row"], r["reason"], r["rate.numerator"], r["failed_attempts.numerator"], r["rate.denominator"])
             for r in table] == [("total", "", "1", "1", "5"), ("breakdown", "damaged", "1", "0", "5"),
                                 ("breakdown", "nobody_home", "0", "1", "5")]  # fmt: skip
+    table = _csv(client, "exceptions", w.admin, format="csv")
+    assert [(r["row"], r["by_party.carrier.numerator"], r["by_party.customs.numerator"],
+             r["by_party.customs.denominator"], r["by_party.merchant.numerator"]) for r in table] == [
+        ("total", "1", "1", "6", "0")]  # fmt: skip
     transit_rows = _csv(client, "transit-time", w.admin, format="csv")
     assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"]) for r in transit_rows] == [
         ("4", "689.5")
@@ -386,6 +411,14 @@ def test_the_page_s_breakdown_tables_link_to_their_parcels(
     assert listed(damaged.group(1)) == [world.far] and listed(damaged.group(2)) == []
     home = re.search(r'<th scope="row">nobody_home</th><td><a href="[^"]+">0</a></td><td><a href="([^"]+)">1</a>', text)
     assert home is not None and listed(home.group(1)) == [world.late]
+    # By responsible party: the carrier's one exception (far); customs' parcel is Shop B's.
+    party = r'<th scope="row">{}</th><td><a href="([^"]+)">(\d+)</a></td><td>([^<]+)</td>'
+    carrier = re.search(party.format("carrier"), text)
+    customs = re.search(party.format("customs"), text)
+    assert carrier is not None and customs is not None, text
+    assert carrier.groups()[1:] == ("1", "20.0 %") and customs.groups()[1:] == ("0", "0.0 %")
+    assert listed(carrier.group(1)) == [world.far] and listed(customs.group(1)) == []
+    assert re.search(party.format("force majeure"), text)
     # Scan activity per device, Shop A's scans only (other's three hub scans are Shop B's).
     assert re.search(r'<th scope="row">hub</th><td>9</td><td>1.80</td><td>1 \(11.1 %\)</td><td>1 \(11.1 %\)</td>', text)
     assert re.search(r'<th scope="row">van 7</th><td>7</td><td>1.17</td><td>0 \(0.0 %\)</td>', text)

@@ -20,6 +20,9 @@ class ReasonRateOut(Document):
 class RateOut(ReasonRateOut):
     denominator_parcels: str = Field(description="GET this for exactly the parcels the denominator counted.")
     by_reason: dict[str, ReasonRateOut] | None = None
+    by_party: dict[str, ReasonRateOut] | None = Field(
+        default=None, description="exceptions only: responsible party -> the rate of its reasons."
+    )
 
 
 class LateOpenOut(Document):
@@ -153,6 +156,10 @@ class TransitTimeOut(TransitFiguresOut, PeriodOut):
 class ExceptionFiguresOut(Document):
     rate: RateOut = Field(description="Dispatched parcels with at least one exception, of dispatched parcels.")
     by_reason: dict[str, ReasonRateOut] = Field(description="Reason code -> the exception rate of that reason.")
+    by_party: dict[str, ReasonRateOut] = Field(
+        description="Who must act (carrier, merchant, recipient, customs, force_majeure; every party) -> the rate of "
+        "dispatched parcels with an exception of that party's reason codes (the console's mapping)."
+    )
     failed_attempts: RateOut = Field(description="Dispatched parcels with a failed attempt, by_reason likewise.")
 
 
@@ -161,6 +168,7 @@ class ExceptionGroupOut(GroupKeyOut):
 
     rate: ReasonRateOut
     by_reason: dict[str, ReasonRateOut] | None = None
+    by_party: dict[str, ReasonRateOut] | None = None
     failed_attempts: ReasonRateOut
 
 

@@ -55,6 +55,16 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
                 }
                 for reason, r in f.by_reason[kpi].items()
             }
+        if kpi is Kpi.EXCEPTIONS:
+            found[kpi.value]["by_party"] = {
+                party.value: {
+                    "value": r.value,
+                    "numerator": r.numerator,
+                    "denominator": r.denominator,
+                    "parcels": parcels_link(Drilldown(kpi, period, OUTCOMES[kpi][0], party=party), extra),
+                }
+                for party, r in f.by_party.items()
+            }
     found[Kpi.LATE_OPEN.value] = {
         "count": f.late_open,
         "parcels": parcels_link(Drilldown(Kpi.LATE_OPEN, period, as_of=as_of), extra),

@@ -134,8 +134,9 @@ async def get_transit_time(query: AnalyticsQueryDep, services: ServicesDep, by: 
 def _exceptions(figures: dict[str, Any]) -> dict[str, Any]:
     rate = dict(figures[Kpi.EXCEPTIONS.value])
     by_reason = rate.pop("by_reason", {})
+    by_party = rate.pop("by_party", {})
     failed = {k: v for k, v in figures[Kpi.FAILED_ATTEMPTS.value].items() if k != "by_reason"}
-    return {"rate": rate, "by_reason": by_reason, "failed_attempts": failed}
+    return {"rate": rate, "by_reason": by_reason, "by_party": by_party, "failed_attempts": failed}
 
 
 def _by_reason(figures: dict[str, Any], query: AnalyticsQuery) -> list[dict[str, Any]]:
@@ -160,8 +161,11 @@ def _by_reason(figures: dict[str, Any], query: AnalyticsQuery) -> list[dict[str,
 
 @router.get(
     "/exceptions",
-    summary="Exception rate, by reason code, and the failed-attempt rate",
-    description=WHO + "By the local date of dispatch. `by=reason`: one line per reason code, both rates.",
+    summary="Exception rate, by reason code and by responsible party, and the failed-attempt rate",
+    description=WHO
+    + "By the local date of dispatch. `by_party`: every party who must act (carrier, merchant, recipient, customs, "
+    "force_majeure) -> the rate of parcels with an exception of that party's reasons. `by=reason`: one line per "
+    "reason code, both rates.",
     response_model=ExceptionsOut,
     responses=errors(KEY, 422),
 )

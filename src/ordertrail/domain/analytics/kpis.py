@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from ordertrail.domain.analytics.journeys import Journey
 from ordertrail.domain.analytics.period import Period
+from ordertrail.domain.scanning.status import Party, responsible_party
 
 
 class Kpi(StrEnum):
@@ -70,6 +71,14 @@ def reasons(journey: Journey, kpi: Kpi) -> frozenset[str]:
     if kpi is Kpi.FAILED_ATTEMPTS:
         return journey.attempt_reasons
     return frozenset()
+
+
+def parties(journey: Journey, kpi: Kpi) -> frozenset[Party]:
+    """The parties who must act on the journey's exceptions (EXCEPTIONS; empty for other figures): each reason's
+    party by the console's one mapping (``responsible_party``). Two reasons of one party count that party once."""
+    if kpi is not Kpi.EXCEPTIONS:
+        return frozenset()
+    return frozenset(responsible_party(reason) for reason in journey.exception_reasons)
 
 
 def parts(journey: Journey, kpi: Kpi, period: Period) -> dict[str, float]:

@@ -86,6 +86,20 @@ def _reasons(f: Figures, period: Period) -> list[dict[str, Any]]:
     return rows
 
 
+def _parties(f: Figures, period: Period) -> list[dict[str, Any]]:
+    """One row per responsible party (every party): dispatched parcels with an exception it must act on."""
+    kpi = Kpi.EXCEPTIONS
+    return [
+        {
+            "party": party.value.replace("_", " "),
+            "numerator": rate.numerator,
+            "percent": None if rate.value is None else f"{rate.value * 100:.1f} %",
+            "link": _link(Drilldown(kpi, period, OUTCOMES[kpi][0], party=party)),
+        }
+        for party, rate in f.by_party.items()
+    ]
+
+
 def _rows(f: Figures, period: Period) -> list[dict[str, Any]]:
     rows = []
     for kpi, (label, definition) in DEFINITIONS.items():
@@ -125,6 +139,7 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
         rows=_rows(total, period),
         lanes=_lanes(result.lanes, period),
         reasons=_reasons(total, period),
+        parties=_parties(total, period),
         dispatched=total.rates[Kpi.EXCEPTIONS].denominator,
         dispatched_link=_link(Drilldown(Kpi.EXCEPTIONS, period)),
         late_open=total.late_open,

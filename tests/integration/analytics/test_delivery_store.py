@@ -276,6 +276,13 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
         (24 + 72 + 689.5) / 3,
     )
     assert transit_a["from_order"]["p50_hours"] == 74.0  # placed at T0: 26, 74, 691.5
+    # In delivery days (GB's calendar, no holiday in November; dispatched Monday 11-02): other 0 (the same day),
+    # on_time 1 (Tue 11-03), late 3 (to Thu 11-05), far 20 (to Mon 11-30, its local date: four whole weeks).
+    transit_days = _get(client, "transit-time", w.admin)["from_dispatch"]
+    assert (transit_days["p50_days"], transit_days["p90_days"], transit_days["mean_days"]) == (1, 20, 24 / 4)
+    assert (transit_a["from_dispatch"]["p50_days"], transit_a["from_dispatch"]["mean_days"]) == (3, 24 / 3)
+    assert (transit_a["from_order"]["p50_days"], transit_a["from_order"]["p90_days"]) == (3, 20)  # placed 11-02
+    assert _get(client, "transit-time", w.shop_b)["from_dispatch"]["p90_days"] == 0
 
     # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other (customs_hold) of
     # Shop B's one. By who must act: damaged is the carrier's, customs_hold customs'.
@@ -345,9 +352,9 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
              r["by_party.customs.denominator"], r["by_party.merchant.numerator"]) for r in table] == [
         ("total", "1", "1", "6", "0")]  # fmt: skip
     transit_rows = _csv(client, "transit-time", w.admin, format="csv")
-    assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"]) for r in transit_rows] == [
-        ("4", "689.5")
-    ]
+    assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"], r["from_dispatch.p50_days"],
+             r["from_dispatch.p90_days"], r["from_dispatch.mean_days"]) for r in transit_rows] == [
+        ("4", "689.5", "1", "20", "6.0")]  # fmt: skip
 
 
 def test_scan_activity_per_facility_and_device(client: TestClient, world: World) -> None:
@@ -419,6 +426,11 @@ def test_the_page_s_breakdown_tables_link_to_their_parcels(
     assert carrier.groups()[1:] == ("1", "20.0 %") and customs.groups()[1:] == ("0", "0.0 %")
     assert listed(carrier.group(1)) == [world.far] and listed(customs.group(1)) == []
     assert re.search(party.format("force majeure"), text)
+    # Transit, Shop A's: hours 24, 72, 689.5; delivery days 1, 3, 20.
+    transit = re.search(r'<tr class="transit"><th scope="row">Dispatched → delivered</th>(.*?)</tr>', text)
+    assert transit is not None, text
+    cells = re.findall(r"<td>(?:<a [^>]+>)?([^<]+)", transit.group(1))
+    assert cells == ["3", "72.0", "689.5", "261.8", "3", "20", "8.0"]
     # Scan activity per device, Shop A's scans only (other's three hub scans are Shop B's).
     assert re.search(r'<th scope="row">hub</th><td>9</td><td>1.80</td><td>1 \(11.1 %\)</td><td>1 \(11.1 %\)</td>', text)
     assert re.search(r'<th scope="row">van 7</th><td>7</td><td>1.17</td><td>0 \(0.0 %\)</td>', text)

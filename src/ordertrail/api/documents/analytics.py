@@ -35,6 +35,9 @@ class TransitOut(Document):
     p50_hours: float | None
     p90_hours: float | None
     mean_hours: float | None
+    p50_days: float | None = Field(description="Nearest-rank p50 in delivery days (the destination's calendar).")
+    p90_days: float | None = Field(description="Nearest-rank p90 in delivery days.")
+    mean_days: float | None = Field(description="Mean delivery days: after the start's local date to the delivery's.")
     parcels: str
 
 

@@ -70,12 +70,15 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
         "parcels": parcels_link(Drilldown(Kpi.LATE_OPEN, period, as_of=as_of), extra),
     }
     for kpi in TRANSITS:
-        d = f.transits[kpi]
+        d, days = f.transits[kpi], f.transit_days[kpi]
         found[kpi.value] = {
             "parcels_counted": d.count,
             "p50_hours": d.p50,
             "p90_hours": d.p90,
             "mean_hours": d.mean,
+            "p50_days": days.p50,
+            "p90_days": days.p90,
+            "mean_days": days.mean,
             "parcels": parcels_link(Drilldown(kpi, period), extra),
         }
     return found

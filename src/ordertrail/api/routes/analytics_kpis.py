@@ -120,8 +120,10 @@ def _transit(figures: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/transit-time",
-    summary="Hours from dispatch and from the order to delivery: p50, p90, mean",
-    description=WHO + "By the local date of delivery; percentiles by nearest rank, in calendar hours.",
+    summary="Hours and delivery days from dispatch and from the order to delivery: p50, p90, mean",
+    description=WHO
+    + "By the local date of delivery; percentiles by nearest rank, in calendar hours and in delivery days (the "
+    "destination country's delivery calendar: days after the start's local date up to the delivery's).",
     response_model=TransitTimeOut,
     responses=errors(KEY, 422),
 )

@@ -17,6 +17,7 @@ from ordertrail.domain.analytics.kpis import (
     parties,
     parts,
     reasons,
+    transit_days,
     transit_hours,
 )
 from ordertrail.domain.analytics.period import Period
@@ -56,6 +57,7 @@ class Figures:
     transits: dict[Kpi, Durations]
     # Who must act -> the exception rate of that party's reasons: every party, in Party's order (0 where none).
     by_party: dict[Party, Rate] = field(default_factory=dict)
+    transit_days: dict[Kpi, Durations] = field(default_factory=dict)  # the same parcels as transits, in delivery days
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +87,13 @@ def figures(journeys: Sequence[Journey], period: Period, as_of: date) -> Figures
             numerator = [j for j, o in counted if o is numerator_outcome]
             by_party = {p: Rate(sum(1 for j in numerator if p in parties(j, kpi)), len(counted)) for p in Party}
     transits: dict[Kpi, Durations] = {}
+    days: dict[Kpi, Durations] = {}
     for kpi in TRANSITS:
-        hours = [
-            h
-            for j in journeys
-            if outcome(j, kpi, period, as_of) is not None and (h := transit_hours(j, kpi)) is not None
-        ]
-        transits[kpi] = durations(hours)
+        counted_transits = [j for j in journeys if outcome(j, kpi, period, as_of) is not None]
+        transits[kpi] = durations([h for j in counted_transits if (h := transit_hours(j, kpi)) is not None])
+        days[kpi] = durations([d for j in counted_transits if (d := transit_days(j, kpi)) is not None])
     late_open = sum(1 for j in journeys if outcome(j, Kpi.LATE_OPEN, period, as_of) is not None)
-    return Figures(rates, by_reason, late_open, transits, by_party)
+    return Figures(rates, by_reason, late_open, transits, by_party, days)
 
 
 def counts_anywhere(journey: Journey, period: Period, as_of: date) -> bool:

@@ -139,3 +139,9 @@ def transit_hours(journey: Journey, kpi: Kpi) -> float | None:
     if start is None or end is None or start > end:
         return None
     return (end - start).total_seconds() / 3600
+
+
+def transit_days(journey: Journey, kpi: Kpi) -> int | None:
+    """Delivery days from dispatch (or the order's placing) to delivery, where ``transit_hours`` has hours and the
+    journey was given its destination's calendar."""
+    return journey.days_from_dispatch if kpi is Kpi.TRANSIT_FROM_DISPATCH else journey.days_from_order

@@ -145,7 +145,7 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
         late_open=total.late_open,
         late_open_link=_link(Drilldown(Kpi.LATE_OPEN, period, as_of=result.as_of)),
         transits=[
-            (label, total.transits[kpi], _link(Drilldown(kpi, period)))
+            (label, total.transits[kpi], total.transit_days[kpi], _link(Drilldown(kpi, period)))
             for kpi, label in (
                 (Kpi.TRANSIT_FROM_DISPATCH, "Dispatched → delivered"),
                 (Kpi.TRANSIT_FROM_ORDER, "Placed → delivered"),

@@ -14,6 +14,8 @@ The history, from T0 = 2026-11-02 09:00 UTC (hours after it; the scanner "hub" a
 | messy | A | none | none | dispatched 2, dispatched 3 again (a duplicate), packed 1 sent last (late); all Leeds DC |
 | other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC, customs_hold), delivered 5 (by hub, no |
 |  |  |  |  | facility) |
+
+Handed to DPD: on_time and other at service level "express", late and far "standard"; voided and messy never.
 """
 
 from __future__ import annotations
@@ -110,6 +112,14 @@ def world(client: TestClient, make_key: Callable[..., str], run_services: Callab
     scan(other, "exception", 3, LEEDS, reason="customs_hold")
     body = scan_body(other, "delivered", at=T0 + timedelta(hours=5), location=None)
     assert client.post("/api/v1/scans", json=body, headers=auth(hub)).status_code == 201
+    # Handed to DPD: express (on_time; other, Shop B's), standard (late, far); voided and messy never.
+    for number, key, level, courier_number in ((on_time, shop_a, "express", "DPD-ANALYTICS-1"),
+                                               (late, shop_a, "standard", "DPD-ANALYTICS-2"),
+                                               (far, shop_a, "standard", "DPD-ANALYTICS-3"),
+                                               (other, shop_b, "express", "DPD-ANALYTICS-4")):  # fmt: skip
+        handover = {"courier": "dpd", "tracking_number": courier_number, "service_level": level}
+        answer = client.post(f"/api/v1/parcels/{number}/handover", json=handover, headers=auth(key))
+        assert answer.status_code == 200, answer.text
 
     windows = {on_time: ("2026-11-03", "2026-11-04"), late: ("2026-11-02", "2026-11-03"),
                voided: ("2026-11-03", "2026-11-04"), far: ("2026-12-01", "2026-12-02"),
@@ -256,6 +266,42 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
         (LEEDS, None, 2),
     ]
 
+    # By service level (the handover's; null: none): voided (late, still open) and messy have none; express holds
+    # on_time and other (both on time), standard late (late) and far (no promise).
+    levels = _get(client, "on-time", w.admin, by="service_level")
+    assert levels["by"] == "service_level"
+    assert [(g["service_level"], _rate(g["vs_promise"]), g["late_open"]["count"], _rate(g["vs_first_estimate"]))
+            for g in levels["breakdown"]] == [(None, (None, 0, 0), 1, (None, 0, 0)),
+                                               ("express", (1.0, 2, 2), 0, (1.0, 2, 2)),
+                                               ("standard", (0.0, 0, 1), 0, (1 / 2, 1, 2))]  # fmt: skip
+    none, express, standard = levels["breakdown"]
+    assert listed(none["late_open"]["parcels"], w.admin) == [w.voided]
+    assert listed(express["vs_promise"]["parcels"], w.admin) == sorted([w.on_time, w.other])
+    assert listed(standard["vs_promise"]["denominator_parcels"], w.admin) == [w.late]
+    assert listed(standard["vs_first_estimate"]["denominator_parcels"], w.admin) == sorted([w.late, w.far])
+    assert "service_level=-" in none["late_open"]["parcels"]
+    a_levels = _get(client, "on-time", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["vs_promise"])) for g in a_levels] == [
+        (None, (None, 0, 0)),
+        ("express", (1.0, 1, 1)),
+        ("standard", (0.0, 0, 1)),
+    ]
+    assert listed(a_levels[1]["vs_promise"]["parcels"], w.shop_a) == [w.on_time]  # not Shop B's other
+    level_exceptions = _get(client, "exceptions", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["rate"]), g["by_party"]["carrier"]["numerator"])
+            for g in level_exceptions] == [(None, (0.0, 0, 2), 0), ("express", (0.0, 0, 1), 0),
+                                           ("standard", (1 / 2, 1, 2), 1)]  # fmt: skip
+    assert listed(level_exceptions[2]["by_party"]["carrier"]["parcels"], w.shop_a) == [w.far]
+    level_transit = _get(client, "transit-time", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], g["from_dispatch"]["parcels_counted"], g["from_dispatch"]["p90_days"])
+            for g in level_transit] == [(None, 0, None), ("express", 1, 1), ("standard", 2, 20)]  # fmt: skip
+    first_levels = _get(client, "first-attempt", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["rate"])) for g in first_levels] == [
+        (None, (None, 0, 0)),
+        ("express", (1.0, 1, 1)),
+        ("standard", (0.0, 0, 1)),
+    ]
+
     # First attempt: delivered parcels that went out for delivery: on_time (first time), late (after a failure).
     first = _get(client, "first-attempt", w.shop_a, by="lane")
     assert _rate(first["rate"]) == (1 / 2, 1, 2)
@@ -329,7 +375,7 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     assert _rate(_get(client, "on-time", w.shop_b)["vs_first_estimate"]) == (1.0, 1, 1)
     refused = client.get("/api/v1/analytics/on-time", params={**MONTH, "merchant": "Shop B"}, headers=auth(w.shop_a))
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "merchant"
-    for path, by in (("on-time", "reason"), ("on-time", "service_level"), ("exceptions", "shop")):
+    for path, by in (("on-time", "reason"), ("exceptions", "shop")):
         refused = client.get(f"/api/v1/analytics/{path}", params={**MONTH, "by": by}, headers=auth(w.admin))
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "by", refused.text
 
@@ -347,6 +393,11 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     assert [(r["row"], r["reason"], r["rate.numerator"], r["failed_attempts.numerator"], r["rate.denominator"])
             for r in table] == [("total", "", "1", "1", "5"), ("breakdown", "damaged", "1", "0", "5"),
                                 ("breakdown", "nobody_home", "0", "1", "5")]  # fmt: skip
+    table = _csv(client, "on-time", w.admin, by="service_level", format="csv")
+    assert [(r["row"], r["service_level"], r["vs_promise.numerator"], r["vs_promise.denominator"],
+             r["late_open.count"]) for r in table] == [
+        ("total", "", "2", "3", "1"), ("breakdown", "", "0", "0", "1"), ("breakdown", "express", "2", "2", "0"),
+        ("breakdown", "standard", "0", "1", "0")]  # fmt: skip
     table = _csv(client, "exceptions", w.admin, format="csv")
     assert [(r["row"], r["by_party.carrier.numerator"], r["by_party.customs.numerator"],
              r["by_party.customs.denominator"], r["by_party.merchant.numerator"]) for r in table] == [
@@ -426,6 +477,18 @@ def test_the_page_s_breakdown_tables_link_to_their_parcels(
     assert carrier.groups()[1:] == ("1", "20.0 %") and customs.groups()[1:] == ("0", "0.0 %")
     assert listed(carrier.group(1)) == [world.far] and listed(customs.group(1)) == []
     assert re.search(party.format("force majeure"), text)
+    # By service level, Shop A's: none (voided, messy), express (on_time), standard (late, far).
+    level_row = r'<th scope="row">{}</th>' + cell * 4
+    express = re.search(level_row.format("express"), text)
+    standard = re.search(level_row.format("standard"), text)
+    no_level = re.search(level_row.format(r"<em>none</em> \(not handed over, or none given\)"), text)
+    assert express is not None and standard is not None and no_level is not None, text
+    assert [(express.groups()[i + 1], express.groups()[i + 3]) for i in range(0, 16, 4)] == [
+        ("1", "1"), ("1", "1"), ("1", "1"), ("0", "1")]  # fmt: skip
+    assert [(standard.groups()[i + 1], standard.groups()[i + 3]) for i in range(0, 16, 4)] == [
+        ("0", "1"), ("1", "2"), ("0", "1"), ("1", "2")]  # fmt: skip
+    assert listed(standard.group(5)) == [world.far] and listed(standard.group(15)) == sorted([world.late, world.far])
+    assert listed(no_level.group(15)) == sorted([world.voided, world.messy])
     # Transit, Shop A's: hours 24, 72, 689.5; delivery days 1, 3, 20.
     transit = re.search(r'<tr class="transit"><th scope="row">Dispatched → delivered</th>(.*?)</tr>', text)
     assert transit is not None, text

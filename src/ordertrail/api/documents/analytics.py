@@ -101,11 +101,15 @@ class DwellAnalyticsOut(Document):
 
 
 class GroupKeyOut(Document):
-    """What a breakdown row is keyed by: a lane (origin, destination_country), an origin facility or a reason."""
+    """What a breakdown row is keyed by: a lane (origin, destination_country), an origin facility, a service level
+    or a reason."""
 
     origin: str | None = Field(default=None, description="by=lane or facility: the origin facility (null: none).")
     destination_country: str | None = Field(default=None, description="by=lane: the destination country.")
     reason: str | None = Field(default=None, description="by=reason: the reason code.")
+    service_level: str | None = Field(
+        default=None, description="by=service_level: the parcel's courier handover's (null: none; links carry '-')."
+    )
 
 
 class PeriodOut(Document):
@@ -128,7 +132,9 @@ class OnTimeGroupOut(OnTimeFiguresOut, GroupKeyOut):
 
 
 class OnTimeOut(OnTimeFiguresOut, PeriodOut):
-    breakdown: list[OnTimeGroupOut] | None = Field(description="With by=lane or facility: the same per key.")
+    breakdown: list[OnTimeGroupOut] | None = Field(
+        description="With by=lane, facility or service_level: the same per key."
+    )
 
 
 class FirstAttemptFiguresOut(Document):

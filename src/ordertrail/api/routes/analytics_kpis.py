@@ -32,14 +32,18 @@ from ordertrail.services.context import Services
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 ByQuery = Annotated[
-    str | None, Query(description="lane, facility (the origin facility) or reason (exceptions only): a breakdown")
+    str | None,
+    Query(
+        description="lane, facility (the origin facility), service_level (of the parcel's courier handover; null: "
+        "none) or reason (exceptions only): a breakdown"
+    ),
 ]
 WHO = (
     "Merchant and admin keys (merchant keys: their own parcels; `merchant` narrows to one the caller sees) or a staff"
     " session. `from`/`to` are local dates, at most 366 days apart; `format=csv` (or `Accept: text/csv`) streams "
     "the table (the total, then one line per breakdown key) as CSV. "
 )
-GROUPS = (By.LANE, By.FACILITY)
+GROUPS = (By.LANE, By.FACILITY, By.SERVICE_LEVEL)
 
 
 async def _figures(

@@ -21,6 +21,8 @@ from ordertrail.domain.scanning.status import Party
 
 # ``origin=-``: parcels with no scan at a named facility (their lane's origin is unknown).
 NO_ORIGIN: Final = "-"
+# ``service_level=-``: parcels with no service level (not handed to a courier, or handed over without one).
+NO_SERVICE_LEVEL: Final = "-"
 PARAMETERS: Final = (
     "kpi",
     "outcome",
@@ -29,6 +31,7 @@ PARAMETERS: Final = (
     "kpi_step",
     "kpi_facility",
     "origin",
+    "service_level",
     "from",
     "to",
     "as_of",
@@ -47,6 +50,7 @@ class Drilldown:
     as_of: date | None = None  # "late, still open" as of this day; None: today
     part: str | None = None  # of a figure of BY_PART: only the parcels whose span of that step or facility counted
     party: Party | None = None  # with EXCEPTIONS' numerator: only the parcels with an exception that party must act on
+    service_level: str | None = None  # of the parcel's courier handover, or NO_SERVICE_LEVEL; None: every one
 
     def matches(self, journey: Journey, today: date) -> bool:
         found = outcome(journey, self.kpi, self.period, self.as_of or today)
@@ -57,6 +61,8 @@ class Drilldown:
         if self.part is not None and self.part not in parts(journey, self.kpi, self.period):
             return False
         if self.party is not None and self.party not in parties(journey, self.kpi):
+            return False
+        if self.service_level is not None and (journey.service_level or NO_SERVICE_LEVEL) != self.service_level:
             return False
         return self.origin is None or (journey.lane.origin or NO_ORIGIN) == self.origin
 
@@ -76,6 +82,8 @@ class Drilldown:
             found.append(("as_of", self.as_of.isoformat()))
         if self.origin is not None:
             found.append(("origin", self.origin))
+        if self.service_level is not None:
+            found.append(("service_level", self.service_level))
         return found
 
 
@@ -127,10 +135,13 @@ def parse_drilldown(params: Mapping[str, Sequence[str]]) -> Drilldown | None:
     origin = _one(params, "origin")
     if origin is not None and len(origin) > 200:
         problems.append(FieldProblem("origin", "origin is at most 200 characters."))
+    service_level = _one(params, "service_level")
+    if service_level is not None and len(service_level) > 200:
+        problems.append(FieldProblem("service_level", "service_level is at most 200 characters."))
     part = _part(params, kpi, problems)
     if problems:
         raise InvalidInput(problems[0].reason, problems=problems)
-    return Drilldown(kpi, period, chosen, reason, origin, as_of, part, party)
+    return Drilldown(kpi, period, chosen, reason, origin, as_of, part, party, service_level)
 
 
 def _party(

@@ -45,11 +45,12 @@ async def delivery_report(services: Ports, *, period: Period, merchant_ids: froz
 async def delivery_breakdown(
     services: Ports, *, period: Period, merchant_ids: frozenset[int] | None, by: By | None
 ) -> tuple[Report, list[Group]]:
-    """Every figure over ``period``, and (``by`` lane or facility) per group; by reason, the figures' own split."""
+    """Every figure over ``period``, and (``by`` lane, facility or service level) per group; by reason, the
+    figures' own split."""
     records = await _records(services, period, merchant_ids)
     journeys = _journeys(services, records)
     today = _today(services)
-    groups = breakdown(journeys, period, today, by) if by in (By.LANE, By.FACILITY) else []
+    groups = breakdown(journeys, period, today, by) if by in (By.LANE, By.FACILITY, By.SERVICE_LEVEL) else []
     return report(journeys, period, today), groups
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.domain.analytics.breakdowns import By, Group
 from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
 from ordertrail.domain.analytics.figures import Figures
 from ordertrail.domain.analytics.journeys import Lane
@@ -18,7 +19,7 @@ from ordertrail.domain.analytics.period import Period, parse_period
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS
 from ordertrail.services.analytics.activity import activity_report
-from ordertrail.services.analytics.delivery import delivery_report
+from ordertrail.services.analytics.delivery import delivery_breakdown
 from ordertrail.services.analytics.spans import dwelling_now, spans_report
 from ordertrail.web.console.common import PREFIX, page, staff_reader
 from ordertrail.web.deps import ServicesDep
@@ -70,6 +71,16 @@ def _lanes(lanes: dict[Lane, Figures], period: Period) -> list[dict[str, Any]]:
             "cells": [_cell(f, kpi, period, lane_params(lane)) for kpi in LANE_RATES],
         }
         for lane, f in lanes.items()
+    ]
+
+
+def _service_levels(groups: list[Group], period: Period) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_level": g.key["service_level"],
+            "cells": [_cell(g.figures, kpi, period, g.params) for kpi in LANE_RATES],
+        }
+        for g in groups
     ]
 
 
@@ -133,11 +144,12 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     except InvalidInput as error:
         context["errors"] = [(p.field, p.reason) for p in error.problems]
         return page("console/analytics.html", session, context, status_code=422)
-    result = await delivery_report(services, period=period, merchant_ids=reader.scope)
+    result, levels = await delivery_breakdown(services, period=period, merchant_ids=reader.scope, by=By.SERVICE_LEVEL)
     total = result.total
     context.update(
         rows=_rows(total, period),
         lanes=_lanes(result.lanes, period),
+        service_levels=_service_levels(levels, period),
         reasons=_reasons(total, period),
         parties=_parties(total, period),
         dispatched=total.rates[Kpi.EXCEPTIONS].denominator,

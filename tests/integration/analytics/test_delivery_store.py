@@ -497,3 +497,107 @@ def test_the_page_s_breakdown_tables_link_to_their_parcels(
     # Scan activity per device, Shop A's scans only (other's three hub scans are Shop B's).
     assert re.search(r'<th scope="row">hub</th><td>9</td><td>1.80</td><td>1 \(11.1 %\)</td><td>1 \(11.1 %\)</td>', text)
     assert re.search(r'<th scope="row">van 7</th><td>7</td><td>1.17</td><td>0 \(0.0 %\)</td>', text)
+
+
+def test_trends_per_day_and_week(
+    client: TestClient, world: World, settings: Settings, run_services: Callable[..., Any]
+) -> None:
+    w = world
+
+    def listed(link: str, key: str | None = None) -> list[str]:
+        response = client.get(link, headers=auth(key) if key else None)
+        assert response.status_code == 200, response.text
+        if key is None:
+            return sorted(set(re.findall(r"/console/parcels/(OT[0-9A-Z]+)", response.text)))
+        return sorted(p["tracking_number"] for p in response.json()["parcels"])
+
+    def series(points: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+        """The points with anything counted: the three rates and the transit p50 hours."""
+        return {
+            p["label"]: (_rate(p["on_time_vs_promise"]), _rate(p["first_attempt"]), _rate(p["exceptions"]),
+                         p["transit_from_dispatch"]["p50_hours"])
+            for p in points
+            if p["exceptions"]["denominator"] or p["transit_from_dispatch"]["parcels_counted"]
+        }  # fmt: skip
+
+    # Per day (the default up to 60 days), every merchant: delivered other 11-02, on_time 11-03, late 11-05, far
+    # 11-30 (its local date); all six dispatched 11-02. other went out for no delivery round: no first attempt.
+    daily = _get(client, "trends", w.admin)
+    assert daily["interval"] == "day" and len(daily["points"]) == 30
+    assert daily["points"][0]["label"] == "2026-11-01" and daily["points"][-1]["to"] == "2026-11-30"
+    assert series(daily["points"]) == {
+        "2026-11-02": ((1.0, 1, 1), (None, 0, 0), (2 / 6, 2, 6), 3.0),
+        "2026-11-03": ((1.0, 1, 1), (1.0, 1, 1), (None, 0, 0), 24.0),
+        "2026-11-05": ((0.0, 0, 1), (0.0, 0, 1), (None, 0, 0), 72.0),
+        "2026-11-30": ((None, 0, 0), (None, 0, 0), (None, 0, 0), 689.5),
+    }
+    days = {p["label"]: p for p in daily["points"]}
+    assert listed(days["2026-11-02"]["exceptions"]["parcels"], w.admin) == sorted([w.far, w.other])
+    assert len(listed(days["2026-11-02"]["exceptions"]["denominator_parcels"], w.admin)) == 6
+    assert listed(days["2026-11-05"]["on_time_vs_promise"]["denominator_parcels"], w.admin) == [w.late]
+    assert listed(days["2026-11-30"]["transit_from_dispatch"]["parcels"], w.admin) == [w.far]
+    assert days["2026-11-30"]["transit_from_dispatch"]["p50_days"] == 20
+    assert listed(days["2026-11-04"]["on_time_vs_promise"]["denominator_parcels"], w.admin) == []
+
+    # Per ISO week: 11-01 is a Sunday (2026-W44, clipped to the period), 11-30 a Monday (W49, clipped).
+    weekly = _get(client, "trends", w.admin, interval="week")
+    assert [(p["label"], p["from"], p["to"]) for p in weekly["points"]] == [
+        ("2026-W44", "2026-11-01", "2026-11-01"),
+        ("2026-W45", "2026-11-02", "2026-11-08"),
+        ("2026-W46", "2026-11-09", "2026-11-15"),
+        ("2026-W47", "2026-11-16", "2026-11-22"),
+        ("2026-W48", "2026-11-23", "2026-11-29"),
+        ("2026-W49", "2026-11-30", "2026-11-30"),
+    ]
+    assert series(weekly["points"]) == {
+        "2026-W45": ((2 / 3, 2, 3), (1 / 2, 1, 2), (2 / 6, 2, 6), 24.0),  # transit 3, 24, 72: p50 the 2nd
+        "2026-W49": ((None, 0, 0), (None, 0, 0), (None, 0, 0), 689.5),
+    }
+    assert listed(weekly["points"][1]["on_time_vs_promise"]["parcels"], w.admin) == sorted([w.on_time, w.other])
+    # A long period is weekly unless days are asked for.
+    long = _get(client, "trends", w.admin, **{"from": "2026-09-01", "to": "2026-11-30"})
+    assert long["interval"] == "week" and long["points"][0]["label"] == "2026-W36"
+
+    # A merchant sees its own: Shop A has no delivery on 11-02 (other is Shop B's), one exception of five.
+    a_days = series(_get(client, "trends", w.shop_a)["points"])
+    assert a_days["2026-11-02"] == ((None, 0, 0), (None, 0, 0), (1 / 5, 1, 5), None)
+    assert set(a_days) == {"2026-11-02", "2026-11-03", "2026-11-05", "2026-11-30"}
+    b_days = series(_get(client, "trends", w.admin, merchant="Shop B")["points"])
+    assert b_days == {"2026-11-02": ((1.0, 1, 1), (None, 0, 0), (1.0, 1, 1), 3.0)}
+    assert series(_get(client, "trends", w.shop_b)["points"]) == b_days
+    refused = client.get("/api/v1/analytics/trends", params={**MONTH, "merchant": "Shop B"}, headers=auth(w.shop_a))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "merchant"
+    bad = client.get("/api/v1/analytics/trends", params={**MONTH, "interval": "month"}, headers=auth(w.admin))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.interval", bad.text
+
+    # The CSV: one line per point, the same figures (Shop A, W45: transit 24 and 72 h, p50 the first).
+    table = _csv(client, "trends", w.shop_a, interval="week", format="csv")
+    assert [(r["label"], r["from"], r["on_time_vs_promise.numerator"], r["on_time_vs_promise.denominator"],
+             r["exceptions.numerator"], r["exceptions.denominator"], r["transit_from_dispatch.p50_hours"])
+            for r in table[:2]] == [("2026-W44", "2026-11-01", "0", "0", "0", "0", ""),
+                                    ("2026-W45", "2026-11-02", "1", "2", "1", "5", "24.0")]  # fmt: skip
+
+    # The page: Shop A's, per day: four charts, each point a link to its day's parcels, and the table alternative.
+    staff_user(client, run_services, settings, "owner@shop-a.example", "merchant", "Shop A")
+    page = client.get("/console/analytics", params=MONTH)
+    assert page.status_code == 200, page.text
+    text = page.text.replace("&amp;", "&")
+    assert text.count('<svg class="trend-chart"') == 4
+    assert '<title id="trend-on-time-vs-promise-title">On time vs promise</title>' in text
+    dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-03: 100.0 % \(1 of 1\)">', text)
+    assert dot is not None, text
+    assert listed(dot.group(1)) == [w.on_time]
+    late_dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-05: 0.0 % \(0 of 1\)">', text)
+    assert late_dot is not None and listed(late_dot.group(1)) == []  # on time: none that day
+    transit_dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-30: 689.5 h \(1 parcels\)">', text)
+    assert transit_dot is not None and listed(transit_dot.group(1)) == [w.far]
+    cell = r'<td><a href="([^"]+)">(\d+)</a> of <a href="([^"]+)">(\d+)</a>[^<]*</td>'
+    row = re.search(r'<th scope="row">2026-11-02</th>' + cell * 3 + r'<td>([^<]+)\(<a href="([^"]+)">(\d+)</a>\)', text)
+    assert row is not None, text
+    groups = row.groups()
+    assert [(groups[i + 1], groups[i + 3]) for i in range(0, 12, 4)] == [("0", "0"), ("0", "0"), ("1", "5")]
+    assert listed(groups[8]) == [w.far] and len(listed(groups[10])) == 5
+    assert (groups[12].strip(), groups[14]) == ("—", "0")
+    weekly_page = client.get("/console/analytics", params={**MONTH, "interval": "week"}).text
+    assert '<th scope="row">2026-W45</th>' in weekly_page
+    assert client.get("/console/analytics", params={**MONTH, "interval": "month"}).status_code == 422

@@ -213,3 +213,32 @@ class ScanActivityOut(Document):
     merchant: str | None
     facilities: list[FacilityActivityOut]
     devices: list[DeviceActivityOut]
+
+
+# -- trends (GET /api/v1/analytics/trends) ---------------------------------------------------------------------
+
+
+class TrendTransitOut(Document):
+    parcels_counted: int = Field(description="Delivered in the point's days, dispatched at or before the delivery.")
+    p50_hours: float | None = Field(description="Nearest-rank p50 of their hours dispatched -> delivered.")
+    p50_days: float | None = Field(description="The same in delivery days (the destination's calendar).")
+    parcels: str = Field(description="GET this for exactly the parcels counted.")
+
+
+class TrendPointOut(Document):
+    from_: date = Field(alias="from", description="The point's first local date.")
+    to: date = Field(description="Its last (a week: Sunday, or the period's end).")
+    label: str = Field(description="The day (2026-11-02) or the ISO week (2026-W45).")
+    on_time_vs_promise: RateOut = Field(description="Delivered in these days by the promised date, of those with one.")
+    first_attempt: RateOut = Field(description="Delivered in these days with no failed attempt before.")
+    exceptions: RateOut = Field(description="Dispatched in these days with at least one exception.")
+    transit_from_dispatch: TrendTransitOut
+
+
+class TrendsOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    as_of: date = Field(description="The day the figures were judged on (UTC).")
+    merchant: str | None
+    interval: str = Field(description="day or week (ISO weeks, Monday to Sunday, clipped to the period).")
+    points: list[TrendPointOut] = Field(description="Every day or week of the period in order, counted or not.")

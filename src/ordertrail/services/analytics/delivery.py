@@ -5,6 +5,7 @@ Callers narrow ``merchant_ids`` to what the reader may see (services/console/rea
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date
 
 from sqlalchemy import Connection
@@ -14,6 +15,7 @@ from ordertrail.domain.analytics.drilldown import Drilldown
 from ordertrail.domain.analytics.figures import Report, report
 from ordertrail.domain.analytics.journeys import Journey, ParcelRecord, journey_of
 from ordertrail.domain.analytics.period import Period
+from ordertrail.domain.analytics.trends import Interval, Point, trend
 from ordertrail.services.analytics.calendars import calendars_of
 from ordertrail.services.ports import Ports
 from ordertrail.storage.analytics.records import parcel_records
@@ -52,6 +54,38 @@ async def delivery_breakdown(
     today = _today(services)
     groups = breakdown(journeys, period, today, by) if by in (By.LANE, By.FACILITY, By.SERVICE_LEVEL) else []
     return report(journeys, period, today), groups
+
+
+async def delivery_trend(
+    services: Ports, *, period: Period, merchant_ids: frozenset[int] | None, interval: Interval
+) -> tuple[date, list[Point]]:
+    """The day the figures were judged on, and the figures of each day or week of ``period``."""
+    records = await _records(services, period, merchant_ids)
+    today = _today(services)
+    return today, trend(_journeys(services, records), period, today, interval)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the analytics page shows of the delivery figures, from one read of the period's parcels."""
+
+    report: Report
+    groups: list[Group]
+    points: list[Point]
+
+
+async def delivery_overview(
+    services: Ports, *, period: Period, merchant_ids: frozenset[int] | None, by: By, interval: Interval
+) -> Overview:
+    """The figures in total and per lane, per ``by`` group, and per day or week."""
+    records = await _records(services, period, merchant_ids)
+    journeys = _journeys(services, records)
+    today = _today(services)
+    return Overview(
+        report(journeys, period, today),
+        breakdown(journeys, period, today, by),
+        trend(journeys, period, today, interval),
+    )
 
 
 async def counted_parcel_ids(

@@ -16,11 +16,13 @@ from ordertrail.domain.analytics.figures import Figures
 from ordertrail.domain.analytics.journeys import Lane
 from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
 from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.analytics.trends import parse_interval
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS
 from ordertrail.services.analytics.activity import activity_report
-from ordertrail.services.analytics.delivery import delivery_breakdown
+from ordertrail.services.analytics.delivery import delivery_overview
 from ordertrail.services.analytics.spans import dwelling_now, spans_report
+from ordertrail.web.console.analytics_trends import trend_charts, trend_rows
 from ordertrail.web.console.common import PREFIX, page, staff_reader
 from ordertrail.web.deps import ServicesDep
 
@@ -138,14 +140,31 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     today = services.clock().date()
     start = request.query_params.get("from") or (today - timedelta(days=29)).isoformat()
     end = request.query_params.get("to") or today.isoformat()
-    context: dict[str, Any] = {"start": start, "end": end, "errors": [], "rows": [], "active": "analytics"}
+    context: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "errors": [],
+        "rows": [],
+        "active": "analytics",
+        "interval_asked": request.query_params.get("interval") or "",
+    }
     try:
         period = parse_period(start, end)
     except InvalidInput as error:
         context["errors"] = [(p.field, p.reason) for p in error.problems]
         return page("console/analytics.html", session, context, status_code=422)
-    result, levels = await delivery_breakdown(services, period=period, merchant_ids=reader.scope, by=By.SERVICE_LEVEL)
-    total = result.total
+    try:
+        interval = parse_interval(request.query_params.get("interval"), period)
+    except InvalidInput as error:
+        context["errors"] = [(p.field, p.reason) for p in error.problems]
+        return page("console/analytics.html", session, context, status_code=422)
+    found = await delivery_overview(
+        services, period=period, merchant_ids=reader.scope, by=By.SERVICE_LEVEL, interval=interval
+    )
+    result, levels, total = found.report, found.groups, found.report.total
+    context.update(
+        interval=interval.value, charts=trend_charts(found.points, interval), trend_rows=trend_rows(found.points)
+    )
     context.update(
         rows=_rows(total, period),
         lanes=_lanes(result.lanes, period),

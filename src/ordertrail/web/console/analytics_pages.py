@@ -150,10 +150,6 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     }
     try:
         period = parse_period(start, end)
-    except InvalidInput as error:
-        context["errors"] = [(p.field, p.reason) for p in error.problems]
-        return page("console/analytics.html", session, context, status_code=422)
-    try:
         interval = parse_interval(request.query_params.get("interval"), period)
     except InvalidInput as error:
         context["errors"] = [(p.field, p.reason) for p in error.problems]
@@ -163,9 +159,9 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     )
     result, levels, total = found.report, found.groups, found.report.total
     context.update(
-        interval=interval.value, charts=trend_charts(found.points, interval), trend_rows=trend_rows(found.points)
-    )
-    context.update(
+        interval=interval.value,
+        charts=trend_charts(found.points, interval),
+        trend_rows=trend_rows(found.points),
         rows=_rows(total, period),
         lanes=_lanes(result.lanes, period),
         service_levels=_service_levels(levels, period),

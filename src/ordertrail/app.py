@@ -28,6 +28,7 @@ from ordertrail.api.routes import (
     admin,
     analytics,
     analytics_kpis,
+    analytics_trends,
     audit,
     courier_mappings,
     couriers,
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = system_clo
         courier_mappings,
         analytics,
         analytics_kpis,
+        analytics_trends,
         metrics,
     ):
         app.include_router(module.router)

@@ -1,7 +1,7 @@
 """The analytics page and the dwelling queue in Debian's Chromium against a real `ordertrail serve`: a merchant
-user of one shop reads the step and dwell tables (its own parcels only), clicks a figure and gets exactly the
-parcels it counted, and the overview's dwelling count opens exactly its parcels. Screenshots are renewed with
-ORDERTRAIL_UPDATE_SCREENSHOTS set.
+user of one shop reads the step and dwell tables (its own parcels only), clicks a figure, or a point of a trend
+chart, and gets exactly the parcels it counted, and the overview's dwelling count opens exactly its parcels.
+Screenshots are renewed with ORDERTRAIL_UPDATE_SCREENSHOTS set.
 
 The history is dated days back from now, so the parcels that dwell have waited about 119 hours against p90s of
 10 and 20: nothing here depends on when the test runs.
@@ -122,8 +122,8 @@ def test_a_merchant_user_clicks_step_dwell_and_dwelling_figures_and_gets_exactly
     assert listed(page) == sorted([n["p4"], n["p7"]])
 
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Analytics").click()
-    page.get_by_label("From").fill((B - timedelta(days=2)).date().isoformat())
-    page.get_by_label("To").fill(NOW.date().isoformat())
+    page.get_by_label("From", exact=True).fill((B - timedelta(days=2)).date().isoformat())
+    page.get_by_label("To", exact=True).fill(NOW.date().isoformat())
     page.get_by_role("button", name="Show").click()
     steps = page.get_by_role("table", name="Time in each step")
     in_transit = steps.get_by_role("row", name="In transit")
@@ -131,6 +131,19 @@ def test_a_merchant_user_clicks_step_dwell_and_dwelling_figures_and_gets_exactly
     dwell = page.get_by_role("table", name="Dwell per facility")
     expect(dwell.get_by_role("row", name=LEEDS).get_by_role("cell")).to_have_text(["4", "1.0", "10.0"])
     expect(dwell.get_by_role("row", name=NORTH).get_by_role("cell")).to_have_text(["2", "6.0", "20.0"])
+    # The trends, per day: the transit chart's point of each delivery day opens exactly the parcels it counted
+    # (p1 delivered at B+12 h after 12 h in transit, p2 at B+31 h after 31 h; the same day or two).
+    delivered = {n["p1"]: (B + timedelta(hours=12), 12.0), n["p2"]: (B + timedelta(hours=31), 31.0)}
+    transit = page.get_by_role("group", name="Transit p50, dispatched to delivered (hours)")
+    expect(transit).to_be_visible()
+    for day in sorted({at.date() for at, _ in delivered.values()}):
+        numbers = sorted(number for number, (at, _) in delivered.items() if at.date() == day)
+        p50 = min(hours for at, hours in delivered.values() if at.date() == day)  # nearest rank of 1 or 2
+        point = transit.get_by_role("link", name=f"{day.isoformat()}: {p50:.1f} h ({len(numbers)} parcels)")
+        point.click()
+        expect(page.locator("tbody tr")).to_have_count(len(numbers))
+        assert listed(page) == numbers
+        page.go_back()
     screenshot(page, "console-analytics-desktop.png")
 
     in_transit.get_by_role("link", name="2").click()
@@ -147,6 +160,9 @@ def test_a_merchant_user_clicks_step_dwell_and_dwelling_figures_and_gets_exactly
 
     page.go_back()
     page.set_viewport_size({"width": 375, "height": 800})
+    assert overflow(page) == []
+    page.get_by_text("The trends as a table").click()  # the charts' table alternative fits too, opened
+    expect(page.get_by_role("table", name="Trends per day")).to_be_visible()
     assert overflow(page) == []
     screenshot(page, "console-analytics-phone.png")
     assert problems == []

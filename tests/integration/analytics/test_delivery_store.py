@@ -12,7 +12,10 @@ The history, from T0 = 2026-11-02 09:00 UTC (hours after it; the scanner "hub" a
 | far | A | none | 12-01..12-02 | dispatched 2, exception 10 (Leeds DC), in transit 12 (Hub North), delivered |
 |  |  |  |  | 2026-11-30 23:30 -05:00 (12-01 04:30 UTC) |
 | messy | A | none | none | dispatched 2, dispatched 3 again (a duplicate), packed 1 sent last (late); all Leeds DC |
-| other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC), delivered 5 (by hub, no facility) |
+| other | B | 11-04 | 11-02..11-02 | dispatched 2, exception 3 (Leeds DC, customs_hold), delivered 5 (by hub, no |
+|  |  |  |  | facility) |
+
+Handed to DPD: on_time and other at service level "express", late and far "standard"; voided and messy never.
 """
 
 from __future__ import annotations
@@ -106,9 +109,17 @@ def world(client: TestClient, make_key: Callable[..., str], run_services: Callab
     scan(far, "delivered", datetime.fromisoformat("2026-11-30T23:30:00-05:00"))  # 12-01 04:30 UTC
     scan(messy, "dispatched", 3, LEEDS)
     scan(messy, "packed", 1, LEEDS)
-    scan(other, "exception", 3, LEEDS)
+    scan(other, "exception", 3, LEEDS, reason="customs_hold")
     body = scan_body(other, "delivered", at=T0 + timedelta(hours=5), location=None)
     assert client.post("/api/v1/scans", json=body, headers=auth(hub)).status_code == 201
+    # Handed to DPD: express (on_time; other, Shop B's), standard (late, far); voided and messy never.
+    for number, key, level, courier_number in ((on_time, shop_a, "express", "DPD-ANALYTICS-1"),
+                                               (late, shop_a, "standard", "DPD-ANALYTICS-2"),
+                                               (far, shop_a, "standard", "DPD-ANALYTICS-3"),
+                                               (other, shop_b, "express", "DPD-ANALYTICS-4")):  # fmt: skip
+        handover = {"courier": "dpd", "tracking_number": courier_number, "service_level": level}
+        answer = client.post(f"/api/v1/parcels/{number}/handover", json=handover, headers=auth(key))
+        assert answer.status_code == 200, answer.text
 
     windows = {on_time: ("2026-11-03", "2026-11-04"), late: ("2026-11-02", "2026-11-03"),
                voided: ("2026-11-03", "2026-11-04"), far: ("2026-12-01", "2026-12-02"),
@@ -255,6 +266,42 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
         (LEEDS, None, 2),
     ]
 
+    # By service level (the handover's; null: none): voided (late, still open) and messy have none; express holds
+    # on_time and other (both on time), standard late (late) and far (no promise).
+    levels = _get(client, "on-time", w.admin, by="service_level")
+    assert levels["by"] == "service_level"
+    assert [(g["service_level"], _rate(g["vs_promise"]), g["late_open"]["count"], _rate(g["vs_first_estimate"]))
+            for g in levels["breakdown"]] == [(None, (None, 0, 0), 1, (None, 0, 0)),
+                                               ("express", (1.0, 2, 2), 0, (1.0, 2, 2)),
+                                               ("standard", (0.0, 0, 1), 0, (1 / 2, 1, 2))]  # fmt: skip
+    none, express, standard = levels["breakdown"]
+    assert listed(none["late_open"]["parcels"], w.admin) == [w.voided]
+    assert listed(express["vs_promise"]["parcels"], w.admin) == sorted([w.on_time, w.other])
+    assert listed(standard["vs_promise"]["denominator_parcels"], w.admin) == [w.late]
+    assert listed(standard["vs_first_estimate"]["denominator_parcels"], w.admin) == sorted([w.late, w.far])
+    assert "service_level=-" in none["late_open"]["parcels"]
+    a_levels = _get(client, "on-time", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["vs_promise"])) for g in a_levels] == [
+        (None, (None, 0, 0)),
+        ("express", (1.0, 1, 1)),
+        ("standard", (0.0, 0, 1)),
+    ]
+    assert listed(a_levels[1]["vs_promise"]["parcels"], w.shop_a) == [w.on_time]  # not Shop B's other
+    level_exceptions = _get(client, "exceptions", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["rate"]), g["by_party"]["carrier"]["numerator"])
+            for g in level_exceptions] == [(None, (0.0, 0, 2), 0), ("express", (0.0, 0, 1), 0),
+                                           ("standard", (1 / 2, 1, 2), 1)]  # fmt: skip
+    assert listed(level_exceptions[2]["by_party"]["carrier"]["parcels"], w.shop_a) == [w.far]
+    level_transit = _get(client, "transit-time", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], g["from_dispatch"]["parcels_counted"], g["from_dispatch"]["p90_days"])
+            for g in level_transit] == [(None, 0, None), ("express", 1, 1), ("standard", 2, 20)]  # fmt: skip
+    first_levels = _get(client, "first-attempt", w.shop_a, by="service_level")["breakdown"]
+    assert [(g["service_level"], _rate(g["rate"])) for g in first_levels] == [
+        (None, (None, 0, 0)),
+        ("express", (1.0, 1, 1)),
+        ("standard", (0.0, 0, 1)),
+    ]
+
     # First attempt: delivered parcels that went out for delivery: on_time (first time), late (after a failure).
     first = _get(client, "first-attempt", w.shop_a, by="lane")
     assert _rate(first["rate"]) == (1 / 2, 1, 2)
@@ -275,11 +322,38 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
         (24 + 72 + 689.5) / 3,
     )
     assert transit_a["from_order"]["p50_hours"] == 74.0  # placed at T0: 26, 74, 691.5
+    # In delivery days (GB's calendar, no holiday in November; dispatched Monday 11-02): other 0 (the same day),
+    # on_time 1 (Tue 11-03), late 3 (to Thu 11-05), far 20 (to Mon 11-30, its local date: four whole weeks).
+    transit_days = _get(client, "transit-time", w.admin)["from_dispatch"]
+    assert (transit_days["p50_days"], transit_days["p90_days"], transit_days["mean_days"]) == (1, 20, 24 / 4)
+    assert (transit_a["from_dispatch"]["p50_days"], transit_a["from_dispatch"]["mean_days"]) == (3, 24 / 3)
+    assert (transit_a["from_order"]["p50_days"], transit_a["from_order"]["p90_days"]) == (3, 20)  # placed 11-02
+    assert _get(client, "transit-time", w.shop_b)["from_dispatch"]["p90_days"] == 0
 
-    # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other of Shop B's one.
+    # Exceptions, over parcels dispatched in November: far (damaged) of Shop A's five; other (customs_hold) of
+    # Shop B's one. By who must act: damaged is the carrier's, customs_hold customs'.
     exceptions = _get(client, "exceptions", w.admin)
     assert _rate(exceptions["rate"]) == (2 / 6, 2, 6)
-    assert {r: _rate(v) for r, v in exceptions["by_reason"].items()} == {"damaged": (2 / 6, 2, 6)}
+    assert {r: _rate(v) for r, v in exceptions["by_reason"].items()} == {
+        "customs_hold": (1 / 6, 1, 6),
+        "damaged": (1 / 6, 1, 6),
+    }
+    assert {p: _rate(v) for p, v in exceptions["by_party"].items()} == {
+        "carrier": (1 / 6, 1, 6),
+        "merchant": (0.0, 0, 6),
+        "recipient": (0.0, 0, 6),
+        "customs": (1 / 6, 1, 6),
+        "force_majeure": (0.0, 0, 6),
+    }
+    assert listed(exceptions["by_party"]["customs"]["parcels"], w.admin) == [w.other]
+    assert listed(exceptions["by_party"]["carrier"]["parcels"], w.admin) == [w.far]
+    assert listed(exceptions["by_party"]["merchant"]["parcels"], w.admin) == []
+    party_a = _get(client, "exceptions", w.shop_a)["by_party"]
+    assert {p: _rate(v)[1:] for p, v in party_a.items() if v["numerator"]} == {"carrier": (1, 5)}
+    assert listed(party_a["customs"]["parcels"], w.shop_a) == []  # Shop B's parcel is not Shop A's
+    party_b = _get(client, "exceptions", w.shop_b)["by_party"]
+    assert {p: _rate(v)[1:] for p, v in party_b.items() if v["numerator"]} == {"customs": (1, 1)}
+    assert listed(party_b["customs"]["parcels"], w.shop_b) == [w.other]
     by_reason = _get(client, "exceptions", w.shop_a, by="reason")
     assert _rate(by_reason["rate"]) == (1 / 5, 1, 5)
     assert _rate(by_reason["failed_attempts"]) == (1 / 5, 1, 5)
@@ -301,7 +375,7 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     assert _rate(_get(client, "on-time", w.shop_b)["vs_first_estimate"]) == (1.0, 1, 1)
     refused = client.get("/api/v1/analytics/on-time", params={**MONTH, "merchant": "Shop B"}, headers=auth(w.shop_a))
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "merchant"
-    for path, by in (("on-time", "reason"), ("on-time", "service_level"), ("exceptions", "shop")):
+    for path, by in (("on-time", "reason"), ("exceptions", "shop")):
         refused = client.get(f"/api/v1/analytics/{path}", params={**MONTH, "by": by}, headers=auth(w.admin))
         assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "by", refused.text
 
@@ -319,10 +393,19 @@ def test_each_figure_by_its_route_and_its_csv(client: TestClient, world: World) 
     assert [(r["row"], r["reason"], r["rate.numerator"], r["failed_attempts.numerator"], r["rate.denominator"])
             for r in table] == [("total", "", "1", "1", "5"), ("breakdown", "damaged", "1", "0", "5"),
                                 ("breakdown", "nobody_home", "0", "1", "5")]  # fmt: skip
+    table = _csv(client, "on-time", w.admin, by="service_level", format="csv")
+    assert [(r["row"], r["service_level"], r["vs_promise.numerator"], r["vs_promise.denominator"],
+             r["late_open.count"]) for r in table] == [
+        ("total", "", "2", "3", "1"), ("breakdown", "", "0", "0", "1"), ("breakdown", "express", "2", "2", "0"),
+        ("breakdown", "standard", "0", "1", "0")]  # fmt: skip
+    table = _csv(client, "exceptions", w.admin, format="csv")
+    assert [(r["row"], r["by_party.carrier.numerator"], r["by_party.customs.numerator"],
+             r["by_party.customs.denominator"], r["by_party.merchant.numerator"]) for r in table] == [
+        ("total", "1", "1", "6", "0")]  # fmt: skip
     transit_rows = _csv(client, "transit-time", w.admin, format="csv")
-    assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"]) for r in transit_rows] == [
-        ("4", "689.5")
-    ]
+    assert [(r["from_dispatch.parcels_counted"], r["from_dispatch.p90_hours"], r["from_dispatch.p50_days"],
+             r["from_dispatch.p90_days"], r["from_dispatch.mean_days"]) for r in transit_rows] == [
+        ("4", "689.5", "1", "20", "6.0")]  # fmt: skip
 
 
 def test_scan_activity_per_facility_and_device(client: TestClient, world: World) -> None:
@@ -386,6 +469,135 @@ def test_the_page_s_breakdown_tables_link_to_their_parcels(
     assert listed(damaged.group(1)) == [world.far] and listed(damaged.group(2)) == []
     home = re.search(r'<th scope="row">nobody_home</th><td><a href="[^"]+">0</a></td><td><a href="([^"]+)">1</a>', text)
     assert home is not None and listed(home.group(1)) == [world.late]
+    # By responsible party: the carrier's one exception (far); customs' parcel is Shop B's.
+    party = r'<th scope="row">{}</th><td><a href="([^"]+)">(\d+)</a></td><td>([^<]+)</td>'
+    carrier = re.search(party.format("carrier"), text)
+    customs = re.search(party.format("customs"), text)
+    assert carrier is not None and customs is not None, text
+    assert carrier.groups()[1:] == ("1", "20.0 %") and customs.groups()[1:] == ("0", "0.0 %")
+    assert listed(carrier.group(1)) == [world.far] and listed(customs.group(1)) == []
+    assert re.search(party.format("force majeure"), text)
+    # By service level, Shop A's: none (voided, messy), express (on_time), standard (late, far).
+    level_row = r'<th scope="row">{}</th>' + cell * 4
+    express = re.search(level_row.format("express"), text)
+    standard = re.search(level_row.format("standard"), text)
+    no_level = re.search(level_row.format(r"<em>none</em> \(not handed over, or none given\)"), text)
+    assert express is not None and standard is not None and no_level is not None, text
+    assert [(express.groups()[i + 1], express.groups()[i + 3]) for i in range(0, 16, 4)] == [
+        ("1", "1"), ("1", "1"), ("1", "1"), ("0", "1")]  # fmt: skip
+    assert [(standard.groups()[i + 1], standard.groups()[i + 3]) for i in range(0, 16, 4)] == [
+        ("0", "1"), ("1", "2"), ("0", "1"), ("1", "2")]  # fmt: skip
+    assert listed(standard.group(5)) == [world.far] and listed(standard.group(15)) == sorted([world.late, world.far])
+    assert listed(no_level.group(15)) == sorted([world.voided, world.messy])
+    # Transit, Shop A's: hours 24, 72, 689.5; delivery days 1, 3, 20.
+    transit = re.search(r'<tr class="transit"><th scope="row">Dispatched → delivered</th>(.*?)</tr>', text)
+    assert transit is not None, text
+    cells = re.findall(r"<td>(?:<a [^>]+>)?([^<]+)", transit.group(1))
+    assert cells == ["3", "72.0", "689.5", "261.8", "3", "20", "8.0"]
     # Scan activity per device, Shop A's scans only (other's three hub scans are Shop B's).
     assert re.search(r'<th scope="row">hub</th><td>9</td><td>1.80</td><td>1 \(11.1 %\)</td><td>1 \(11.1 %\)</td>', text)
     assert re.search(r'<th scope="row">van 7</th><td>7</td><td>1.17</td><td>0 \(0.0 %\)</td>', text)
+
+
+def test_trends_per_day_and_week(
+    client: TestClient, world: World, settings: Settings, run_services: Callable[..., Any]
+) -> None:
+    w = world
+
+    def listed(link: str, key: str | None = None) -> list[str]:
+        response = client.get(link, headers=auth(key) if key else None)
+        assert response.status_code == 200, response.text
+        if key is None:
+            return sorted(set(re.findall(r"/console/parcels/(OT[0-9A-Z]+)", response.text)))
+        return sorted(p["tracking_number"] for p in response.json()["parcels"])
+
+    def series(points: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+        """The points with anything counted: the three rates and the transit p50 hours."""
+        return {
+            p["label"]: (_rate(p["on_time_vs_promise"]), _rate(p["first_attempt"]), _rate(p["exceptions"]),
+                         p["transit_from_dispatch"]["p50_hours"])
+            for p in points
+            if p["exceptions"]["denominator"] or p["transit_from_dispatch"]["parcels_counted"]
+        }  # fmt: skip
+
+    # Per day (the default up to 60 days), every merchant: delivered other 11-02, on_time 11-03, late 11-05, far
+    # 11-30 (its local date); all six dispatched 11-02. other went out for no delivery round: no first attempt.
+    daily = _get(client, "trends", w.admin)
+    assert daily["interval"] == "day" and len(daily["points"]) == 30
+    assert daily["points"][0]["label"] == "2026-11-01" and daily["points"][-1]["to"] == "2026-11-30"
+    assert series(daily["points"]) == {
+        "2026-11-02": ((1.0, 1, 1), (None, 0, 0), (2 / 6, 2, 6), 3.0),
+        "2026-11-03": ((1.0, 1, 1), (1.0, 1, 1), (None, 0, 0), 24.0),
+        "2026-11-05": ((0.0, 0, 1), (0.0, 0, 1), (None, 0, 0), 72.0),
+        "2026-11-30": ((None, 0, 0), (None, 0, 0), (None, 0, 0), 689.5),
+    }
+    days = {p["label"]: p for p in daily["points"]}
+    assert listed(days["2026-11-02"]["exceptions"]["parcels"], w.admin) == sorted([w.far, w.other])
+    assert len(listed(days["2026-11-02"]["exceptions"]["denominator_parcels"], w.admin)) == 6
+    assert listed(days["2026-11-05"]["on_time_vs_promise"]["denominator_parcels"], w.admin) == [w.late]
+    assert listed(days["2026-11-30"]["transit_from_dispatch"]["parcels"], w.admin) == [w.far]
+    assert days["2026-11-30"]["transit_from_dispatch"]["p50_days"] == 20
+    assert listed(days["2026-11-04"]["on_time_vs_promise"]["denominator_parcels"], w.admin) == []
+
+    # Per ISO week: 11-01 is a Sunday (2026-W44, clipped to the period), 11-30 a Monday (W49, clipped).
+    weekly = _get(client, "trends", w.admin, interval="week")
+    assert [(p["label"], p["from"], p["to"]) for p in weekly["points"]] == [
+        ("2026-W44", "2026-11-01", "2026-11-01"),
+        ("2026-W45", "2026-11-02", "2026-11-08"),
+        ("2026-W46", "2026-11-09", "2026-11-15"),
+        ("2026-W47", "2026-11-16", "2026-11-22"),
+        ("2026-W48", "2026-11-23", "2026-11-29"),
+        ("2026-W49", "2026-11-30", "2026-11-30"),
+    ]
+    assert series(weekly["points"]) == {
+        "2026-W45": ((2 / 3, 2, 3), (1 / 2, 1, 2), (2 / 6, 2, 6), 24.0),  # transit 3, 24, 72: p50 the 2nd
+        "2026-W49": ((None, 0, 0), (None, 0, 0), (None, 0, 0), 689.5),
+    }
+    assert listed(weekly["points"][1]["on_time_vs_promise"]["parcels"], w.admin) == sorted([w.on_time, w.other])
+    # A long period is weekly unless days are asked for.
+    long = _get(client, "trends", w.admin, **{"from": "2026-09-01", "to": "2026-11-30"})
+    assert long["interval"] == "week" and long["points"][0]["label"] == "2026-W36"
+
+    # A merchant sees its own: Shop A has no delivery on 11-02 (other is Shop B's), one exception of five.
+    a_days = series(_get(client, "trends", w.shop_a)["points"])
+    assert a_days["2026-11-02"] == ((None, 0, 0), (None, 0, 0), (1 / 5, 1, 5), None)
+    assert set(a_days) == {"2026-11-02", "2026-11-03", "2026-11-05", "2026-11-30"}
+    b_days = series(_get(client, "trends", w.admin, merchant="Shop B")["points"])
+    assert b_days == {"2026-11-02": ((1.0, 1, 1), (None, 0, 0), (1.0, 1, 1), 3.0)}
+    assert series(_get(client, "trends", w.shop_b)["points"]) == b_days
+    refused = client.get("/api/v1/analytics/trends", params={**MONTH, "merchant": "Shop B"}, headers=auth(w.shop_a))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "merchant"
+    bad = client.get("/api/v1/analytics/trends", params={**MONTH, "interval": "month"}, headers=auth(w.admin))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.interval", bad.text
+
+    # The CSV: one line per point, the same figures (Shop A, W45: transit 24 and 72 h, p50 the first).
+    table = _csv(client, "trends", w.shop_a, interval="week", format="csv")
+    assert [(r["label"], r["from"], r["on_time_vs_promise.numerator"], r["on_time_vs_promise.denominator"],
+             r["exceptions.numerator"], r["exceptions.denominator"], r["transit_from_dispatch.p50_hours"])
+            for r in table[:2]] == [("2026-W44", "2026-11-01", "0", "0", "0", "0", ""),
+                                    ("2026-W45", "2026-11-02", "1", "2", "1", "5", "24.0")]  # fmt: skip
+
+    # The page: Shop A's, per day: four charts, each point a link to its day's parcels, and the table alternative.
+    staff_user(client, run_services, settings, "owner@shop-a.example", "merchant", "Shop A")
+    page = client.get("/console/analytics", params=MONTH)
+    assert page.status_code == 200, page.text
+    text = page.text.replace("&amp;", "&")
+    assert text.count('<svg class="trend-chart"') == 4
+    assert '<title id="trend-on-time-vs-promise-title">On time vs promise</title>' in text
+    dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-03: 100.0 % \(1 of 1\)">', text)
+    assert dot is not None, text
+    assert listed(dot.group(1)) == [w.on_time]
+    late_dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-05: 0.0 % \(0 of 1\)">', text)
+    assert late_dot is not None and listed(late_dot.group(1)) == []  # on time: none that day
+    transit_dot = re.search(r'<a href="([^"]+)" aria-label="2026-11-30: 689.5 h \(1 parcels\)">', text)
+    assert transit_dot is not None and listed(transit_dot.group(1)) == [w.far]
+    cell = r'<td><a href="([^"]+)">(\d+)</a> of <a href="([^"]+)">(\d+)</a>[^<]*</td>'
+    row = re.search(r'<th scope="row">2026-11-02</th>' + cell * 3 + r'<td>([^<]+)\(<a href="([^"]+)">(\d+)</a>\)', text)
+    assert row is not None, text
+    groups = row.groups()
+    assert [(groups[i + 1], groups[i + 3]) for i in range(0, 12, 4)] == [("0", "0"), ("0", "0"), ("1", "5")]
+    assert listed(groups[8]) == [w.far] and len(listed(groups[10])) == 5
+    assert (groups[12].strip(), groups[14]) == ("—", "0")
+    weekly_page = client.get("/console/analytics", params={**MONTH, "interval": "week"}).text
+    assert '<th scope="row">2026-W45</th>' in weekly_page
+    assert client.get("/console/analytics", params={**MONTH, "interval": "month"}).status_code == 422

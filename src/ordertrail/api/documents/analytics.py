@@ -20,6 +20,9 @@ class ReasonRateOut(Document):
 class RateOut(ReasonRateOut):
     denominator_parcels: str = Field(description="GET this for exactly the parcels the denominator counted.")
     by_reason: dict[str, ReasonRateOut] | None = None
+    by_party: dict[str, ReasonRateOut] | None = Field(
+        default=None, description="exceptions only: responsible party -> the rate of its reasons."
+    )
 
 
 class LateOpenOut(Document):
@@ -32,6 +35,9 @@ class TransitOut(Document):
     p50_hours: float | None
     p90_hours: float | None
     mean_hours: float | None
+    p50_days: float | None = Field(description="Nearest-rank p50 in delivery days (the destination's calendar).")
+    p90_days: float | None = Field(description="Nearest-rank p90 in delivery days.")
+    mean_days: float | None = Field(description="Mean delivery days: after the start's local date to the delivery's.")
     parcels: str
 
 
@@ -95,11 +101,15 @@ class DwellAnalyticsOut(Document):
 
 
 class GroupKeyOut(Document):
-    """What a breakdown row is keyed by: a lane (origin, destination_country), an origin facility or a reason."""
+    """What a breakdown row is keyed by: a lane (origin, destination_country), an origin facility, a service level
+    or a reason."""
 
     origin: str | None = Field(default=None, description="by=lane or facility: the origin facility (null: none).")
     destination_country: str | None = Field(default=None, description="by=lane: the destination country.")
     reason: str | None = Field(default=None, description="by=reason: the reason code.")
+    service_level: str | None = Field(
+        default=None, description="by=service_level: the parcel's courier handover's (null: none; links carry '-')."
+    )
 
 
 class PeriodOut(Document):
@@ -122,7 +132,9 @@ class OnTimeGroupOut(OnTimeFiguresOut, GroupKeyOut):
 
 
 class OnTimeOut(OnTimeFiguresOut, PeriodOut):
-    breakdown: list[OnTimeGroupOut] | None = Field(description="With by=lane or facility: the same per key.")
+    breakdown: list[OnTimeGroupOut] | None = Field(
+        description="With by=lane, facility or service_level: the same per key."
+    )
 
 
 class FirstAttemptFiguresOut(Document):
@@ -153,6 +165,10 @@ class TransitTimeOut(TransitFiguresOut, PeriodOut):
 class ExceptionFiguresOut(Document):
     rate: RateOut = Field(description="Dispatched parcels with at least one exception, of dispatched parcels.")
     by_reason: dict[str, ReasonRateOut] = Field(description="Reason code -> the exception rate of that reason.")
+    by_party: dict[str, ReasonRateOut] = Field(
+        description="Who must act (carrier, merchant, recipient, customs, force_majeure; every party) -> the rate of "
+        "dispatched parcels with an exception of that party's reason codes (the console's mapping)."
+    )
     failed_attempts: RateOut = Field(description="Dispatched parcels with a failed attempt, by_reason likewise.")
 
 
@@ -161,6 +177,7 @@ class ExceptionGroupOut(GroupKeyOut):
 
     rate: ReasonRateOut
     by_reason: dict[str, ReasonRateOut] | None = None
+    by_party: dict[str, ReasonRateOut] | None = None
     failed_attempts: ReasonRateOut
 
 
@@ -196,3 +213,32 @@ class ScanActivityOut(Document):
     merchant: str | None
     facilities: list[FacilityActivityOut]
     devices: list[DeviceActivityOut]
+
+
+# -- trends (GET /api/v1/analytics/trends) ---------------------------------------------------------------------
+
+
+class TrendTransitOut(Document):
+    parcels_counted: int = Field(description="Delivered in the point's days, dispatched at or before the delivery.")
+    p50_hours: float | None = Field(description="Nearest-rank p50 of their hours dispatched -> delivered.")
+    p50_days: float | None = Field(description="The same in delivery days (the destination's calendar).")
+    parcels: str = Field(description="GET this for exactly the parcels counted.")
+
+
+class TrendPointOut(Document):
+    from_: date = Field(alias="from", description="The point's first local date.")
+    to: date = Field(description="Its last (a week: Sunday, or the period's end).")
+    label: str = Field(description="The day (2026-11-02) or the ISO week (2026-W45).")
+    on_time_vs_promise: RateOut = Field(description="Delivered in these days by the promised date, of those with one.")
+    first_attempt: RateOut = Field(description="Delivered in these days with no failed attempt before.")
+    exceptions: RateOut = Field(description="Dispatched in these days with at least one exception.")
+    transit_from_dispatch: TrendTransitOut
+
+
+class TrendsOut(Document):
+    from_: date = Field(alias="from")
+    to: date
+    as_of: date = Field(description="The day the figures were judged on (UTC).")
+    merchant: str | None
+    interval: str = Field(description="day or week (ISO weeks, Monday to Sunday, clipped to the period).")
+    points: list[TrendPointOut] = Field(description="Every day or week of the period in order, counted or not.")

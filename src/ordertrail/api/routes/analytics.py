@@ -55,17 +55,30 @@ def figures_document(f: Figures, period: Period, extra: list[tuple[str, str]], a
                 }
                 for reason, r in f.by_reason[kpi].items()
             }
+        if kpi is Kpi.EXCEPTIONS:
+            found[kpi.value]["by_party"] = {
+                party.value: {
+                    "value": r.value,
+                    "numerator": r.numerator,
+                    "denominator": r.denominator,
+                    "parcels": parcels_link(Drilldown(kpi, period, OUTCOMES[kpi][0], party=party), extra),
+                }
+                for party, r in f.by_party.items()
+            }
     found[Kpi.LATE_OPEN.value] = {
         "count": f.late_open,
         "parcels": parcels_link(Drilldown(Kpi.LATE_OPEN, period, as_of=as_of), extra),
     }
     for kpi in TRANSITS:
-        d = f.transits[kpi]
+        d, days = f.transits[kpi], f.transit_days[kpi]
         found[kpi.value] = {
             "parcels_counted": d.count,
             "p50_hours": d.p50,
             "p90_hours": d.p90,
             "mean_hours": d.mean,
+            "p50_days": days.p50,
+            "p90_days": days.p90,
+            "mean_days": days.mean,
             "parcels": parcels_link(Drilldown(kpi, period), extra),
         }
     return found

@@ -32,14 +32,18 @@ from ordertrail.services.context import Services
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 ByQuery = Annotated[
-    str | None, Query(description="lane, facility (the origin facility) or reason (exceptions only): a breakdown")
+    str | None,
+    Query(
+        description="lane, facility (the origin facility), service_level (of the parcel's courier handover; null: "
+        "none) or reason (exceptions only): a breakdown"
+    ),
 ]
 WHO = (
     "Merchant and admin keys (merchant keys: their own parcels; `merchant` narrows to one the caller sees) or a staff"
     " session. `from`/`to` are local dates, at most 366 days apart; `format=csv` (or `Accept: text/csv`) streams "
     "the table (the total, then one line per breakdown key) as CSV. "
 )
-GROUPS = (By.LANE, By.FACILITY)
+GROUPS = (By.LANE, By.FACILITY, By.SERVICE_LEVEL)
 
 
 async def _figures(
@@ -120,8 +124,10 @@ def _transit(figures: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/transit-time",
-    summary="Hours from dispatch and from the order to delivery: p50, p90, mean",
-    description=WHO + "By the local date of delivery; percentiles by nearest rank, in calendar hours.",
+    summary="Hours and delivery days from dispatch and from the order to delivery: p50, p90, mean",
+    description=WHO
+    + "By the local date of delivery; percentiles by nearest rank, in calendar hours and in delivery days (the "
+    "destination country's delivery calendar: days after the start's local date up to the delivery's).",
     response_model=TransitTimeOut,
     responses=errors(KEY, 422),
 )
@@ -134,8 +140,9 @@ async def get_transit_time(query: AnalyticsQueryDep, services: ServicesDep, by: 
 def _exceptions(figures: dict[str, Any]) -> dict[str, Any]:
     rate = dict(figures[Kpi.EXCEPTIONS.value])
     by_reason = rate.pop("by_reason", {})
+    by_party = rate.pop("by_party", {})
     failed = {k: v for k, v in figures[Kpi.FAILED_ATTEMPTS.value].items() if k != "by_reason"}
-    return {"rate": rate, "by_reason": by_reason, "failed_attempts": failed}
+    return {"rate": rate, "by_reason": by_reason, "by_party": by_party, "failed_attempts": failed}
 
 
 def _by_reason(figures: dict[str, Any], query: AnalyticsQuery) -> list[dict[str, Any]]:
@@ -160,8 +167,11 @@ def _by_reason(figures: dict[str, Any], query: AnalyticsQuery) -> list[dict[str,
 
 @router.get(
     "/exceptions",
-    summary="Exception rate, by reason code, and the failed-attempt rate",
-    description=WHO + "By the local date of dispatch. `by=reason`: one line per reason code, both rates.",
+    summary="Exception rate, by reason code and by responsible party, and the failed-attempt rate",
+    description=WHO
+    + "By the local date of dispatch. `by_party`: every party who must act (carrier, merchant, recipient, customs, "
+    "force_majeure) -> the rate of parcels with an exception of that party's reasons. `by=reason`: one line per "
+    "reason code, both rates.",
     response_model=ExceptionsOut,
     responses=errors(KEY, 422),
 )

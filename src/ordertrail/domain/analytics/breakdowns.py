@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from ordertrail.domain.analytics.drilldown import NO_ORIGIN, lane_params
+from ordertrail.domain.analytics.drilldown import NO_ORIGIN, NO_SERVICE_LEVEL, lane_params
 from ordertrail.domain.analytics.figures import Figures, counts_anywhere, figures
 from ordertrail.domain.analytics.journeys import Journey
 from ordertrail.domain.analytics.period import Period
@@ -41,17 +41,17 @@ def parse_by(text: str | None, allowed: Sequence[By]) -> By | None:
         by = By(text.strip())
     except ValueError:
         raise InvalidInput(f"by is one of {', '.join(b.value for b in By)}.", field="by") from None
-    if by is By.SERVICE_LEVEL:
-        raise InvalidInput("by=service_level: orders record no service level yet.", field="by")
     if by not in allowed:
         raise InvalidInput(f"by here is one of {', '.join(b.value for b in allowed)}.", field="by")
     return by
 
 
 def breakdown(journeys: Sequence[Journey], period: Period, as_of: date, by: By) -> list[Group]:
-    """Per lane or origin facility: the figures of the parcels with that key (groups no figure counts a parcel
-    of are left out), sorted by key. (By reason the figures carry their own ``by_reason`` split.)"""
+    """Per lane, origin facility or service level: the figures of the parcels with that key (groups no figure
+    counts a parcel of are left out), sorted by key. (By reason the figures carry their own ``by_reason`` split.)"""
     counted = [j for j in journeys if counts_anywhere(j, period, as_of)]
+    if by is By.SERVICE_LEVEL:
+        return _by_service_level(counted, period, as_of)
     members: dict[tuple[str, str], list[Journey]] = defaultdict(list)
     for journey in counted:
         origin = journey.lane.origin or ""
@@ -65,3 +65,19 @@ def breakdown(journeys: Sequence[Journey], period: Period, as_of: date, by: By) 
             params = lane_params(group[0].lane)
         groups.append(Group(key, params, figures(group, period, as_of)))
     return groups
+
+
+def _by_service_level(counted: Sequence[Journey], period: Period, as_of: date) -> list[Group]:
+    """Per service level of the parcels' current courier handover; those with none (not handed over, or handed
+    over without one) are one group keyed null, first."""
+    members: dict[str, list[Journey]] = defaultdict(list)
+    for journey in counted:
+        members[journey.service_level or ""].append(journey)
+    return [
+        Group(
+            {"service_level": level or None},
+            [("service_level", level or NO_SERVICE_LEVEL)],
+            figures(group, period, as_of),
+        )
+        for level, group in sorted(members.items())
+    ]

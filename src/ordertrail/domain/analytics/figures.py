@@ -8,10 +8,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ordertrail.domain.analytics.journeys import Journey, Lane
-from ordertrail.domain.analytics.kpis import BY_PART, BY_REASON, OUTCOMES, Kpi, outcome, parts, reasons, transit_hours
+from ordertrail.domain.analytics.kpis import (
+    BY_PART,
+    BY_REASON,
+    OUTCOMES,
+    Kpi,
+    outcome,
+    parties,
+    parts,
+    reasons,
+    transit_days,
+    transit_hours,
+)
 from ordertrail.domain.analytics.period import Period
 from ordertrail.domain.analytics.spans import STEPS
 from ordertrail.domain.analytics.stats import Durations, durations
+from ordertrail.domain.scanning.status import Party
 
 RATES = (
     Kpi.ON_TIME_VS_PROMISE,
@@ -43,6 +55,9 @@ class Figures:
     by_reason: dict[Kpi, dict[str, Rate]]  # reason code -> rate, for the figures of BY_REASON
     late_open: int
     transits: dict[Kpi, Durations]
+    # Who must act -> the exception rate of that party's reasons: every party, in Party's order (0 where none).
+    by_party: dict[Party, Rate] = field(default_factory=dict)
+    transit_days: dict[Kpi, Durations] = field(default_factory=dict)  # the same parcels as transits, in delivery days
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,7 @@ def figures(journeys: Sequence[Journey], period: Period, as_of: date) -> Figures
     """The figures of ``journeys`` over ``period``."""
     rates: dict[Kpi, Rate] = {}
     by_reason: dict[Kpi, dict[str, Rate]] = {}
+    by_party: dict[Party, Rate] = {}
     for kpi in RATES:
         numerator_outcome = OUTCOMES[kpi][0]
         counted = [(j, o) for j in journeys if (o := outcome(j, kpi, period, as_of)) is not None]
@@ -67,16 +83,17 @@ def figures(journeys: Sequence[Journey], period: Period, as_of: date) -> Figures
                 for reason in reasons(journey, kpi):
                     per_reason[reason] += 1
             by_reason[kpi] = {r: Rate(n, len(counted)) for r, n in sorted(per_reason.items())}
+        if kpi is Kpi.EXCEPTIONS:
+            numerator = [j for j, o in counted if o is numerator_outcome]
+            by_party = {p: Rate(sum(1 for j in numerator if p in parties(j, kpi)), len(counted)) for p in Party}
     transits: dict[Kpi, Durations] = {}
+    days: dict[Kpi, Durations] = {}
     for kpi in TRANSITS:
-        hours = [
-            h
-            for j in journeys
-            if outcome(j, kpi, period, as_of) is not None and (h := transit_hours(j, kpi)) is not None
-        ]
-        transits[kpi] = durations(hours)
+        counted_transits = [j for j in journeys if outcome(j, kpi, period, as_of) is not None]
+        transits[kpi] = durations([h for j in counted_transits if (h := transit_hours(j, kpi)) is not None])
+        days[kpi] = durations([d for j in counted_transits if (d := transit_days(j, kpi)) is not None])
     late_open = sum(1 for j in journeys if outcome(j, Kpi.LATE_OPEN, period, as_of) is not None)
-    return Figures(rates, by_reason, late_open, transits)
+    return Figures(rates, by_reason, late_open, transits, by_party, days)
 
 
 def counts_anywhere(journey: Journey, period: Period, as_of: date) -> bool:

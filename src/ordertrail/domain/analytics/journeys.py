@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from ordertrail.domain.analytics.spans import Span, dwell_spans, step_spans
+from ordertrail.domain.estimating.calendar import DeliveryCalendar
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.events import ScanEvent
 from ordertrail.domain.scanning.status import TERMINAL, Status
@@ -40,6 +41,7 @@ class ParcelRecord:
     promised: date | None
     events: Sequence[ScanEvent]
     first_window: tuple[date, date] | None = None  # earliest, latest of its first recorded estimate
+    service_level: str | None = None  # its current courier handover's (None: not handed over, or none given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,11 @@ class Journey:
     dwells: Mapping[str, Span] = field(default_factory=dict)  # facility -> first scan there to next elsewhere
     stay: Stay | None = None  # where it waits now (open parcels whose latest scan names a facility)
     first_window: tuple[date, date] | None = None  # earliest, latest of the first estimate shown to the customer
+    service_level: str | None = None  # of its current courier handover
+    # Delivery days (the destination's calendar) from the local date of dispatch, or of the order's placing, to
+    # the local date of delivery; None: not delivered, that start missing or dated after it, or no calendar given.
+    days_from_dispatch: int | None = None
+    days_from_order: int | None = None
 
     @property
     def delivered_on(self) -> date | None:
@@ -73,8 +80,18 @@ class Journey:
         return None if self.dispatched_at is None else self.dispatched_at.date()
 
 
-def journey_of(record: ParcelRecord) -> Journey:
-    """The journey of one parcel from its events (any order, duplicates allowed)."""
+def delivery_days(start: datetime | None, end: datetime | None, calendar: DeliveryCalendar | None) -> int | None:
+    """The delivery days after ``start``'s local date up to and including ``end``'s (each the date where it
+    happened, as the periods read them); the calendar says which dates are delivery days. None when an end is
+    missing or the start is dated after the end (as the hours)."""
+    if start is None or end is None or calendar is None or start > end:
+        return None
+    return calendar.delivery_days_between(start.date(), end.date())
+
+
+def journey_of(record: ParcelRecord, calendar: DeliveryCalendar | None = None) -> Journey:
+    """The journey of one parcel from its events (any order, duplicates allowed). ``calendar``: its
+    destination's delivery calendar, for the transit in delivery days (None: none counted)."""
     derivation = derive(record.events)
     counted = scans_of(derivation.timeline)  # voided events and corrections count for nothing
     delivery = next(
@@ -88,15 +105,17 @@ def journey_of(record: ParcelRecord) -> Journey:
         return next((e.event.occurred_at for e in counted if e.event.status == status), None)
 
     origin = next((e.event.location.facility for e in counted if e.event.location.facility), None)
+    placed_at, dispatched_at = first(Status.ORDER_PLACED), first(Status.DISPATCHED)
+    delivered_at = None if delivery is None else counted[delivery].event.occurred_at
     return Journey(
         parcel_id=record.parcel_id,
         merchant_id=record.merchant_id,
         lane=Lane(origin, record.destination_country),
         promised=record.promised,
         open=derivation.status not in TERMINAL,
-        placed_at=first(Status.ORDER_PLACED),
-        dispatched_at=first(Status.DISPATCHED),
-        delivered_at=None if delivery is None else counted[delivery].event.occurred_at,
+        placed_at=placed_at,
+        dispatched_at=dispatched_at,
+        delivered_at=delivered_at,
         went_out=bool(statuses_before & {Status.OUT_FOR_DELIVERY, Status.DELIVERY_ATTEMPTED}),
         attempted_before_delivery=Status.DELIVERY_ATTEMPTED in statuses_before,
         exception_reasons=frozenset(
@@ -109,4 +128,7 @@ def journey_of(record: ParcelRecord) -> Journey:
         dwells=dwell_spans(counted),
         stay=current_stay(counted) if derivation.status not in TERMINAL else None,
         first_window=record.first_window,
+        service_level=record.service_level,
+        days_from_dispatch=delivery_days(dispatched_at, delivered_at, calendar),
+        days_from_order=delivery_days(placed_at, delivered_at, calendar),
     )

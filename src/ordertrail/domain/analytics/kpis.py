@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from ordertrail.domain.analytics.journeys import Journey
 from ordertrail.domain.analytics.period import Period
+from ordertrail.domain.scanning.status import Party, responsible_party
 
 
 class Kpi(StrEnum):
@@ -72,6 +73,14 @@ def reasons(journey: Journey, kpi: Kpi) -> frozenset[str]:
     return frozenset()
 
 
+def parties(journey: Journey, kpi: Kpi) -> frozenset[Party]:
+    """The parties who must act on the journey's exceptions (EXCEPTIONS; empty for other figures): each reason's
+    party by the console's one mapping (``responsible_party``). Two reasons of one party count that party once."""
+    if kpi is not Kpi.EXCEPTIONS:
+        return frozenset()
+    return frozenset(responsible_party(reason) for reason in journey.exception_reasons)
+
+
 def parts(journey: Journey, kpi: Kpi, period: Period) -> dict[str, float]:
     """The steps (STEP_TIMES) or facilities (DWELL) whose span ended in ``period``, with its hours."""
     spans = journey.steps if kpi is Kpi.STEP_TIMES else journey.dwells if kpi is Kpi.DWELL else {}
@@ -130,3 +139,9 @@ def transit_hours(journey: Journey, kpi: Kpi) -> float | None:
     if start is None or end is None or start > end:
         return None
     return (end - start).total_seconds() / 3600
+
+
+def transit_days(journey: Journey, kpi: Kpi) -> int | None:
+    """Delivery days from dispatch (or the order's placing) to delivery, where ``transit_hours`` has hours and the
+    journey was given its destination's calendar."""
+    return journey.days_from_dispatch if kpi is Kpi.TRANSIT_FROM_DISPATCH else journey.days_from_order

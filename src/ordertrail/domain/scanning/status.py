@@ -97,6 +97,13 @@ EXCEPTION_REASONS: Final[dict[str, Party]] = {
     "public_unrest": Party.FORCE_MAJEURE,
 }
 
+
+def responsible_party(reason: str) -> Party:
+    """Who must act on an exception of ``reason``. Scans accept only the codes above; a code recorded before one
+    was added here falls to the carrier, whose scan reported it (the console's overview and the analytics agree)."""
+    return EXCEPTION_REASONS.get(reason, Party.CARRIER)
+
+
 # Failed delivery attempt reason codes.
 ATTEMPT_REASONS: Final = frozenset(
     {

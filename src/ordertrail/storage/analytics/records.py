@@ -1,6 +1,6 @@
 """The parcels a period may count, with every event: those with any event within a day of the period (a delivery
 or dispatch, or the event that ended a step or a stay at a facility; the exact local date is the domain's to
-check), and those promised in it (for "late, still open").
+check), and those promised in it (for "late, still open"); each with its courier handover's service level.
 
 Not yet served by a rollup: this reads the period's events (issue 13, "fast on a big store", is a later step).
 """
@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Select, func, select, union
 
 from ordertrail.domain.analytics.journeys import ParcelRecord
 from ordertrail.domain.analytics.period import Period
+from ordertrail.storage.couriers.tables import parcel_handover
 from ordertrail.storage.scanning.events import events_of
 from ordertrail.storage.tables import order, parcel, parcel_estimate, scan_event
 
@@ -35,8 +36,18 @@ def parcel_records(
         .where(order.c.promised_delivery_date.between(period.start, period.end))
     )
     query = (
-        select(parcel.c.id, order.c.merchant_id, order.c.destination_country, order.c.promised_delivery_date)
-        .select_from(parcel.join(order, order.c.id == parcel.c.order_id))
+        select(
+            parcel.c.id,
+            order.c.merchant_id,
+            order.c.destination_country,
+            order.c.promised_delivery_date,
+            parcel_handover.c.service_level,
+        )
+        .select_from(
+            parcel.join(order, order.c.id == parcel.c.order_id).outerjoin(
+                parcel_handover, parcel_handover.c.parcel_id == parcel.c.id
+            )
+        )
         .where(parcel.c.id.in_(union(moved, promised)))
         .order_by(parcel.c.id)
     )
@@ -62,6 +73,7 @@ def _with_events(connection: Connection, query: Select[Any]) -> list[ParcelRecor
                 row.promised_delivery_date,
                 events[row.id],
                 windows.get(row.id),
+                row.service_level,  # of its handover (one per parcel; a new one replaces it)
             )
             for row in batch
         ]

@@ -10,16 +10,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ordertrail.domain.analytics.breakdowns import By, Group
 from ordertrail.domain.analytics.drilldown import Drilldown, lane_params
 from ordertrail.domain.analytics.figures import Figures
 from ordertrail.domain.analytics.journeys import Lane
 from ordertrail.domain.analytics.kpis import OUTCOMES, Kpi
 from ordertrail.domain.analytics.period import Period, parse_period
+from ordertrail.domain.analytics.trends import parse_interval
 from ordertrail.domain.errors import InvalidInput
 from ordertrail.domain.scanning.status import STATUS_LABELS
 from ordertrail.services.analytics.activity import activity_report
-from ordertrail.services.analytics.delivery import delivery_report
+from ordertrail.services.analytics.delivery import delivery_overview
 from ordertrail.services.analytics.spans import dwelling_now, spans_report
+from ordertrail.web.console.analytics_trends import trend_charts, trend_rows
 from ordertrail.web.console.common import PREFIX, page, staff_reader
 from ordertrail.web.deps import ServicesDep
 
@@ -73,6 +76,16 @@ def _lanes(lanes: dict[Lane, Figures], period: Period) -> list[dict[str, Any]]:
     ]
 
 
+def _service_levels(groups: list[Group], period: Period) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_level": g.key["service_level"],
+            "cells": [_cell(g.figures, kpi, period, g.params) for kpi in LANE_RATES],
+        }
+        for g in groups
+    ]
+
+
 def _reasons(f: Figures, period: Period) -> list[dict[str, Any]]:
     """One row per reason code met: how many dispatched parcels met it as an exception, as a failed attempt."""
     rows = []
@@ -84,6 +97,20 @@ def _reasons(f: Figures, period: Period) -> list[dict[str, Any]]:
             cells.append({"numerator": 0 if rate is None else rate.numerator, "link": link})
         rows.append({"reason": reason, "cells": cells})
     return rows
+
+
+def _parties(f: Figures, period: Period) -> list[dict[str, Any]]:
+    """One row per responsible party (every party): dispatched parcels with an exception it must act on."""
+    kpi = Kpi.EXCEPTIONS
+    return [
+        {
+            "party": party.value.replace("_", " "),
+            "numerator": rate.numerator,
+            "percent": None if rate.value is None else f"{rate.value * 100:.1f} %",
+            "link": _link(Drilldown(kpi, period, OUTCOMES[kpi][0], party=party)),
+        }
+        for party, rate in f.by_party.items()
+    ]
 
 
 def _rows(f: Figures, period: Period) -> list[dict[str, Any]]:
@@ -113,24 +140,39 @@ async def analytics_page(request: Request, services: ServicesDep) -> Response:
     today = services.clock().date()
     start = request.query_params.get("from") or (today - timedelta(days=29)).isoformat()
     end = request.query_params.get("to") or today.isoformat()
-    context: dict[str, Any] = {"start": start, "end": end, "errors": [], "rows": [], "active": "analytics"}
+    context: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "errors": [],
+        "rows": [],
+        "active": "analytics",
+        "interval_asked": request.query_params.get("interval") or "",
+    }
     try:
         period = parse_period(start, end)
+        interval = parse_interval(request.query_params.get("interval"), period)
     except InvalidInput as error:
         context["errors"] = [(p.field, p.reason) for p in error.problems]
         return page("console/analytics.html", session, context, status_code=422)
-    result = await delivery_report(services, period=period, merchant_ids=reader.scope)
-    total = result.total
+    found = await delivery_overview(
+        services, period=period, merchant_ids=reader.scope, by=By.SERVICE_LEVEL, interval=interval
+    )
+    result, levels, total = found.report, found.groups, found.report.total
     context.update(
+        interval=interval.value,
+        charts=trend_charts(found.points, interval),
+        trend_rows=trend_rows(found.points),
         rows=_rows(total, period),
         lanes=_lanes(result.lanes, period),
+        service_levels=_service_levels(levels, period),
         reasons=_reasons(total, period),
+        parties=_parties(total, period),
         dispatched=total.rates[Kpi.EXCEPTIONS].denominator,
         dispatched_link=_link(Drilldown(Kpi.EXCEPTIONS, period)),
         late_open=total.late_open,
         late_open_link=_link(Drilldown(Kpi.LATE_OPEN, period, as_of=result.as_of)),
         transits=[
-            (label, total.transits[kpi], _link(Drilldown(kpi, period)))
+            (label, total.transits[kpi], total.transit_days[kpi], _link(Drilldown(kpi, period)))
             for kpi, label in (
                 (Kpi.TRANSIT_FROM_DISPATCH, "Dispatched → delivered"),
                 (Kpi.TRANSIT_FROM_ORDER, "Placed → delivered"),

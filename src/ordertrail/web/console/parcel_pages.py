@@ -18,7 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from ordertrail.domain.console.filters import ParcelFilter, Sort
 from ordertrail.domain.console.query import PARAMETERS, REASONS, parse_query
 from ordertrail.domain.errors import Forbidden, InvalidInput
-from ordertrail.domain.scanning.status import EXCEPTION_REASONS, STATUS_LABELS, Party, Status
+from ordertrail.domain.scanning.status import STATUS_LABELS, Party, Status, responsible_party
 from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import courier_codes, endpoints, label_prints, reconciling
 from ordertrail.services.console import parcels as parcel_list
@@ -74,7 +74,7 @@ async def overview_page(request: Request, services: ServicesDep) -> Response:
     exceptions = {r: n for (status, r), n in reasons.items() if status == Status.EXCEPTION.value}
     by_party = {party: 0 for party in Party}
     for reason, count in exceptions.items():
-        by_party[EXCEPTION_REASONS.get(reason, Party.CARRIER)] += count
+        by_party[responsible_party(reason)] += count
     return page(
         "console/overview.html",
         session,

@@ -139,8 +139,9 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
     raise SystemExit(f"no {field}")
 
 
-def export_all(client: httpx.Client, pid: int) -> dict[str, Any]:
-    """Reads the unfiltered CSV export to the end while sampling the server's resident memory."""
+def export_all(client: httpx.Client, pid: int, expected_rows: int) -> dict[str, Any]:
+    """Reads the unfiltered CSV export to the end while sampling the server's resident memory; also its heap as
+    each quarter of ``expected_rows`` has arrived (flat memory: the last quarters add nothing)."""
     before, before_anon = rss_kib(pid), rss_kib(pid, "RssAnon")
     samples: list[tuple[int, int]] = []
     done = threading.Event()
@@ -158,9 +159,12 @@ def export_all(client: httpx.Client, pid: int) -> dict[str, Any]:
     with client.stream("GET", "/console/parcels.csv") as answer:
         if answer.status_code != 200:
             raise SystemExit(f"the export answered {answer.status_code}")
+        quarters: list[float] = []
         for chunk in answer.iter_bytes():
             rows += chunk.count(b"\n")
             size += len(chunk)
+            if rows >= expected_rows * (len(quarters) + 1) / 4:
+                quarters.append(round(rss_kib(pid, "RssAnon") / 1024, 1))
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
@@ -172,6 +176,7 @@ def export_all(client: httpx.Client, pid: int) -> dict[str, Any]:
         "rss_peak_mib": round(max((s[0] for s in samples), default=before) / 1024, 1),
         "anon_before_mib": round(before_anon / 1024, 1),
         "anon_peak_mib": round(max((s[1] for s in samples), default=before_anon) / 1024, 1),
+        "anon_by_quarter_mib": quarters,
     }
 
 
@@ -225,7 +230,7 @@ def main() -> None:
             connections=args.ingest_connections,
             think=args.think,
         )
-        export = export_all(sessions[0], server.pid)
+        export = export_all(sessions[0], server.pid, args.parcels)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -255,7 +260,8 @@ def main() -> None:
     print(
         f"CSV export: {export['rows']:,} rows, {export['megabytes']} MB in {export['seconds']} s; server RSS "
         f"{export['rss_before_mib']} MiB before, peak {export['rss_peak_mib']} MiB during; of it anonymous (heap) "
-        f"{export['anon_before_mib']} MiB before, peak {export['anon_peak_mib']} MiB"
+        f"{export['anon_before_mib']} MiB before, peak {export['anon_peak_mib']} MiB; heap after each quarter of the "
+        f"rows {' / '.join(str(q) for q in export['anon_by_quarter_mib'])} MiB"
     )
 
 

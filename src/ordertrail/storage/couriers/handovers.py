@@ -24,6 +24,7 @@ from sqlalchemy import (
 
 from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.scanning.status import Status
+from ordertrail.storage.compiled import any_of
 from ordertrail.storage.couriers.tables import courier_event, parcel_handover
 from ordertrail.storage.tables import parcel, scan_event
 
@@ -200,30 +201,34 @@ class EarlyCheck:
     first_event_at: datetime | None
 
 
+# The courier's earliest event on the parcel, of the handover's courier and number (an earlier handover's
+# courier's events are not this handover's).
+_FIRST_COURIER_EVENT = (
+    select(func.min(scan_event.c.occurred_at))
+    .select_from(courier_event.join(scan_event, scan_event.c.event_id == courier_event.c.event_id))
+    .where(
+        courier_event.c.parcel_id == parcel_handover.c.parcel_id,
+        courier_event.c.courier == parcel_handover.c.courier,
+        courier_event.c.courier_tracking_number == parcel_handover.c.tracking_number,
+    )
+    .correlate(parcel_handover)
+    .scalar_subquery()
+)
+# One statement (and one plan) for any number of parcels: a scan batch's dispatched ones.
+_EARLY_CHECKS = select(
+    parcel_handover.c.parcel_id,
+    parcel_handover.c.early_event_at,
+    _first_dispatch(parcel_handover.c.parcel_id).label("dispatched_at"),
+    _FIRST_COURIER_EVENT.label("first_event_at"),
+).where(any_of(parcel_handover.c.parcel_id, "ids"))
+
+
 def early_checks(connection: Connection, parcel_ids: Sequence[int]) -> list[EarlyCheck]:
     """The early checks of those of ``parcel_ids`` that are handed over, in one query (the scan transaction runs it
     for the parcels it recorded dispatch scans of)."""
     if not parcel_ids:
         return []
-    first_event = (
-        select(func.min(scan_event.c.occurred_at))
-        .select_from(courier_event.join(scan_event, scan_event.c.event_id == courier_event.c.event_id))
-        .where(
-            courier_event.c.parcel_id == parcel_handover.c.parcel_id,
-            courier_event.c.courier == parcel_handover.c.courier,
-            courier_event.c.courier_tracking_number == parcel_handover.c.tracking_number,
-        )
-        .correlate(parcel_handover)
-        .scalar_subquery()
-    )
-    rows = connection.execute(
-        select(
-            parcel_handover.c.parcel_id,
-            parcel_handover.c.early_event_at,
-            _first_dispatch(parcel_handover.c.parcel_id).label("dispatched_at"),
-            first_event.label("first_event_at"),
-        ).where(parcel_handover.c.parcel_id.in_(sorted(set(parcel_ids))))
-    )
+    rows = connection.execute(_EARLY_CHECKS, {"ids": sorted(set(parcel_ids))})
     return [EarlyCheck(r.parcel_id, r.early_event_at, r.dispatched_at, r.first_event_at) for r in rows]
 
 

@@ -1,5 +1,6 @@
 """Handover reconciliation: a parcel its courier never picked up is queued after its lane's window (not before) and
-announced to the merchant once; a courier event dated before the dispatch scan is flagged."""
+announced to the merchant once; a courier event dated before the dispatch scan is flagged, whichever of the two is
+recorded first."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from standardwebhooks import Webhook
 
 from ordertrail.app import create_app
 from ordertrail.domain.couriers.reconciliation import PICKUP_DEFAULT
+from ordertrail.domain.tracking.tracking_number import generate
 from ordertrail.services.context import Services
 from ordertrail.services.couriers.reconciliation import reconcile
 from ordertrail.settings import Settings
@@ -292,3 +294,29 @@ def test_only_a_batch_holding_dispatch_scans_reads_the_courier_events(
     courier_statements.seen.clear()
     batch("in_transit")
     assert courier_statements.seen == []
+
+
+def test_a_dispatch_scan_attached_from_the_unmatched_ones_flags_the_earlier_courier_event(
+    client: TestClient, clock: FakeClock, make_key: Callable[..., str]
+) -> None:
+    # Every way a dispatch scan is recorded goes through the scan transaction: here a misread number's scan,
+    # attached by operations after the courier's event arrived.
+    merchant, scanner, admin = make_key("merchant", merchant="Shop A"), make_key("scanner"), make_key("admin")
+    dpd = Courier(client, admin, courier="dpd")
+    number = client.post("/api/v1/orders", json=order_body(), headers=auth(merchant)).json()["parcels"][0][
+        "tracking_number"
+    ]
+    handover = {"courier": "dpd", "tracking_number": "DPD-ATTACHED-1"}
+    assert client.post(f"/api/v1/parcels/{number}/handover", json=handover, headers=auth(merchant)).is_success
+    clock.advance(timedelta(hours=3))
+    picked_up = clock.now - timedelta(hours=2)
+    assert outcomes(dpd.post([courier_event("y1", "PICKUP", picked_up, number="DPD-ATTACHED-1")])) == ["created"]
+    misread = scan_body(generate(), "dispatched", at=picked_up + timedelta(minutes=10))
+    assert client.post("/api/v1/scans", json=misread, headers=auth(scanner)).status_code == 404
+    assert listed(client, merchant, courier_early="true") == []
+    (kept,) = client.get("/api/v1/unmatched-scans", headers=auth(admin)).json()["unmatched_scans"]
+    attached = client.post(
+        f"/api/v1/unmatched-scans/{kept['id']}/attach", json={"tracking_number": number}, headers=auth(admin)
+    )
+    assert attached.status_code == 200 and attached.json()["outcome"] == "created", attached.text
+    assert listed(client, merchant, courier_early="true") == [number]

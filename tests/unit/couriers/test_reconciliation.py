@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ordertrail.domain.couriers.reconciliation import PICKUP_DEFAULT, before_dispatch, pickup_due, pickup_window
+from ordertrail.domain.couriers.reconciliation import (
+    PICKUP_DEFAULT,
+    before_dispatch,
+    early_mark,
+    pickup_due,
+    pickup_window,
+)
 from ordertrail.domain.estimating.histograms import HourHistogram
 from ordertrail.domain.estimating.lanes import ANY, Lane
 from ordertrail.domain.estimating.stats import LaneStats
@@ -42,3 +48,11 @@ def test_a_courier_event_before_the_dispatch_scan_is_early() -> None:
     assert before_dispatch(AT - timedelta(seconds=1), AT)
     assert not before_dispatch(AT, AT)
     assert not before_dispatch(AT - timedelta(days=1), None)  # not dispatched by a scan: nothing to compare
+
+
+def test_a_handovers_early_mark_is_its_couriers_earliest_event_when_that_is_before_dispatch() -> None:
+    assert early_mark(AT - timedelta(minutes=5), AT) == AT - timedelta(minutes=5)
+    assert early_mark(AT, AT) is None  # at the dispatch time is not before it
+    assert early_mark(AT + timedelta(hours=1), AT) is None
+    assert early_mark(None, AT) is None  # no courier event yet
+    assert early_mark(AT - timedelta(days=1), None) is None  # no dispatch scan yet

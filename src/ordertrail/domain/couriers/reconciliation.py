@@ -28,3 +28,11 @@ def pickup_due(*, dispatched_at: datetime, handed_over_at: datetime, window: tim
 def before_dispatch(occurred_at: datetime, dispatched_at: datetime | None) -> bool:
     """A courier event dated before the parcel's dispatch scan (the courier's clock, or the wrong parcel)."""
     return dispatched_at is not None and occurred_at < dispatched_at
+
+
+def early_mark(first_event_at: datetime | None, dispatched_at: datetime | None) -> datetime | None:
+    """A handover's early mark, from its courier's earliest event on the parcel and the parcel's dispatch time:
+    that event's time when it is before dispatch, else none (if any of its events is, the earliest is)."""
+    if first_event_at is None or not before_dispatch(first_event_at, dispatched_at):
+        return None
+    return first_event_at

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from ordertrail.domain.accounts.keys import Principal
+from ordertrail.domain.couriers.reconciliation import early_mark
 from ordertrail.domain.errors import FieldProblem
 from ordertrail.domain.orders.parcel import Parcel
 from ordertrail.domain.scanning.changes import ParcelChange
@@ -184,6 +185,7 @@ def record_scans_tx(
     seen: dict[str, str] = {}  # event_id -> body hash, for repeats within this batch
     created: dict[str, tuple[ScanEvent, Appended]] = {}
     carried: list[tuple[Parcel, ScanInput]] = []
+    dispatched: set[int] = set()  # parcels given a dispatch scan: their courier's events may now be early
     holders = _courier_number_holders(connection, items)  # {} unless a scan carries a carrier block
 
     for scan, key_id in items:
@@ -250,6 +252,8 @@ def record_scans_tx(
         appended = appending.append(parcel, event, NewEvent(parcel.id, event, scan.body_hash, key_id, scan.proof))
         created[event.event_id] = (event, appended)
         results.append(_CREATED)
+        if scan.status == Status.DISPATCHED:
+            dispatched.add(parcel.id)
 
     # A carried handover's courier is part of the lane the dispatch scan's own estimate uses.
     handed_over = {p.id: (s.carrier.courier, s.carrier.service_level) for p, s in carried if s.carrier is not None}
@@ -261,6 +265,8 @@ def record_scans_tx(
             *changes,
             *handovers(connection, [(final[p.id], s) for p, s in carried], now=now, estimates=estimates),
         ]
+    if dispatched:
+        _mark_early_courier_events(connection, dispatched)
     finished = []
     for result, (scan, _) in zip(results, items, strict=True):
         if result is _CREATED:
@@ -289,6 +295,19 @@ def _courier_number_holders(
     """(courier, courier's number) -> the parcel handed over under it, for the carrier blocks of ``items``."""
     keys = [(s.carrier.courier, s.carrier.tracking_number) for s, _ in items if s.carrier is not None]
     return handover_store.parcels_by_courier_number(connection, keys) if keys else {}
+
+
+def _mark_early_courier_events(connection: Connection, parcel_ids: set[int]) -> None:
+    """The other order of "a courier event dated before the dispatch scan" (the couriers room checks each courier
+    event as it is recorded): a dispatch scan recorded after the courier's events may date some of them early, or,
+    dated before the earlier dispatch scan, none any more. One read for the batch's dispatched parcels; a write only
+    where a mark changes."""
+    marks: dict[int, datetime | None] = {}
+    for check in handover_store.early_checks(connection, sorted(parcel_ids)):
+        mark = early_mark(check.first_event_at, check.dispatched_at)
+        if mark != check.early_event_at:
+            marks[check.parcel_id] = mark
+    handover_store.save_early(connection, marks)
 
 
 def _carrier_problem(

@@ -8,11 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ScalarSelect,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.scanning.status import Status
-from ordertrail.storage.couriers.tables import parcel_handover
+from ordertrail.storage.compiled import any_of
+from ordertrail.storage.couriers.tables import courier_event, parcel_handover
 from ordertrail.storage.tables import parcel, scan_event
 
 
@@ -83,6 +96,18 @@ def parcels_by_courier_number(connection: Connection, keys: Sequence[tuple[str, 
 
 # -- reconciliation (migration 0019) ------------------------------------------------------------------------------
 
+# The parcel's dispatch time, wherever reconciliation needs it: its first dispatch scan (the console's timeline
+# marks courier events against the same, services/console/detail.py).
+_DISPATCH_SCAN = scan_event.c.status == Status.DISPATCHED.value
+
+
+def _first_dispatch(parcel_id: ColumnElement[int]) -> ScalarSelect[datetime]:
+    return (
+        select(func.min(scan_event.c.occurred_at))
+        .where(scan_event.c.parcel_id == parcel_id, _DISPATCH_SCAN)
+        .scalar_subquery()
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class AwaitingPickup:
@@ -96,11 +121,7 @@ class AwaitingPickup:
 def awaiting_pickup(connection: Connection, *, after_id: int, size: int) -> list[AwaitingPickup]:
     """The next ``size`` handovers (by parcel id, after ``after_id``) of dispatched parcels with no courier event
     and no flag, with the time of each parcel's (first) dispatch scan."""
-    dispatched = (
-        select(func.min(scan_event.c.occurred_at))
-        .where(scan_event.c.parcel_id == parcel_handover.c.parcel_id, scan_event.c.status == Status.DISPATCHED.value)
-        .scalar_subquery()
-    )
+    dispatched = _first_dispatch(parcel_handover.c.parcel_id)
     rows = connection.execute(
         select(parcel_handover.c.parcel_id, parcel_handover.c.handed_over_at, dispatched.label("dispatched_at"))
         .join(parcel, parcel.c.id == parcel_handover.c.parcel_id)
@@ -140,7 +161,7 @@ def dispatched_at(connection: Connection, parcel_ids: Sequence[int]) -> dict[int
         return {}
     rows = connection.execute(
         select(scan_event.c.parcel_id, func.min(scan_event.c.occurred_at))
-        .where(scan_event.c.parcel_id.in_(sorted(set(parcel_ids))), scan_event.c.status == Status.DISPATCHED.value)
+        .where(scan_event.c.parcel_id.in_(sorted(set(parcel_ids))), _DISPATCH_SCAN)
         .group_by(scan_event.c.parcel_id)
     )
     return {pid: at for pid, at in rows}
@@ -166,4 +187,58 @@ def mark_early(connection: Connection, early: Mapping[int, datetime]) -> None:
                 or_(parcel_handover.c.early_event_at.is_(None), parcel_handover.c.early_event_at > at),
             )
             .values(early_event_at=at)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyCheck:
+    """What decides a handover's early mark: the mark as it stands, the parcel's dispatch time and the earliest
+    event of the handover's courier (and number) on the parcel."""
+
+    parcel_id: int
+    early_event_at: datetime | None
+    dispatched_at: datetime | None
+    first_event_at: datetime | None
+
+
+# The courier's earliest event on the parcel, of the handover's courier and number (an earlier handover's
+# courier's events are not this handover's).
+_FIRST_COURIER_EVENT = (
+    select(func.min(scan_event.c.occurred_at))
+    .select_from(courier_event.join(scan_event, scan_event.c.event_id == courier_event.c.event_id))
+    .where(
+        courier_event.c.parcel_id == parcel_handover.c.parcel_id,
+        courier_event.c.courier == parcel_handover.c.courier,
+        courier_event.c.courier_tracking_number == parcel_handover.c.tracking_number,
+    )
+    .correlate(parcel_handover)
+    .scalar_subquery()
+)
+# One statement (and one plan) for any number of parcels: a scan batch's dispatched ones.
+_EARLY_CHECKS = select(
+    parcel_handover.c.parcel_id,
+    parcel_handover.c.early_event_at,
+    _first_dispatch(parcel_handover.c.parcel_id).label("dispatched_at"),
+    _FIRST_COURIER_EVENT.label("first_event_at"),
+).where(any_of(parcel_handover.c.parcel_id, "ids"))
+
+
+def early_checks(connection: Connection, parcel_ids: Sequence[int]) -> list[EarlyCheck]:
+    """The early checks of those of ``parcel_ids`` that are handed over, in one query (the scan transaction runs it
+    for the parcels it recorded dispatch scans of)."""
+    if not parcel_ids:
+        return []
+    rows = connection.execute(_EARLY_CHECKS, {"ids": sorted(set(parcel_ids))})
+    return [EarlyCheck(r.parcel_id, r.early_event_at, r.dispatched_at, r.first_event_at) for r in rows]
+
+
+def save_early(connection: Connection, marks: Mapping[int, datetime | None]) -> None:
+    """parcel id -> its early mark as it now stands (None: no courier event is before dispatch any more), in one
+    statement."""
+    if marks:
+        connection.execute(
+            update(parcel_handover)
+            .where(parcel_handover.c.parcel_id == bindparam("marked_parcel"))
+            .values(early_event_at=bindparam("mark")),
+            [{"marked_parcel": pid, "mark": at} for pid, at in sorted(marks.items())],
         )

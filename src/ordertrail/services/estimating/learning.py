@@ -100,8 +100,8 @@ def save_tallies(
     for lane, visits, country in scored:
         score_delivered(partial, lane, visits, runtime.calendar(country), runtime.config.policy)
     existing = set(counts)
+    partial.add_all(tallies)
     for lane, tally in tallies.items():
-        partial.add(lane, tally)
         for _, key in lane.fallbacks():
             counts[key] = counts.get(key, 0) + tally.parcels
     counts = {key: counts.get(key, 0) for key in keys}

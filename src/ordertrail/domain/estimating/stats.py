@@ -179,6 +179,26 @@ def _situations(step: str, band: int, elapsed_days: int) -> tuple[str, str]:
     return situation(step, band, elapsed_days), situation(step, band, None)
 
 
+def tallies_by_key(tallies: Mapping[Lane, Tally]) -> dict[str, Tally]:
+    """Every lane key's share of the lanes falling back to it, merged in the lanes' order (every key of every
+    lane is present, even with nothing counted).
+
+    Adding these to the statistics once per key gives what ``LaneStats.add`` lane by lane gives: the same
+    counts, the same order of situations, and the recency weights summed in the same order (on statistics
+    learned before, a weighted count's last digit may round differently). A history of a million rows has
+    ~25,000 lanes of ten keys each: a histogram call per lane, key and bin was most of its import, where
+    merging counters is a dict operation, and it needs no transaction.
+    """
+    merged: dict[str, Tally] = {}
+    for lane, tally in tallies.items():
+        for _, key in lane.fallbacks():
+            into = merged.get(key)
+            if into is None:
+                into = merged[key] = Tally()
+            into.merge(tally)
+    return merged
+
+
 H = TypeVar("H", HourHistogram, DayHistogram)
 
 
@@ -232,22 +252,16 @@ class LaneStats:
         self.parcels += tally.parcels
 
     def add_all(self, tallies: Mapping[Lane, Tally]) -> None:
-        """``add`` for every lane, with the same counts: the lanes falling back to a key are merged first and
-        added to its histograms once. A history of a million rows has ~25,000 lanes of ten keys each, and a
-        histogram addition per lane, key and bin was most of its import; merging counters is a dict operation.
-        Recency weights are summed per key before being added (on statistics learned before, the last digit of
-        a weighted count may round differently than lane by lane)."""
-        merged: dict[str, Tally] = {}
-        for lane, tally in tallies.items():
+        """``add`` for every lane, with the same result (see ``tallies_by_key``)."""
+        self.add_by_key(tallies_by_key(tallies))
+        self.parcels += sum(tally.parcels for tally in tallies.values())
+
+    def add_by_key(self, by_key: Mapping[str, Tally]) -> None:
+        """Add tallies already merged per lane key (``tallies_by_key``): each key's histograms once. The parcel
+        total is the caller's (the network key's tally holds every parcel once)."""
+        for key, tally in by_key.items():
             if not tally.parcels:
                 continue
-            for _, key in lane.fallbacks():
-                into = merged.get(key)
-                if into is None:
-                    into = merged[key] = Tally()
-                into.merge(tally)
-            self.parcels += tally.parcels
-        for key, tally in merged.items():
             _add_counts(self.waits.setdefault(key, {}), tally.waits, HourHistogram)
             if tally.mass is None:
                 _add_counts(self.ahead.setdefault(key, {}), tally.ahead, DayHistogram)

@@ -115,6 +115,8 @@ def _import_history_file(file: Path) -> None:
 
     try:
         learned = with_services(work)
+    except typer.Exit:
+        raise  # a RuntimeError too: the store's problem is already said, with its exit code
     except RuntimeError as error:
         _error(f"{error}")
         raise typer.Exit(1) from error

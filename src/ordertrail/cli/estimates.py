@@ -3,8 +3,10 @@ delivery history as a warm start."""
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -74,12 +76,31 @@ def read_history_file(path: Path) -> HistoryRead:
     return read
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: a million-row history is millions of small objects (events,
+    visits, counters) that live until the import ends, and each full collection walks all of them: about a
+    third of the import's time. They hold no cycles, so reference counting frees them as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @eta_app.command("import-history")
 def eta_import_history(
     file: Annotated[Path, typer.Argument(help="A delivery history, one row per event (CSV, docs/eta.md).")],
 ) -> None:
     """Learn lane statistics from a shop's past deliveries: estimates are good from the first day."""
     load_settings()
+    with _no_cycle_collection():
+        _import_history_file(file)
+
+
+def _import_history_file(file: Path) -> None:
     read = read_history_file(file)
     if not read.parcels:
         _error("no delivered parcel to learn from")
@@ -94,6 +115,8 @@ def eta_import_history(
 
     try:
         learned = with_services(work)
+    except typer.Exit:
+        raise  # a RuntimeError too: the store's problem is already said, with its exit code
     except RuntimeError as error:
         _error(f"{error}")
         raise typer.Exit(1) from error

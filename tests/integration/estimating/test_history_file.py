@@ -114,3 +114,14 @@ def test_a_file_that_cannot_be_read_changes_nothing(
     assert rows(settings.resolved_database_url, network) == [{"parcels": 60}]
     missing = CliRunner().invoke(app, ["eta", "backtest", "--history", str(tmp_path / "nothing.csv")])
     assert missing.exit_code == 1 and "is not a file" in missing.output
+
+
+def test_a_store_that_does_not_answer_ends_the_import_with_its_own_message_and_code(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ORDERTRAIL_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("ORDERTRAIL_DATABASE_URL", "postgresql://postgres@127.0.0.1:9/nothing")  # the discard port
+    result = CliRunner().invoke(app, ["eta", "import-history", str(_history(tmp_path / "h.csv"))])
+    assert result.exit_code == 2, result.output
+    assert "ORDERTRAIL_DATABASE_URL" in result.output
+    assert "error: 2" not in result.output  # the exit was once reported again as an error of its own

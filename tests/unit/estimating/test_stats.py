@@ -108,3 +108,30 @@ def test_each_band_of_each_local_day_on_the_way_counts_where_the_parcel_was(offs
                 expected[(situation(current.step, band, None), ahead)] += 1
         day += timedelta(days=1)
     assert tally.ahead == expected
+
+
+def _tallies(items: list[tuple[int, list[float]]], weighted: bool) -> dict[Lane, Tally]:
+    """Journeys spread over lanes that share some keys (same warehouse, same area, other areas), some recency-
+    weighted: the mix ``add_all`` must merge per key."""
+    lanes = [LANE, Lane.of("Warehouse A", "DE", "80331"), Lane.of("Warehouse B", "DE", "10117")]
+    tallies: dict[Lane, Tally] = {}
+    for index, (offset, gaps) in enumerate(items):
+        visits = step_visits(journey(START + timedelta(hours=offset), gaps, tag=f"p{index}"))
+        weight = 1.0 + offset / 100 if weighted and index % 2 else 1.0
+        tallies.setdefault(lanes[index % len(lanes)], Tally()).count(visits, BERLIN, weight)
+    return tallies
+
+
+@settings(max_examples=40, deadline=None)
+@given(journeys, st.booleans())
+def test_adding_all_lanes_at_once_equals_adding_them_one_by_one(
+    items: list[tuple[int, list[float]]], weighted: bool
+) -> None:
+    tallies = _tallies(items, weighted)
+    one_by_one, at_once = LaneStats(), LaneStats()
+    for lane, tally in tallies.items():
+        one_by_one.add(lane, tally)
+    at_once.add_all(tallies)
+    # Exactly, weights included: on fresh statistics each key's weights are summed in the same order.
+    assert at_once.to_dict() == one_by_one.to_dict()
+    assert json.dumps(at_once.to_dict()) == json.dumps(one_by_one.to_dict())  # the same order of situations

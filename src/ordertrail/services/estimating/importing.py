@@ -1,8 +1,10 @@
 """A warm start: learn lane statistics from a shop's past deliveries (``ordertrail eta import-history``).
 
-The history is counted in memory first (the CPU-heavy part, outside any transaction), then added to the
-stored statistics in one write transaction, exactly as the periodic learning job adds delivered parcels: the
-same lane keys, the same histograms. Importing the same file twice counts its parcels twice.
+The history is counted in memory first, per lane and then per lane key (the CPU-heavy part, outside any
+transaction), then added to the stored statistics in one write transaction, exactly as the periodic learning
+job adds delivered parcels: the same lane keys, the same histograms. The transaction commits once, at the end:
+a crash or an error before it leaves the statistics as they were. Importing the same file twice counts its
+parcels twice.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from sqlalchemy import Connection
 
 from ordertrail.domain.estimating.history import HistoryParcel
 from ordertrail.domain.estimating.lanes import Lane
-from ordertrail.domain.estimating.stats import Tally, recency_weight
+from ordertrail.domain.estimating.stats import Tally, recency_weight, tallies_by_key
 from ordertrail.services.context import Services
 from ordertrail.services.estimating.learning import save_tallies
 from ordertrail.services.estimating.runtime import EstimateRuntime
@@ -52,10 +54,11 @@ async def import_history(
     tallies, learned = tally_history(runtime, parcels, progress=progress)
     if not tallies:
         return 0
+    by_key = tallies_by_key(tallies)  # before the write lock: the other writers wait only for the rows' write
     now = services.clock()
 
     def write(connection: Connection) -> None:
-        save_tallies(connection, runtime, tallies, now)
+        save_tallies(connection, runtime, tallies, now, by_key=by_key)
 
     await services.db.write(write)
     return learned

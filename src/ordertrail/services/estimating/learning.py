@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from ordertrail.domain.estimating.estimator import score_delivered
 from ordertrail.domain.estimating.journey import StepVisit, origin_facility, visits_of
 from ordertrail.domain.estimating.lanes import ANY, Lane
-from ordertrail.domain.estimating.stats import Tally, recency_weight
+from ordertrail.domain.estimating.stats import Tally, recency_weight, tallies_by_key
 from ordertrail.domain.scanning.derivation import derive
 from ordertrail.domain.scanning.status import Status
 from ordertrail.services.context import Services
@@ -91,20 +91,21 @@ def save_tallies(
     now: datetime,
     *,
     scored: Sequence[tuple[Lane, tuple[StepVisit, ...], str]] = (),
+    by_key: dict[str, Tally] | None = None,
 ) -> None:
     """Add counted lanes to the stored statistics (each lane key's row read and written once) and to the cache.
     The ``scored`` deliveries are first scored for the calibration against the rows as they were: the rows
-    read hold every key of their lanes, so those estimates are the ones production made."""
-    keys = sorted({key for lane in tallies for _, key in lane.fallbacks()})
+    read hold every key of their lanes, so those estimates are the ones production made. ``by_key``: the
+    tallies already merged per key (``tallies_by_key``), done before the transaction by a long import."""
+    if by_key is None:
+        by_key = tallies_by_key(tallies)
+    keys = sorted(by_key)
     partial, counts = lane_stat_store.lane_stats_for_update(connection, keys)
     for lane, visits, country in scored:
         score_delivered(partial, lane, visits, runtime.calendar(country), runtime.config.policy)
     existing = set(counts)
-    for lane, tally in tallies.items():
-        partial.add(lane, tally)
-        for _, key in lane.fallbacks():
-            counts[key] = counts.get(key, 0) + tally.parcels
-    counts = {key: counts.get(key, 0) for key in keys}
+    partial.add_by_key(by_key)
+    counts = {key: counts.get(key, 0) + by_key[key].parcels for key in keys}
     partial.parcels = counts.get("*", partial.parcels)
     lane_stat_store.save_lane_stats(connection, partial, counts, existing, now=now)
     runtime.learned(partial, keys)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Final
 
@@ -31,16 +31,18 @@ class CourierEvent:
     description: str | None = None
     location: Location = NOWHERE
     vocabulary: str | None = None  # the aggregator whose codes ``code`` is in; None: the courier's own
+    # The ordertrail event id of this courier event: derived once (a batch asks for it several times per event).
+    event_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "event_id", str(uuid.uuid5(_EVENT_NAMESPACE, f"{self.courier}\x1f{self.courier_event_id}"))
+        )
 
     @property
     def speaks(self) -> str:
         """Whose mapping file ``code`` is looked up in: the aggregator's, else the courier's."""
         return self.vocabulary or self.courier
-
-    @property
-    def event_id(self) -> str:
-        """The ordertrail event id of this courier event."""
-        return str(uuid.uuid5(_EVENT_NAMESPACE, f"{self.courier}\x1f{self.courier_event_id}"))
 
 
 def to_scan(event: CourierEvent, mapping: StatusMapping, *, parcel_number: str) -> ScanInput:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from ordertrail.domain.couriers.events import CourierEvent, to_scan
-from ordertrail.domain.couriers.mapping import MappingRegistry, load_registry
+from ordertrail.domain.couriers.mapping import MappingRegistry, StatusMapping, load_registry
 from ordertrail.domain.couriers.signatures import SIGNED
 from ordertrail.domain.errors import FieldProblem, Unauthenticated
 from ordertrail.domain.orders.parcel import Parcel
@@ -35,7 +35,6 @@ from ordertrail.storage.couriers import integrations as integration_store
 from ordertrail.storage.couriers import overrides as override_store
 from ordertrail.storage.couriers.events import ReceivedEvent
 from ordertrail.storage.couriers.integrations import Integration
-from ordertrail.storage.orders import parcels as parcel_store
 
 _REFUSALS: Final = {
     "generic": "The request is not signed by a known courier integration (Standard Webhooks).",
@@ -93,22 +92,25 @@ def record_courier_events_tx(
     estimates: EstimateRuntime | None,
 ) -> tuple[list[CourierResult], list[ParcelChange]]:
     """Record courier events in the caller's transaction; one result per event, in order."""
-    parcel_ids = handover_store.parcels_by_courier_number(connection, [(e.courier, e.tracking_number) for e in events])
-    parcels = parcel_store.parcels_by_id(connection, list(set(parcel_ids.values())))
-    known = event_store.known_courier_events(connection, [e.event_id for e in events])
+    handed = handover_store.handed_parcels(connection, [(e.courier, e.tracking_number) for e in events])
+    # Kept events are looked up for the unmatched only; a matched event's resend is found as its scan's.
+    unmatched = [e.event_id for e in events if (e.courier, e.tracking_number) not in handed]
+    known = event_store.known_courier_events(connection, unmatched)
     # The merchants' own meanings of codes (console overrides) win over the shipped files for their parcels.
-    overrides = override_store.overrides_of(connection, [p.merchant_id for p in parcels.values()])
+    overrides = override_store.overrides_of(connection, [p.merchant_id for p in handed.values()])
     results: list[CourierResult | None] = [None] * len(events)
     kept: list[ReceivedEvent] = []
     kept_hashes: dict[str, str] = {}
     scans: list[tuple[ScanInput, int | None]] = []
     places: list[int] = []
+    mappings: list[StatusMapping] = []
     for index, event in enumerate(events):
-        parcel_id = parcel_ids.get((event.courier, event.tracking_number))
-        merchant_overrides = overrides.get(parcels[parcel_id].merchant_id) if parcel_id is not None else None
+        parcel = handed.get((event.courier, event.tracking_number))
+        merchant_overrides = overrides.get(parcel.merchant_id) if parcel is not None else None
         mapping = registry.resolve(event.speaks, event.code, merchant_overrides, courier=event.courier)
-        if parcel_id is not None:
-            scans.append((to_scan(event, mapping, parcel_number=parcels[parcel_id].tracking_number), None))
+        mappings.append(mapping)
+        if parcel is not None:
+            scans.append((to_scan(event, mapping, parcel_number=parcel.tracking_number), None))
             places.append(index)
             continue
         # Unmatched: kept by (courier, number), answered like an unmatched scan (a resend is unmatched again).
@@ -122,9 +124,8 @@ def record_courier_events_tx(
     recorded, changes = record_scans_tx(connection, scans, now=now, estimates=estimates)
     accepted: list[tuple[int, datetime]] = []
     for index, result in zip(places, recorded, strict=True):
-        event = events[index]
-        parcel = parcels[parcel_ids[(event.courier, event.tracking_number)]]
-        mapping = registry.resolve(event.speaks, event.code, overrides.get(parcel.merchant_id), courier=event.courier)
+        event, mapping = events[index], mappings[index]
+        parcel = handed[(event.courier, event.tracking_number)]
         if result.outcome is Outcome.CREATED:
             kept.append(_row(event, integration, mapping.mapped, parcel_id=parcel.id))
             accepted.append((parcel.id, event.occurred_at))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,7 +26,7 @@ from ordertrail.domain.couriers.handover import Handover
 from ordertrail.domain.scanning.status import Status
 from ordertrail.storage.compiled import any_of
 from ordertrail.storage.couriers.tables import courier_event, parcel_handover
-from ordertrail.storage.tables import parcel, scan_event
+from ordertrail.storage.tables import order, parcel, scan_event
 
 
 def _handover(row: Any) -> Handover:
@@ -92,6 +92,38 @@ def parcels_by_courier_number(connection: Connection, keys: Sequence[tuple[str, 
         )
     )
     return {(r.courier, r.tracking_number): r.parcel_id for r in rows}
+
+
+class HandedParcel(NamedTuple):
+    """What a courier's event needs of the parcel handed over under its number."""
+
+    id: int
+    tracking_number: str  # ordertrail's
+    merchant_id: int
+
+
+def handed_parcels(connection: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], HandedParcel]:
+    """(courier, courier's number) -> the parcel handed over under it, in one query (no parcel's state is read:
+    the scan's transaction reads that once)."""
+    if not keys:
+        return {}
+    columns = tuple_(parcel_handover.c.courier, parcel_handover.c.tracking_number)
+    rows = connection.execute(
+        select(
+            parcel_handover.c.courier,
+            parcel_handover.c.tracking_number.label("courier_number"),
+            parcel.c.id,
+            parcel.c.tracking_number,
+            order.c.merchant_id,
+        )
+        .select_from(
+            parcel_handover.join(parcel, parcel.c.id == parcel_handover.c.parcel_id).join(
+                order, order.c.id == parcel.c.order_id
+            )
+        )
+        .where(columns.in_(list(set(keys))))
+    )
+    return {(r.courier, r.courier_number): HandedParcel(r.id, r.tracking_number, r.merchant_id) for r in rows}
 
 
 # -- reconciliation (migration 0019) ------------------------------------------------------------------------------

@@ -55,7 +55,12 @@ CONSOLE_PAGES = {
 
 def _console_pages(site: dict[str, Any]) -> dict[str, str]:
     """The signed-in pages: the fixed ones, and a held-up parcel's detail (its timeline and every action form)."""
-    return {**CONSOLE_PAGES, "console parcel detail": f"/console/parcels/{site['held']}"}
+    return {
+        **CONSOLE_PAGES,
+        "console parcel detail": f"/console/parcels/{site['held']}",
+        # A parcel of an order of two not yet dispatched: its page also offers to cancel the whole order.
+        "console parcel of a waiting order": f"/console/parcels/{site['waiting']}",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +102,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         body = scan_body(held_number, "delivery_attempted", at=at + timedelta(hours=5), reason="nobody_home")
         assert http.post("/api/v1/scans", json=body, headers=auth(keys["scanner"])).status_code == 201
         _unmapped_courier_code(server, http, keys["merchant"], numbers[1], at=at + timedelta(hours=4))
+        waiting = http.post(
+            "/api/v1/orders",
+            json=order_body(placed_at=placed_at, parcels=[{"reference": "Jug"}, {"reference": "Bowl"}]),
+            headers=auth(keys["merchant"]),
+        )
+        waiting_number = waiting.json()["parcels"][0]["tracking_number"]
         yield {
             "server": server,
             "http": http,
             "order": order,
             "held": held_number,
+            "waiting": waiting_number,
             "invitation": path_of(invitations["new@northwind.example"]),
             **keys,
         }

@@ -85,3 +85,49 @@ def test_the_cancel_form_is_only_for_who_may_and_only_while_it_can_be_used(
     late = client.post(f"/console/parcels/{gone}/cancel", data={"csrf_token": token, "reason": "Too late?"})
     assert late.status_code == 409 and 'id="cancel-error"' in late.text and "dispatched" in late.text
     assert client.get(f"/api/v1/tracking/{gone}").json()["status"] == "dispatched"
+
+
+def test_the_whole_order_is_cancelled_from_a_parcel_page_all_or_none(
+    client: TestClient, make_key: Callable[..., str], run_services: Callable[..., Any], settings: Settings
+) -> None:
+    merchant, scanner = make_key("merchant", merchant="Shop A"), make_key("scanner")
+    placed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+
+    def order(number: str, parcels: int) -> list[str]:
+        body = order_body(order_number=number, placed_at=placed, parcels=[{"weight_grams": 500}] * parcels)
+        response = client.post("/api/v1/orders", json=body, headers=auth(merchant))
+        assert response.status_code == 201, response.text
+        return [p["tracking_number"] for p in response.json()["parcels"]]
+
+    first, second, third = order("W-1", 3)
+    (alone,) = order("W-2", 1)
+    held, gone = order("W-3", 2)
+    assert client.post("/api/v1/scans", json=scan_body(gone, "dispatched"), headers=auth(scanner)).status_code == 201
+
+    token = _as(client, run_services, settings, "help@example.com", "support", "Shop A")
+    assert 'id="cancel-order-reason"' not in client.get(f"/console/parcels/{first}").text
+    refused = client.post(f"/console/parcels/{first}/cancel-order", data={"csrf_token": token, "reason": "No"})
+    assert refused.status_code == 403
+
+    token = _as(client, run_services, settings, "ops@example.com", "operations", "Shop A")
+    page = client.get(f"/console/parcels/{second}").text
+    assert 'id="cancel-order-reason"' in page and "the order's 2 other parcels" in page
+    assert 'id="cancel-order-reason"' not in client.get(f"/console/parcels/{alone}").text  # its own form does it
+    path = f"/console/parcels/{second}/cancel-order"
+    assert client.post(path, data={"reason": "Customer asked"}, follow_redirects=False).status_code == 403
+    done = client.post(path, data={"csrf_token": token, "reason": "Customer asked"}, follow_redirects=False)
+    assert (
+        done.status_code == 303
+        and done.headers["location"] == f"/console/parcels/{second}?done=order_cancelled#timeline"
+    )
+    assert "Order cancelled: every parcel of it." in client.get(done.headers["location"]).text
+    statuses = {n: client.get(f"/api/v1/tracking/{n}").json()["status"] for n in (first, second, third, alone)}
+    assert statuses == {first: "cancelled", second: "cancelled", third: "cancelled", alone: "order_placed"}
+
+    # One parcel of the order is dispatched: nothing of the order is cancelled, and the page says why.
+    late = client.post(f"/console/parcels/{held}/cancel-order", data={"csrf_token": token, "reason": "Too late?"})
+    assert late.status_code == 409 and 'id="cancel-order-error"' in late.text and "dispatched" in late.text
+    assert [client.get(f"/api/v1/tracking/{n}").json()["status"] for n in (held, gone)] == [
+        "order_placed",
+        "dispatched",
+    ]

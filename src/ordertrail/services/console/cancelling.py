@@ -95,6 +95,26 @@ async def cancel_order(
     return await _run(services, transaction)
 
 
+async def cancel_order_of(
+    services: Services, reader: Reader, *, tracking_number: str, reason: str
+) -> list[CancelledParcel]:
+    """Cancel every parcel of the order ``tracking_number`` belongs to, or none (the console's parcel page: it knows
+    the parcel, not which merchant's order number). Raises Forbidden, InvalidInput, ParcelNotFound, Conflict."""
+    why = _check(reader, reason)
+
+    def transaction(connection: Connection) -> tuple[list[CancelledParcel], list[ParcelChange]]:
+        found = parcel_store.parcels_by_tracking_number(connection, [tracking_number]).get(tracking_number)
+        if found is None or not reader.sees(found.merchant_id):
+            raise ParcelNotFound(f"No parcel {tracking_number!r}.", field="tracking_number")
+        numbers = [
+            p.tracking_number for p in parcel_store.parcels_of_orders(connection, [found.order_id])[found.order_id]
+        ]
+        locked = parcel_store.parcels_by_tracking_number(connection, numbers, for_update=True)
+        return cancel_tx(connection, services, reader, [locked[n] for n in numbers], why)
+
+    return await _run(services, transaction)
+
+
 def cancel_tx(
     connection: Connection,
     services: Services,

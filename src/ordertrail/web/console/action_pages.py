@@ -41,6 +41,18 @@ async def cancel(
     return await act_on_parcel(request, services, tracking_number, act, form="cancel", draft=reason, done="cancelled")
 
 
+@router.post("/parcels/{tracking_number}/cancel-order")
+async def cancel_order(
+    tracking_number: str, request: Request, services: ServicesDep, reason: Annotated[str, Form(max_length=2_000)] = ""
+) -> Response:
+    async def act(reader: Reader, number: str) -> None:
+        await cancelling.cancel_order_of(services, reader, tracking_number=number, reason=reason)
+
+    return await act_on_parcel(
+        request, services, tracking_number, act, form="cancel_order", draft=reason, done="order_cancelled"
+    )
+
+
 @router.post("/parcels/{tracking_number}/handover")
 async def hand_over(
     tracking_number: str,

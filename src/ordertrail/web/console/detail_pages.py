@@ -88,6 +88,7 @@ DONE_TEXTS = {
     "note": "Note added.",
     "message": "Message sent to the customer.",
     "cancelled": "Parcel cancelled.",
+    "order_cancelled": "Order cancelled: every parcel of it.",
     "handled": "Exception marked handled.",
     "handed_over": "Handed to the courier.",
     "resent_email": "The email is queued to be sent again.",

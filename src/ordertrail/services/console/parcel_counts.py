@@ -26,7 +26,7 @@ FOLD_BATCH: Final = 5_000
 async def fold_changes(services: Ports) -> int:
     """Fold every change row there is now, a batch per transaction; returns how many were folded."""
     folded = 0
-    while await services.db.read(lambda c: count_store.pending(c) > 0):
+    while await services.db.read(count_store.any_pending):
 
         def fold(connection: Connection) -> int:
             return count_store.fold(connection, limit=FOLD_BATCH)

@@ -83,3 +83,8 @@ def fold(connection: Connection, *, limit: int) -> int:
 def pending(connection: Connection) -> int:
     """How many change rows wait to be folded."""
     return int(connection.scalar(select(func.count()).select_from(parcel_count_change)) or 0)
+
+
+def any_pending(connection: Connection) -> bool:
+    """Whether a change row waits to be folded (one index step, where ``pending`` counts them all)."""
+    return connection.scalar(select(change.id).limit(1)) is not None

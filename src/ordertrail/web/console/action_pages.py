@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, ParcelNotFound
 from ordertrail.services.console import cancelling, detail, handing_over, handling, messages, resending
 from ordertrail.services.console.readers import Reader
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form
 from ordertrail.web.console.detail_pages import NOT_FOUND, detail_page
 from ordertrail.web.deps import ServicesDep
 
@@ -134,12 +134,10 @@ async def act_on_parcel(
 ) -> Response:
     """Run ``act`` for the signed-in reader behind the CSRF check; redirect back (``?done=``), or show the page
     again with the error in the form ``form`` names."""
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         number = detail.canonical_number(tracking_number)
         await act(reader, number)

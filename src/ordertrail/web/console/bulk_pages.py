@@ -21,7 +21,7 @@ from ordertrail.services.console import bulk
 from ordertrail.services.console import parcels as parcel_list
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.console.parcel_pages import filter_params, query_string
 from ordertrail.web.deps import ServicesDep
 
@@ -53,12 +53,10 @@ async def bulk_submit(
     digest: Annotated[str, Form(max_length=64)] = "",
     key: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     form = await request.form()
     params = {name: [str(v) for v in form.getlist(name) if str(v).strip()] for name in PARAMETERS}
     params = {name: values for name, values in params.items() if values}

@@ -64,3 +64,14 @@ async def staff_reader(request: Request) -> tuple[StaffSession, Reader] | Respon
         return session, Reader.of_staff(session.user, client_address(request))
     except Forbidden as error:
         return forbidden(session, error)
+
+
+async def staff_form(request: Request) -> tuple[StaffSession, Reader] | Response:
+    """``staff_reader`` for an unsafe request (a form's POST): also refused without the CSRF token or from another
+    site."""
+    signed = await staff_reader(request)
+    if isinstance(signed, Response):
+        return signed
+    if (refused := await csrf_refusal(request, signed[0])) is not None:
+        return refused
+    return signed

@@ -20,7 +20,7 @@ from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import courier_codes
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -50,12 +50,10 @@ async def map_code(
     substatus: Short = "",
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         await courier_codes.set_override(
             services,
@@ -84,12 +82,10 @@ async def remove_code(
     code: Short = "",
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         await courier_codes.remove_override(
             services, reader, merchant=merchant or None, courier=courier, code=code, idempotency_key=idempotency_key

@@ -25,7 +25,7 @@ from ordertrail.domain.staff.roles import Permission
 from ordertrail.services.console import detail, notes
 from ordertrail.services.console.detail import ParcelDetail
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.console.timeline_view import row
 from ordertrail.web.deps import ServicesDep
 
@@ -55,12 +55,10 @@ async def add_note(
     message: Annotated[str, Form(max_length=20_000)] = "",
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         await notes.add_note(
             services, reader, tracking_number=tracking_number, message=message, idempotency_key=idempotency_key

@@ -20,7 +20,7 @@ from ordertrail.services.console.bulk_handover import BatchResult, HandoverItem
 from ordertrail.services.console.handing_over import require_handover
 from ordertrail.services.console.handover_csv import MAX_CSV_BYTES, HandoverFile
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -52,12 +52,10 @@ async def preview(request: Request, services: ServicesDep) -> Response:
 
 
 async def _preview(request: Request, services: ServicesDep, upload: UploadFile | str | None) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _upload(session, error="Choose a CSV file to upload.", status_code=422)
     data = await upload.read(MAX_CSV_BYTES + 1)
@@ -89,12 +87,10 @@ async def confirm(
     key: Annotated[str, Form(max_length=200)] = "",
     filename: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         if not key or not upload:
             raise InvalidInput("The form has expired: upload the file again.", field="key")

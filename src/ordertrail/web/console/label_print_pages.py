@@ -19,7 +19,7 @@ from ordertrail.labels import Layout
 from ordertrail.services.console import label_prints
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -42,12 +42,10 @@ async def print_labels(
     key: Annotated[str, Form(max_length=200)] = "",
     layout: Annotated[str, Form(max_length=10)] = Layout.FOUR_BY_SIX.value,
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     form = await request.form()
     numbers = [str(v) for v in form.getlist("tracking_number")][: MAX_PRINT + 1]
     try:

@@ -21,7 +21,7 @@ from ordertrail.http.deps import SettingsDep
 from ordertrail.services.console import settings as settings_service
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -276,12 +276,10 @@ async def _act(
     form: str,
     draft: dict[str, Any],
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         outcome = await act(reader)
         if isinstance(outcome, str):

@@ -14,7 +14,7 @@ from ordertrail.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ordertrail.services.console import detail, reconciling
 from ordertrail.services.console.readers import Reader
 from ordertrail.services.staff.sessions import StaffSession
-from ordertrail.web.console.common import PREFIX, csrf_refusal, forbidden, page, staff_reader
+from ordertrail.web.console.common import PREFIX, forbidden, page, staff_form, staff_reader
 from ordertrail.web.deps import ServicesDep
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -40,12 +40,10 @@ async def attach(
     services: ServicesDep,
     tracking_number: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    signed = await staff_reader(request)
+    signed = await staff_form(request)
     if isinstance(signed, Response):
         return signed
     session, reader = signed
-    if (refused := await csrf_refusal(request, session)) is not None:
-        return refused
     try:
         number = detail.canonical_number(tracking_number)
         await reconciling.attach(services, reader, unmatched_id=unmatched_id, tracking_number=number)

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
-    literal_column,
     text,
 )
 
@@ -44,21 +43,6 @@ merchant = Table(
     Column("return_address", Text, nullable=True),  # JSON: line1, line2, city, region, postal_code, country
     Column("support_email", String(320), nullable=True),  # where customers write for help (migration 0022)
     Column("support_url", String(500), nullable=True),  # the shop's help page
-)
-
-# A merchant's logo, in the store so that every server process (and either store) serves the same one; apart from
-# the merchant row, so that reading a merchant never reads its bytes.
-merchant_logo = Table(
-    "merchant_logo",
-    metadata,
-    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
-    Column("media_type", String(20), nullable=False),  # image/png or image/jpeg, as decoded
-    Column("sha256", String(64), nullable=False),  # of ``content``: its version, ETag and address
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 api_key = Table(
@@ -390,64 +374,15 @@ Index("ix_order_placed_at_id", order.c.placed_at, order.c.id)
 Index("ix_order_merchant_id_placed_at_id", order.c.merchant_id, order.c.placed_at, order.c.id)
 DELAYED = parcel.c.eta_delayed.is_(True)
 Index("ix_parcel_eta_delayed", parcel.c.id, sqlite_where=DELAYED, postgresql_where=DELAYED)
-# The overview's queues (migration 0026): parcels held up (an exception, a failed attempt) are few, and a scan
-# touches this index only when a parcel enters or leaves that state. The statuses are written out, not bound, so
-# that the planners see a query's condition is the index's own.
-HELD = parcel.c.status.in_([literal_column("'delivery_attempted'"), literal_column("'exception'")])
-Index("ix_parcel_held", parcel.c.id, sqlite_where=HELD, postgresql_where=HELD)
-# Labels to print (storage/console/label_prints.py): parcels not yet dispatched, which every parcel leaves once.
-BEFORE_DISPATCH = parcel.c.status.in_(
-    [literal_column("'order_placed'"), literal_column("'packed'"), literal_column("'processing'")]
-)
-Index("ix_parcel_before_dispatch", parcel.c.id, sqlite_where=BEFORE_DISPATCH, postgresql_where=BEFORE_DISPATCH)
-# "Dwelling now" (storage/analytics/dwelling.py): per facility, the stays that began before its usual time ago.
-STAYING = parcel.c.stay_facility.is_not(None)
-Index("ix_parcel_stay", parcel.c.stay_facility, parcel.c.stay_since, sqlite_where=STAYING, postgresql_where=STAYING)
-
 # A parcel's emails and webhooks on its timeline, found by their ordering keys (domain/notifying/outbox.py): the
 # outbox has no parcel column. The pending-only index above cannot serve delivered rows.
 Index("ix_outbox_ordering_key_id", outbox.c.ordering_key, outbox.c.id)
 
-# -- messages to customers (migration 0013) ------------------------------------------------------------------
-
-# What staff told a customer about a parcel in their own words: emailed, and shown on the tracking page as a
-# message from the shop. ``sent_by`` is for the private timeline; the public page shows only the shop's name.
-parcel_message = Table(
-    "parcel_message",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("parcel_id", ForeignKey("parcel.id"), nullable=False),
-    Column("merchant_id", ForeignKey("merchant.id"), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("sent_by", String(320), nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-Index("ix_parcel_message_parcel_id_id", parcel_message.c.parcel_id, parcel_message.c.id)
-
-# -- the weekly report (migration 0025) -------------------------------------------------------------------------
-
-# Who receives a merchant's weekly report (docs/analytics.md): opted in or not, and the addresses (a JSON list).
-weekly_report = Table(
-    "weekly_report",
-    metadata,
-    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
-    Column("enabled", Boolean, nullable=False),
-    Column("recipients", Text, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-# One row per merchant and week sent, written in the transaction of its outbox rows: the primary key makes a
-# second process's attempt at the same week fail, so a week goes out once.
-weekly_report_sent = Table(
-    "weekly_report_sent",
-    metadata,
-    Column("merchant_id", ForeignKey("merchant.id"), primary_key=True),
-    Column("week_start", LocalDate, primary_key=True),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
 # The rooms that keep their tables beside their queries join the schema here, so that ``metadata`` is whole for
 # every reader of it (imported last: they take ``metadata`` and the core tables from this module).
+from ordertrail.storage.accounts import tables as _account_tables  # noqa: E402, F401
+from ordertrail.storage.analytics import tables as _analytics_tables  # noqa: E402, F401
 from ordertrail.storage.console import tables as _console_tables  # noqa: E402, F401
 from ordertrail.storage.couriers import tables as _courier_tables  # noqa: E402, F401
+from ordertrail.storage.notifying import tables as _notifying_tables  # noqa: E402, F401
 from ordertrail.storage.staff import tables as _staff_tables  # noqa: E402, F401

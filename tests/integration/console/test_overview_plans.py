@@ -20,8 +20,8 @@ from ordertrail.domain.scanning.status import Status
 from ordertrail.storage.analytics.dwelling import dwelling_count
 from ordertrail.storage.console import label_prints, parcel_counts
 from ordertrail.storage.console import parcels as list_store
+from ordertrail.storage.console.tables import BEFORE_DISPATCH, HELD
 from ordertrail.storage.migrate import upgrade
-from ordertrail.storage.tables import BEFORE_DISPATCH, HELD
 
 # Scans of these are scans of the few rows they hold.
 PARTIAL = {"ix_parcel_held", "ix_parcel_before_dispatch", "ix_parcel_eta_delayed", "ix_parcel_eta_stalled"}

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordertrail.api.examples.accounts import INVALID_LOGO, KEY, MERCHANT_KEY, MERCHANT_WITH_LOGO
+from ordertrail.api.examples.analytics import TRENDS
+
 ORDER: dict[str, Any] = {
     "order_number": "NW-1001",
     "placed_at": "2026-11-26T08:15:00+00:00",
@@ -322,43 +325,6 @@ WEBHOOK_ENDPOINT: dict[str, Any] = {
     "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 }
 
-MERCHANT_KEY: dict[str, Any] = {
-    "id": 3,
-    "name": "shop backend",
-    "display_prefix": "ot_merchant_Q2xv9T",
-    "created_at": "2026-11-26T08:25:00+00:00",
-    "revoked_at": None,
-    "key": "ot_merchant_Q2xv9TzP0bY4mHc8sWkR1eLgN5uJ7aVdX3fKiOq6",
-}
-
-MERCHANT_WITH_LOGO: dict[str, Any] = {
-    "id": 1,
-    "name": "Northwind",
-    "display_name": "Northwind Outdoor",
-    "shown_name": "Northwind Outdoor",
-    "support_email": "help@northwind.example",
-    "support_url": "https://northwind.example/help",
-    "logo": {
-        "url": "https://track.example.com/merchant-logos/1/"
-        "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592.png",
-        "media_type": "image/png",
-        "width": 240,
-        "height": 80,
-        "size": 6120,
-        "sha256": "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76b9719d911017c592",
-    },
-}
-
-INVALID_LOGO: dict[str, Any] = {
-    "type": "urn:ordertrail:error:invalid-input",
-    "title": "Invalid input",
-    "status": 422,
-    "detail": "A logo is a PNG or JPEG image (not SVG, GIF or another format).",
-    "errors": [{"field": "logo", "reason": "A logo is a PNG or JPEG image (not SVG, GIF or another format)."}],
-}
-
-KEY: dict[str, Any] = {"key_id": 2, "role": "scanner", "name": "dock 3", "facility": "Leeds DC"}
-
 DUPLICATE_ORDER: dict[str, Any] = {
     "type": "urn:ordertrail:error:duplicate-order",
     "title": "Conflict",
@@ -387,49 +353,6 @@ INVALID_SCAN: dict[str, Any] = {
     ],
 }
 
-
-def _trend_rate(day: str, kpi: str, outcome: str, numerator: int, denominator: int) -> dict[str, Any]:
-    link = f"/api/v1/parcels?kpi={kpi}&outcome={outcome}&from={day}&to={day}"
-    return {
-        "value": numerator / denominator if denominator else None,
-        "numerator": numerator,
-        "denominator": denominator,
-        "parcels": link,
-        "denominator_parcels": f"/api/v1/parcels?kpi={kpi}&from={day}&to={day}",
-    }
-
-
-def _trend_point(day: str, on_time: tuple[int, int], first: tuple[int, int], exceptions: tuple[int, int],
-                 transit: tuple[int, float | None, int | None]) -> dict[str, Any]:  # fmt: skip
-    return {
-        "from": day,
-        "to": day,
-        "label": day,
-        "on_time_vs_promise": _trend_rate(day, "on_time_vs_promise", "on_time", *on_time),
-        "first_attempt": _trend_rate(day, "first_attempt", "first_attempt", *first),
-        "exceptions": _trend_rate(day, "exceptions", "exception", *exceptions),
-        "transit_from_dispatch": {
-            "parcels_counted": transit[0],
-            "p50_hours": transit[1],
-            "p50_days": transit[2],
-            "parcels": f"/api/v1/parcels?kpi=transit_from_dispatch&from={day}&to={day}",
-        },
-    }
-
-
-# Two days of Northwind's trends: the 26th dispatched 30 and delivered none; on the 27th, 40
-# delivered (38 by their promise), 12 dispatched with one exception.
-TRENDS = {
-    "from": "2026-11-26",
-    "to": "2026-11-27",
-    "as_of": "2026-12-01",
-    "merchant": None,
-    "interval": "day",
-    "points": [
-        _trend_point("2026-11-26", (0, 0), (0, 0), (0, 30), (0, None, None)),
-        _trend_point("2026-11-27", (38, 40), (35, 36), (1, 12), (40, 26.5, 1)),
-    ],
-}
 
 # The examples by operation id and status.
 ANSWERS: dict[tuple[str, int], dict[str, Any]] = {

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ordertrail.domain.accounts.merchant_settings import Logo
-from ordertrail.storage.tables import merchant_logo
+from ordertrail.storage.accounts.tables import merchant_logo
 
 
 def put_logo(

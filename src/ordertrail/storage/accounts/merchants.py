@@ -11,7 +11,8 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ordertrail.domain.accounts.merchant_settings import Logo, MerchantSettings
 from ordertrail.domain.orders.order import Address
-from ordertrail.storage.tables import merchant, merchant_logo
+from ordertrail.storage.accounts.tables import merchant_logo
+from ordertrail.storage.tables import merchant
 from ordertrail.storage.types import new_id
 
 _UNSET = object()

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, exists, insert, select, update
 
-from ordertrail.storage.tables import weekly_report, weekly_report_sent
+from ordertrail.storage.analytics.tables import weekly_report, weekly_report_sent
 
 
 def report_setting(connection: Connection, merchant_id: int) -> tuple[bool, list[str]]:

@@ -13,9 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ordertrail.domain.console.label_prints import LabelRow
 from ordertrail.domain.scanning.status import Status
 from ordertrail.domain.staff.audit import Actor
-from ordertrail.storage.console.tables import label_print
+from ordertrail.storage.console.tables import BEFORE_DISPATCH, label_print
 from ordertrail.storage.orders.scope import parcels_of
-from ordertrail.storage.tables import BEFORE_DISPATCH, merchant, order, parcel
+from ordertrail.storage.tables import merchant, order, parcel
 
 
 def _scoped(statement: Select[Any], scope: Collection[int] | None) -> Select[Any]:

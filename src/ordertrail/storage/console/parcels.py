@@ -17,10 +17,10 @@ from sqlalchemy import BindParameter, Connection, Select, bindparam, func, liter
 from ordertrail.domain.console.filters import ListedParcel, ParcelFilter, Position, Sort, instant
 from ordertrail.domain.scanning.status import STATUS_BY_VALUE, Status
 from ordertrail.storage.console import parcel_counts
-from ordertrail.storage.console.tables import exception_handling
+from ordertrail.storage.console.tables import HELD, exception_handling
 from ordertrail.storage.couriers.tables import COURIER_EARLY, NOT_PICKED_UP, parcel_handover
 from ordertrail.storage.orders.scope import parcels_of
-from ordertrail.storage.tables import HELD, merchant, order, parcel, scan_event
+from ordertrail.storage.tables import merchant, order, parcel, scan_event
 from ordertrail.storage.types import UTCDateTime
 
 # The reason code of the event that set the parcel's current status (exceptions and failed attempts carry one):

@@ -1,6 +1,7 @@
 """The console room's tables: internal notes on parcels (migration 0012), bulk actions (migration 0014), handled
 exceptions and resent notifications (migration 0016), the recipient's versions and scans recorded by hand (migration
-0021), label prints (migration 0024), parcel counts by status (migration 0026).
+0021), label prints (migration 0024), parcel counts by status and the overview's partial indexes of parcels
+(migration 0026).
 
 They join the one schema (``storage/tables.py``'s ``metadata``, which imports this module so that the schema is
 whole wherever it is read: migrations, the schema check).
@@ -8,9 +9,20 @@ whole wherever it is read: migrations, the schema check).
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    literal_column,
+)
 
-from ordertrail.storage.tables import metadata
+from ordertrail.storage.tables import metadata, parcel
 from ordertrail.storage.types import BigId, UTCDateTime
 
 # -- parcel notes (migration 0012) ---------------------------------------------------------------------------
@@ -192,3 +204,17 @@ parcel_count_change = Table(
     Column("old_status", String(32), nullable=True),  # None: the parcel was created
     Column("new_status", String(32), nullable=True),  # None: the parcel was deleted
 )
+
+# The overview's queues (migration 0026): parcels held up (an exception, a failed attempt) are few, and a scan
+# touches this index only when a parcel enters or leaves that state. The statuses are written out, not bound, so
+# that the planners see a query's condition is the index's own.
+HELD = parcel.c.status.in_([literal_column("'delivery_attempted'"), literal_column("'exception'")])
+Index("ix_parcel_held", parcel.c.id, sqlite_where=HELD, postgresql_where=HELD)
+# Labels to print (storage/console/label_prints.py): parcels not yet dispatched, which every parcel leaves once.
+BEFORE_DISPATCH = parcel.c.status.in_(
+    [literal_column("'order_placed'"), literal_column("'packed'"), literal_column("'processing'")]
+)
+Index("ix_parcel_before_dispatch", parcel.c.id, sqlite_where=BEFORE_DISPATCH, postgresql_where=BEFORE_DISPATCH)
+# "Dwelling now" (storage/analytics/dwelling.py): per facility, the stays that began before its usual time ago.
+STAYING = parcel.c.stay_facility.is_not(None)
+Index("ix_parcel_stay", parcel.c.stay_facility, parcel.c.stay_since, sqlite_where=STAYING, postgresql_where=STAYING)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from ordertrail.domain.notifying.messages import ShopMessage
-from ordertrail.storage.tables import parcel, parcel_message
+from ordertrail.storage.notifying.tables import parcel_message
+from ordertrail.storage.tables import parcel
 
 
 def add_message(
